@@ -1,0 +1,124 @@
+/**
+ * The control tables, defined once. The runtime writes them (Delta tables at `control/<name>` in every
+ * participant bucket) and the infrastructure's ControlCatalog construct declares them in each workspace's
+ * metastore from these same definitions, so the two cannot drift apart.
+ */
+import { struct, type StructType } from '../delta/schema-types';
+
+/** Written by participants (CLI or the seed's notebooks); schema exactly as the seed's. */
+export const EVENTS_SCHEMA: StructType = struct([
+  ['event_type', 'string'],
+  ['uuid', 'string'],
+  ['payload', 'string'],
+  ['timestamp', 'timestamp'],
+  ['user', 'string'],
+  ['notebook', 'string'],
+  ['hostname', 'string'],
+  ['api_version', 'string'],
+]);
+
+/** Published by the runtime: each participant's view (SPEC §4 visibility). */
+export const DATA_SCHEMA: StructType = struct([
+  ['data_id', 'string', false],
+  ['participant', 'string', false],
+  ['data_metastore_name', 'string', false],
+  ['description', 'string'],
+  ['location', 'string', false],
+  ['format', 'string', false],
+  ['schema', 'string'],
+  ['created_at', 'timestamp'],
+  ['updated_at', 'timestamp'],
+  ['event_uuid', 'string'],
+  ['events_version', 'long'],
+]);
+
+export const CODE_SCHEMA: StructType = struct([
+  ['code_id', 'string', false],
+  ['participant', 'string', false],
+  ['code_name', 'string', false],
+  ['description', 'string'],
+  ['notebook_language', 'string'],
+  ['default_parameters', 'string'],
+  ['notebook_contents_hash', 'string'],
+  ['stored_path', 'string'],
+  ['created_at', 'timestamp'],
+  ['updated_at', 'timestamp'],
+  ['event_uuid', 'string'],
+  ['events_version', 'long'],
+]);
+
+export const APPROVAL_STATUS_SCHEMA: StructType = struct([
+  ['code_id', 'string', false],
+  ['code_name', 'string', false],
+  ['participant', 'string', false],
+  ['notebook_contents_hash', 'string'],
+  ['approval_status', 'string', false],
+  ['reason', 'string'],
+  ['reviewed_by', 'string'],
+  ['updated_at', 'timestamp'],
+  ['event_uuid', 'string'],
+]);
+
+export const JOBS_SCHEMA: StructType = struct([
+  ['job_id', 'string', false],
+  ['job_name', 'string', false],
+  ['participant', 'string', false],
+  ['code_id', 'string'],
+  ['code_name', 'string'],
+  ['notebook_contents_hash', 'string'],
+  ['parameters', 'string'],
+  ['compute', 'string'],
+  ['schedule', 'string'],
+  ['created_at', 'timestamp'],
+  ['event_uuid', 'string'],
+  ['events_version', 'long'],
+]);
+
+export const RUNS_SCHEMA: StructType = struct([
+  ['run_id', 'string', false],
+  ['job_id', 'string', false],
+  ['job_name', 'string'],
+  ['participant', 'string', false],
+  ['engine', 'string'],
+  ['state', 'string'],
+  ['result_state', 'string'],
+  ['state_message', 'string'],
+  ['start_time', 'timestamp'],
+  ['end_time', 'timestamp'],
+  ['run_page_url', 'string'],
+  ['output_location', 'string'],
+  ['error', 'string'],
+  ['error_trace', 'string'],
+  ['updated_at', 'timestamp'],
+]);
+
+export const EVENT_STATUS_SCHEMA: StructType = struct([
+  ['event_uuid', 'string', false],
+  ['participant', 'string', false],
+  ['event_type', 'string'],
+  ['events_version', 'long'],
+  ['status', 'string', false],
+  ['message', 'string'],
+  ['processed_at', 'timestamp'],
+]);
+
+export const CONTROL_TABLES = {
+  events: EVENTS_SCHEMA,
+  data: DATA_SCHEMA,
+  code: CODE_SCHEMA,
+  approval_status: APPROVAL_STATUS_SCHEMA,
+  jobs: JOBS_SCHEMA,
+  runs: RUNS_SCHEMA,
+  event_status: EVENT_STATUS_SCHEMA,
+} as const satisfies Record<string, StructType>;
+
+export type ControlTableName = keyof typeof CONTROL_TABLES;
+export const CONTROL_TABLE_NAMES = Object.keys(CONTROL_TABLES) as ControlTableName[];
+
+/** Tables the runtime publishes (everything but the participant-written events). */
+export const PUBLISHED_TABLE_NAMES: ControlTableName[] = CONTROL_TABLE_NAMES.filter((n) => n !== 'events');
+
+/** Where a control table lives inside a participant bucket. */
+export function controlTableKey(table: ControlTableName): string {
+  return `control/${table}`;
+}

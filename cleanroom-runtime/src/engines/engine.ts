@@ -1,0 +1,70 @@
+/**
+ * What the runtime needs from an execution engine. Two implementations: the local DuckDB engine (embedded
+ * default) and Databricks (production). The runtime decides *what* runs; an engine only runs it.
+ */
+
+export type DatasetFormat = 'delta' | 'parquet' | 'json' | 'avro' | 'csv';
+
+/** A registered dataset, visible to jobs as `<participant>.<table>`. */
+export interface DatasetRef {
+  participant: string;
+  table: string;
+  /** gs:// URI inside the owner's bucket. */
+  location: string;
+  format: DatasetFormat;
+}
+
+export type CodeLanguage = 'SQL' | 'PYTHON' | 'SCALA' | 'R';
+
+/** Approved code pinned by hash; engines run exactly this content. */
+export interface ApprovedCode {
+  participant: string;
+  name: string;
+  /** sha256 hex of the content. */
+  hash: string;
+  language: CodeLanguage;
+  content: string;
+}
+
+export interface RunSpec {
+  /** The JOB event's uuid: the idempotency key; submitting the same jobId twice yields the same run. */
+  jobId: string;
+  jobName: string;
+  /** Who submitted the job. */
+  participant: string;
+  code: ApprovedCode;
+  /** Job parameters merged over the code's defaults; includes `output`. */
+  parameters: Record<string, string>;
+  /** One of the clean room's compute sizes, e.g. "2X-Small". */
+  compute: string;
+  /** Every dataset registered in the clean room. */
+  datasets: DatasetRef[];
+  /** gs:// URI where the result goes (inside the submitter's `output/`). */
+  outputLocation: string;
+}
+
+/** Databricks' run life cycle, which the local engine mirrors. */
+export type LifeCycleState = 'PENDING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED' | 'SKIPPED' | 'INTERNAL_ERROR';
+export type ResultState = 'SUCCESS' | 'FAILED' | 'TIMEDOUT' | 'CANCELED';
+
+export interface RunStatus {
+  runId: string;
+  lifeCycleState: LifeCycleState;
+  resultState?: ResultState;
+  stateMessage?: string;
+  startTime?: Date;
+  endTime?: Date;
+  runPageUrl?: string;
+  error?: string;
+  errorTrace?: string;
+}
+
+export interface ExecutionEngine {
+  readonly name: 'local' | 'databricks';
+  /** Makes exactly these datasets available as `<participant>.<table>` (creates, updates and drops). */
+  syncDatasets(datasets: DatasetRef[]): Promise<void>;
+  /** Starts a run; idempotent on `spec.jobId`. */
+  submit(spec: RunSpec): Promise<{ runId: string }>;
+  /** Current state of a run; throws only when the engine cannot be reached after retries. */
+  getRun(runId: string): Promise<RunStatus>;
+}

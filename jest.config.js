@@ -1,0 +1,14 @@
+// One jest run for the whole repo: infrastructure tests in __tests__/, runtime tests in cleanroom-runtime/test/.
+// Type checking is done once by `npm run typecheck` (part of `npm test`), so ts-jest only transpiles here.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__', '<rootDir>/cleanroom-runtime/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.[cm]?[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],
+  },
+  // These dependencies ship only ES modules; jest's module system needs them as CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-compressors|hyparquet-writer|hysnappy|fzstd)/)'],
+  testTimeout: 60000,
+};
