@@ -1,0 +1,44 @@
+/** `cleanroom runtime serve`: runs the HTTP server Cloud Run invokes (see src/serve/serve-config.ts for the env). */
+import type { Command } from 'commander';
+import { createLogger } from '../logging/logger';
+import { createRuntimePass } from '../serve/runtime-pass-adapter';
+import { readServeConfig } from '../serve/serve-config';
+import { startServer } from '../serve/server';
+
+export function registerServeCommand(runtime: Command): void {
+  runtime
+    .command('serve')
+    .description(
+      'Serve the runtime over HTTP for Cloud Run: POST /tick (Cloud Scheduler), POST /pubsub (GCS notifications ' +
+        'via Pub/Sub push), GET /healthz. Env: PORT, CLEANROOM_CONFIG_DIR, CLEANROOM_AUDIENCE, CLEANROOM_INVOKERS, DATABRICKS_TOKEN.',
+    )
+    .option('--port <port>', 'port to listen on (default: $PORT, else 8080)')
+    .action(async (options: { port?: string }) => {
+      const logger = createLogger();
+      const result = readServeConfig(process.env, options.port);
+      if (!result.ok) throw new Error(`cannot serve:\n  - ${result.problems.join('\n  - ')}`);
+      const config = result.config;
+      if (config.databricksToken) logger.registerSecret(config.databricksToken);
+
+      const server = await startServer({
+        port: config.port,
+        runPass: createRuntimePass(config, logger),
+        auth: { audience: config.audience, allowedServiceAccounts: config.invokers },
+        logger,
+        traceProject: config.project,
+      });
+      // Cloud Run sends SIGTERM before stopping an instance: finish the running pass, then exit.
+      const shutdown = (signal: string): void => {
+        logger.notice('signal received', { signal });
+        server.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error('shutdown failed', { error });
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+}

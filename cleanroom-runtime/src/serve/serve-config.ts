@@ -1,0 +1,58 @@
+/**
+ * Configuration of `cleanroom runtime serve`, read from the environment that Cloud Run gives the container:
+ *
+ *   PORT                  port to listen on (set by Cloud Run; default 8080)
+ *   CLEANROOM_CONFIG_DIR  folder holding cleanroom.yaml and participants/ (default: current directory)
+ *   CLEANROOM_AUDIENCE    the `aud` callers' ID tokens must carry: the service URL, as set on the Scheduler
+ *                         job's and the push subscription's OIDC token
+ *   CLEANROOM_INVOKERS    comma-separated service account emails allowed to call (Scheduler, Pub/Sub push)
+ *   DATABRICKS_TOKEN      the Databricks token, mounted from Secret Manager as a secret env var; registered
+ *                         with the logger so its value is never logged
+ *   GOOGLE_CLOUD_PROJECT  optional: links request logs to Cloud Trace
+ *   CLEANROOM_LOG_LEVEL   optional: DEBUG | INFO (default) | NOTICE | WARNING | ERROR
+ */
+
+export interface ServeConfig {
+  port: number;
+  configDir: string;
+  audience: string;
+  invokers: string[];
+  databricksToken?: string;
+  project?: string;
+}
+
+export type ServeConfigResult = { ok: true; config: ServeConfig } | { ok: false; problems: string[] };
+
+const SERVICE_ACCOUNT_EMAIL = /^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$|^[a-z0-9-]+@(appspot|developer)\.gserviceaccount\.com$|^service-\d+@gcp-sa-[a-z0-9-]+\.iam\.gserviceaccount\.com$/;
+
+export function readServeConfig(env: Readonly<Record<string, string | undefined>>, portOverride?: string): ServeConfigResult {
+  const problems: string[] = [];
+  const portText = portOverride ?? env.PORT ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) problems.push(`port "${portText}" is not a TCP port (1-65535); set PORT or --port`);
+
+  const audience = env.CLEANROOM_AUDIENCE?.trim() ?? '';
+  if (audience === '') {
+    problems.push('CLEANROOM_AUDIENCE is not set: set it to the service URL (the audience of the Scheduler and Pub/Sub OIDC tokens)');
+  }
+  const invokers = (env.CLEANROOM_INVOKERS ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  if (invokers.length === 0) {
+    problems.push('CLEANROOM_INVOKERS is not set: list the service account emails allowed to trigger passes, comma-separated');
+  }
+  for (const email of invokers) {
+    if (!SERVICE_ACCOUNT_EMAIL.test(email)) problems.push(`CLEANROOM_INVOKERS: "${email}" is not a service account email (…@<project>.iam.gserviceaccount.com)`);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const token = env.DATABRICKS_TOKEN?.trim();
+  return {
+    ok: true,
+    config: {
+      port,
+      configDir: env.CLEANROOM_CONFIG_DIR?.trim() || '.',
+      audience,
+      invokers,
+      databricksToken: token ? token : undefined,
+      project: env.GOOGLE_CLOUD_PROJECT?.trim() || undefined,
+    },
+  };
+}
