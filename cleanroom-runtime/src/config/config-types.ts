@@ -1,0 +1,43 @@
+/** The validated clean room configuration as the runtime and the infrastructure use it (camelCase, defaults applied). */
+import type { ComputeSize } from './compute-sizes';
+import type { CleanroomFile, ParticipantFile } from './schema';
+
+/** A participant, as in its `participants/<name>.yaml` (its fields need no renaming). */
+export type ParticipantConfig = ParticipantFile;
+
+export interface CleanroomConfig {
+  readonly name: string;
+  readonly gcp: { readonly project: string; readonly region: string };
+  /** `host` without a trailing slash. */
+  readonly databricks: { readonly host: string };
+  readonly serviceAccount: string;
+  readonly stateBucket: string;
+  /** Name of the keeper participant; `participants` holds exactly one participant of that name with role keeper. */
+  readonly keeper: string;
+  readonly computeSizes: readonly ComputeSize[];
+  readonly runHistoryRetentionDays: number;
+  readonly runtime: { readonly schedule: string; readonly image?: string };
+  /** Sorted by name. */
+  readonly participants: readonly ParticipantConfig[];
+}
+
+export function toCleanroomConfig(file: CleanroomFile, participants: readonly ParticipantFile[]): CleanroomConfig {
+  return {
+    name: file.name,
+    gcp: { project: file.gcp.project, region: file.gcp.region },
+    databricks: { host: withoutTrailingSlash(file.databricks.host) },
+    serviceAccount: file.service_account,
+    stateBucket: file.state_bucket,
+    keeper: file.keeper,
+    computeSizes: file.compute_sizes,
+    runHistoryRetentionDays: file.run_history_retention_days,
+    runtime: file.runtime.image === undefined ? { schedule: file.runtime.schedule } : { ...file.runtime },
+    participants: [...participants]
+      .map((participant) => ({ ...participant, databricks: { host: withoutTrailingSlash(participant.databricks.host) } }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  };
+}
+
+function withoutTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}
