@@ -1,0 +1,10 @@
+export { AlreadyExistsError, listAll, NotFoundError } from './object-store';
+export type { ListOptions, ListPage, ObjectInfo, ObjectStore } from './object-store';
+export { LocalObjectStore, localPathFor } from './local-store';
+export type { LocalObjectStoreOptions } from './local-store';
+export { GcsObjectStore, WRITE_ID_METADATA_KEY } from './gcs-store';
+export type { GcsObjectStoreOptions } from './gcs-store';
+export type { RetryOptions } from './retry';
+export { openLocation, parseGsUri } from './location';
+export type { GsUri, OpenedLocation, OpenLocationOptions } from './location';
+export { compareKeys, InvalidNameError, joinKey, validateBucketName, validateObjectKey, validatePrefix } from './names';
