@@ -1,0 +1,140 @@
+/**
+ * The production execution engine: approved notebooks run as one-time Databricks job runs on a job cluster of the
+ * chosen size's policy; registered datasets are external tables on the clean room SQL warehouse.
+ */
+import type { DatasetRef, ExecutionEngine, RunSpec, RunStatus } from '../engine';
+import { DatabricksClient, type RetryNotice, type TokenProvider } from './databricks-client';
+import { DatasetSynchronizer } from './dataset-sync';
+import { DatabricksApiError, DatabricksInputError } from './errors';
+import { needsErrorOutput, outputRunId, toRunStatus, type JobsRun, type JobsRunOutput } from './run-state';
+import { SqlStatementRunner } from './sql-statements';
+import { buildSubmitRunBody, type PolicyIdForCompute } from './submit-request';
+import { notebookPath, WorkspaceNotebooks } from './workspace-notebooks';
+import { assertDataset } from './identifiers';
+
+export interface DatabricksEngineOptions {
+  /** Clean room workspace URL, e.g. https://1234567890.1.gcp.databricks.com. */
+  host: string;
+  /** The DATABRICKS_TOKEN secret, or a provider of fresh tokens. Never logged, never in an error. */
+  token: string | TokenProvider;
+  /** The clean room SQL warehouse that holds `<participant>.<table>`. */
+  warehouseId: string;
+  /** Cluster policy id per compute size (as declared by the stack). */
+  policyIdForCompute: PolicyIdForCompute;
+  sparkVersion?: string;
+  nodeTypeId?: string;
+  /** e.g. "SINGLE_USER" (Unity Catalog); omitted when unset so the policy decides. */
+  dataSecurityMode?: string;
+  runTimeoutSeconds?: number;
+  /** Where approved code is imported: `<root>/code/<participant>/<name>/<hash>`. Default /Cleanroom. */
+  workspaceRoot?: string;
+  /** Catalog for the SQL statements (Unity Catalog); the warehouse default when unset. */
+  catalog?: string;
+  /** Every participant of the clean room, so a schema whose datasets were all deleted is emptied too. */
+  participants?: readonly string[];
+  /** HTTP behaviour (defaults: 30 s per request, 6 attempts, 120 s budget, 500 ms base, 20 s cap). */
+  requestTimeoutMs?: number;
+  maxAttempts?: number;
+  maxElapsedMs?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** SQL statement polling (defaults: 1 s interval, 10 min max). */
+  statementPollIntervalMs?: number;
+  statementMaxWaitMs?: number;
+  /** Injectable for tests and logs. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+  fetch?: typeof fetch;
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+const RUN_ID = /^\d{1,20}$/;
+
+export class DatabricksEngine implements ExecutionEngine {
+  readonly name = 'databricks' as const;
+  private readonly client: DatabricksClient;
+  private readonly notebooks: WorkspaceNotebooks;
+  private readonly datasets: DatasetSynchronizer;
+  private readonly workspaceRoot: string;
+  private lastSyncedDatasets?: string;
+
+  constructor(private readonly options: DatabricksEngineOptions) {
+    this.client = new DatabricksClient({
+      host: options.host,
+      token: options.token,
+      requestTimeoutMs: options.requestTimeoutMs,
+      maxAttempts: options.maxAttempts,
+      maxElapsedMs: options.maxElapsedMs,
+      baseDelayMs: options.baseDelayMs,
+      maxDelayMs: options.maxDelayMs,
+      sleep: options.sleep,
+      random: options.random,
+      now: options.now,
+      fetch: options.fetch,
+      onRetry: options.onRetry,
+    });
+    this.workspaceRoot = options.workspaceRoot ?? '/Cleanroom';
+    this.notebooks = new WorkspaceNotebooks(this.client, this.workspaceRoot);
+    const sql = new SqlStatementRunner(this.client, {
+      warehouseId: options.warehouseId,
+      catalog: options.catalog,
+      waitTimeoutSeconds: statementWaitSeconds(options.requestTimeoutMs ?? 30_000),
+      pollIntervalMs: options.statementPollIntervalMs,
+      maxWaitMs: options.statementMaxWaitMs,
+      sleep: options.sleep,
+      now: options.now,
+    });
+    this.datasets = new DatasetSynchronizer(sql, options.participants ?? []);
+  }
+
+  async syncDatasets(datasets: DatasetRef[]): Promise<void> {
+    await this.datasets.sync(datasets);
+    this.lastSyncedDatasets = fingerprint(datasets);
+  }
+
+  /**
+   * Imports the approved notebook, makes sure the datasets are in place, and submits a one-time run whose
+   * idempotency token is the job's event uuid: a retried submit returns the run already started.
+   */
+  async submit(spec: RunSpec): Promise<{ runId: string }> {
+    // Everything participant-controlled is validated before the first request.
+    const body = buildSubmitRunBody(spec, notebookPath(this.workspaceRoot, spec.code), this.options);
+    spec.datasets.forEach(assertDataset);
+    await this.notebooks.ensure(spec.code);
+    if (this.lastSyncedDatasets !== fingerprint(spec.datasets)) await this.syncDatasets(spec.datasets);
+    const response = await this.client.post<{ run_id?: number }>('/api/2.1/jobs/runs/submit', body);
+    if (typeof response.run_id !== 'number') {
+      throw new DatabricksApiError('Databricks runs/submit answered without a run_id', 200, undefined);
+    }
+    return { runId: String(response.run_id) };
+  }
+
+  /** Throws EngineUnavailableError on an outage; the caller keeps the last known state (never FAILED). */
+  async getRun(runId: string): Promise<RunStatus> {
+    if (!RUN_ID.test(runId)) throw new DatabricksInputError(`Run id ${JSON.stringify(runId)} is not a Databricks run id`);
+    const run = await this.client.get<JobsRun>('/api/2.1/jobs/runs/get', { run_id: runId });
+    if (!needsErrorOutput(run)) return toRunStatus(run);
+    let output: JobsRunOutput | undefined;
+    try {
+      output = await this.client.get<JobsRunOutput>('/api/2.1/jobs/runs/get-output', { run_id: outputRunId(run) });
+    } catch (error) {
+      // A definitive refusal (e.g. output expired) still leaves a meaningful status; outages propagate.
+      if (!(error instanceof DatabricksApiError)) throw error;
+      output = { error: `error output unavailable: ${error.message}` };
+    }
+    return toRunStatus(run, output);
+  }
+}
+
+/** The statement POST blocks up to wait_timeout: keep it under a third of the request timeout, else go async (0). */
+function statementWaitSeconds(requestTimeoutMs: number): number {
+  const seconds = Math.min(10, Math.floor(requestTimeoutMs / 3000));
+  return seconds >= 5 ? seconds : 0;
+}
+
+function fingerprint(datasets: readonly DatasetRef[]): string {
+  return JSON.stringify(
+    datasets.map((d) => [d.participant, d.table, d.location, d.format]).sort((a, b) => a.join('\0').localeCompare(b.join('\0'))),
+  );
+}

@@ -1,0 +1,95 @@
+/** Maps Jobs API 2.1 `runs/get` (+ `runs/get-output`) responses to the engine's RunStatus. Pure. */
+import type { LifeCycleState, ResultState, RunStatus } from '../engine';
+
+/** The parts of a Jobs API 2.1 Run this engine reads. */
+export interface JobsRun {
+  run_id: number;
+  state?: { life_cycle_state?: string; result_state?: string; state_message?: string };
+  start_time?: number;
+  end_time?: number;
+  run_page_url?: string;
+  tasks?: Array<{ run_id: number; task_key?: string }>;
+}
+
+export interface JobsRunOutput {
+  error?: string;
+  error_trace?: string;
+}
+
+const LIFE_CYCLE: Record<string, LifeCycleState> = {
+  PENDING: 'PENDING',
+  QUEUED: 'PENDING',
+  BLOCKED: 'PENDING',
+  WAITING_FOR_RETRY: 'PENDING',
+  RUNNING: 'RUNNING',
+  TERMINATING: 'TERMINATING',
+  TERMINATED: 'TERMINATED',
+  SKIPPED: 'SKIPPED',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+};
+
+const RESULT: Record<string, ResultState> = {
+  SUCCESS: 'SUCCESS',
+  FAILED: 'FAILED',
+  TIMEDOUT: 'TIMEDOUT',
+  CANCELED: 'CANCELED',
+  // Single-task runs: these newer result states all mean "did not produce its result".
+  SUCCESS_WITH_FAILURES: 'FAILED',
+  UPSTREAM_FAILED: 'FAILED',
+  MAXIMUM_CONCURRENT_RUNS_REACHED: 'FAILED',
+  UPSTREAM_CANCELED: 'CANCELED',
+  EXCLUDED: 'CANCELED',
+  DISABLED: 'CANCELED',
+};
+
+/** Error traces can be megabytes; control tables keep a readable head. */
+export const MAX_ERROR_TRACE_CHARS = 32_000;
+
+function epochMs(value: number | undefined): Date | undefined {
+  return typeof value === 'number' && value > 0 ? new Date(value) : undefined;
+}
+
+export function toRunStatus(run: JobsRun, output?: JobsRunOutput): RunStatus {
+  const rawLife = run.state?.life_cycle_state ?? 'PENDING';
+  const rawResult = run.state?.result_state;
+  const lifeCycleState = LIFE_CYCLE[rawLife] ?? 'INTERNAL_ERROR';
+  const unknownNote = LIFE_CYCLE[rawLife] ? '' : ` (unknown Databricks life cycle state ${rawLife})`;
+  const status: RunStatus = { runId: String(run.run_id), lifeCycleState };
+  const resultState = rawResult === undefined ? undefined : RESULT[rawResult] ?? 'FAILED';
+  if (resultState) status.resultState = resultState;
+  const message = (run.state?.state_message ?? '') + unknownNote;
+  if (message !== '') status.stateMessage = message;
+  const start = epochMs(run.start_time);
+  if (start) status.startTime = start;
+  const end = epochMs(run.end_time);
+  if (end) status.endTime = end;
+  if (run.run_page_url) status.runPageUrl = run.run_page_url;
+  if (output?.error) status.error = output.error;
+  if (output?.error_trace) status.errorTrace = output.error_trace.slice(0, MAX_ERROR_TRACE_CHARS);
+  return status;
+}
+
+/** Runs that ended badly get their task's output fetched for `error` and `error_trace`. */
+export function needsErrorOutput(run: JobsRun): boolean {
+  const life = run.state?.life_cycle_state;
+  const result = run.state?.result_state;
+  return life === 'INTERNAL_ERROR' || (result !== undefined && result !== 'SUCCESS');
+}
+
+/** get-output takes a task run id; a one-task run submitted with `tasks` has it in tasks[0]. */
+export function outputRunId(run: JobsRun): number {
+  return run.tasks && run.tasks.length > 0 ? run.tasks[0].run_id : run.run_id;
+}
+
+const ACTIVE: ReadonlySet<LifeCycleState> = new Set(['PENDING', 'RUNNING', 'TERMINATING']);
+
+/** SPEC §5: poll runs that are active, or ended within the retention window; older ones are left alone. */
+export function shouldPollRun(
+  run: Pick<RunStatus, 'lifeCycleState' | 'endTime'>,
+  now: Date,
+  retentionDays: number,
+): boolean {
+  if (ACTIVE.has(run.lifeCycleState)) return true;
+  if (!run.endTime) return true;
+  return now.getTime() - run.endTime.getTime() <= retentionDays * 86_400_000;
+}

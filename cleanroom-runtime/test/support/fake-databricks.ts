@@ -1,0 +1,444 @@
+/**
+ * A fake Databricks workspace REST server for tests (test code only), on 127.0.0.1:0. It behaves like the
+ * documented Jobs 2.1, Workspace 2.0 and SQL Statement Execution 2.0 APIs for the calls the engine makes:
+ * bearer auth (401/403), idempotency tokens, the run life cycle, get-output per task run, workspace import
+ * conflicts and SOURCE export, SQL statements PENDING → SUCCEEDED/FAILED, plus injected 429/5xx/resets/hangs.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FakeMetastore, type FakeTable } from './fake-databricks-sql';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  /** The injected fault this request got, if any. */
+  fault?: FaultStatus;
+}
+
+export type FaultStatus = 429 | 500 | 502 | 503 | 504 | 'reset' | 'hang';
+
+export interface FaultSpec {
+  path: string;
+  method?: 'GET' | 'POST';
+  status: FaultStatus;
+  /** How many matching requests get the fault. */
+  times: number;
+  /** Retry-After header value (seconds or HTTP date) for 429/503. */
+  retryAfter?: number | string;
+}
+
+export interface RunStateUpdate {
+  lifeCycleState: string;
+  resultState?: string;
+  stateMessage?: string;
+  error?: string;
+  errorTrace?: string;
+}
+
+export interface FakeRun {
+  runId: number;
+  taskRunId: number;
+  runName?: string;
+  idempotencyToken?: string;
+  submitted: Record<string, unknown>;
+  lifeCycleState: string;
+  resultState?: string;
+  stateMessage: string;
+  startTime: number;
+  endTime: number;
+  error?: string;
+  errorTrace?: string;
+}
+
+export interface FakeDatabricksOptions {
+  token?: string;
+  warehouseId?: string;
+  /** GET polls a statement stays PENDING/RUNNING before it completes. Default 1. */
+  statementPendingPolls?: number;
+}
+
+export interface FakeDatabricks {
+  host: string;
+  token: string;
+  warehouseId: string;
+  requests: RecordedRequest[];
+  runs(): FakeRun[];
+  setRunState(runId: number | string, update: RunStateUpdate): void;
+  /** PENDING → RUNNING → TERMINATED(SUCCESS) for every active run; `outcome` makes the terminating step fail. */
+  advanceRuns(outcome?: Omit<RunStateUpdate, 'lifeCycleState'>): void;
+  injectFaults(fault: FaultSpec): void;
+  /** Statements matching `pattern` end FAILED with this message. */
+  failStatements(pattern: RegExp, message: string): void;
+  putWorkspaceObject(path: string, language: string, content: string): void;
+  workspaceObject(path: string): { language: string; content: string } | undefined;
+  tables(): FakeTable[];
+  putTable(table: FakeTable): void;
+  statements(): string[];
+  close(): Promise<void>;
+}
+
+interface Statement {
+  id: string;
+  text: string;
+  pollsLeft: number;
+  response?: Record<string, unknown>;
+}
+
+class HttpError {
+  constructor(readonly status: number, readonly errorCode: string, readonly message: string) {}
+}
+
+const EXTENSION: Record<string, string> = { SQL: 'sql', PYTHON: 'py', SCALA: 'scala', R: 'r' };
+const COMMENT: Record<string, string> = { SQL: '--', PYTHON: '#', SCALA: '//', R: '#' };
+const TERMINAL = new Set(['TERMINATED', 'SKIPPED', 'INTERNAL_ERROR']);
+
+export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): Promise<FakeDatabricks> {
+  const token = options.token ?? 'dapi-fake-token-0123456789';
+  const warehouseId = options.warehouseId ?? 'abc123warehouse';
+  const pendingPolls = options.statementPendingPolls ?? 1;
+  const requests: RecordedRequest[] = [];
+  const faults: FaultSpec[] = [];
+  const statementFailures: Array<{ pattern: RegExp; message: string }> = [];
+  const runs = new Map<number, FakeRun>();
+  const runsByTask = new Map<number, FakeRun>();
+  const byIdempotencyToken = new Map<string, number>();
+  const directories = new Set<string>(['/']);
+  const objects = new Map<string, { language: string; content: string }>();
+  const metastore = new FakeMetastore();
+  const statements = new Map<string, Statement>();
+  const statementLog: string[] = [];
+  let nextRunId = 1001;
+  let nextStatement = 1;
+  let host = '';
+
+  const now = (): number => Date.now();
+
+  function mkdirs(path: string): void {
+    const parts = path.split('/').filter(Boolean);
+    let current = '';
+    for (const part of parts) {
+      current += `/${part}`;
+      if (objects.has(current)) throw new HttpError(400, 'RESOURCE_ALREADY_EXISTS', `Path (${current}) already exists.`);
+      directories.add(current);
+    }
+  }
+
+  function runJson(run: FakeRun): Record<string, unknown> {
+    const state: Record<string, unknown> = {
+      life_cycle_state: run.lifeCycleState,
+      state_message: run.stateMessage,
+      user_cancelled_or_timedout: false,
+    };
+    if (run.resultState) state.result_state = run.resultState;
+    const task = (run.submitted.tasks as Array<Record<string, unknown>> | undefined)?.[0] ?? {};
+    return {
+      run_id: run.runId,
+      run_name: run.runName,
+      number_in_job: run.runId,
+      state,
+      start_time: run.startTime,
+      end_time: run.endTime,
+      run_page_url: `${host}/?o=1234567890#job/0/run/${run.runId}`,
+      run_type: 'SUBMIT_RUN',
+      tasks: [
+        { run_id: run.taskRunId, task_key: task.task_key, state, start_time: run.startTime, end_time: run.endTime },
+      ],
+    };
+  }
+
+  function submit(body: Record<string, unknown>): unknown {
+    const tokenValue = body.idempotency_token;
+    if (tokenValue !== undefined && (typeof tokenValue !== 'string' || tokenValue.length > 64)) {
+      throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'idempotency_token must be a string of at most 64 characters');
+    }
+    if (typeof tokenValue === 'string' && byIdempotencyToken.has(tokenValue)) {
+      return { run_id: byIdempotencyToken.get(tokenValue) };
+    }
+    const tasks = body.tasks;
+    if (!Array.isArray(tasks) || tasks.length === 0) {
+      throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'A one-time run needs at least one task in tasks');
+    }
+    for (const task of tasks as Array<Record<string, unknown>>) {
+      const notebook = task.notebook_task as { notebook_path?: unknown } | undefined;
+      const cluster = task.new_cluster as { policy_id?: unknown } | undefined;
+      if (typeof task.task_key !== 'string') throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'task_key is required');
+      if (!notebook || typeof notebook.notebook_path !== 'string' || !objects.has(notebook.notebook_path)) {
+        throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Notebook not found: ${String(notebook?.notebook_path)}`);
+      }
+      if (!cluster || typeof cluster.policy_id !== 'string') {
+        throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'new_cluster.policy_id is required in this workspace');
+      }
+    }
+    const runId = nextRunId++;
+    const run: FakeRun = {
+      runId,
+      taskRunId: runId + 500_000,
+      runName: typeof body.run_name === 'string' ? body.run_name : undefined,
+      idempotencyToken: typeof tokenValue === 'string' ? tokenValue : undefined,
+      submitted: body,
+      lifeCycleState: 'PENDING',
+      stateMessage: 'Waiting for cluster',
+      startTime: now(),
+      endTime: 0,
+    };
+    runs.set(runId, run);
+    runsByTask.set(run.taskRunId, run);
+    if (run.idempotencyToken) byIdempotencyToken.set(run.idempotencyToken, runId);
+    return { run_id: runId };
+  }
+
+  function numericParam(query: Record<string, string>, name: string): number {
+    const value = query[name];
+    if (value === undefined || !/^\d+$/.test(value)) {
+      throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `${name} must be a number`);
+    }
+    return Number(value);
+  }
+
+  function statementJson(statement: Statement): Record<string, unknown> {
+    if (statement.response) return statement.response;
+    return { statement_id: statement.id, status: { state: statement.pollsLeft === pendingPolls ? 'PENDING' : 'RUNNING' } };
+  }
+
+  function completeStatement(statement: Statement): void {
+    const failure = statementFailures.find((f) => f.pattern.test(statement.text));
+    const outcome = failure
+      ? { ok: false, errorCode: 'BAD_REQUEST', message: failure.message }
+      : metastore.execute(statement.text);
+    statement.response = outcome.ok
+      ? {
+          statement_id: statement.id,
+          status: { state: 'SUCCEEDED' },
+          manifest: {
+            format: 'JSON_ARRAY',
+            schema: {
+              column_count: outcome.columns?.length ?? 0,
+              columns: (outcome.columns ?? []).map((name, position) => ({ name, position, type_name: 'STRING' })),
+            },
+            total_chunk_count: 1,
+            total_row_count: outcome.rows?.length ?? 0,
+          },
+          result: { chunk_index: 0, row_offset: 0, row_count: outcome.rows?.length ?? 0, data_array: outcome.rows ?? [] },
+        }
+      : {
+          statement_id: statement.id,
+          status: { state: 'FAILED', error: { error_code: outcome.errorCode, message: outcome.message } },
+        };
+  }
+
+  function route(method: string, path: string, query: Record<string, string>, body: Record<string, unknown>): unknown {
+    if (method === 'POST' && path === '/api/2.1/jobs/runs/submit') return submit(body);
+    if (method === 'GET' && path === '/api/2.1/jobs/runs/get') {
+      const run = runs.get(numericParam(query, 'run_id'));
+      if (!run) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Run ${query.run_id} does not exist.`);
+      return runJson(run);
+    }
+    if (method === 'GET' && path === '/api/2.1/jobs/runs/get-output') {
+      const id = numericParam(query, 'run_id');
+      if (runs.has(id)) {
+        throw new HttpError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          'Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.',
+        );
+      }
+      const run = runsByTask.get(id);
+      if (!run) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Run ${id} does not exist.`);
+      const output: Record<string, unknown> = { metadata: runJson(run) };
+      if (run.error !== undefined) output.error = run.error;
+      if (run.errorTrace !== undefined) output.error_trace = run.errorTrace;
+      if (run.resultState === 'SUCCESS') output.notebook_output = {};
+      return output;
+    }
+    if (method === 'POST' && path === '/api/2.0/workspace/mkdirs') {
+      if (typeof body.path !== 'string' || !body.path.startsWith('/')) {
+        throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'path must be absolute');
+      }
+      mkdirs(body.path);
+      return {};
+    }
+    if (method === 'POST' && path === '/api/2.0/workspace/import') {
+      const target = body.path;
+      if (typeof target !== 'string' || !target.startsWith('/')) {
+        throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'path must be absolute');
+      }
+      if (body.format === 'SOURCE' && typeof body.language !== 'string') {
+        throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'The language field is required to import a SOURCE file.');
+      }
+      const parent = target.slice(0, target.lastIndexOf('/')) || '/';
+      if (!directories.has(parent)) {
+        throw new HttpError(404, 'RESOURCE_DOES_NOT_EXIST', `The parent folder (${parent}) does not exist.`);
+      }
+      if ((objects.has(target) || directories.has(target)) && body.overwrite !== true) {
+        throw new HttpError(400, 'RESOURCE_ALREADY_EXISTS', `Path (${target}) already exists.`);
+      }
+      objects.set(target, {
+        language: String(body.language),
+        content: Buffer.from(String(body.content ?? ''), 'base64').toString('utf8'),
+      });
+      return {};
+    }
+    if (method === 'GET' && path === '/api/2.0/workspace/export') {
+      const object = objects.get(query.path ?? '');
+      if (!object) throw new HttpError(404, 'RESOURCE_DOES_NOT_EXIST', `Path (${query.path}) doesn't exist.`);
+      const header = `${COMMENT[object.language] ?? '#'} Databricks notebook source`;
+      const source = object.content.startsWith(header) ? object.content : `${header}\n${object.content}`;
+      return { content: Buffer.from(source, 'utf8').toString('base64'), file_type: EXTENSION[object.language] ?? 'py' };
+    }
+    if (method === 'POST' && path === '/api/2.0/sql/statements') {
+      if (body.warehouse_id !== warehouseId) {
+        throw new HttpError(404, 'RESOURCE_DOES_NOT_EXIST', `Warehouse ${String(body.warehouse_id)} does not exist.`);
+      }
+      if (typeof body.statement !== 'string') throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'statement is required');
+      const statement: Statement = { id: `01ef-fake-${nextStatement++}`, text: body.statement, pollsLeft: pendingPolls };
+      statements.set(statement.id, statement);
+      statementLog.push(statement.text);
+      if (pendingPolls === 0) completeStatement(statement);
+      return statementJson(statement);
+    }
+    const statementMatch = /^\/api\/2\.0\/sql\/statements\/([^/]+)(\/cancel)?$/.exec(path);
+    if (statementMatch) {
+      const statement = statements.get(statementMatch[1]);
+      if (!statement) throw new HttpError(404, 'RESOURCE_DOES_NOT_EXIST', `Statement ${statementMatch[1]} not found`);
+      if (method === 'POST' && statementMatch[2]) {
+        statement.response ??= { statement_id: statement.id, status: { state: 'CANCELED' } };
+        return {};
+      }
+      if (method === 'GET' && !statementMatch[2]) {
+        if (!statement.response) {
+          statement.pollsLeft -= 1;
+          if (statement.pollsLeft <= 0) completeStatement(statement);
+        }
+        return statementJson(statement);
+      }
+    }
+    throw new HttpError(404, 'ENDPOINT_NOT_FOUND', `No API found for '${method} ${path}'`);
+  }
+
+  function send(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+    res.end(JSON.stringify(payload));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const method = req.method ?? 'GET';
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: Record<string, unknown> = {};
+    let parseError = false;
+    if (text !== '') {
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        parseError = true;
+      }
+    }
+    const recorded: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body: text === '' ? undefined : parseError ? text : body,
+    };
+    requests.push(recorded);
+
+    const fault = faults.find((f) => f.times > 0 && f.path === url.pathname && (!f.method || f.method === method));
+    if (fault) {
+      fault.times -= 1;
+      recorded.fault = fault.status;
+      if (fault.status === 'hang') return;
+      if (fault.status === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
+      const code = fault.status === 429 ? 'REQUEST_LIMIT_EXCEEDED' : fault.status === 503 ? 'TEMPORARILY_UNAVAILABLE' : 'INTERNAL_ERROR';
+      send(res, fault.status, { error_code: code, message: `Injected ${fault.status}` }, headers);
+      return;
+    }
+
+    const authorization = req.headers.authorization;
+    if (!authorization || !authorization.startsWith('Bearer ')) {
+      send(res, 401, { error_code: 'UNAUTHENTICATED', message: 'Credential was not sent or was of an unsupported type for this API.' });
+      return;
+    }
+    if (authorization !== `Bearer ${token}`) {
+      send(res, 403, { error_code: 'PERMISSION_DENIED', message: 'Invalid access token.' });
+      return;
+    }
+    if (parseError) {
+      send(res, 400, { error_code: 'MALFORMED_REQUEST', message: 'Invalid JSON given in the body of the request' });
+      return;
+    }
+    try {
+      send(res, 200, route(method, url.pathname, recorded.query, body));
+    } catch (error) {
+      if (error instanceof HttpError) send(res, error.status, { error_code: error.errorCode, message: error.message });
+      else send(res, 500, { error_code: 'INTERNAL_ERROR', message: String(error) });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  function requireRun(runId: number | string): FakeRun {
+    const run = runs.get(Number(runId));
+    if (!run) throw new Error(`fake Databricks has no run ${runId}`);
+    return run;
+  }
+
+  function applyState(run: FakeRun, update: RunStateUpdate): void {
+    if (run.lifeCycleState === 'PENDING' && update.lifeCycleState !== 'PENDING') run.startTime = run.startTime || now();
+    run.lifeCycleState = update.lifeCycleState;
+    run.resultState = update.resultState;
+    run.stateMessage = update.stateMessage ?? '';
+    if (TERMINAL.has(update.lifeCycleState) && run.endTime === 0) run.endTime = now();
+    if (update.error !== undefined) run.error = update.error;
+    if (update.errorTrace !== undefined) run.errorTrace = update.errorTrace;
+  }
+
+  return {
+    host,
+    token,
+    warehouseId,
+    requests,
+    runs: () => [...runs.values()],
+    setRunState: (runId, update) => applyState(requireRun(runId), update),
+    advanceRuns: (outcome) => {
+      for (const run of runs.values()) {
+        if (run.lifeCycleState === 'PENDING') applyState(run, { lifeCycleState: 'RUNNING', stateMessage: 'In run' });
+        else if (run.lifeCycleState === 'RUNNING') {
+          applyState(run, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '', ...outcome });
+        }
+      }
+    },
+    injectFaults: (fault) => {
+      faults.push({ ...fault });
+    },
+    failStatements: (pattern, message) => {
+      statementFailures.push({ pattern, message });
+    },
+    putWorkspaceObject: (path, language, content) => {
+      mkdirs(path.slice(0, path.lastIndexOf('/')));
+      objects.set(path, { language, content });
+    },
+    workspaceObject: (path) => objects.get(path),
+    tables: () => [...metastore.tables.values()].map((t) => ({ ...t })),
+    putTable: (table) => {
+      metastore.schemas.add(table.schema);
+      metastore.tables.set(`${table.schema}.${table.table}`, { ...table });
+    },
+    statements: () => [...statementLog],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
