@@ -11,4 +11,6 @@ module.exports = {
   // These dependencies ship only ES modules; jest's module system needs them as CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-compressors|hyparquet-writer|hysnappy|fzstd)/)'],
   testTimeout: 60000,
+  // cdktf's jest matchers for the infrastructure tests in __tests__/.
+  setupFilesAfterEnv: ['<rootDir>/__tests__/support/cdktf-matchers.ts'],
 };

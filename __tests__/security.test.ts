@@ -1,0 +1,162 @@
+/**
+ * Security properties of the whole example app, asserted on the synthesized JSON of every stack
+ * (one synth shared by all assertions).
+ */
+import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
+import { CLEANROOM_BUCKET_ROLE } from '../constructs/cleanroom-access';
+import { RUNTIME_SECRET_ROLE, RUNTIME_STATE_BUCKET_ROLE } from '../constructs/runtime-service';
+import type { CleanroomDefinition } from '../stacks/cleanroom-app';
+import { EXAMPLES_DIR, allStrings, definitionFromDir, entries, ofType, synthDefinition, type JsonObject, type SynthesizedApp } from './support/synth';
+
+const TOKEN_CANARY = 'dapi0123456789abcdef0123456789abcdef-canary';
+
+let definition: CleanroomDefinition;
+let app: SynthesizedApp;
+let savedToken: string | undefined;
+
+beforeAll(async () => {
+  // A token in the deployer's environment must never leak into Terraform.
+  savedToken = process.env.DATABRICKS_TOKEN;
+  process.env.DATABRICKS_TOKEN = TOKEN_CANARY;
+  definition = await definitionFromDir(EXAMPLES_DIR);
+  app = synthDefinition(definition);
+});
+
+afterAll(() => {
+  if (savedToken === undefined) delete process.env.DATABRICKS_TOKEN;
+  else process.env.DATABRICKS_TOKEN = savedToken;
+});
+
+const participantStacks = (): string[] => [...app.json.keys()].filter((id) => id.startsWith('participant-'));
+const runtimeMember = (): string => `serviceAccount:${definition.serviceAccountEmail}`;
+
+test('the example app has the clean room stack and one stack per participant', () => {
+  expect([...app.json.keys()].sort()).toEqual(['cleanroom', ...definition.participants.map((p) => `participant-${p.name}`)].sort());
+  expect(definition.participants.length).toBeGreaterThanOrEqual(3);
+});
+
+test('no public principal appears anywhere', () => {
+  for (const [stack, json] of app.json) {
+    const strings = allStrings(json);
+    expect({ stack, hits: strings.filter((s) => /allUsers|allAuthenticatedUsers/.test(s)) }).toEqual({ stack, hits: [] });
+  }
+});
+
+test('every bucket is private: public access prevention enforced, uniform access, versioned, old versions expire', () => {
+  const buckets = ofType(entries(app), 'google_storage_bucket');
+  expect(buckets.map((b) => b.body.name).sort()).toEqual([definition.stateBucket, ...definition.participants.map((p) => p.bucket)].sort());
+  for (const { body } of buckets) {
+    expect(body).toMatchObject({ public_access_prevention: 'enforced', uniform_bucket_level_access: true, versioning: { enabled: true } });
+    expect(body.lifecycle_rule).toEqual([
+      { action: { type: 'Delete' }, condition: { days_since_noncurrent_time: 30, with_state: 'ARCHIVED' } },
+    ]);
+  }
+  for (const stack of participantStacks()) {
+    expect(app.text.get(stack)).toHaveResourceWithProperties(StorageBucket, { public_access_prevention: 'enforced', uniform_bucket_level_access: true });
+  }
+});
+
+test('no ACLs, no authoritative IAM and no project-, folder- or organization-level grants', () => {
+  const types = new Set(entries(app).map((e) => e.type));
+  const forbidden = [...types].filter(
+    (t) => /_acl$|access_control$/.test(t) || /_iam_(binding|policy)$/.test(t) || /^google_(project|folder|organization)_iam_/.test(t),
+  );
+  expect(forbidden).toEqual([]);
+});
+
+test('each participant stack grants the clean room exactly one role on exactly its own bucket', () => {
+  for (const participant of definition.participants) {
+    const stack = `participant-${participant.name}`;
+    const grants = ofType(entries(app, 'resource', [stack]), 'google_storage_bucket_iam_member').map((g) => g.body);
+    // Every grant in the stack (clean room, storage credential) is on the participant's own bucket.
+    expect(new Set(grants.map((g) => g.bucket))).toEqual(new Set([participant.bucket]));
+    const cleanroomGrants = grants.filter((g) => g.member === runtimeMember());
+    expect(cleanroomGrants).toEqual([expect.objectContaining({ bucket: participant.bucket, role: CLEANROOM_BUCKET_ROLE })]);
+  }
+});
+
+test('the runtime identity has object admin on the state bucket and access to the one token secret, nothing else', () => {
+  const all = entries(app);
+  const holders = all.filter((e) => e.type.endsWith('_iam_member') && e.body.member === runtimeMember());
+  const cleanroomGrants = holders.filter((h) => h.stack === 'cleanroom').map((h) => ({ type: h.type, role: h.body.role }));
+  expect(cleanroomGrants.sort((a, b) => a.type.localeCompare(b.type))).toEqual([
+    { type: 'google_secret_manager_secret_iam_member', role: RUNTIME_SECRET_ROLE },
+    { type: 'google_storage_bucket_iam_member', role: RUNTIME_STATE_BUCKET_ROLE },
+  ]);
+  const stateGrant = holders.find((h) => h.type === 'google_storage_bucket_iam_member' && h.stack === 'cleanroom');
+  expect(stateGrant?.body.bucket).toBe(definition.stateBucket);
+  const secrets = ofType(all, 'google_secret_manager_secret');
+  expect(secrets).toHaveLength(1);
+  const secretGrant = holders.find((h) => h.type === 'google_secret_manager_secret_iam_member');
+  expect(secretGrant?.body.secret_id).toBe(`\${google_secret_manager_secret.${secrets[0].name}.secret_id}`);
+  // Elsewhere the runtime only appears through the participants' CleanroomAccess grants.
+  expect(holders.filter((h) => h.stack !== 'cleanroom').map((h) => h.body.role)).toEqual(participantStacks().map(() => CLEANROOM_BUCKET_ROLE));
+});
+
+test('only the invoker account may call the service, with OIDC tokens for the service audience', () => {
+  const cleanroom = entries(app, 'resource', ['cleanroom']);
+  const [service] = ofType(cleanroom, 'google_cloud_run_v2_service');
+  const invokerRef = `\${${'google_service_account'}.${ofType(cleanroom, 'google_service_account').find((s) => String(s.body.account_id).endsWith('invoker'))?.name}.email}`;
+  expect(service.body.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
+  const audience = (service.body.custom_audiences as string[])[0];
+  expect(ofType(cleanroom, 'google_cloud_run_v2_service_iam_member').map((m) => m.body)).toEqual([
+    expect.objectContaining({ role: 'roles/run.invoker', member: `serviceAccount:${invokerRef}` }),
+  ]);
+  const [job] = ofType(cleanroom, 'google_cloud_scheduler_job');
+  expect(job.body.schedule).toBe(definition.runtime.schedule);
+  expect(job.body.http_target).toMatchObject({ http_method: 'POST', oidc_token: { service_account_email: invokerRef, audience } });
+  const [push] = ofType(cleanroom, 'google_pubsub_subscription');
+  expect(push.body.push_config).toMatchObject({ oidc_token: { service_account_email: invokerRef, audience } });
+  const env = ((service.body.template as JsonObject).containers as JsonObject[])[0].env as JsonObject[];
+  expect(env).toEqual(expect.arrayContaining([{ name: 'CLEANROOM_AUDIENCE', value: audience }, { name: 'CLEANROOM_INVOKERS', value: invokerRef }]));
+});
+
+test('the Databricks token is a Secret Manager reference: no secret version, no plain value, nothing inlined', () => {
+  const all = entries(app);
+  expect(ofType(all, 'google_secret_manager_secret_version')).toEqual([]);
+  const [service] = ofType(all, 'google_cloud_run_v2_service');
+  const env = ((service.body.template as JsonObject).containers as JsonObject[])[0].env as JsonObject[];
+  const token = env.find((e) => e.name === 'DATABRICKS_TOKEN');
+  expect(token).toEqual({ name: 'DATABRICKS_TOKEN', value_source: { secret_key_ref: { secret: expect.stringMatching(/^\$\{google_secret_manager_secret\./), version: 'latest' } } });
+  // No other variable looks like a credential with a plain value.
+  expect(env.filter((e) => /TOKEN|SECRET|PASSWORD|KEY/i.test(String(e.name)) && e.value !== undefined)).toEqual([]);
+  for (const [stack, text] of app.text) {
+    expect({ stack, inlined: text.includes(TOKEN_CANARY) || /dapi[0-9a-f]{32}/.test(text) }).toEqual({ stack, inlined: false });
+    // Neither provider is configured with a credential: each deployer brings its own.
+    for (const provider of Object.values((app.json.get(stack)?.provider ?? {}) as Record<string, JsonObject[]>)) {
+      for (const config of provider) expect(Object.keys(config).filter((k) => /token|password|credentials|secret|key/i.test(k))).toEqual([]);
+    }
+  }
+});
+
+test('participant stacks are self-contained: own providers, no references to other stacks', () => {
+  for (const participant of definition.participants) {
+    const json = app.json.get(`participant-${participant.name}`) as JsonObject;
+    const provider = json.provider as Record<string, JsonObject[]>;
+    expect(provider.google).toEqual([expect.objectContaining({ project: participant.gcpProject })]);
+    expect(provider.databricks).toEqual([expect.objectContaining({ host: participant.databricksHost })]);
+    const text = app.text.get(`participant-${participant.name}`) as string;
+    expect(text).not.toMatch(/terraform_remote_state|cross-stack-output/);
+    // Only the clean room's service account and topic (both from config) point outside the participant's project.
+    const [notification] = ofType(entries(app, 'resource', [`participant-${participant.name}`]), 'google_storage_notification');
+    expect(notification.body).toMatchObject({
+      bucket: participant.bucket,
+      topic: `projects/${definition.gcpProject}/topics/${definition.name}-events`,
+      object_name_prefix: 'control/events/_delta_log/',
+      event_types: ['OBJECT_FINALIZE'],
+      payload_format: 'JSON_API_V1',
+    });
+  }
+});
+
+test("each participant project's storage agent, and nobody else, may publish to the events topic", () => {
+  const cleanroom = app.json.get('cleanroom') as JsonObject;
+  const agents = (cleanroom.data as JsonObject).google_storage_project_service_account as Record<string, JsonObject>;
+  expect(Object.values(agents).map((a) => a.project).sort()).toEqual([...new Set(definition.participants.map((p) => p.gcpProject))].sort());
+  const publishers = ofType(entries(app, 'resource', ['cleanroom']), 'google_pubsub_topic_iam_member').map((p) => p.body);
+  expect(publishers).toHaveLength(Object.keys(agents).length);
+  for (const grant of publishers) {
+    expect(grant.role).toBe('roles/pubsub.publisher');
+    expect(grant.member).toMatch(/^\$\{data\.google_storage_project_service_account\.[^.]+\.member\}$/);
+  }
+});

@@ -1,0 +1,125 @@
+import { Construct } from 'constructs';
+import { ClusterPolicy } from '@cdktf/provider-databricks/lib/cluster-policy';
+import { SqlEndpoint } from '@cdktf/provider-databricks/lib/sql-endpoint';
+import { CLEANROOM_NAME, Problems, checkPattern } from './validation';
+
+/** The job-cluster shape one compute size stands for. */
+export interface ComputeSizeShape {
+  /** Size name as participants pass it in a JOB's `compute` (the seed's `2X-Small` … `4X-Large`). */
+  readonly name: string;
+  /** GCP node type of workers, e.g. `n2-highmem-4`. */
+  readonly nodeType: string;
+  /** Driver node type; defaults to `nodeType`. */
+  readonly driverNodeType?: string;
+  /** Fixed number of workers (0 = single node). */
+  readonly numWorkers: number;
+}
+
+/** The SQL warehouse the runtime uses to register datasets in the clean room metastore. */
+export interface RuntimeWarehouseOptions {
+  /** Warehouse size (default `2X-Small`). */
+  readonly clusterSize?: string;
+  /** Minutes idle before it stops (default 10). */
+  readonly autoStopMinutes?: number;
+  /** Serverless SQL, where the region offers it (default false: works everywhere). */
+  readonly serverless?: boolean;
+}
+
+export interface ComputeSizesProps {
+  readonly cleanroomName: string;
+  /** Offered sizes; one cluster policy each. */
+  readonly sizes: readonly ComputeSizeShape[];
+  /** Default Databricks runtime of job clusters (default `auto:latest-lts`). */
+  readonly sparkVersion?: string;
+  readonly warehouse?: RuntimeWarehouseOptions;
+}
+
+/** Databricks SQL warehouse sizes (also the seed's compute size names). */
+export const WAREHOUSE_SIZES = ['2X-Small', 'X-Small', 'Small', 'Medium', 'Large', 'X-Large', '2X-Large', '3X-Large', '4X-Large'] as const;
+
+/** Cluster policy name of a size; the runtime's Databricks engine looks policies up by this name. */
+export function computePolicyName(cleanroomName: string, size: string): string {
+  return `${cleanroomName} ${size}`;
+}
+
+export function runtimeWarehouseName(cleanroomName: string): string {
+  return `${cleanroomName}-runtime`;
+}
+
+/**
+ * In the clean room workspace: one cluster policy per offered compute size (job clusters only, node types and
+ * worker count fixed, tagged with the clean room and size for cost attribution) and the runtime's SQL warehouse.
+ */
+export class ComputeSizes extends Construct {
+  readonly policies: Record<string, ClusterPolicy>;
+  readonly warehouse: SqlEndpoint;
+
+  constructor(scope: Construct, id: string, props: ComputeSizesProps) {
+    super(scope, id);
+    validateComputeSizesProps(props, `ComputeSizes "${id}"`);
+
+    const policies: Record<string, ClusterPolicy> = {};
+    for (const size of props.sizes) {
+      policies[size.name] = new ClusterPolicy(this, `policy-${size.name.toLowerCase()}`, {
+        name: computePolicyName(props.cleanroomName, size.name),
+        description: `Clean room ${props.cleanroomName}: job clusters of size ${size.name}`,
+        definition: JSON.stringify(clusterPolicyDefinition(props.cleanroomName, size, props.sparkVersion ?? 'auto:latest-lts')),
+      });
+    }
+    this.policies = policies;
+
+    const warehouse = props.warehouse ?? {};
+    this.warehouse = new SqlEndpoint(this, 'warehouse', {
+      name: runtimeWarehouseName(props.cleanroomName),
+      clusterSize: warehouse.clusterSize ?? '2X-Small',
+      autoStopMins: warehouse.autoStopMinutes ?? 10,
+      minNumClusters: 1,
+      maxNumClusters: 1,
+      warehouseType: 'PRO',
+      enableServerlessCompute: warehouse.serverless ?? false,
+      tags: { customTags: [{ key: 'cleanroom', value: props.cleanroomName }] },
+    });
+  }
+}
+
+/** Databricks cluster policy definition (policy definition language) for one size. */
+export function clusterPolicyDefinition(cleanroomName: string, size: ComputeSizeShape, sparkVersion: string): Record<string, unknown> {
+  return {
+    cluster_type: { type: 'fixed', value: 'job' },
+    spark_version: { type: 'unlimited', defaultValue: sparkVersion },
+    node_type_id: { type: 'fixed', value: size.nodeType },
+    driver_node_type_id: { type: 'fixed', value: size.driverNodeType ?? size.nodeType },
+    num_workers: { type: 'fixed', value: size.numWorkers },
+    // Runs are isolated to the submitting identity (the clean room's), never shared clusters.
+    data_security_mode: { type: 'fixed', value: 'SINGLE_USER' },
+    'custom_tags.cleanroom': { type: 'fixed', value: cleanroomName },
+    'custom_tags.cleanroom_compute_size': { type: 'fixed', value: size.name },
+  };
+}
+
+function validateComputeSizesProps(props: ComputeSizesProps, construct: string): void {
+  const problems = new Problems();
+  checkPattern(problems, 'cleanroomName', props.cleanroomName, CLEANROOM_NAME, 'a clean room name');
+  problems.check(Array.isArray(props.sizes) && props.sizes.length > 0, 'sizes', 'at least one compute size');
+  const seen = new Set<string>();
+  (props.sizes ?? []).forEach((size, i) => {
+    const field = `sizes[${i}]`;
+    checkPattern(problems, `${field}.name`, size.name, /^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/, 'a size name such as "2X-Small"');
+    const key = String(size.name).toLowerCase();
+    problems.check(!seen.has(key), `${field}.name`, 'a size name not offered twice', size.name);
+    seen.add(key);
+    checkPattern(problems, `${field}.nodeType`, size.nodeType, /^[a-z0-9][a-z0-9-]*$/, 'a GCP node type such as "n2-highmem-4"');
+    if (size.driverNodeType !== undefined) {
+      checkPattern(problems, `${field}.driverNodeType`, size.driverNodeType, /^[a-z0-9][a-z0-9-]*$/, 'a GCP node type');
+    }
+    problems.check(Number.isInteger(size.numWorkers) && size.numWorkers >= 0 && size.numWorkers <= 1000, `${field}.numWorkers`, 'a whole number of workers from 0 to 1000', size.numWorkers);
+  });
+  const warehouse = props.warehouse;
+  if (warehouse?.clusterSize !== undefined) {
+    problems.check((WAREHOUSE_SIZES as readonly string[]).includes(warehouse.clusterSize), 'warehouse.clusterSize', `one of ${WAREHOUSE_SIZES.join(', ')}`, warehouse.clusterSize);
+  }
+  if (warehouse?.autoStopMinutes !== undefined) {
+    problems.check(Number.isInteger(warehouse.autoStopMinutes) && warehouse.autoStopMinutes >= 1, 'warehouse.autoStopMinutes', 'a whole number of minutes ≥ 1', warehouse.autoStopMinutes);
+  }
+  problems.throwIfAny(construct);
+}

@@ -1,0 +1,315 @@
+import { Construct } from 'constructs';
+import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-service';
+import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
+import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job';
+import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account';
+import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription';
+import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
+import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
+import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
+import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
+import { createHash } from 'node:crypto';
+import type { ITerraformDependable } from 'cdktf';
+import runtimePackage from 'cleanroom-runtime/package.json';
+import {
+  CLEANROOM_NAME,
+  DATABRICKS_HOST,
+  GCP_PROJECT_ID,
+  GCP_REGION,
+  Problems,
+  SERVICE_ACCOUNT_EMAIL,
+  checkBucketName,
+  checkPattern,
+} from './validation';
+
+export interface RuntimeServiceProps {
+  readonly cleanroomName: string;
+  /** The clean room's GCP project and region (service, scheduler job, topic, secret). */
+  readonly project: string;
+  readonly region: string;
+  /** Container image; default {@link DEFAULT_RUNTIME_IMAGE}. */
+  readonly image?: string;
+  /** Cron schedule of the safety-net pass (Cloud Scheduler syntax), e.g. `*\/5 * * * *`. */
+  readonly schedule: string;
+  /** Time zone of `schedule` (default `Etc/UTC`). */
+  readonly timeZone?: string;
+  /**
+   * The identity the runtime runs as: the clean room service account, the one every participant's
+   * CleanroomAccess grants object admin on its bucket.
+   */
+  readonly serviceAccountEmail: string;
+  /** The clean room's state bucket (authoritative state, and the reviewed config under `config/`). */
+  readonly stateBucketName: string;
+  /** The clean room Databricks workspace. */
+  readonly databricksHost: string;
+  /**
+   * Projects holding participant buckets: each project's Cloud Storage service agent may publish their
+   * `control/events/_delta_log/` notifications to the events topic.
+   */
+  readonly participantProjects: readonly string[];
+  /** The reviewed config files (`cleanroom.yaml`, `participants/<name>.yaml` → text) the runtime reads. */
+  readonly configFiles?: Readonly<Record<string, string>>;
+  /** Upper bound of instances (default 1: passes are serialized by the state's compare-and-swap anyway). */
+  readonly maxInstances?: number;
+  /** Resources that must exist first (the state bucket and the service account, when declared alongside). */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * Placeholder image (tagged with the runtime package's version) until an operator publishes one from the repo's
+ * Dockerfile; set `runtime.image` in cleanroom.yaml to the image you built.
+ */
+export const DEFAULT_RUNTIME_IMAGE = `ghcr.io/cleanroom/runtime:${runtimePackage.version}`;
+/** Prefix of events-table commits, the only objects whose creation should trigger a pass. */
+export const EVENTS_LOG_PREFIX = 'control/events/_delta_log/';
+/** Where the state bucket is mounted in the container, and where the config is inside it. */
+export const STATE_MOUNT_PATH = '/mnt/state';
+export const CONFIG_PREFIX = 'config/';
+/** Roles of the runtime's identity, each on one resource (asserted by the tests). */
+export const RUNTIME_STATE_BUCKET_ROLE = 'roles/storage.objectAdmin';
+export const RUNTIME_SECRET_ROLE = 'roles/secretmanager.secretAccessor';
+
+export function eventsTopicName(cleanroomName: string): string {
+  return `${cleanroomName}-events`;
+}
+
+/** Full topic id; participant stacks point their bucket notifications at it without a cross-stack reference. */
+export function eventsTopicId(project: string, cleanroomName: string): string {
+  return `projects/${project}/topics/${eventsTopicName(cleanroomName)}`;
+}
+
+/** Service account ids are at most 30 characters: long clean room names are shortened with a stable hash. */
+export function invokerAccountId(cleanroomName: string): string {
+  const plain = `${cleanroomName}-invoker`;
+  if (plain.length <= 30) return plain;
+  const hash = createHash('sha256').update(cleanroomName).digest('hex').slice(0, 4);
+  return `${cleanroomName.slice(0, 16).replace(/-+$/, '')}-${hash}-invoker`;
+}
+
+export function runtimeServiceName(cleanroomName: string): string {
+  return `${cleanroomName}-runtime`;
+}
+
+export function databricksTokenSecretId(cleanroomName: string): string {
+  return `${cleanroomName}-databricks-token`;
+}
+
+/**
+ * The runtime on Cloud Run, and what invokes it:
+ * - Cloud Scheduler calls `POST /tick` on `schedule` (a safety net and the run poller);
+ * - Cloud Storage notifications of participants' events commits go to a Pub/Sub topic whose push subscription calls
+ *   `POST /pubsub`, so events are processed in seconds.
+ * Both authenticate with OIDC tokens of a dedicated invoker service account, the only principal with
+ * `roles/run.invoker` on the service. The runtime's identity gets object admin on the state bucket and access to the
+ * one Databricks token secret, nothing else here (participant buckets come from each participant's CleanroomAccess);
+ * the token's value is set out of band (`gcloud secrets versions add`) and never appears in Terraform.
+ */
+export class RuntimeService extends Construct {
+  readonly service: CloudRunV2Service;
+  readonly invoker: ServiceAccount;
+  readonly topic: PubsubTopic;
+  readonly subscription: PubsubSubscription;
+  readonly schedulerJob: CloudSchedulerJob;
+  readonly databricksToken: SecretManagerSecret;
+  /** The audience of the OIDC tokens (a custom audience of the service, so it is known before the service URL). */
+  readonly audience: string;
+
+  constructor(scope: Construct, id: string, props: RuntimeServiceProps) {
+    super(scope, id);
+    validateRuntimeServiceProps(props, `RuntimeService "${id}"`);
+    const name = props.cleanroomName;
+    const runtimeMember = `serviceAccount:${props.serviceAccountEmail}`;
+    const serviceName = runtimeServiceName(name);
+    this.audience = `https://${serviceName}.${props.region}.${props.project}.cleanroom.internal`;
+
+    const stateAccess = new StorageBucketIamMember(this, 'state-object-admin', {
+      bucket: props.stateBucketName,
+      role: RUNTIME_STATE_BUCKET_ROLE,
+      member: runtimeMember,
+      dependsOn: props.dependsOn,
+    });
+
+    this.databricksToken = new SecretManagerSecret(this, 'databricks-token', {
+      project: props.project,
+      secretId: databricksTokenSecretId(name),
+      replication: { auto: {} },
+      labels: { 'managed-by': 'cleanroom' },
+    });
+    const secretAccess = new SecretManagerSecretIamMember(this, 'databricks-token-accessor', {
+      project: props.project,
+      secretId: this.databricksToken.secretId,
+      role: RUNTIME_SECRET_ROLE,
+      member: runtimeMember,
+      dependsOn: props.dependsOn,
+    });
+
+    const configObjects = this.declareConfigObjects(props);
+
+    this.invoker = new ServiceAccount(this, 'invoker', {
+      project: props.project,
+      accountId: invokerAccountId(name),
+      displayName: `Clean room ${name}: invokes the runtime (Cloud Scheduler, Pub/Sub push)`,
+    });
+
+    this.service = new CloudRunV2Service(this, 'service', {
+      project: props.project,
+      location: props.region,
+      name: serviceName,
+      description: `Clean room ${name} runtime`,
+      // Scheduler and Pub/Sub push reach internal-only services of the same project; nothing else should.
+      ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+      customAudiences: [this.audience],
+      labels: { 'managed-by': 'cleanroom' },
+      template: {
+        serviceAccount: props.serviceAccountEmail,
+        executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
+        timeout: '900s',
+        // The runtime coalesces concurrent triggers into at most one running and one queued pass.
+        maxInstanceRequestConcurrency: 8,
+        scaling: { minInstanceCount: 0, maxInstanceCount: props.maxInstances ?? 1 },
+        volumes: [{ name: 'state', gcs: { bucket: props.stateBucketName, readOnly: true } }],
+        containers: [
+          {
+            image: props.image ?? DEFAULT_RUNTIME_IMAGE,
+            ports: { containerPort: 8080 },
+            resources: { limits: { cpu: '1', memory: '1Gi' } },
+            volumeMounts: [{ name: 'state', mountPath: STATE_MOUNT_PATH }],
+            env: [
+              { name: 'CLEANROOM_CONFIG_DIR', value: `${STATE_MOUNT_PATH}/${CONFIG_PREFIX.slice(0, -1)}` },
+              { name: 'CLEANROOM_AUDIENCE', value: this.audience },
+              { name: 'CLEANROOM_INVOKERS', value: this.invoker.email },
+              { name: 'GOOGLE_CLOUD_PROJECT', value: props.project },
+              { name: 'DATABRICKS_HOST', value: props.databricksHost },
+              {
+                name: 'DATABRICKS_TOKEN',
+                valueSource: { secretKeyRef: { secret: this.databricksToken.secretId, version: 'latest' } },
+              },
+            ],
+          },
+        ],
+      },
+      dependsOn: [stateAccess, secretAccess, ...configObjects],
+    });
+
+    new CloudRunV2ServiceIamMember(this, 'invoker-binding', {
+      project: props.project,
+      location: props.region,
+      name: this.service.name,
+      role: 'roles/run.invoker',
+      member: `serviceAccount:${this.invoker.email}`,
+    });
+
+    this.schedulerJob = new CloudSchedulerJob(this, 'schedule', {
+      project: props.project,
+      region: props.region,
+      name: `${name}-runtime-tick`,
+      description: `Clean room ${name}: periodic runtime pass`,
+      schedule: props.schedule,
+      timeZone: props.timeZone ?? 'Etc/UTC',
+      attemptDeadline: '900s',
+      retryConfig: { retryCount: 0 },
+      httpTarget: {
+        httpMethod: 'POST',
+        uri: `${this.service.uri}/tick`,
+        oidcToken: { serviceAccountEmail: this.invoker.email, audience: this.audience },
+      },
+    });
+
+    this.topic = new PubsubTopic(this, 'events-topic', {
+      project: props.project,
+      name: eventsTopicName(name),
+      labels: { 'managed-by': 'cleanroom' },
+      messageRetentionDuration: '86400s',
+    });
+    this.subscription = new PubsubSubscription(this, 'events-push', {
+      project: props.project,
+      name: `${name}-events-push`,
+      topic: this.topic.id,
+      ackDeadlineSeconds: 600,
+      messageRetentionDuration: '86400s',
+      // A push subscription never expires for lack of pull activity.
+      expirationPolicy: { ttl: '' },
+      retryPolicy: { minimumBackoff: '10s', maximumBackoff: '600s' },
+      pushConfig: {
+        pushEndpoint: `${this.service.uri}/pubsub`,
+        oidcToken: { serviceAccountEmail: this.invoker.email, audience: this.audience },
+      },
+    });
+
+    // Each participant project's Cloud Storage service agent publishes that project's bucket notifications.
+    for (const project of [...new Set(props.participantProjects)].sort()) {
+      const agent = new DataGoogleStorageProjectServiceAccount(this, `gcs-agent-${project}`, { project });
+      new PubsubTopicIamMember(this, `gcs-agent-publisher-${project}`, {
+        project: props.project,
+        topic: this.topic.name,
+        role: 'roles/pubsub.publisher',
+        member: agent.member,
+      });
+    }
+  }
+
+  private declareConfigObjects(props: RuntimeServiceProps): StorageBucketObject[] {
+    const files = props.configFiles ?? {};
+    const paths = Object.keys(files).sort();
+    if (paths.length === 0) return [];
+    // Directory markers: the Cloud Storage volume lists only folders that have one.
+    const folders = [...new Set(paths.flatMap((p) => folderMarkers(p)))].sort();
+    const objects = [CONFIG_PREFIX, ...folders.map((f) => `${CONFIG_PREFIX}${f}`)].map(
+      (key) => new StorageBucketObject(this, `config-${key}`, { bucket: props.stateBucketName, name: key, content: '\n', contentType: 'application/x-directory', dependsOn: props.dependsOn }),
+    );
+    for (const path of paths) {
+      objects.push(
+        new StorageBucketObject(this, `config-${CONFIG_PREFIX}${path}`, {
+          bucket: props.stateBucketName,
+          name: `${CONFIG_PREFIX}${path}`,
+          content: files[path],
+          contentType: 'application/yaml',
+          dependsOn: props.dependsOn,
+        }),
+      );
+    }
+    return objects;
+  }
+}
+
+function folderMarkers(path: string): string[] {
+  const parts = path.split('/').slice(0, -1);
+  return parts.map((_, i) => `${parts.slice(0, i + 1).join('/')}/`);
+}
+
+/** Five cron fields of digits, `*`, `/`, `,` and `-` (names such as MON are accepted too). */
+const CRON = /^(\S+\s+){4}\S+$/;
+const CRON_FIELD = /^[0-9A-Za-z*/,-]+$/;
+
+function validateRuntimeServiceProps(props: RuntimeServiceProps, construct: string): void {
+  const problems = new Problems();
+  checkPattern(problems, 'cleanroomName', props.cleanroomName, CLEANROOM_NAME, 'a clean room name');
+  checkPattern(problems, 'project', props.project, GCP_PROJECT_ID, 'a GCP project id');
+  checkPattern(problems, 'region', props.region, GCP_REGION, 'a GCP region such as "europe-west1"');
+  if (props.image !== undefined) {
+    checkPattern(problems, 'image', props.image, /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, 'a container image reference with a tag or digest');
+  }
+  problems.check(
+    typeof props.schedule === 'string' && CRON.test(props.schedule.trim()) && props.schedule.trim().split(/\s+/).every((f) => CRON_FIELD.test(f)),
+    'schedule',
+    'a cron schedule of five fields, e.g. "*/5 * * * *"',
+    props.schedule,
+  );
+  if (props.timeZone !== undefined) {
+    checkPattern(problems, 'timeZone', props.timeZone, /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'a tz database time zone such as "Europe/Paris"');
+  }
+  checkPattern(problems, 'serviceAccountEmail', props.serviceAccountEmail, SERVICE_ACCOUNT_EMAIL, 'a user-managed service account email');
+  checkBucketName(problems, 'stateBucketName', props.stateBucketName);
+  checkPattern(problems, 'databricksHost', props.databricksHost, DATABRICKS_HOST, 'an https:// workspace URL');
+  (props.participantProjects ?? []).forEach((project, i) => checkPattern(problems, `participantProjects[${i}]`, project, GCP_PROJECT_ID, 'a GCP project id'));
+  for (const path of Object.keys(props.configFiles ?? {})) {
+    checkPattern(problems, `configFiles["${path}"]`, path, /^([a-z0-9_-]+\/)*[A-Za-z0-9_.-]+\.ya?ml$/, 'a relative path of a YAML file');
+  }
+  if (props.maxInstances !== undefined) {
+    problems.check(Number.isInteger(props.maxInstances) && props.maxInstances >= 1 && props.maxInstances <= 100, 'maxInstances', 'a whole number from 1 to 100', props.maxInstances);
+  }
+  problems.throwIfAny(construct);
+}

@@ -1,0 +1,91 @@
+import { TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { DatabricksProvider } from '@cdktf/provider-databricks/lib/provider';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { ComputeSizes, type ComputeSizeShape, type RuntimeWarehouseOptions } from '../constructs/compute-sizes';
+import { RuntimeService } from '../constructs/runtime-service';
+import { SecureBucket } from '../constructs/secure-bucket';
+import { DATABRICKS_HOST, GCP_PROJECT_ID, GCP_REGION, Problems, SERVICE_ACCOUNT_EMAIL, checkPattern } from '../constructs/validation';
+
+export interface CleanroomStackProps {
+  readonly name: string;
+  readonly gcpProject: string;
+  readonly region: string;
+  /** The clean room's own Databricks workspace (policies, warehouse, runs). */
+  readonly databricksHost: string;
+  /**
+   * The clean room service account: the runtime's identity and the principal participants grant access to.
+   * Created here when it belongs to `gcpProject`; an account of another project must already exist.
+   */
+  readonly serviceAccountEmail: string;
+  readonly stateBucket: string;
+  readonly computeSizes: readonly ComputeSizeShape[];
+  readonly warehouse?: RuntimeWarehouseOptions;
+  readonly runtime: { readonly image?: string; readonly schedule: string; readonly timeZone?: string };
+  /** Projects holding participant buckets (their storage agents publish events notifications). */
+  readonly participantProjects: readonly string[];
+  /** The reviewed config files, uploaded for the runtime to read. */
+  readonly configFiles?: Readonly<Record<string, string>>;
+}
+
+export const CLEANROOM_STACK_ID = 'cleanroom';
+
+/** The operator's stack: state bucket, clean room service account, compute sizes and the runtime service. */
+export class CleanroomStack extends TerraformStack {
+  readonly stateBucket: SecureBucket;
+  readonly serviceAccount?: ServiceAccount;
+  readonly compute: ComputeSizes;
+  readonly runtime: RuntimeService;
+
+  constructor(scope: Construct, props: CleanroomStackProps) {
+    super(scope, CLEANROOM_STACK_ID);
+    const problems = new Problems();
+    checkPattern(problems, 'gcpProject', props.gcpProject, GCP_PROJECT_ID, 'a GCP project id');
+    checkPattern(problems, 'region', props.region, GCP_REGION, 'a GCP region such as "europe-west1"');
+    checkPattern(problems, 'databricksHost', props.databricksHost, DATABRICKS_HOST, 'an https:// workspace URL');
+    checkPattern(problems, 'serviceAccountEmail', props.serviceAccountEmail, SERVICE_ACCOUNT_EMAIL, 'a user-managed service account email');
+    problems.throwIfAny(`CleanroomStack "${props.name}"`);
+
+    new GoogleProvider(this, 'google', { project: props.gcpProject, region: props.region });
+    new DatabricksProvider(this, 'databricks', { host: props.databricksHost });
+
+    this.stateBucket = new SecureBucket(this, 'state', {
+      bucketName: props.stateBucket,
+      location: props.region,
+      project: props.gcpProject,
+      labels: { cleanroom: props.name, 'cleanroom-role': 'state' },
+    });
+
+    const [accountId, domain] = props.serviceAccountEmail.split('@');
+    if (domain === `${props.gcpProject}.iam.gserviceaccount.com`) {
+      this.serviceAccount = new ServiceAccount(this, 'service-account', {
+        project: props.gcpProject,
+        accountId,
+        displayName: `Clean room ${props.name}: runtime identity`,
+        description: 'Reads participant events, keeps the clean room state, publishes control tables, submits runs.',
+      });
+    }
+
+    this.compute = new ComputeSizes(this, 'compute', {
+      cleanroomName: props.name,
+      sizes: props.computeSizes,
+      warehouse: props.warehouse,
+    });
+
+    this.runtime = new RuntimeService(this, 'runtime', {
+      cleanroomName: props.name,
+      project: props.gcpProject,
+      region: props.region,
+      image: props.runtime.image,
+      schedule: props.runtime.schedule,
+      timeZone: props.runtime.timeZone,
+      serviceAccountEmail: props.serviceAccountEmail,
+      stateBucketName: props.stateBucket,
+      databricksHost: props.databricksHost,
+      participantProjects: props.participantProjects,
+      configFiles: props.configFiles,
+      dependsOn: [this.stateBucket.bucket, ...(this.serviceAccount ? [this.serviceAccount] : [])],
+    });
+  }
+}
