@@ -1,0 +1,42 @@
+/** Errors the Delta layer raises; each names the table location and what the caller can do. */
+
+/** No Delta log (no commit and no checkpoint) at the location. */
+export class DeltaTableNotFoundError extends Error {
+  constructor(readonly location: string, detail = '') {
+    super(`no Delta table at ${location}: _delta_log/ holds no commit or checkpoint${detail ? ` (${detail})` : ''}`);
+    this.name = 'DeltaTableNotFoundError';
+  }
+}
+
+/** A table already exists where one was to be created. */
+export class DeltaTableExistsError extends Error {
+  constructor(readonly location: string) {
+    super(`a Delta table already exists at ${location}; open it instead of creating it`);
+    this.name = 'DeltaTableExistsError';
+  }
+}
+
+/** The table needs a protocol feature this implementation does not have; reading/writing it would give wrong results. */
+export class UnsupportedDeltaFeatureError extends Error {
+  constructor(readonly location: string, readonly feature: string, detail: string) {
+    super(`Delta table at ${location} uses unsupported feature "${feature}": ${detail}. ` +
+      'This runtime implements reader version 1 / writer version 2 only; read the table with Spark/Databricks instead.');
+    this.name = 'UnsupportedDeltaFeatureError';
+  }
+}
+
+/** The log is damaged or inconsistent (missing commits, unparsable JSON, ...). */
+export class CorruptDeltaLogError extends Error {
+  constructor(readonly location: string, detail: string) {
+    super(`Delta log at ${location} is unreadable: ${detail}`);
+    this.name = 'CorruptDeltaLogError';
+  }
+}
+
+/** A write was refused (appendOnly table, bad rows, lost race after all retries, ...). */
+export class DeltaWriteError extends Error {
+  constructor(readonly location: string, detail: string) {
+    super(`cannot write Delta table at ${location}: ${detail}`);
+    this.name = 'DeltaWriteError';
+  }
+}

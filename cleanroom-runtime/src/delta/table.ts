@@ -1,0 +1,410 @@
+/**
+ * A Delta Lake table over an ObjectStore: reader version 1 / writer version 2 (Delta protocol), commits created
+ * with put-if-absent, so any number of writers (processes or hosts) can append concurrently without losing rows.
+ */
+import { randomUUID } from 'node:crypto';
+import { Action, AddAction, checkpointFileName, commitFileName, decodeLogPath, encodeLogPath, logPrefix, MetadataAction, ProtocolAction, serializeCommit } from './actions';
+import { encodeCheckpoint } from './checkpoint';
+import { encodeDataFile, toDeltaRows, validateValue } from './data-file';
+import { DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, UnsupportedDeltaFeatureError } from './errors';
+import {
+  describeLocation,
+  findLatestVersion,
+  listLog,
+  loadState,
+  mapLimit,
+  readCommitActions,
+  readCommitsAfter,
+  readLastCheckpoint,
+  TableLocation,
+  tableKey,
+} from './log-reader';
+import { readParquet } from './parquet-read';
+import { formatPartitionValue, partitionDirectory } from './partition-values';
+import { checkReadSupport, checkWriteSupport, READER_VERSION, WRITER_VERSION } from './protocol-support';
+import type { DeltaRow, StructType } from './schema-types';
+import { Snapshot, SnapshotFile, toSnapshot } from './snapshot';
+import { SnapshotState } from './snapshot-state';
+import { computeStats } from './stats';
+import { AlreadyExistsError, ObjectStore } from '../storage/object-store';
+import { version as packageVersion } from '../../package.json';
+
+export const ENGINE_INFO = `cleanroom/${packageVersion}`;
+/** A checkpoint is written by the committer of every version divisible by this. */
+export const CHECKPOINT_INTERVAL = 10;
+const MAX_COMMIT_ATTEMPTS = 500;
+const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+export interface CreateTableOptions {
+  partitionColumns?: string[];
+  configuration?: Record<string, string>;
+  description?: string;
+}
+
+export interface WriteOptions {
+  /** Extra commitInfo fields (e.g. what triggered the write); `timestamp` and `engineInfo` are always set here. */
+  commitInfo?: Record<string, unknown>;
+}
+
+export interface CommitEntry {
+  version: number;
+  actions: Action[];
+}
+
+export interface HistoryEntry {
+  version: number;
+  timestamp?: number;
+  operation?: string;
+  commitInfo: Record<string, unknown>;
+}
+
+export class DeltaTable {
+  /** `gs://bucket/prefix` of the table, for messages. */
+  readonly location: string;
+  /** The last checkpoint failure (checkpoints never fail a commit), for diagnostics. */
+  lastCheckpointError?: Error;
+  private readonly loc: TableLocation;
+  /** Latest state this object has seen; refreshed incrementally with one list call. */
+  private latest?: SnapshotState;
+
+  private constructor(store: ObjectStore, bucket: string, prefix: string) {
+    this.loc = { store, bucket, prefix: prefix.replace(/\/+$/, '') };
+    this.location = describeLocation(this.loc);
+  }
+
+  /** Opens an existing table; throws DeltaTableNotFoundError when there is no Delta log at the location. */
+  static async open(store: ObjectStore, bucket: string, prefix: string): Promise<DeltaTable> {
+    const table = new DeltaTable(store, bucket, prefix);
+    if ((await findLatestVersion(table.loc)) === undefined) throw new DeltaTableNotFoundError(table.location);
+    return table;
+  }
+
+  /** Creates an empty table at version 0 (protocol reader 1 / writer 2); throws DeltaTableExistsError if one exists. */
+  static async create(store: ObjectStore, bucket: string, prefix: string, schema: StructType, opts: CreateTableOptions = {}): Promise<DeltaTable> {
+    const table = new DeltaTable(store, bucket, prefix);
+    const partitionColumns = opts.partitionColumns ?? [];
+    validateNewSchema(table.location, schema, partitionColumns);
+    if ((await findLatestVersion(table.loc)) !== undefined) throw new DeltaTableExistsError(table.location);
+    const now = Date.now();
+    const protocol: ProtocolAction = { minReaderVersion: READER_VERSION, minWriterVersion: WRITER_VERSION };
+    const metaData: MetadataAction = {
+      id: randomUUID(),
+      name: null,
+      description: opts.description ?? null,
+      format: { provider: 'parquet', options: {} },
+      schemaString: JSON.stringify(schema),
+      partitionColumns,
+      configuration: { ...(opts.configuration ?? {}) },
+      createdTime: now,
+    };
+    const commitInfo = {
+      timestamp: now,
+      operation: 'CREATE TABLE',
+      operationParameters: { partitionBy: JSON.stringify(partitionColumns), description: opts.description ?? null, properties: JSON.stringify(metaData.configuration) },
+      isBlindAppend: true,
+      engineInfo: ENGINE_INFO,
+      txnId: randomUUID(),
+    };
+    const actions: Action[] = [{ commitInfo }, { protocol }, { metaData }];
+    if (!(await table.tryCommit(0, actions))) throw new DeltaTableExistsError(table.location);
+    const state = new SnapshotState();
+    state.apply(0, actions);
+    table.latest = state;
+    return table;
+  }
+
+  /** Opens the table, creating it (empty) when absent; safe against concurrent creators. */
+  static async openOrCreate(store: ObjectStore, bucket: string, prefix: string, schema: StructType, opts: CreateTableOptions = {}): Promise<DeltaTable> {
+    try {
+      return await DeltaTable.open(store, bucket, prefix);
+    } catch (err) {
+      if (!(err instanceof DeltaTableNotFoundError)) throw err;
+    }
+    try {
+      return await DeltaTable.create(store, bucket, prefix, schema, opts);
+    } catch (err) {
+      if (err instanceof DeltaTableExistsError) return DeltaTable.open(store, bucket, prefix);
+      throw err;
+    }
+  }
+
+  /** The latest version (or `version`, time travel). Throws UnsupportedDeltaFeatureError for tables a v1 reader must refuse. */
+  async snapshot(version?: number): Promise<Snapshot> {
+    const state = version === undefined ? await this.refreshLatest() : await loadState(this.loc, version);
+    return toSnapshot(state, this.location);
+  }
+
+  /** Every row of the latest version, of `version`, or of a snapshot already taken. */
+  async readRows(opts: { version?: number; fromSnapshot?: Snapshot } = {}): Promise<DeltaRow[]> {
+    const snapshot = opts.fromSnapshot ?? (await this.snapshot(opts.version));
+    const perFile = await mapLimit(snapshot.files, 8, (file) => this.readFile(snapshot, file));
+    return perFile.flat();
+  }
+
+  /** Cheapest way to the latest version: `_last_checkpoint` + one listing (or one listing when already open). */
+  async latestVersion(): Promise<number> {
+    if (this.latest) {
+      const listing = await listLog(this.loc, commitFileName(this.latest.version + 1));
+      return Math.max(this.latest.version, ...listing.commits.keys());
+    }
+    const latest = await findLatestVersion(this.loc);
+    if (latest === undefined) throw new DeltaTableNotFoundError(this.location);
+    return latest;
+  }
+
+  /** Commits after `version`, oldest first, with a single list call when there are none. */
+  async readCommitsSince(version: number): Promise<CommitEntry[]> {
+    const commits = await readCommitsAfter(this.loc, version);
+    for (const { version: v, actions } of commits) {
+      for (const action of actions) {
+        if ('protocol' in action || 'metaData' in action) {
+          // A protocol/metadata change may make the table unreadable for this reader: re-check before rows are used.
+          await this.snapshot(v);
+          break;
+        }
+      }
+    }
+    return commits;
+  }
+
+  /**
+   * Rows of files added by commits (from readCommitsSince). Adds with `dataChange: false` (compaction rewriting
+   * existing rows) are skipped, so incremental readers never see a row twice. Typed by `snapshot` or the latest schema.
+   */
+  async readAddedRows(adds: AddAction[], snapshot?: Snapshot): Promise<DeltaRow[]> {
+    const schemaSource = snapshot ?? (await this.snapshot());
+    const files: SnapshotFile[] = [];
+    for (const add of adds) {
+      if (!add.dataChange) continue;
+      if (add.deletionVector) throw new UnsupportedDeltaFeatureError(this.location, 'deletionVectors', `file ${add.path} has a deletion vector`);
+      files.push({ path: decodeLogPath(add.path), partitionValues: add.partitionValues, size: add.size, modificationTime: add.modificationTime });
+    }
+    return (await mapLimit(files, 8, (file) => this.readFile(schemaSource, file))).flat();
+  }
+
+  /** Appends rows as one commit; returns the committed version (the current version when `rows` is empty). */
+  async append(rows: DeltaRow[], opts: WriteOptions = {}): Promise<number> {
+    if (rows.length === 0) return this.latestVersion();
+    return this.write(rows, 'Append', opts);
+  }
+
+  /** Replaces all rows in one commit (removes every live file, adds the new ones). Refused on appendOnly tables. */
+  async overwrite(rows: DeltaRow[], opts: WriteOptions = {}): Promise<number> {
+    return this.write(rows, 'Overwrite', opts);
+  }
+
+  /** Commit history, oldest first, from the commits still present in the log. */
+  async history(): Promise<HistoryEntry[]> {
+    const listing = await listLog(this.loc);
+    if (!listing.commits.size && !listing.checkpoints.size) throw new DeltaTableNotFoundError(this.location);
+    const versions = [...listing.commits.keys()].sort((a, b) => a - b);
+    const commits = await mapLimit(versions, 16, (v) => readCommitActions(this.loc, v, listing.commits.get(v)));
+    return versions.map((version, i) => {
+      const info = commits[i].find((a): a is { commitInfo: Record<string, unknown> } => 'commitInfo' in a)?.commitInfo ?? {};
+      return {
+        version,
+        ...(typeof info.timestamp === 'number' ? { timestamp: info.timestamp } : {}),
+        ...(typeof info.operation === 'string' ? { operation: info.operation } : {}),
+        commitInfo: info,
+      };
+    });
+  }
+
+  // ---- internals ----
+
+  private async refreshLatest(): Promise<SnapshotState> {
+    if (!this.latest) {
+      this.latest = await loadState(this.loc);
+      return this.latest;
+    }
+    const commits = await readCommitsAfter(this.loc, this.latest.version);
+    if (commits.length) {
+      const next = this.latest.clone();
+      for (const { version, actions } of commits) next.apply(version, actions);
+      this.latest = next;
+    }
+    return this.latest;
+  }
+
+  private async readFile(snapshot: Snapshot, file: SnapshotFile): Promise<DeltaRow[]> {
+    const key = this.fileKey(file.path);
+    const dataColumns = snapshot.schema.fields.map((f) => f.name).filter((n) => !snapshot.partitionColumns.includes(n));
+    const contents = await readParquet(await this.loc.store.get(this.loc.bucket, key), dataColumns);
+    return toDeltaRows(contents, snapshot.schema, snapshot.partitionColumns, file.partitionValues, file.path);
+  }
+
+  /** Object key of a data file: relative paths under the table root; absolute gs:// URIs only in this bucket. */
+  private fileKey(path: string): string {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(path)) {
+      const own = `gs://${this.loc.bucket}/`;
+      if (path.startsWith(own)) return path.slice(own.length);
+      throw new UnsupportedDeltaFeatureError(this.location, 'absolute file paths', `file ${path} is outside this table's bucket`);
+    }
+    return tableKey(this.loc, path);
+  }
+
+  private async write(rows: DeltaRow[], mode: 'Append' | 'Overwrite', opts: WriteOptions): Promise<number> {
+    let state = await this.refreshLatest();
+    let snapshot = this.writableSnapshot(state, mode);
+    this.validateRows(snapshot, rows);
+    const adds = await this.writeDataFiles(snapshot, rows);
+    const outputBytes = adds.reduce((n, a) => n + a.size, 0);
+
+    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+      const version = state.version + 1;
+      const now = Date.now();
+      const removes: Action[] =
+        mode === 'Overwrite'
+          ? [...state.files.values()].map((f) => ({
+              remove: { path: f.path, deletionTimestamp: now, dataChange: true, extendedFileMetadata: true, partitionValues: f.partitionValues, size: f.size },
+            }))
+          : [];
+      const commitInfo: Record<string, unknown> = {
+        timestamp: now,
+        operation: 'WRITE',
+        operationParameters: { mode, partitionBy: JSON.stringify(snapshot.partitionColumns) },
+        readVersion: state.version,
+        isolationLevel: 'Serializable',
+        isBlindAppend: mode === 'Append',
+        operationMetrics: { numFiles: String(adds.length), numOutputRows: String(rows.length), numOutputBytes: String(outputBytes) },
+        ...(opts.commitInfo ?? {}),
+        engineInfo: ENGINE_INFO,
+        txnId: randomUUID(),
+      };
+      commitInfo.timestamp = now;
+      const actions: Action[] = [{ commitInfo }, ...removes, ...adds.map((add) => ({ add }))];
+      if (await this.tryCommit(version, actions)) {
+        const next = state.clone();
+        next.apply(version, actions);
+        if (!this.latest || this.latest.version < version) this.latest = next;
+        if (version % CHECKPOINT_INTERVAL === 0) await this.checkpoint(next);
+        return version;
+      }
+      // Someone else committed `version`: catch up, re-check, and retry on top of their commit.
+      const before = state;
+      state = await this.refreshLatest();
+      if (state.version < version) state = this.latest = await loadState(this.loc);
+      if (state.metadata?.schemaString !== before.metadata?.schemaString || state.metadata?.partitionColumns.join() !== before.metadata?.partitionColumns.join()) {
+        throw new DeltaWriteError(this.location, `the table schema changed concurrently at version ${state.version}; re-read the table and retry`);
+      }
+      snapshot = this.writableSnapshot(state, mode);
+      await delay(Math.random() * Math.min(50, attempt * 2));
+    }
+    throw new DeltaWriteError(this.location, `gave up after ${MAX_COMMIT_ATTEMPTS} attempts: other writers kept committing first`);
+  }
+
+  private writableSnapshot(state: SnapshotState, mode: 'Append' | 'Overwrite'): Snapshot {
+    const snapshot = toSnapshot(state, this.location);
+    checkWriteSupport(this.location, snapshot.protocol, snapshot.schema);
+    if (mode === 'Overwrite' && snapshot.metadata.configuration['delta.appendOnly'] === 'true' && snapshot.files.length) {
+      throw new DeltaWriteError(this.location, 'the table is append-only (delta.appendOnly=true): overwrite would remove rows');
+    }
+    return snapshot;
+  }
+
+  private validateRows(snapshot: Snapshot, rows: DeltaRow[]): void {
+    const known = new Set(snapshot.schema.fields.map((f) => f.name));
+    rows.forEach((row, i) => {
+      for (const key of Object.keys(row)) {
+        if (!known.has(key)) throw new DeltaWriteError(this.location, `row ${i} has column ${JSON.stringify(key)}, which is not in the table schema (${[...known].join(', ')})`);
+      }
+      for (const field of snapshot.schema.fields) {
+        const problem = validateValue(row[field.name], field);
+        if (problem) throw new DeltaWriteError(this.location, `row ${i}: ${problem}`);
+      }
+    });
+  }
+
+  /** One Parquet file per partition, uniquely named; returns their add actions. */
+  private async writeDataFiles(snapshot: Snapshot, rows: DeltaRow[]): Promise<AddAction[]> {
+    const { schema, partitionColumns } = snapshot;
+    const dataFields = schema.fields.filter((f) => !partitionColumns.includes(f.name));
+    const partitionFields = partitionColumns.map((c) => schema.fields.find((f) => f.name === c)!);
+    const groups = new Map<string, { values: Record<string, string | null>; rows: DeltaRow[] }>();
+    for (const row of rows) {
+      const values: Record<string, string | null> = {};
+      for (const field of partitionFields) values[field.name] = formatPartitionValue(row[field.name] ?? null, field.type);
+      const id = JSON.stringify(partitionFields.map((f) => values[f.name]));
+      const group = groups.get(id) ?? { values, rows: [] };
+      group.rows.push(row);
+      groups.set(id, group);
+    }
+    const createdBy = `${ENGINE_INFO} (parquet writer: data page v1)`;
+    return mapLimit([...groups.values()], 4, async (group) => {
+      const dirs = partitionFields.map((f) => partitionDirectory(f.name, group.values[f.name]));
+      const relative = [...dirs, `part-00000-${randomUUID()}-c000.snappy.parquet`].join('/');
+      const bytes = encodeDataFile(schema, dataFields.map((f) => f.name), group.rows, createdBy);
+      await this.loc.store.createIfAbsent(this.loc.bucket, tableKey(this.loc, relative), bytes);
+      return {
+        path: encodeLogPath(relative),
+        partitionValues: group.values,
+        size: bytes.length,
+        modificationTime: Date.now(),
+        dataChange: true,
+        stats: computeStats(dataFields, group.rows),
+      };
+    });
+  }
+
+  /** Writes `_delta_log/<version>.json` only if absent; false when another writer got that version first. */
+  private async tryCommit(version: number, actions: Action[]): Promise<boolean> {
+    try {
+      await this.loc.store.createIfAbsent(this.loc.bucket, logPrefix(this.loc.prefix) + commitFileName(version), new TextEncoder().encode(serializeCommit(actions)));
+      return true;
+    } catch (err) {
+      if (err instanceof AlreadyExistsError) return false;
+      throw err;
+    }
+  }
+
+  /** Checkpoint + `_last_checkpoint`; any failure is recorded, never thrown (the commit already succeeded). */
+  private async checkpoint(state: SnapshotState): Promise<void> {
+    try {
+      const actions = state.checkpointActions(tombstoneRetention(state.metadata?.configuration ?? {}));
+      const bytes = encodeCheckpoint(actions, ENGINE_INFO);
+      const logDir = logPrefix(this.loc.prefix);
+      try {
+        await this.loc.store.createIfAbsent(this.loc.bucket, logDir + checkpointFileName(state.version), bytes);
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+      }
+      const existing = await readLastCheckpoint(this.loc);
+      if (existing && existing.version >= state.version) return;
+      const last = { version: state.version, size: actions.length, sizeInBytes: bytes.length, numOfAddFiles: state.files.size };
+      await this.loc.store.put(this.loc.bucket, logDir + '_last_checkpoint', new TextEncoder().encode(JSON.stringify(last)));
+    } catch (err) {
+      this.lastCheckpointError = err as Error;
+    }
+  }
+}
+
+function validateNewSchema(location: string, schema: StructType, partitionColumns: string[]): void {
+  const names = new Set<string>();
+  for (const field of schema.fields) {
+    if (!field.name) throw new DeltaWriteError(location, 'a column has an empty name');
+    if (names.has(field.name.toLowerCase())) throw new DeltaWriteError(location, `column ${field.name} appears twice (names are case-insensitive in Spark)`);
+    names.add(field.name.toLowerCase());
+  }
+  checkReadSupport(location, { minReaderVersion: READER_VERSION, minWriterVersion: WRITER_VERSION }, { configuration: {} } as MetadataAction, schema);
+  for (const column of partitionColumns) {
+    const field = schema.fields.find((f) => f.name === column);
+    if (!field) throw new DeltaWriteError(location, `partition column ${column} is not in the schema`);
+    if (field.type === 'binary' || field.type === 'float' || field.type === 'double') {
+      throw new DeltaWriteError(location, `partition column ${column} has type ${field.type}, which cannot be a partition column`);
+    }
+  }
+  if (partitionColumns.length && partitionColumns.length === schema.fields.length) {
+    throw new DeltaWriteError(location, 'at least one column must not be a partition column');
+  }
+}
+
+function tombstoneRetention(configuration: Record<string, string>): number {
+  const m = /^interval\s+(\d+)\s+(hour|day|week)s?$/i.exec(configuration['delta.deletedFileRetentionDuration'] ?? '');
+  if (!m) return DEFAULT_TOMBSTONE_RETENTION_MS;
+  const unit = { hour: 3600e3, day: 86400e3, week: 7 * 86400e3 }[m[2].toLowerCase() as 'hour' | 'day' | 'week'];
+  return Number(m[1]) * unit;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

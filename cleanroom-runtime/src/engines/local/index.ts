@@ -1,0 +1,7 @@
+export { LocalEngine, DEFAULT_TIMEOUT_MS } from './local-engine';
+export type { LocalEngineLimits, LocalEngineOptions } from './local-engine';
+export { substituteParameters, ParameterError } from './parameters';
+export { runIdFor, RunRecordStore } from './run-records';
+export type { RunRecord } from './run-records';
+export { LOCK_STATEMENTS, DEFAULT_LIMITS } from './sandbox';
+export type { DeltaBridge, DeltaSnapshotFiles } from './delta-bridge';

@@ -1,0 +1,54 @@
+/** The DeltaBridge over src/delta and the local object store (`<localRoot>/gs/...`). */
+import { DeltaTable } from '../../delta';
+import type { DeltaRow, DeltaType, StructType } from '../../delta/schema-types';
+import { LocalObjectStore, localPathFor } from '../../storage/local-store';
+import type { DeltaBridge, DeltaSnapshotFiles } from './delta-bridge';
+import type { GsLocation } from './gs-paths';
+import { RunFailure } from './run-failure';
+
+export class ObjectStoreDeltaBridge implements DeltaBridge {
+  private readonly store: LocalObjectStore;
+
+  constructor(readonly localRoot: string) {
+    this.store = new LocalObjectStore(localRoot);
+  }
+
+  async readSnapshot(location: GsLocation): Promise<DeltaSnapshotFiles> {
+    const snapshot = await (await DeltaTable.open(this.store, location.bucket, location.key)).snapshot();
+    return {
+      schema: snapshot.schema,
+      partitionColumns: snapshot.partitionColumns,
+      files: snapshot.files.map((file) => ({ path: this.localFile(location, file.path), partitionValues: file.partitionValues })),
+    };
+  }
+
+  async overwrite(location: GsLocation, schema: StructType, rows: DeltaRow[]): Promise<void> {
+    const table = await DeltaTable.openOrCreate(this.store, location.bucket, location.key, schema);
+    const existing = (await table.snapshot()).schema;
+    if (describe(existing) !== describe(schema)) {
+      throw new RunFailure(
+        `the output gs://${location.bucket}/${location.key} already holds a Delta table with other columns ` +
+          `(${describe(existing)}) than this result (${describe(schema)}); write to a new output location or delete the old table`,
+      );
+    }
+    await table.overwrite(rows, { commitInfo: { operation: 'WRITE', engine: 'cleanroom local engine' } });
+  }
+
+  /** Data files are relative to the table root, or absolute gs:// URIs in the same bucket. */
+  private localFile(location: GsLocation, filePath: string): string {
+    const own = `gs://${location.bucket}/`;
+    if (filePath.startsWith(own)) return localPathFor(this.localRoot, location.bucket, filePath.slice(own.length));
+    if (/^[a-z][a-z0-9+.-]*:/i.test(filePath)) {
+      throw new RunFailure(`the Delta table gs://${location.bucket}/${location.key} has a data file outside its bucket (${filePath})`);
+    }
+    return localPathFor(this.localRoot, location.bucket, location.key === '' ? filePath : `${location.key}/${filePath}`);
+  }
+}
+
+function describe(schema: StructType): string {
+  return schema.fields.map((f) => `${f.name} ${typeText(f.type)}`).join(', ');
+}
+
+function typeText(type: DeltaType): string {
+  return typeof type === 'string' ? type : JSON.stringify(type);
+}
