@@ -1,0 +1,220 @@
+/**
+ * Participant commands: `cleanroom data|code|job|status ...`. Each request appends one api_version "2" event to
+ * the participant's own `control/events` Delta table and prints its uuid; `--wait` follows it to its
+ * `event_status` row. Reading commands show the control tables the runtime published for the participant.
+ */
+import type { Command } from 'commander';
+import { buildApprovalEvent, buildCodeEvent, buildDataEvent, buildJobEvent, type BuiltEvent, type EventOrigin } from '../events/build-event';
+import { checkOutputLocation } from '../processor';
+import { appendEvent, readPublished, tryReadPublished } from './participant/control-tables';
+import { pendingCode, PENDING_COLUMNS, PENDING_SCHEMA, storedCode } from './participant/code-review';
+import { CliError } from './participant/errors';
+import { approvalRequest, codeRequest, dataRequest, jobRequest, type CodeOptions, type DataOptions, type JobOptions, type ReviewOptions, type Verb } from './participant/inputs';
+import { processIo, type CliIo } from './participant/io';
+import { jsonLines, textTable } from './participant/render';
+import { openSession, type ParticipantSession, type SessionOptions } from './participant/session';
+import { sortRows, statusView, STATUS_VIEW_NAMES, type StatusViewName } from './participant/status-views';
+import { timeoutSeconds, waitForStatus } from './participant/wait';
+
+interface WaitOptions {
+  wait?: boolean;
+  timeout?: string;
+}
+
+const VERBS: ReadonlyArray<{ verb: Verb; what: string }> = [
+  { verb: 'register', what: 'Register' },
+  { verb: 'update', what: 'Update your' },
+  { verb: 'delete', what: 'Delete your' },
+];
+
+export function registerParticipantCommands(program: Command, io: CliIo = processIo()): void {
+  registerDataCommands(program, io);
+  registerCodeCommands(program, io);
+  registerJobCommands(program, io);
+  registerStatusCommand(program, io);
+}
+
+function withSession(command: Command): Command {
+  return command
+    .option('--as <participant>', 'act as this participant (default: $CLEANROOM_PARTICIPANT)')
+    .option('--config <dir>', 'folder holding cleanroom.yaml and participants/ (default: $CLEANROOM_CONFIG_DIR, else .)')
+    .option('--local-root <dir>', 'local mode: gs://bucket/... lives in <dir>/gs/bucket/... (default: $CLEANROOM_LOCAL_ROOT, else Google Cloud Storage)');
+}
+
+function withWait(command: Command): Command {
+  return command
+    .option('--wait', "wait until the clean room has processed the event and print its status (exit 1 if it was refused)")
+    .option('--timeout <seconds>', 'with --wait: give up after this many seconds (default 300)');
+}
+
+function origin(io: CliIo): EventOrigin {
+  const user = io.env.CLEANROOM_USER?.trim() || io.osUser();
+  return { uuid: io.newUuid(), nowMs: io.nowMs(), user, hostname: io.hostname() };
+}
+
+/** Appends the event, prints its uuid, and with --wait its status. */
+async function submit(session: ParticipantSession, event: BuiltEvent, options: WaitOptions, io: CliIo): Promise<void> {
+  const timeout = options.wait ? timeoutSeconds(options.timeout) : 0;
+  const version = await appendEvent(session, event.row);
+  io.stdout.write(`${event.uuid}\n`);
+  io.stderr.write(`${event.eventType} event written to gs://${session.bucket}/control/events (version ${version})\n`);
+  if (!options.wait) return;
+  const status = await waitForStatus(session, event.uuid, timeout, io);
+  io.stdout.write(`${status.status}: ${status.message}\n`);
+  if (status.status !== 'SUCCESS') io.setExitCode(1);
+}
+
+function registerDataCommands(program: Command, io: CliIo): void {
+  const data = program.command('data').description('Register, update or delete your datasets in the clean room.');
+  for (const { verb, what } of VERBS) {
+    const command = data
+      .command(verb)
+      .description(`${what} a dataset <participant>.<table> (your own participant name as database).`)
+      .argument('<participant.table>', 'dataset name, e.g. advertiser.conversions');
+    if (verb !== 'delete') {
+      command
+        .option('--location <uri>', 'where the dataset is stored, inside your bucket: gs://<your bucket>/input/<table>')
+        .option('--format <format>', 'delta (preferred), parquet, json, avro or csv');
+    }
+    command.option('--description <text>', 'what the dataset holds', '');
+    withWait(withSession(command)).action(async (name: string, options: DataOptions & SessionOptions & WaitOptions) => {
+      const session = await openSession(options, io);
+      const request = dataRequest(verb, name, options, session);
+      await submit(session, buildDataEvent(request, origin(io)), options, io);
+    });
+  }
+}
+
+function registerCodeCommands(program: Command, io: CliIo): void {
+  const code = program.command('code').description('Register code, review it (keeper) and read what the clean room stored.');
+  for (const { verb, what } of VERBS) {
+    const command = code.command(verb).description(verb === 'register' ? 'Register code (a notebook or SQL file); names are unique across the clean room.' : `${what} code.`).argument('<name>', 'code name');
+    if (verb !== 'delete') {
+      command
+        .option('--file <path>', 'the source file (.sql, .py, .scala, .r or a Databricks source export)')
+        .option('--default-params <json>', 'default job parameters as a JSON object, e.g. {"country": "FR"}');
+    }
+    command.option('--description <text>', 'what the code does', '');
+    withWait(withSession(command)).action(async (name: string, options: CodeOptions & SessionOptions & WaitOptions) => {
+      const session = await openSession(options, io);
+      const request = await codeRequest(verb, name, options);
+      if (request.notebookContentsHash) io.stderr.write(`${request.notebookLanguage} code, sha256 ${request.notebookContentsHash}\n`);
+      await submit(session, buildCodeEvent(request, origin(io)), options, io);
+    });
+  }
+
+  withSession(code.command('pending').description('Code awaiting the keeper\'s review: name, hash, submitter, description.'))
+    .option('--json', 'one JSON object per line')
+    .action(async (options: SessionOptions & { json?: boolean }) => {
+      const session = await openSession(options, io);
+      const rows = await pendingCode(session);
+      if (options.json) io.stdout.write(jsonLines(rows, PENDING_SCHEMA));
+      else if (rows.length === 0) io.stdout.write('no code awaits review\n');
+      else io.stdout.write(textTable(rows, PENDING_SCHEMA, PENDING_COLUMNS));
+    });
+
+  withSession(code.command('show').description('Print the code the clean room stored (verified against its sha256).'))
+    .argument('<name>', 'code name')
+    .option('--hash <sha256>', 'a specific stored version (default: the current one)')
+    .action(async (name: string, options: SessionOptions & { hash?: string }) => {
+      const session = await openSession(options, io);
+      const stored = await storedCode(session, name, options.hash);
+      io.stderr.write(`code "${stored.codeName}" by ${stored.owner}, ${stored.language}, sha256 ${stored.hash}\n`);
+      io.stdout.write(stored.source.endsWith('\n') ? stored.source : `${stored.source}\n`);
+    });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    withWait(
+      withSession(
+        code
+          .command(decision)
+          .description(`${decision === 'approve' ? 'Approve' : 'Reject'} code (keeper only), pinned to the hash you reviewed.`)
+          .argument('<name>', 'code name')
+          .option('--hash <sha256>', 'the sha256 you reviewed (from `cleanroom code pending`)')
+          .option('--reason <text>', decision === 'reject' ? 'what must change (required)' : 'why it is approved'),
+      ),
+    ).action(async (name: string, options: ReviewOptions & SessionOptions & WaitOptions) => {
+      const session = await openSession(options, io);
+      const request = approvalRequest(decision, name, options, session);
+      // The code id pins the decision to this registration (a deleted and re-registered name is another code).
+      const approvals = (await tryReadPublished(session, 'approval_status')) ?? [];
+      const codeId = approvals.find((row) => row.code_name === request.codeName)?.code_id;
+      if (typeof codeId === 'string') request.codeId = codeId;
+      await submit(session, buildApprovalEvent(request, origin(io)), options, io);
+    });
+  }
+}
+
+function registerJobCommands(program: Command, io: CliIo): void {
+  const job = program.command('job').description('Run approved code in the clean room.');
+  withWait(
+    withSession(
+      job
+        .command('submit')
+        .description('Submit a job: runs approved code once with the given parameters.')
+        .argument('<job name>', 'a name for the job')
+        .option('--code <name>', 'approved code to run')
+        .option('--params <json>', 'parameters as a JSON object, merged over the code\'s defaults; "output" is required', '{}')
+        .option('--compute <size>', 'compute size offered by the clean room, e.g. Small'),
+    ),
+  ).action(async (jobName: string, options: JobOptions & SessionOptions & WaitOptions) => {
+    const session = await openSession(options, io);
+    const request = jobRequest(jobName, options, session);
+    await checkOutputKnown(session, request.codeName, request.parameters);
+    await submit(session, buildJobEvent(request, origin(io)), options, io);
+  });
+}
+
+/** `output` must come from --params or the code's published defaults, and stay in the submitter's output/. */
+async function checkOutputKnown(session: ParticipantSession, codeName: string, parameters: string): Promise<void> {
+  if ((JSON.parse(parameters) as Record<string, unknown>).output !== undefined) return;
+  const code = (await tryReadPublished(session, 'code'))?.find((row) => row.code_name === codeName);
+  if (!code) return; // Not visible or not published yet: the runtime decides.
+  const defaults = JSON.parse(typeof code.default_parameters === 'string' ? code.default_parameters : '{}') as Record<string, unknown>;
+  const example = `gs://${session.participant.bucket}/output/<job name>`;
+  if (defaults.output === undefined) {
+    throw new CliError(`parameter "output" is required: add it to --params, e.g. --params '{"output": "${example}"}'`);
+  }
+  const checked = checkOutputLocation(String(defaults.output), session.participant.bucket);
+  if (!checked.ok) throw new CliError(`${checked.message} (it comes from the defaults of code "${codeName}": set "output" in --params)`);
+}
+
+function registerStatusCommand(program: Command, io: CliIo): void {
+  withSession(
+    program
+      .command('status')
+      .description('Show your control tables as the clean room published them.')
+      .argument('[view]', `one of ${STATUS_VIEW_NAMES.join(', ')} (default: all)`)
+      .option('--json', 'one JSON object per row, every column (longs and timestamps as strings)'),
+  ).action(async (view: string | undefined, options: SessionOptions & { json?: boolean }) => {
+    if (view !== undefined && !(STATUS_VIEW_NAMES as string[]).includes(view)) {
+      throw new CliError(`unknown status view ${JSON.stringify(view)}: use one of ${STATUS_VIEW_NAMES.join(', ')}`);
+    }
+    const session = await openSession(options, io);
+    if (view !== undefined) {
+      await printView(session, view as StatusViewName, options.json === true, false, io);
+      return;
+    }
+    for (const name of STATUS_VIEW_NAMES) await printView(session, name, options.json === true, true, io);
+  });
+}
+
+async function printView(session: ParticipantSession, name: StatusViewName, json: boolean, all: boolean, io: CliIo): Promise<void> {
+  const view = statusView(name);
+  const heading = `== ${name} (control.${view.table}) ==\n`;
+  // One view: a missing table is an error. All views: say so and go on with the others.
+  const rows = all ? await tryReadPublished(session, view.table) : await readPublished(session, view.table);
+  if (rows === undefined) {
+    if (json) io.stderr.write(`control.${view.table} is not published yet\n`);
+    else io.stdout.write(`${heading}not published yet: the clean room runtime writes it on its next pass\n\n`);
+    return;
+  }
+  const sorted = sortRows(rows, view);
+  if (json) {
+    io.stdout.write(jsonLines(sorted, view.schema, all ? { view: name } : {}));
+    return;
+  }
+  if (all) io.stdout.write(heading);
+  io.stdout.write(sorted.length === 0 ? '(no rows)\n' : textTable(sorted, view.schema, view.columns));
+  if (all) io.stdout.write('\n');
+}

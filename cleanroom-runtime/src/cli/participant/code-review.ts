@@ -1,0 +1,75 @@
+/** What the keeper needs to review code: the list awaiting review and the stored content, verified. */
+import { struct, type DeltaRow } from '../../delta';
+import { codeObjectKey, sha256Hex } from '../../processor';
+import { readObject, readPublished, tryReadPublished } from './control-tables';
+import { CliError } from './errors';
+import type { ParticipantSession } from './session';
+
+export const PENDING_STATUS = 'CODE_REQUEST_PENDING_APPROVAL';
+
+export const PENDING_SCHEMA = struct([
+  ['code_name', 'string'],
+  ['notebook_contents_hash', 'string'],
+  ['participant', 'string'],
+  ['notebook_language', 'string'],
+  ['description', 'string'],
+  ['code_id', 'string'],
+  ['updated_at', 'timestamp'],
+]);
+export const PENDING_COLUMNS = ['code_name', 'notebook_contents_hash', 'participant', 'notebook_language', 'updated_at', 'description'];
+
+/** Code awaiting the keeper's review: published approval_status joined with code (for description and language). */
+export async function pendingCode(session: ParticipantSession): Promise<DeltaRow[]> {
+  const approvals = await readPublished(session, 'approval_status');
+  const code = (await tryReadPublished(session, 'code')) ?? [];
+  return approvals
+    .filter((a) => a.approval_status === PENDING_STATUS)
+    .map((a) => {
+      const c = code.find((row) => row.code_id === a.code_id) ?? code.find((row) => row.code_name === a.code_name);
+      return {
+        code_name: a.code_name ?? null,
+        notebook_contents_hash: a.notebook_contents_hash ?? c?.notebook_contents_hash ?? null,
+        participant: a.participant ?? null,
+        notebook_language: c?.notebook_language ?? null,
+        description: c?.description ?? null,
+        code_id: a.code_id ?? null,
+        updated_at: a.updated_at ?? null,
+      };
+    })
+    .sort((a, b) => String(a.code_name).localeCompare(String(b.code_name)));
+}
+
+export interface StoredCode {
+  codeName: string;
+  owner: string;
+  language: string;
+  hash: string;
+  key: string;
+  source: string;
+}
+
+/**
+ * The content the clean room stored for `name` (current version, or `hash`), read from the participant's own
+ * bucket and checked against its sha256: a file edited in the bucket is refused, never shown as if reviewed.
+ */
+export async function storedCode(session: ParticipantSession, name: string, wantedHash?: string): Promise<StoredCode> {
+  const rows = await readPublished(session, 'code');
+  const row = rows.find((r) => r.code_name === name);
+  if (!row) {
+    throw new CliError(`code "${name}" is not in your control.code: check the name with \`cleanroom status code\` (you see your own code and the keeper's; the keeper sees all)`);
+  }
+  const owner = String(row.participant);
+  const hash = (wantedHash ?? String(row.notebook_contents_hash ?? '')).toLowerCase();
+  const key = codeObjectKey(owner, name, hash);
+  const bytes = await readObject(session, key);
+  if (!bytes) {
+    throw new CliError(`the clean room has not stored code "${name}" sha256 ${hash} in your bucket (gs://${session.bucket}/${key} is missing): ask the operator to run the runtime`);
+  }
+  const actual = sha256Hex(bytes);
+  if (actual !== hash) {
+    throw new CliError(
+      `gs://${session.bucket}/${key} was modified: its sha256 is ${actual}, not ${hash}. Do not review or approve it from this copy; ask the operator to republish it`,
+    );
+  }
+  return { codeName: name, owner, language: String(row.notebook_language ?? ''), hash, key, source: Buffer.from(bytes).toString('utf8') };
+}

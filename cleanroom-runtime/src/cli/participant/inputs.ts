@@ -1,0 +1,108 @@
+/**
+ * Turns command-line arguments into event requests, checked with the processor's own rules so mistakes are
+ * caught before an event is written. The runtime still checks everything again: it is the authority.
+ */
+import type { Action } from '../../events/event-model';
+import type { ApprovalRequest, CodeRequest, DataRequest, JobRequest } from '../../events/build-event';
+import { checkDataLocation, checkDatasetName, checkFormat, checkObjectName, checkOutputLocation, parseParameters } from '../../processor';
+import type { Checked } from '../../processor/names';
+import { readCodeFile } from './code-file';
+import { CliError } from './errors';
+import type { ParticipantSession } from './session';
+
+export type Verb = 'register' | 'update' | 'delete';
+
+const ACTION_OF: Record<Verb, Action> = { register: 'INSERT', update: 'UPDATE', delete: 'DELETE' };
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function valid<T>(checked: Checked<T>, prefix = ''): T {
+  if (!checked.ok) throw new CliError(`${prefix}${checked.message}`);
+  return checked.value;
+}
+
+function required(value: string | undefined, option: string, why: string): string {
+  if (value === undefined || value.trim() === '') throw new CliError(`${option} is required ${why}`);
+  return value;
+}
+
+/** A JSON object of parameters, checked and re-serialised compactly. */
+export function parametersJson(text: string, option: string): string {
+  valid(parseParameters(text, option));
+  return JSON.stringify(JSON.parse(text));
+}
+
+export interface DataOptions {
+  location?: string;
+  format?: string;
+  description?: string;
+}
+
+export function dataRequest(verb: Verb, name: string, options: DataOptions, session: ParticipantSession): DataRequest {
+  const dataset = valid(checkDatasetName(name, session.participant.name));
+  const request: DataRequest = { action: ACTION_OF[verb], dataMetastoreName: dataset.key, description: options.description ?? '' };
+  if (verb === 'delete') return request;
+  const why = `to ${verb} a dataset: where it is stored, e.g. --location gs://${session.participant.bucket}/input/${dataset.table}`;
+  request.location = valid(checkDataLocation(required(options.location, '--location', why), session.participant.bucket)).uri;
+  request.format = valid(checkFormat(required(options.format, '--format', `to ${verb} a dataset: one of delta, parquet, json, avro, csv`)));
+  return request;
+}
+
+export interface CodeOptions {
+  file?: string;
+  description?: string;
+  defaultParams?: string;
+}
+
+export async function codeRequest(verb: Verb, name: string, options: CodeOptions): Promise<CodeRequest> {
+  const codeName = valid(checkObjectName('code', name));
+  const defaultParameters = options.defaultParams === undefined ? '{}' : parametersJson(options.defaultParams, '--default-params');
+  const base = { action: ACTION_OF[verb], codeName, description: options.description ?? '', defaultParameters };
+  if (verb === 'delete') return { ...base, pathToNotebook: '' };
+  const code = await readCodeFile(required(options.file, '--file', `to ${verb} code: the notebook or SQL file to send`));
+  return {
+    ...base,
+    pathToNotebook: code.fileName,
+    notebookContents: code.source,
+    notebookContentsHash: code.hash,
+    notebookLanguage: code.language,
+  };
+}
+
+export interface ReviewOptions {
+  hash?: string;
+  reason?: string;
+}
+
+export function approvalRequest(decision: 'approve' | 'reject', name: string, options: ReviewOptions, session: ParticipantSession): ApprovalRequest {
+  if (!session.isKeeper) {
+    throw new CliError(`only the keeper (${session.config.keeper}) can ${decision} code; ${session.participant.name} is a collaborator`);
+  }
+  const codeName = valid(checkObjectName('code', name));
+  const hash = required(options.hash, '--hash', `to ${decision} code: the sha256 you reviewed, as shown by \`cleanroom code pending\``).trim().toLowerCase();
+  if (!SHA256_HEX.test(hash)) throw new CliError(`--hash ${JSON.stringify(options.hash)} is not a sha256 hex digest (64 hex characters): copy it from \`cleanroom code pending\``);
+  const reason = (options.reason ?? '').trim();
+  if (decision === 'reject' && reason === '') {
+    throw new CliError(`--reason is required to reject code: say what must change in "${codeName}" so its owner can fix it`);
+  }
+  return { decision: decision === 'approve' ? 'CODE_REQUEST_APPROVED' : 'CODE_REQUEST_REJECTED', codeName, notebookContentsHash: hash, reason };
+}
+
+export interface JobOptions {
+  code?: string;
+  params?: string;
+  compute?: string;
+}
+
+export function jobRequest(jobName: string, options: JobOptions, session: ParticipantSession): JobRequest {
+  const name = valid(checkObjectName('job', jobName));
+  const codeName = valid(checkObjectName('code', required(options.code, '--code', 'to submit a job: the name of approved code')));
+  const sizes = session.config.computeSizes;
+  const compute = required(options.compute, '--compute', `to submit a job: one of ${sizes.join(', ')}`);
+  if (!sizes.includes(compute as (typeof sizes)[number])) {
+    throw new CliError(`--compute ${JSON.stringify(compute)} is not offered by this clean room: use one of ${sizes.join(', ')}`);
+  }
+  const parameters = parametersJson(options.params ?? '{}', '--params');
+  const output = (JSON.parse(parameters) as Record<string, unknown>).output;
+  if (output !== undefined) valid(checkOutputLocation(String(output), session.participant.bucket));
+  return { jobName: name, codeName, parameters, compute };
+}

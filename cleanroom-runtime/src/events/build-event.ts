@@ -1,0 +1,137 @@
+/**
+ * Builds api_version "2" `control.events` rows as the cleanroom CLI writes them (the seed's schema, SPEC §4).
+ * Pure: the caller supplies the uuid, the time and who/where, so the rows are reproducible in tests and every
+ * row built here is accepted by `parseEvent`.
+ */
+import type { DeltaRow } from '../delta/schema-types';
+import type { Action, EventType } from './event-model';
+
+export const CLI_API_VERSION = '2';
+export const CLI_NOTEBOOK = 'cleanroom-cli';
+
+/** Who wrote an event, when, and under which id. */
+export interface EventOrigin {
+  /** Fresh random UUID of the event. */
+  uuid: string;
+  /** Event time, epoch milliseconds. */
+  nowMs: number;
+  user: string;
+  hostname: string;
+}
+
+export interface DataRequest {
+  action: Action;
+  /** `<participant>.<table>` */
+  dataMetastoreName: string;
+  description: string;
+  /** Required for INSERT and UPDATE. */
+  location?: string;
+  format?: string;
+}
+
+export interface CodeRequest {
+  action: Action;
+  codeName: string;
+  description: string;
+  /** File name the code came from (its extension tells the language). */
+  pathToNotebook: string;
+  /** JSON object text. */
+  defaultParameters: string;
+  /** Plain source text (api_version 2); absent for DELETE. */
+  notebookContents?: string;
+  /** sha256 hex of the UTF-8 source. */
+  notebookContentsHash?: string;
+  notebookLanguage?: string;
+}
+
+export interface ApprovalRequest {
+  decision: 'CODE_REQUEST_APPROVED' | 'CODE_REQUEST_REJECTED';
+  codeName: string;
+  /** The code id from control.approval_status, when known (pins the decision to that registration). */
+  codeId?: string;
+  /** The hash the keeper reviewed. */
+  notebookContentsHash: string;
+  reason: string;
+}
+
+export interface JobRequest {
+  jobName: string;
+  codeName: string;
+  /** JSON object text. */
+  parameters: string;
+  compute: string;
+  schedule?: string;
+}
+
+export interface BuiltEvent {
+  uuid: string;
+  eventType: EventType;
+  row: DeltaRow;
+}
+
+export function buildDataEvent(request: DataRequest, origin: EventOrigin): BuiltEvent {
+  const payload: Record<string, string> = {
+    data_metastore_name: request.dataMetastoreName,
+    description: request.description,
+    action: request.action,
+  };
+  if (request.location !== undefined) payload.location = request.location;
+  if (request.format !== undefined) payload.format = request.format;
+  return toRow('DATA', payload, origin);
+}
+
+export function buildCodeEvent(request: CodeRequest, origin: EventOrigin): BuiltEvent {
+  const payload: Record<string, string> = {
+    code_name: request.codeName,
+    description: request.description,
+    path_to_notebook: request.pathToNotebook,
+    action: request.action,
+    default_parameters: request.defaultParameters,
+  };
+  if (request.notebookContents !== undefined) payload.notebook_contents = request.notebookContents;
+  if (request.notebookContentsHash !== undefined) payload.notebook_contents_hash = request.notebookContentsHash;
+  if (request.notebookLanguage !== undefined) payload.notebook_language = request.notebookLanguage;
+  return toRow('CODE', payload, origin);
+}
+
+export function buildApprovalEvent(request: ApprovalRequest, origin: EventOrigin): BuiltEvent {
+  const payload: Record<string, string> = {
+    code_name: request.codeName,
+    notebook_contents_hash: request.notebookContentsHash,
+    reason: request.reason,
+  };
+  if (request.codeId !== undefined) payload.code_id = request.codeId;
+  return toRow(request.decision, payload, origin);
+}
+
+export function buildJobEvent(request: JobRequest, origin: EventOrigin): BuiltEvent {
+  return toRow(
+    'JOB',
+    {
+      job_name: request.jobName,
+      code_name: request.codeName,
+      parameters: request.parameters,
+      compute: request.compute,
+      schedule: request.schedule ?? 'ad-hoc',
+    },
+    origin,
+  );
+}
+
+function toRow(eventType: EventType, payload: Record<string, string>, origin: EventOrigin): BuiltEvent {
+  return {
+    uuid: origin.uuid,
+    eventType,
+    row: {
+      event_type: eventType,
+      uuid: origin.uuid,
+      payload: JSON.stringify(payload),
+      // Delta timestamps are microseconds since the epoch.
+      timestamp: BigInt(Math.trunc(origin.nowMs)) * 1000n,
+      user: origin.user,
+      notebook: CLI_NOTEBOOK,
+      hostname: origin.hostname,
+      api_version: CLI_API_VERSION,
+    },
+  };
+}

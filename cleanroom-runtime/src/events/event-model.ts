@@ -1,0 +1,92 @@
+/**
+ * The parsed, validated form of one `control.events` row.
+ *
+ * api_version "1" is what the seed's notebooks write: payload = JSON of the widget dict plus enrichments; for
+ * approvals the row's `uuid` is the code id and the payload is a JSON string holding the reason.
+ * api_version "2" is what the cleanroom CLI writes: the same fields plus explicit ones (approvals carry
+ * `{ code_id, code_name, notebook_contents_hash, reason }` and a fresh event uuid; notebook_contents is the
+ * plain source text instead of the Workspace export's base64).
+ */
+import type { DeltaRow } from '../delta/schema-types';
+
+export const EVENT_TYPES = ['DATA', 'CODE', 'CODE_REQUEST_APPROVED', 'CODE_REQUEST_REJECTED', 'JOB'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const API_VERSIONS = ['1', '2'] as const;
+export type ApiVersion = (typeof API_VERSIONS)[number];
+
+export const ACTIONS = ['INSERT', 'UPDATE', 'DELETE'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** One events row as read, plus where it came from. `participant` is resolved from the bucket, never the payload. */
+export interface EventEnvelope {
+  participant: string;
+  /** Delta version of the participant's events table the row was committed in. */
+  eventsVersion: number;
+  /** Position of the row inside that commit (orders rows of one commit). */
+  index: number;
+  row: DeltaRow;
+}
+
+export interface EventBase {
+  /** The row's uuid column (for v1 approvals: the code id). */
+  uuid: string;
+  /** Identity for duplicate detection (= uuid, except for v1 approvals whose uuid is the code id). */
+  dedupKey: string;
+  apiVersion: ApiVersion;
+  /** Event time written by the submitter, epoch milliseconds. */
+  timestampMs: number;
+  user: string | null;
+  participant: string;
+  eventsVersion: number;
+}
+
+export interface DataEvent extends EventBase {
+  type: 'DATA';
+  action: Action;
+  dataMetastoreName: string;
+  description: string;
+  location: string;
+  format: string;
+}
+
+export interface CodeEvent extends EventBase {
+  type: 'CODE';
+  action: Action;
+  codeName: string;
+  description: string;
+  pathToNotebook: string;
+  defaultParameters: string;
+  notebookContents: string | null;
+  notebookContentsHash: string | null;
+  notebookLanguage: string | null;
+}
+
+export interface ApprovalEvent extends EventBase {
+  type: 'CODE_REQUEST_APPROVED' | 'CODE_REQUEST_REJECTED';
+  codeId: string | null;
+  codeName: string | null;
+  /** The hash the keeper reviewed (api_version 2 only). */
+  reviewedHash: string | null;
+  reason: string;
+}
+
+export interface JobEvent extends EventBase {
+  type: 'JOB';
+  jobName: string;
+  codeName: string;
+  parameters: string;
+  compute: string;
+  schedule: string;
+}
+
+export type CleanroomEvent = DataEvent | CodeEvent | ApprovalEvent | JobEvent;
+
+/** A row that could not be parsed; still gets exactly one event_status row. */
+export interface UnparsableEvent {
+  uuid: string;
+  /** Null when the row has no usable uuid (duplicate detection is then skipped). */
+  dedupKey: string | null;
+  eventType: string | null;
+  message: string;
+}

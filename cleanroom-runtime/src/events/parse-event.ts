@@ -1,0 +1,202 @@
+/**
+ * Structural parsing of an events row: envelope columns, api_version, event type and payload shape.
+ * Business rules (names, ownership, approvals...) live in the processor; this only turns hostile JSON into
+ * typed fields or one actionable message.
+ */
+import {
+  ACTIONS,
+  API_VERSIONS,
+  EVENT_TYPES,
+  type Action,
+  type ApiVersion,
+  type CleanroomEvent,
+  type EventBase,
+  type EventEnvelope,
+  type EventType,
+  type UnparsableEvent,
+} from './event-model';
+
+/** A whole payload above this is refused before JSON parsing (notebook contents are limited separately). */
+export const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
+
+const UUID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export type ParseResult = { ok: true; event: CleanroomEvent } | { ok: false; error: UnparsableEvent };
+
+class PayloadError extends Error {}
+
+/** A stable stand-in id for rows without a usable uuid, so their event_status row can still be found. */
+export function syntheticEventId(envelope: EventEnvelope): string {
+  return `no-uuid-v${envelope.eventsVersion}-${envelope.index}`;
+}
+
+export function parseEvent(envelope: EventEnvelope): ParseResult {
+  const { row } = envelope;
+  const rawType = typeof row.event_type === 'string' ? row.event_type.slice(0, 64) : null;
+  const rawUuid = typeof row.uuid === 'string' ? row.uuid : null;
+  const fail = (message: string, usableUuid = false): ParseResult => ({
+    ok: false,
+    error: {
+      uuid: usableUuid && rawUuid !== null ? rawUuid : syntheticEventId(envelope),
+      dedupKey: null,
+      eventType: rawType,
+      message,
+    },
+  });
+
+  if (rawUuid === null || !UUID_PATTERN.test(rawUuid)) {
+    return fail(`uuid ${describe(row.uuid)} is not valid: use a UUID (letters, digits, '-' or '_', at most 64 characters)`);
+  }
+  const apiVersion = row.api_version;
+  if (typeof apiVersion !== 'string' || !(API_VERSIONS as readonly string[]).includes(apiVersion)) {
+    return fail(
+      `unsupported api_version ${describe(apiVersion)}: this clean room accepts "1" (the seed's notebooks) and "2" (the cleanroom CLI)`,
+      true,
+    );
+  }
+  if (rawType === null || !(EVENT_TYPES as readonly string[]).includes(rawType)) {
+    return fail(`unknown event_type ${describe(row.event_type)}: expected one of ${EVENT_TYPES.join(', ')}`, true);
+  }
+  const timestampMs = toMillis(row.timestamp);
+  if (timestampMs === null) return fail('timestamp is missing: every event needs the time it was written', true);
+  if (typeof row.payload !== 'string') return fail('payload is missing: it must be a JSON document', true);
+  const payloadBytes = Buffer.byteLength(row.payload, 'utf8');
+  if (payloadBytes > MAX_PAYLOAD_BYTES) {
+    return fail(`payload is ${payloadBytes} bytes, above the limit of ${MAX_PAYLOAD_BYTES} bytes: shrink it (notebooks at most 1 MiB)`, true);
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(row.payload);
+  } catch {
+    return fail('payload is not valid JSON: write the payload with a JSON serializer', true);
+  }
+
+  const type = rawType as EventType;
+  const version = apiVersion as ApiVersion;
+  const isV1Approval = version === '1' && (type === 'CODE_REQUEST_APPROVED' || type === 'CODE_REQUEST_REJECTED');
+  const base = {
+    uuid: rawUuid,
+    // A v1 approval's uuid is the code id, repeated by every approval of that code: the time tells them apart.
+    dedupKey: isV1Approval ? `${type}:${rawUuid}@${String(row.timestamp)}` : rawUuid,
+    apiVersion: version,
+    timestampMs,
+    user: typeof row.user === 'string' ? row.user : null,
+    participant: envelope.participant,
+    eventsVersion: envelope.eventsVersion,
+  };
+  try {
+    return { ok: true, event: buildEvent(type, version, payload, base) };
+  } catch (error) {
+    if (error instanceof PayloadError) return fail(error.message, true);
+    throw error;
+  }
+}
+
+function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base: EventBase): CleanroomEvent {
+  if (type === 'CODE_REQUEST_APPROVED' || type === 'CODE_REQUEST_REJECTED') {
+    if (version === '1') {
+      if (typeof payload !== 'string') {
+        throw new PayloadError('payload of an api_version "1" approval must be a JSON string holding the reason');
+      }
+      return { ...base, type, codeId: base.uuid, codeName: null, reviewedHash: null, reason: payload.trim() };
+    }
+    const p = asObject(payload);
+    if (optional(p, 'code_id') === null && optional(p, 'code_name') === null) {
+      throw new PayloadError('payload must name the code: give code_id or code_name (as shown in control.approval_status)');
+    }
+    return {
+      ...base,
+      type,
+      codeId: optional(p, 'code_id'),
+      codeName: optional(p, 'code_name'),
+      reviewedHash: required(p, 'notebook_contents_hash'),
+      reason: (optional(p, 'reason') ?? '').trim(),
+    };
+  }
+  const p = asObject(payload);
+  switch (type) {
+    case 'DATA': {
+      const action = actionOf(p);
+      const needsLocation = action !== 'DELETE';
+      return {
+        ...base,
+        type,
+        action,
+        dataMetastoreName: required(p, 'data_metastore_name'),
+        description: optional(p, 'description') ?? '',
+        location: (needsLocation ? required(p, 'location') : optional(p, 'location')) ?? '',
+        format: (needsLocation ? required(p, 'format') : optional(p, 'format')) ?? '',
+      };
+    }
+    case 'CODE':
+      return {
+        ...base,
+        type,
+        action: actionOf(p),
+        codeName: required(p, 'code_name'),
+        description: optional(p, 'description') ?? '',
+        pathToNotebook: optional(p, 'path_to_notebook') ?? '',
+        defaultParameters: jsonText(p, 'default_parameters') ?? '{}',
+        notebookContents: optional(p, 'notebook_contents'),
+        notebookContentsHash: optional(p, 'notebook_contents_hash'),
+        notebookLanguage: optional(p, 'notebook_language'),
+      };
+    case 'JOB':
+      return {
+        ...base,
+        type,
+        jobName: required(p, 'job_name'),
+        codeName: required(p, 'code_name'),
+        parameters: jsonText(p, 'parameters') ?? '{}',
+        compute: required(p, 'compute'),
+        schedule: optional(p, 'schedule') ?? 'ad-hoc',
+      };
+  }
+}
+
+function asObject(payload: unknown): Record<string, unknown> {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new PayloadError('payload must be a JSON object of the request fields');
+  }
+  return payload as Record<string, unknown>;
+}
+
+function optional(p: Record<string, unknown>, field: string): string | null {
+  const value = p[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new PayloadError(`payload field "${field}" must be a string, got ${typeof value}`);
+  return value;
+}
+
+function required(p: Record<string, unknown>, field: string): string {
+  const value = optional(p, field);
+  if (value === null || value.trim() === '') throw new PayloadError(`payload field "${field}" is required and must not be empty`);
+  return value;
+}
+
+/** Fields holding JSON text (parameters): the seed writes a string; a JSON object is accepted too. */
+function jsonText(p: Record<string, unknown>, field: string): string | null {
+  const value = p[field];
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return JSON.stringify(value);
+  return optional(p, field);
+}
+
+function actionOf(p: Record<string, unknown>): Action {
+  const action = required(p, 'action').toUpperCase();
+  if (!(ACTIONS as readonly string[]).includes(action)) {
+    throw new PayloadError(`payload field "action" is ${describe(p.action)}: expected INSERT, UPDATE or DELETE`);
+  }
+  return action as Action;
+}
+
+function toMillis(value: unknown): number | null {
+  if (typeof value === 'bigint') return Number(value / 1000n);
+  if (typeof value === 'number' && Number.isFinite(value)) return Math.floor(value / 1000);
+  return null;
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return '(missing)';
+  const text = typeof value === 'string' ? value : String(value);
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}

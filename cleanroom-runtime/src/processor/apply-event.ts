@@ -1,0 +1,108 @@
+/**
+ * The processor's pure core: one event in, the next state, its status row and the work for the I/O layer out.
+ * Every event gets exactly one status, whatever it contains; a bad event changes nothing but its status.
+ */
+import type { CleanroomEvent, EventEnvelope } from '../events/event-model';
+import { parseEvent } from '../events/parse-event';
+import { applyApproval } from './approval-rules';
+import { applyCode } from './code-rules';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, type ParticipantInfo, type ProcessorContext } from './context';
+import { applyData } from './data-rules';
+import { refuse, type Decision } from './decision';
+import type { Blob, Effect } from './effects';
+import { applyJob } from './job-rules';
+import type { CleanroomState, EventStatusValue } from './state';
+
+export interface EventOutcome {
+  /** The event_status row's event_uuid. */
+  eventUuid: string;
+  eventType: string | null;
+  participant: string;
+  eventsVersion: number;
+  status: EventStatusValue;
+  message: string;
+  effects: Effect[];
+  blobs: Blob[];
+}
+
+export interface ApplyResult extends EventOutcome {
+  state: CleanroomState;
+}
+
+/** Pure: returns a new state; the input state is not modified. */
+export function applyEvent(state: CleanroomState, envelope: EventEnvelope, ctx: ProcessorContext): ApplyResult {
+  const next = structuredClone(state);
+  const outcome = applyEventInPlace(next, envelope, ctx);
+  return { state: next, ...outcome };
+}
+
+/** Same as applyEvent but updates `state` in place (for batches: clone once, apply many). */
+export function applyEventInPlace(state: CleanroomState, envelope: EventEnvelope, ctx: ProcessorContext): EventOutcome {
+  const submitter = ctx.participants.find((p) => p.name === envelope.participant);
+  if (!submitter) throw new Error(`events read from unknown participant "${envelope.participant}"`);
+
+  const parsed = parseEvent(envelope);
+  let decision: Decision;
+  let eventUuid: string;
+  let eventType: string | null;
+  if (!parsed.ok) {
+    decision = refuse(parsed.error.message);
+    eventUuid = parsed.error.uuid;
+    eventType = parsed.error.eventType;
+  } else {
+    const event = parsed.event;
+    eventUuid = event.uuid;
+    eventType = event.type;
+    decision = decide(state, event, ctx, submitter);
+  }
+
+  const outcome: EventOutcome = {
+    eventUuid,
+    eventType,
+    participant: submitter.name,
+    eventsVersion: envelope.eventsVersion,
+    status: decision.status,
+    message: decision.message,
+    effects: decision.effects,
+    blobs: decision.blobs,
+  };
+  (state.eventStatus[submitter.name] ??= []).push({
+    eventUuid,
+    eventType,
+    eventsVersion: envelope.eventsVersion,
+    status: decision.status,
+    message: decision.message,
+    processedAt: ctx.now,
+  });
+  for (const effect of decision.effects) addPendingEffect(state, effect);
+  return outcome;
+}
+
+function decide(state: CleanroomState, event: CleanroomEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
+  if (state.processedEvents[event.dedupKey]) {
+    return refuse(`duplicate event: an event with uuid ${event.uuid} was already processed; send a new event with a fresh uuid`);
+  }
+  state.processedEvents[event.dedupKey] = true;
+  const skew = ctx.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+  if (event.timestampMs > ctx.now + skew) {
+    return refuse(
+      `event timestamp ${new Date(event.timestampMs).toISOString()} is in the future (clean room time ${new Date(ctx.now).toISOString()}): fix the clock of the machine that wrote it and send the event again`,
+    );
+  }
+  switch (event.type) {
+    case 'DATA':
+      return applyData(state, event, ctx, submitter);
+    case 'CODE':
+      return applyCode(state, event, ctx, submitter);
+    case 'CODE_REQUEST_APPROVED':
+    case 'CODE_REQUEST_REJECTED':
+      return applyApproval(state, event, ctx, submitter);
+    case 'JOB':
+      return applyJob(state, event, ctx, submitter);
+  }
+}
+
+function addPendingEffect(state: CleanroomState, effect: Effect): void {
+  if (effect.kind === 'sync_datasets' && state.pendingEffects.some((e) => e.kind === 'sync_datasets')) return;
+  state.pendingEffects.push(effect);
+}

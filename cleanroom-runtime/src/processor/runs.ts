@@ -1,0 +1,96 @@
+/** Pure bookkeeping of effects done by the I/O layer: dataset syncs, submissions and polled run states. */
+import type { RunStatus } from '../engines/engine';
+import type { CleanroomState, RunRecord } from './state';
+
+/** After this many failed submissions the run is recorded as failed instead of retried forever. */
+export const MAX_SUBMIT_ATTEMPTS = 5;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const ACTIVE = new Set(['PENDING', 'RUNNING', 'TERMINATING']);
+
+export function completeDatasetSync(state: CleanroomState): void {
+  state.pendingEffects = state.pendingEffects.filter((e) => e.kind !== 'sync_datasets');
+}
+
+export function recordSubmission(state: CleanroomState, jobId: string, runId: string, engine: string, now: number): void {
+  state.pendingEffects = state.pendingEffects.filter((e) => !(e.kind === 'submit_job' && e.jobId === jobId));
+  const existing = state.runs[jobId];
+  if (existing && existing.runId === runId) return;
+  state.runs[jobId] = {
+    jobId,
+    runId,
+    engine,
+    lifeCycleState: 'PENDING',
+    resultState: null,
+    stateMessage: null,
+    startTime: null,
+    endTime: null,
+    runPageUrl: null,
+    error: null,
+    errorTrace: null,
+    submittedAt: now,
+    updatedAt: now,
+  };
+}
+
+/** A failed submission: retried next pass, or recorded as a failed run once attempts are exhausted. */
+export function recordSubmitFailure(state: CleanroomState, jobId: string, error: string, engine: string, now: number): void {
+  const index = state.pendingEffects.findIndex((e) => e.kind === 'submit_job' && e.jobId === jobId);
+  if (index === -1) return;
+  const effect = state.pendingEffects[index];
+  if (effect.kind !== 'submit_job') return;
+  const attempts = effect.attempts + 1;
+  if (attempts < MAX_SUBMIT_ATTEMPTS) {
+    state.pendingEffects[index] = { ...effect, attempts };
+    return;
+  }
+  state.pendingEffects.splice(index, 1);
+  state.runs[jobId] = {
+    jobId,
+    runId: `not-submitted-${jobId}`,
+    engine,
+    lifeCycleState: 'INTERNAL_ERROR',
+    resultState: 'FAILED',
+    stateMessage: `the engine refused the run ${attempts} times`,
+    startTime: null,
+    endTime: now,
+    runPageUrl: null,
+    error: error,
+    errorTrace: null,
+    submittedAt: now,
+    updatedAt: now,
+  };
+}
+
+export function recordRunStatus(state: CleanroomState, jobId: string, status: RunStatus, now: number): void {
+  const run = state.runs[jobId];
+  if (!run) return;
+  const next: RunRecord = {
+    ...run,
+    lifeCycleState: status.lifeCycleState,
+    resultState: status.resultState ?? null,
+    stateMessage: status.stateMessage ?? null,
+    startTime: status.startTime ? status.startTime.getTime() : run.startTime,
+    endTime: status.endTime ? status.endTime.getTime() : run.endTime,
+    runPageUrl: status.runPageUrl ?? run.runPageUrl,
+    error: status.error ?? null,
+    errorTrace: status.errorTrace ?? null,
+    updatedAt: now,
+  };
+  if (!sameRun(run, next)) state.runs[jobId] = next;
+}
+
+function sameRun(a: RunRecord, b: RunRecord): boolean {
+  const { updatedAt: _a, ...restA } = a;
+  const { updatedAt: _b, ...restB } = b;
+  return JSON.stringify(restA) === JSON.stringify(restB);
+}
+
+/** Runs to poll: active ones, and ended ones within the retention window (Databricks may still amend them). */
+export function runsToPoll(state: CleanroomState, now: number, retentionDays: number): RunRecord[] {
+  return Object.values(state.runs).filter((run) => {
+    if (run.runId.startsWith('not-submitted-')) return false;
+    if (ACTIVE.has(run.lifeCycleState)) return true;
+    const ended = run.endTime ?? run.updatedAt;
+    return now - ended <= retentionDays * DAY_MS && run.resultState === null;
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * The clean room's authoritative state: plain JSON (no bigint, no Date: times are epoch milliseconds), committed
+ * as one object in the state bucket. Participants' control tables are projections of it (see views.ts).
+ */
+import type { CodeLanguage, DatasetFormat, LifeCycleState, ResultState } from '../engines/engine';
+import type { Effect } from './effects';
+
+export const STATE_FORMAT_VERSION = 1;
+
+export interface DatasetRecord {
+  dataId: string;
+  participant: string;
+  table: string;
+  description: string;
+  /** Normalised gs:// URI. */
+  location: string;
+  format: DatasetFormat;
+  /** Schema read by the clean room (Delta schemaString JSON), null when the format carries none we read. */
+  schema: string | null;
+  createdAt: number;
+  updatedAt: number;
+  eventUuid: string;
+  eventsVersion: number;
+}
+
+export type ApprovalState = 'CODE_REQUEST_PENDING_APPROVAL' | 'CODE_REQUEST_APPROVED' | 'CODE_REQUEST_REJECTED';
+
+export interface ApprovalRecord {
+  status: ApprovalState;
+  /** The hash this decision applies to. */
+  hash: string;
+  reason: string | null;
+  reviewedBy: string | null;
+  updatedAt: number;
+  eventUuid: string;
+}
+
+export interface CodeVersion {
+  hash: string;
+  /** Clean room time the version was applied (approvals of api_version 1 compare against it). */
+  appliedAt: number;
+  eventUuid: string;
+}
+
+export interface CodeRecord {
+  codeId: string;
+  name: string;
+  owner: string;
+  description: string;
+  language: CodeLanguage;
+  pathToNotebook: string;
+  /** Normalised JSON text of the default parameters. */
+  defaultParameters: string;
+  /** Canonical hash (sha256 of the source) of the current version. */
+  hash: string;
+  versions: CodeVersion[];
+  approval: ApprovalRecord;
+  createdAt: number;
+  updatedAt: number;
+  eventUuid: string;
+  eventsVersion: number;
+}
+
+export interface JobRecord {
+  jobId: string;
+  jobName: string;
+  participant: string;
+  codeId: string;
+  codeName: string;
+  codeOwner: string;
+  /** The approved hash the job runs, pinned at submission. */
+  hash: string;
+  language: CodeLanguage;
+  /** Parameters merged over the code's defaults; includes `output`. */
+  parameters: Record<string, string>;
+  compute: string;
+  schedule: string;
+  outputLocation: string;
+  createdAt: number;
+  eventUuid: string;
+  eventsVersion: number;
+}
+
+export interface RunRecord {
+  jobId: string;
+  runId: string;
+  engine: string;
+  lifeCycleState: LifeCycleState;
+  resultState: ResultState | null;
+  stateMessage: string | null;
+  startTime: number | null;
+  endTime: number | null;
+  runPageUrl: string | null;
+  error: string | null;
+  errorTrace: string | null;
+  submittedAt: number;
+  updatedAt: number;
+}
+
+export type EventStatusValue = 'SUCCESS' | 'ERROR';
+
+export interface EventStatusRecord {
+  eventUuid: string;
+  eventType: string | null;
+  eventsVersion: number;
+  status: EventStatusValue;
+  message: string;
+  processedAt: number;
+}
+
+export interface CleanroomState {
+  formatVersion: typeof STATE_FORMAT_VERSION;
+  /** Keyed by `<participant>.<table>`: the dataset registry. */
+  datasets: Record<string, DatasetRecord>;
+  /** Keyed by code name (globally unique). */
+  code: Record<string, CodeRecord>;
+  /** Keyed by job id (= the JOB event's uuid). */
+  jobs: Record<string, JobRecord>;
+  /** Keyed by job id. */
+  runs: Record<string, RunRecord>;
+  /** Per participant, in processing order. */
+  eventStatus: Record<string, EventStatusRecord[]>;
+  /** Dedup keys of every event processed (see EventBase.dedupKey). */
+  processedEvents: Record<string, true>;
+  /** Per participant: the last events-table version fully processed (-1: none yet). */
+  eventsVersions: Record<string, number>;
+  /** Work decided but not yet done by the I/O layer; completed idempotently, then removed. */
+  pendingEffects: Effect[];
+  /** Per participant and published table: content hash of what was last written (skip unchanged). */
+  published: Record<string, Record<string, string>>;
+  /** Per participant: code object keys already copied into its bucket. */
+  publishedCode: Record<string, string[]>;
+}
+
+export function emptyState(): CleanroomState {
+  return {
+    formatVersion: STATE_FORMAT_VERSION,
+    datasets: {},
+    code: {},
+    jobs: {},
+    runs: {},
+    eventStatus: {},
+    processedEvents: {},
+    eventsVersions: {},
+    pendingEffects: [],
+    published: {},
+    publishedCode: {},
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Each participant's view of the published control tables (SPEC §4 visibility):
+ * data, code, approval_status: the keeper sees everything, a collaborator its own and the keeper's;
+ * jobs, runs: the keeper sees everything, a collaborator its own; event_status: own events only.
+ * Rows follow control/tables.ts and the DeltaRow conventions (timestamps and longs as bigint).
+ */
+import { createHash } from 'node:crypto';
+import type { ControlTableName } from '../control/tables';
+import type { DeltaRow } from '../delta/schema-types';
+import { codeObjectKey } from './effects';
+import type { ParticipantInfo } from './context';
+import type { CleanroomState } from './state';
+
+export type PublishedTable = Exclude<ControlTableName, 'events'>;
+export type ParticipantView = Record<PublishedTable, DeltaRow[]>;
+
+const micros = (ms: number | null): bigint | null => (ms === null ? null : BigInt(ms) * 1000n);
+const byKey = <T>(items: T[], key: (item: T) => string): T[] => [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+
+export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: string): ParticipantView {
+  const isKeeper = viewer.name === keeper;
+  const sharedVisible = (owner: string) => isKeeper || owner === viewer.name || owner === keeper;
+  const ownVisible = (owner: string) => isKeeper || owner === viewer.name;
+
+  const datasets = byKey(Object.values(state.datasets).filter((d) => sharedVisible(d.participant)), (d) => `${d.participant}.${d.table}`);
+  const code = byKey(Object.values(state.code).filter((c) => sharedVisible(c.owner)), (c) => c.name);
+  const jobs = byKey(Object.values(state.jobs).filter((j) => ownVisible(j.participant)), (j) => `${j.createdAt.toString().padStart(15, '0')}:${j.jobId}`);
+  const runs = jobs.map((job) => ({ job, run: state.runs[job.jobId] })).filter((r) => r.run !== undefined);
+
+  return {
+    data: datasets.map((d) => ({
+      data_id: d.dataId,
+      participant: d.participant,
+      data_metastore_name: `${d.participant}.${d.table}`,
+      description: d.description,
+      location: d.location,
+      format: d.format,
+      schema: d.schema,
+      created_at: micros(d.createdAt),
+      updated_at: micros(d.updatedAt),
+      event_uuid: d.eventUuid,
+      events_version: BigInt(d.eventsVersion),
+    })),
+    code: code.map((c) => ({
+      code_id: c.codeId,
+      participant: c.owner,
+      code_name: c.name,
+      description: c.description,
+      notebook_language: c.language,
+      default_parameters: c.defaultParameters,
+      notebook_contents_hash: c.hash,
+      stored_path: `gs://${viewer.bucket}/${codeObjectKey(c.owner, c.name, c.hash)}`,
+      created_at: micros(c.createdAt),
+      updated_at: micros(c.updatedAt),
+      event_uuid: c.eventUuid,
+      events_version: BigInt(c.eventsVersion),
+    })),
+    approval_status: code.map((c) => ({
+      code_id: c.codeId,
+      code_name: c.name,
+      participant: c.owner,
+      notebook_contents_hash: c.hash,
+      approval_status: c.approval.status,
+      reason: c.approval.reason,
+      reviewed_by: c.approval.reviewedBy,
+      updated_at: micros(c.approval.updatedAt),
+      event_uuid: c.approval.eventUuid,
+    })),
+    jobs: jobs.map((j) => ({
+      job_id: j.jobId,
+      job_name: j.jobName,
+      participant: j.participant,
+      code_id: j.codeId,
+      code_name: j.codeName,
+      notebook_contents_hash: j.hash,
+      parameters: JSON.stringify(j.parameters),
+      compute: j.compute,
+      schedule: j.schedule,
+      created_at: micros(j.createdAt),
+      event_uuid: j.eventUuid,
+      events_version: BigInt(j.eventsVersion),
+    })),
+    runs: runs.map(({ job, run }) => ({
+      run_id: run.runId,
+      job_id: job.jobId,
+      job_name: job.jobName,
+      participant: job.participant,
+      engine: run.engine,
+      state: run.lifeCycleState,
+      result_state: run.resultState,
+      state_message: run.stateMessage,
+      start_time: micros(run.startTime),
+      end_time: micros(run.endTime),
+      run_page_url: run.runPageUrl,
+      output_location: job.outputLocation,
+      error: run.error,
+      error_trace: run.errorTrace,
+      updated_at: micros(run.updatedAt),
+    })),
+    event_status: (state.eventStatus[viewer.name] ?? []).map((s) => ({
+      event_uuid: s.eventUuid,
+      participant: viewer.name,
+      event_type: s.eventType,
+      events_version: BigInt(s.eventsVersion),
+      status: s.status,
+      message: s.message,
+      processed_at: micros(s.processedAt),
+    })),
+  };
+}
+
+/** Content hash of a table's rows, to publish only what changed. */
+export function rowsHash(rows: readonly DeltaRow[]): string {
+  const text = JSON.stringify(rows, (_key, value: unknown) =>
+    typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+  );
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Code objects a participant's bucket must hold: the current version of every code it may see. */
+export function codeObjectsFor(state: CleanroomState, viewer: ParticipantInfo, keeper: string): Array<{ key: string; hash: string }> {
+  const isKeeper = viewer.name === keeper;
+  return byKey(
+    Object.values(state.code)
+      .filter((c) => isKeeper || c.owner === viewer.name || c.owner === keeper)
+      .map((c) => ({ key: codeObjectKey(c.owner, c.name, c.hash), hash: c.hash })),
+    (o) => o.key,
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * One runtime pass, crash-safe at every write:
+ * 1. decide: read new events of every participant (one list call each when idle), apply them to the latest
+ *    state, persist new code blobs, commit the state with compare-and-swap. A pass that loses the swap re-reads
+ *    and re-decides, so no event is applied twice. Decisions record their effects as pending in that commit.
+ * 2. act: dataset sync, job submissions (idempotent on jobId: a crash between submission and commit cannot
+ *    start a second run), run polling, publishing changed views and code objects; then commit the bookkeeping
+ *    (again compare-and-swap; on conflict the work is redone on the newer state, idempotently).
+ * A crash after 1 leaves the pending effects and unpublished views in the committed state: the next pass
+ * finishes them. A pass where nothing changed writes nothing.
+ */
+import type { ExecutionEngine } from '../engines/engine';
+import type { EventEnvelope } from '../events/event-model';
+import { applyEvents, locationsToCheck, markEventsRead, orderEvents } from '../processor/apply-events';
+import type { EventOutcome } from '../processor/apply-event';
+import type { LocationFacts, ProcessorContext } from '../processor/context';
+import { AlreadyExistsError, type ObjectStore } from '../storage/object-store';
+import { performEffects, pollRuns, type EffectsReport } from './effects-runner';
+import { readNewEvents } from './events-reader';
+import { inspectLocation } from './location-facts';
+import { publishViews, type PublishReport } from './publisher';
+import { participantInfos, type RuntimeSettings } from './settings';
+import { commitState, loadLatestState, StateConflictError, type LoadedState } from './state-store';
+
+export interface PassOptions {
+  config: RuntimeSettings;
+  store: ObjectStore;
+  engine: ExecutionEngine;
+  /** Clean room clock (default: the system clock). */
+  now?: () => Date;
+  /** Compare-and-swap attempts per phase before giving up (default 5). */
+  maxAttempts?: number;
+}
+
+export interface PassReport {
+  /** Sequence of the state this pass ended on (-1: no state yet). */
+  stateSeq: number;
+  events: Array<Pick<EventOutcome, 'participant' | 'eventUuid' | 'eventType' | 'eventsVersion' | 'status' | 'message'>>;
+  /** Compare-and-swap losses (another pass committed first). */
+  conflicts: number;
+  submitted: string[];
+  submitFailures: Array<{ jobId: string; error: string }>;
+  runsPolled: number;
+  published: Array<{ participant: string; table: string }>;
+  codeObjectsWritten: number;
+  /** Problems that did not stop the pass (retried next pass). */
+  errors: string[];
+}
+
+export async function runPass(options: PassOptions): Promise<PassReport> {
+  const clock = options.now ?? (() => new Date());
+  const maxAttempts = options.maxAttempts ?? 5;
+  const report = emptyReport();
+  const base = await decide(options, clock, maxAttempts, report);
+  report.stateSeq = await act(options, clock, maxAttempts, base, report);
+  return report;
+}
+
+function emptyReport(): PassReport {
+  return { stateSeq: -1, events: [], conflicts: 0, submitted: [], submitFailures: [], runsPolled: 0, published: [], codeObjectsWritten: 0, errors: [] };
+}
+
+/**
+ * Only the first half of a pass (decide and commit). A process killed right after the state commit is exactly
+ * this; the next runPass must finish the work. Exposed for crash tests and diagnostics.
+ */
+export async function runDecidePhase(options: PassOptions): Promise<PassReport> {
+  const report = emptyReport();
+  report.stateSeq = (await decide(options, options.now ?? (() => new Date()), options.maxAttempts ?? 5, report)).seq;
+  return report;
+}
+
+async function decide(options: PassOptions, clock: () => Date, maxAttempts: number, report: PassReport): Promise<LoadedState> {
+  const { config, store } = options;
+  const participants = participantInfos(config);
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await loadLatestState(store, config.stateBucket);
+    const readErrors: string[] = [];
+    const reads = await Promise.all(
+      participants.map(async (p) => {
+        const after = loaded.state.eventsVersions[p.name] ?? -1;
+        try {
+          return { p, read: await readNewEvents(store, p.name, p.bucket, after) };
+        } catch (error) {
+          // A participant's unreadable events table (its own bucket, possibly hostile) must not stop the others.
+          readErrors.push(`events of ${p.name} (gs://${p.bucket}/control/events) could not be read after version ${after}; they wait for the next pass: ${(error as Error).message}`);
+          return { p, read: { lastVersion: after, envelopes: [] } };
+        }
+      }),
+    );
+    if (attempt === 1) report.errors.push(...readErrors);
+    const nothingNew = reads.every(({ p, read }) => read.envelopes.length === 0 && read.lastVersion === (loaded.state.eventsVersions[p.name] ?? -1));
+    if (nothingNew) return loaded;
+    const grouped: Record<string, EventEnvelope[]> = {};
+    for (const { p, read } of reads) grouped[p.name] = read.envelopes;
+    const ordered = orderEvents(grouped);
+    const now = clock().getTime();
+    const ctxBase: ProcessorContext = { participants, computeSizes: config.computeSizes, now };
+    const facts: Record<string, LocationFacts> = {};
+    for (const target of locationsToCheck(ordered, ctxBase)) facts[target.key] = await inspectLocation(store, target.location, target.format);
+    const result = applyEvents(loaded.state, ordered, { ...ctxBase, facts });
+    for (const { p, read } of reads) markEventsRead(result.state, p.name, read.lastVersion);
+    for (const blob of result.blobs) {
+      try {
+        await store.createIfAbsent(config.stateBucket, blob.key, new TextEncoder().encode(blob.content));
+      } catch (error) {
+        if (!(error instanceof AlreadyExistsError)) throw error;
+      }
+    }
+    try {
+      const seq = await commitState(store, config.stateBucket, loaded.seq, result.state);
+      report.events = result.outcomes.map(({ participant, eventUuid, eventType, eventsVersion, status, message }) => ({ participant, eventUuid, eventType, eventsVersion, status, message }));
+      return { seq, state: result.state };
+    } catch (error) {
+      if (!(error instanceof StateConflictError) || attempt >= maxAttempts) throw error;
+      report.conflicts++;
+    }
+  }
+}
+
+async function act(options: PassOptions, clock: () => Date, maxAttempts: number, start: LoadedState, report: PassReport): Promise<number> {
+  const { config, store, engine } = options;
+  const participants = participantInfos(config);
+  let base = start;
+  for (let attempt = 1; ; attempt++) {
+    const work = structuredClone(base.state);
+    const now = clock().getTime();
+    const effects: EffectsReport = { submitted: [], submitFailures: [], runsPolled: 0, errors: [] };
+    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now }, effects);
+    await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays }, effects);
+    const published: PublishReport = { tables: [], codeObjects: 0, errors: [] };
+    // After a lost swap the other pass may have published an older view over ours: republish everything.
+    await publishViews(work, { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1 }, published);
+    report.submitted.push(...effects.submitted);
+    report.submitFailures.push(...effects.submitFailures);
+    report.runsPolled += effects.runsPolled;
+    report.published.push(...published.tables);
+    report.codeObjectsWritten += published.codeObjects;
+    report.errors.push(...effects.errors, ...published.errors);
+    if (JSON.stringify(work) === JSON.stringify(base.state)) return base.seq;
+    try {
+      return await commitState(store, config.stateBucket, base.seq, work);
+    } catch (error) {
+      if (!(error instanceof StateConflictError) || attempt >= maxAttempts) throw error;
+      report.conflicts++;
+      base = await loadLatestState(store, config.stateBucket);
+    }
+  }
+}

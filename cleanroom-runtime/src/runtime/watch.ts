@@ -1,0 +1,40 @@
+/**
+ * Passes continuously: one pass, then the next after `intervalMs` (an idle pass costs one list call per
+ * participant, so a short interval is cheap). A failing pass is reported and retried; `signal` stops the loop
+ * after the pass in progress.
+ */
+import { runPass, type PassOptions, type PassReport } from './run-pass';
+
+export interface WatchOptions extends PassOptions {
+  intervalMs: number;
+  signal: AbortSignal;
+  onReport?: (report: PassReport) => void;
+  onError?: (error: Error) => void;
+}
+
+export async function watchPasses(options: WatchOptions): Promise<number> {
+  let passes = 0;
+  while (!options.signal.aborted) {
+    try {
+      options.onReport?.(await runPass(options));
+    } catch (error) {
+      options.onError?.(error as Error);
+    }
+    passes++;
+    await sleep(options.intervalMs, options.signal);
+  }
+  return passes;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}

@@ -1,0 +1,116 @@
+import { codeBlobKey } from '../../src/processor/effects';
+import { ADVERTISER, AGENCY, cli, Harness, KEEPER, seed, sourceHash, SQL_SOURCE } from './fixtures';
+
+const PY_SOURCE = '# Databricks notebook source\nprint("hi")\n';
+
+describe('CODE events', () => {
+  test("a collaborator's code (seed base64 export) is stored by source hash and awaits approval", () => {
+    const h = new Harness();
+    const row = seed.code('adv_match', 'INSERT', SQL_SOURCE, { defaults: '{"country": "FR", "limit": 10}' });
+    const outcome = h.ok(ADVERTISER, row);
+    const hash = sourceHash(SQL_SOURCE);
+    expect(outcome.message).toBe(`code "adv_match" registered (SQL, sha256 ${hash}); it awaits the keeper's approval`);
+    expect(outcome.blobs).toEqual([{ key: codeBlobKey(hash), content: SQL_SOURCE }]);
+    expect(h.state.code.adv_match).toMatchObject({
+      codeId: row.uuid, owner: 'advertiser', hash, language: 'SQL', defaultParameters: '{"country":"FR","limit":"10"}',
+      approval: { status: 'CODE_REQUEST_PENDING_APPROVAL', hash, reviewedBy: null },
+    });
+  });
+
+  test("the keeper's code is approved on registration", () => {
+    const h = new Harness();
+    h.ok(KEEPER, cli.code('pub_report', 'INSERT', SQL_SOURCE));
+    expect(h.state.code.pub_report.approval).toMatchObject({ status: 'CODE_REQUEST_APPROVED', reviewedBy: 'publisher', hash: sourceHash(SQL_SOURCE) });
+  });
+
+  test('code names are globally unique', () => {
+    const h = new Harness();
+    h.ok(KEEPER, cli.code('shared', 'INSERT', SQL_SOURCE));
+    expect(h.send(ADVERTISER, seed.code('shared', 'INSERT', SQL_SOURCE)).message).toBe(
+      'code name is not unique: "shared" is already registered; pick another name, e.g. prefixed with your participant name',
+    );
+    expect(h.send(KEEPER, cli.code('shared', 'INSERT', SQL_SOURCE)).message).toBe(
+      'code name is not unique: "shared" is already registered; you registered it already: use UPDATE to change it',
+    );
+    expect(h.state.code.shared.owner).toBe('publisher');
+  });
+
+  test('only the owner updates or deletes', () => {
+    const h = new Harness();
+    h.ok(ADVERTISER, cli.code('adv', 'INSERT', SQL_SOURCE));
+    expect(h.send(AGENCY, cli.code('adv', 'UPDATE', 'SELECT 2')).message).toBe('code "adv" belongs to another participant: only its owner can update it');
+    expect(h.send(KEEPER, cli.code('adv', 'DELETE', 'x')).message).toBe('code "adv" belongs to another participant: only its owner can delete it');
+    expect(h.send(AGENCY, cli.code('nope', 'UPDATE', 'x')).message).toBe('code "nope" is not registered: use INSERT to register it');
+    expect(h.state.code.adv.hash).toBe(sourceHash(SQL_SOURCE));
+    expect(h.ok(ADVERTISER, cli.code('adv', 'DELETE', '')).message).toBe('code "adv" removed; jobs can no longer use it');
+    expect(h.state.code.adv).toBeUndefined();
+  });
+
+  test('UPDATE with new content resets approval; same content keeps it', () => {
+    const h = new Harness();
+    h.ok(ADVERTISER, cli.code('adv', 'INSERT', SQL_SOURCE));
+    h.ok(KEEPER, cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv' }, sourceHash(SQL_SOURCE), 'fine'));
+    const same = h.ok(ADVERTISER, cli.code('adv', 'UPDATE', SQL_SOURCE, { defaults: '{"x": "1"}' }));
+    expect(same.message).toMatch(/updated \(same content\).*it is approved and can be used in jobs$/);
+    expect(same.blobs).toEqual([]);
+    expect(h.state.code.adv.approval.status).toBe('CODE_REQUEST_APPROVED');
+    const changed = h.ok(ADVERTISER, cli.code('adv', 'UPDATE', `${SQL_SOURCE}-- tweak\n`));
+    expect(changed.message).toMatch(/updated to a new version .* it awaits the keeper's approval$/);
+    expect(h.state.code.adv.approval).toMatchObject({ status: 'CODE_REQUEST_PENDING_APPROVAL', hash: sourceHash(`${SQL_SOURCE}-- tweak\n`) });
+    expect(h.state.code.adv.versions.map((v) => v.hash)).toEqual([sourceHash(SQL_SOURCE), sourceHash(`${SQL_SOURCE}-- tweak\n`)]);
+  });
+
+  test('hash verification (v1 hashes the base64 export, v2 the source)', () => {
+    const h = new Harness();
+    expect(h.send(ADVERTISER, seed.code('a', 'INSERT', SQL_SOURCE, { hash: sourceHash(SQL_SOURCE) })).message).toMatch(
+      /^notebook_contents_hash does not match the contents: sha256 is [0-9a-f]{64}, the event says [0-9a-f]{64}; re-send the event from the unmodified file$/,
+    );
+    expect(h.send(ADVERTISER, seed.code('a', 'INSERT', SQL_SOURCE, { hash: 'not-a-hash' })).message).toBe(
+      'notebook_contents_hash "not-a-hash" is not a sha256 hex digest (64 hex characters)',
+    );
+    const tampered = cli.code('b', 'INSERT', SQL_SOURCE);
+    const payload = JSON.parse(tampered.payload as string) as Record<string, string>;
+    payload.notebook_contents = 'SELECT * FROM publisher.users';
+    expect(h.send(ADVERTISER, { ...tampered, payload: JSON.stringify(payload) }).message).toMatch(/^notebook_contents_hash does not match the contents/);
+    expect(h.state.code).toEqual({});
+  });
+
+  test('v1 contents must be base64; contents are required; size and emptiness limits', () => {
+    const h = new Harness();
+    const notBase64 = seed.code('a', 'INSERT', SQL_SOURCE);
+    const p = JSON.parse(notBase64.payload as string) as Record<string, string>;
+    p.notebook_contents = 'SELECT 1 -- plain';
+    p.notebook_contents_hash = sourceHash(p.notebook_contents);
+    expect(h.send(ADVERTISER, { ...notBase64, payload: JSON.stringify(p) }).message).toBe(
+      'notebook_contents of an api_version "1" event must be the base64 Workspace export of the notebook',
+    );
+    expect(h.send(ADVERTISER, cli.row('CODE', { code_name: 'a', action: 'INSERT' })).message).toBe(
+      'notebook_contents and notebook_contents_hash are required to register code',
+    );
+    expect(h.send(ADVERTISER, cli.code('a', 'INSERT', `-- Databricks notebook source\n${'x'.repeat(1024 * 1024)}`)).message).toMatch(
+      /^notebook is 1048606 bytes, above the limit of 1048576 bytes \(1 MiB\)/,
+    );
+    expect(h.send(ADVERTISER, cli.code('a', 'INSERT', '  \n')).message).toBe('notebook_contents is empty: register a notebook with code in it');
+  });
+
+  test('language from the source header, then the extension, then the stated language', () => {
+    const h = new Harness();
+    h.ok(ADVERTISER, seed.code('py', 'INSERT', PY_SOURCE, { language: 'SQL' }));
+    h.ok(ADVERTISER, cli.code('scala', 'INSERT', '// Databricks notebook source\nval x = 1\n'));
+    h.ok(ADVERTISER, cli.code('r', 'INSERT', '# Databricks notebook source\nx <- 1\n', { path: 'model.R' }));
+    h.ok(ADVERTISER, cli.code('ext', 'INSERT', 'print(1)\n', { path: 'job.py' }));
+    h.ok(ADVERTISER, seed.code('stated', 'INSERT', 'SELECT 1', { language: 'scala' }));
+    expect(Object.fromEntries(Object.values(h.state.code).map((c) => [c.name, c.language]))).toEqual({ py: 'PYTHON', scala: 'SCALA', r: 'R', ext: 'PYTHON', stated: 'SCALA' });
+    expect(h.send(ADVERTISER, cli.code('unknown', 'INSERT', 'SELECT 1', { path: 'notes.txt' })).message).toBe(
+      "cannot tell the notebook's language: start it with a Databricks source header (e.g. '-- Databricks notebook source') or use a .sql, .py, .scala or .r file",
+    );
+  });
+
+  test('bad names and default parameters', () => {
+    const h = new Harness();
+    expect(h.send(ADVERTISER, cli.code('../evil', 'INSERT', SQL_SOURCE)).message).toMatch(/^code name "..\/evil" is not allowed/);
+    expect(h.send(ADVERTISER, cli.code('a', 'INSERT', SQL_SOURCE, { defaults: 'nope' })).message).toBe(
+      'default_parameters is not valid JSON: write a JSON object with double quotes, e.g. {"output": "gs://bucket/output/x"}',
+    );
+  });
+});

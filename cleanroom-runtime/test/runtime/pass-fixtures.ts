@@ -1,0 +1,119 @@
+/** A local clean room in a temp dir: real local object store, real Delta tables, real local DuckDB engine. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CONTROL_TABLES, controlTableKey, type ControlTableName } from '../../src/control/tables';
+import type { DeltaRow, StructType } from '../../src/delta/schema-types';
+import { struct } from '../../src/delta/schema-types';
+import { DeltaTable } from '../../src/delta/table';
+import type { ExecutionEngine, RunSpec } from '../../src/engines/engine';
+import { LocalEngine } from '../../src/engines/local';
+import { appendEventRow, onboardParticipant } from '../../src/runtime/control-tables';
+import type { RuntimeSettings } from '../../src/runtime/settings';
+import { LocalObjectStore } from '../../src/storage/local-store';
+import type { ListOptions, ListPage, ObjectStore } from '../../src/storage/object-store';
+import { ADVERTISER, AGENCY, COMPUTE_SIZES, KEEPER } from '../processor/fixtures';
+
+export const SETTINGS: RuntimeSettings = {
+  stateBucket: 'cleanroom-state',
+  keeper: KEEPER.name,
+  computeSizes: COMPUTE_SIZES,
+  runHistoryRetentionDays: 30,
+  participants: [ADVERTISER, AGENCY, KEEPER],
+};
+
+/** Counts requests by kind and bucket; optionally fails chosen writes (a crash at that write). */
+export class CountingStore implements ObjectStore {
+  counts: Record<string, number> = {};
+  failWrite?: (bucket: string, key: string) => boolean;
+  constructor(private readonly inner: ObjectStore) {}
+  reset(): void {
+    this.counts = {};
+  }
+  total(kind: string): number {
+    return Object.entries(this.counts).filter(([k]) => k.startsWith(`${kind}:`)).reduce((sum, [, n]) => sum + n, 0);
+  }
+  private count(kind: string, bucket: string): void {
+    const key = `${kind}:${bucket}`;
+    this.counts[key] = (this.counts[key] ?? 0) + 1;
+  }
+  private check(bucket: string, key: string): void {
+    if (this.failWrite?.(bucket, key)) throw new Error(`simulated crash writing gs://${bucket}/${key}`);
+  }
+  get(bucket: string, key: string): Promise<Uint8Array> {
+    this.count('get', bucket);
+    return this.inner.get(bucket, key);
+  }
+  list(bucket: string, prefix: string, options?: ListOptions): Promise<ListPage> {
+    this.count('list', bucket);
+    return this.inner.list(bucket, prefix, options);
+  }
+  createIfAbsent(bucket: string, key: string, data: Uint8Array): Promise<void> {
+    this.count('write', bucket);
+    this.check(bucket, key);
+    return this.inner.createIfAbsent(bucket, key, data);
+  }
+  put(bucket: string, key: string, data: Uint8Array): Promise<void> {
+    this.count('write', bucket);
+    this.check(bucket, key);
+    return this.inner.put(bucket, key, data);
+  }
+  delete(bucket: string, key: string): Promise<void> {
+    this.count('write', bucket);
+    return this.inner.delete(bucket, key);
+  }
+}
+
+/** The real local engine, with submissions recorded (a spy, not a fake). */
+export class SpyEngine implements ExecutionEngine {
+  readonly name = 'local' as const;
+  submits: Array<{ jobId: string; runId: string }> = [];
+  constructor(private readonly inner: LocalEngine) {}
+  syncDatasets(datasets: Parameters<ExecutionEngine['syncDatasets']>[0]): Promise<void> {
+    return this.inner.syncDatasets(datasets);
+  }
+  async submit(spec: RunSpec): Promise<{ runId: string }> {
+    const result = await this.inner.submit(spec);
+    this.submits.push({ jobId: spec.jobId, runId: result.runId });
+    return result;
+  }
+  getRun(runId: string) {
+    return this.inner.getRun(runId);
+  }
+}
+
+export const USERS_SCHEMA: StructType = struct([['user_id', 'string'], ['country', 'string']]);
+export const CONVERSIONS_SCHEMA: StructType = struct([['user_id', 'string'], ['amount', 'double']]);
+
+export class LocalCleanRoom {
+  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'cleanroom-pass-'));
+  readonly store = new CountingStore(new LocalObjectStore(this.root));
+  readonly engine = new SpyEngine(new LocalEngine({ localRoot: this.root }));
+  clock = Date.UTC(2026, 0, 15, 9, 0, 0);
+
+  now = (): Date => new Date(this.clock);
+
+  async onboard(): Promise<void> {
+    for (const p of SETTINGS.participants) await onboardParticipant(this.store, p.bucket);
+  }
+
+  async writeDataset(bucket: string, prefix: string, schema: StructType, rows: DeltaRow[]): Promise<void> {
+    const table = await DeltaTable.create(this.store, bucket, prefix, schema);
+    await table.append(rows);
+  }
+
+  /** Appends rows to a participant's events table, each stamped one second after the previous. */
+  async send(bucket: string, ...rows: DeltaRow[]): Promise<void> {
+    for (const row of rows) await appendEventRow(this.store, bucket, row);
+  }
+
+  async read(bucket: string, table: ControlTableName): Promise<DeltaRow[]> {
+    return (await DeltaTable.open(this.store, bucket, controlTableKey(table))).readRows();
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export { CONTROL_TABLES };
