@@ -1,0 +1,64 @@
+/**
+ * `npm run bench [-- name ...]`: runs all benchmarks (or the named ones) and prints one JSON figure per line on
+ * stdout (see figures.ts); progress on stderr. No thresholds: the figures are for comparing runs.
+ *
+ *   npm run bench                  everything
+ *   npm run bench -- delta engine  only these
+ */
+import { runDelta } from './delta';
+import { emitterFor, progress, type Emit } from './figures';
+import { runLocalEngine } from './local-engine';
+import { runPassBenchmarks } from './pass';
+import { runSynth } from './synth-child';
+
+interface Benchmark {
+  name: string;
+  aliases: string[];
+  describe: string;
+  run: (emit: Emit) => Promise<void>;
+}
+
+const BENCHMARKS: Benchmark[] = [
+  { name: 'delta', aliases: [], describe: 'Delta table of 1,000 commits: reads and commit rates', run: runDelta },
+  { name: 'engine', aliases: ['local-engine'], describe: 'local engine: join + group-by over 1,000,000 rows', run: runLocalEngine },
+  { name: 'pass', aliases: ['runtime'], describe: 'runtime pass: throughput, idle cost, watch latency', run: runPassBenchmarks },
+  { name: 'synth', aliases: [], describe: 'cdktf synth time and memory for 1/10/100 participants (bench/synth.ts)', run: runSynth },
+];
+
+function select(args: readonly string[]): Benchmark[] {
+  if (args.length === 0) return BENCHMARKS;
+  return args.map((arg) => {
+    const found = BENCHMARKS.find((b) => b.name === arg || b.aliases.includes(arg));
+    if (!found) {
+      const known = BENCHMARKS.map((b) => `${b.name} (${b.describe})`).join('; ');
+      throw new Error(`unknown benchmark "${arg}": choose from ${known}`);
+    }
+    return found;
+  });
+}
+
+async function main(args: readonly string[]): Promise<number> {
+  const chosen = select(args);
+  let failures = 0;
+  for (const benchmark of chosen) {
+    const started = performance.now();
+    try {
+      await benchmark.run(emitterFor(benchmark.name));
+      progress(benchmark.name, `done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      failures += 1;
+      progress(benchmark.name, `FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  },
+);
