@@ -19,6 +19,9 @@ import {
 /** A whole payload above this is refused before JSON parsing (notebook contents are limited separately). */
 export const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
 
+/** JavaScript dates end at ±8.64e15 ms (year ±275760); a timestamp beyond cannot be compared or shown. */
+const MAX_DATE_MS = 8.64e15;
+
 const UUID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export type ParseResult = { ok: true; event: CleanroomEvent } | { ok: false; error: UnparsableEvent };
@@ -59,6 +62,9 @@ export function parseEvent(envelope: EventEnvelope): ParseResult {
   }
   const timestampMs = toMillis(row.timestamp);
   if (timestampMs === null) return fail('timestamp is missing: every event needs the time it was written', true);
+  if (Math.abs(timestampMs) > MAX_DATE_MS) {
+    return fail(`timestamp ${String(row.timestamp)} is outside the range of dates: write the time the event was written (microseconds since 1970)`, true);
+  }
   if (typeof row.payload !== 'string') return fail('payload is missing: it must be a JSON document', true);
   const payloadBytes = Buffer.byteLength(row.payload, 'utf8');
   if (payloadBytes > MAX_PAYLOAD_BYTES) {

@@ -11,7 +11,7 @@ import { applyData } from './data-rules';
 import { refuse, type Decision } from './decision';
 import type { Blob, Effect } from './effects';
 import { applyJob } from './job-rules';
-import type { CleanroomState, EventStatusValue } from './state';
+import { recordOf, type CleanroomState, type EventStatusValue } from './state';
 
 export interface EventOutcome {
   /** The event_status row's event_uuid. */
@@ -79,7 +79,7 @@ export function applyEventInPlace(state: CleanroomState, envelope: EventEnvelope
 }
 
 function decide(state: CleanroomState, event: CleanroomEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
-  if (state.processedEvents[event.dedupKey]) {
+  if (recordOf(state.processedEvents, event.dedupKey)) {
     return refuse(`duplicate event: an event with uuid ${event.uuid} was already processed; send a new event with a fresh uuid`);
   }
   state.processedEvents[event.dedupKey] = true;

@@ -10,7 +10,7 @@ import type { ApprovalEvent } from '../events/event-model';
 import type { ParticipantInfo, ProcessorContext } from './context';
 import { accept, refuse, type Decision } from './decision';
 import { quote } from './names';
-import type { CleanroomState, CodeRecord } from './state';
+import { recordOf, type CleanroomState, type CodeRecord } from './state';
 
 export function applyApproval(state: CleanroomState, event: ApprovalEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
   const approving = event.type === 'CODE_REQUEST_APPROVED';
@@ -56,7 +56,7 @@ function findCode(state: CleanroomState, event: ApprovalEvent): { ok: true; code
     event.codeId !== null
       ? Object.values(state.code).find((c) => c.codeId === event.codeId)
       : event.codeName !== null
-        ? state.code[event.codeName]
+        ? recordOf(state.code, event.codeName)
         : undefined;
   if (!code) {
     const ref = event.codeId !== null ? `with id ${event.codeId.slice(0, 100)}` : quote(event.codeName ?? '');

@@ -10,13 +10,13 @@ import { accept, refuse, type Decision } from './decision';
 import { codeBlobKey } from './effects';
 import { checkObjectName } from './names';
 import { parseParameters } from './parameters';
-import type { ApprovalRecord, CleanroomState } from './state';
+import { recordOf, type ApprovalRecord, type CleanroomState } from './state';
 
 export function applyCode(state: CleanroomState, event: CodeEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
   const name = checkObjectName('code', event.codeName);
   if (!name.ok) return refuse(name.message);
   const codeName = name.value;
-  const existing = state.code[codeName];
+  const existing = recordOf(state.code, codeName);
 
   if (event.action === 'INSERT' && existing) {
     const hint = existing.owner === submitter.name ? 'you registered it already: use UPDATE to change it' : 'pick another name, e.g. prefixed with your participant name';

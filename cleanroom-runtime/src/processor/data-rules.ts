@@ -8,7 +8,7 @@ import type { DataEvent } from '../events/event-model';
 import { factsKey, type ParticipantInfo, type ProcessorContext } from './context';
 import { accept, refuse, type Decision } from './decision';
 import { checkDataLocation, TABLE_NAME, type Checked, type GsLocation, quote } from './names';
-import type { CleanroomState } from './state';
+import { recordOf, type CleanroomState } from './state';
 
 export const DATASET_FORMATS: readonly DatasetFormat[] = ['delta', 'parquet', 'json', 'avro', 'csv'];
 
@@ -50,7 +50,7 @@ export function applyData(state: CleanroomState, event: DataEvent, ctx: Processo
   const name = checkDatasetName(event.dataMetastoreName, submitter.name);
   if (!name.ok) return refuse(name.message);
   const { key, table } = name.value;
-  const existing = state.datasets[key];
+  const existing = recordOf(state.datasets, key);
 
   if (event.action === 'INSERT' && existing) {
     return refuse(`dataset ${key} is already registered: use UPDATE to change it or DELETE to remove it`);

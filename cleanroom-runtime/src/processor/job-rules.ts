@@ -9,14 +9,14 @@ import type { ParticipantInfo, ProcessorContext } from './context';
 import { accept, refuse, type Decision } from './decision';
 import { checkObjectName, checkOutputLocation, quote } from './names';
 import { parseParameters } from './parameters';
-import type { CleanroomState } from './state';
+import { recordOf, type CleanroomState } from './state';
 
 const AD_HOC = ['', 'ad-hoc', 'adhoc', 'once'];
 
 export function applyJob(state: CleanroomState, event: JobEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
   const name = checkObjectName('job', event.jobName);
   if (!name.ok) return refuse(name.message);
-  const code = state.code[event.codeName];
+  const code = recordOf(state.code, event.codeName);
   if (!code) return refuse(`code ${quote(event.codeName)} does not exist: register it first, or check the name in control.code`);
   const keeper = ctx.participants.find((p) => p.role === 'keeper');
   const visible = submitter.role === 'keeper' || code.owner === submitter.name || code.owner === keeper?.name;

@@ -132,6 +132,14 @@ export interface CleanroomState {
   publishedCode: Record<string, string[]>;
 }
 
+/**
+ * The record under `key`, never an inherited property: keys are names and uuids participants choose, and
+ * `state.code["__proto__"]` or `state.processedEvents["constructor"]` must not find Object.prototype's members.
+ */
+export function recordOf<T>(records: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(records, key) ? records[key] : undefined;
+}
+
 export function emptyState(): CleanroomState {
   return {
     formatVersion: STATE_FORMAT_VERSION,

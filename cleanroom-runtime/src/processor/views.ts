@@ -9,7 +9,7 @@ import type { ControlTableName } from '../control/tables';
 import type { DeltaRow } from '../delta/schema-types';
 import { codeObjectKey } from './effects';
 import type { ParticipantInfo } from './context';
-import type { CleanroomState } from './state';
+import { recordOf, type CleanroomState } from './state';
 
 export type PublishedTable = Exclude<ControlTableName, 'events'>;
 export type ParticipantView = Record<PublishedTable, DeltaRow[]>;
@@ -25,7 +25,10 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
   const datasets = byKey(Object.values(state.datasets).filter((d) => sharedVisible(d.participant)), (d) => `${d.participant}.${d.table}`);
   const code = byKey(Object.values(state.code).filter((c) => sharedVisible(c.owner)), (c) => c.name);
   const jobs = byKey(Object.values(state.jobs).filter((j) => ownVisible(j.participant)), (j) => `${j.createdAt.toString().padStart(15, '0')}:${j.jobId}`);
-  const runs = jobs.map((job) => ({ job, run: state.runs[job.jobId] })).filter((r) => r.run !== undefined);
+  const runs = jobs.flatMap((job) => {
+    const run = recordOf(state.runs, job.jobId);
+    return run ? [{ job, run }] : [];
+  });
 
   return {
     data: datasets.map((d) => ({
