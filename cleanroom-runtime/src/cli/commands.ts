@@ -1,6 +1,7 @@
 /** The list of command groups; each lives in its own file next to the code it drives. */
 import type { Command } from 'commander';
 import { registerConfigCommands } from './config-commands';
+import { registerDemoCommand } from './demo-command';
 import { registerParticipantCommands } from './participant-commands';
 import { registerRuntimeCommands } from './runtime-commands';
 import { registerTableCommands } from './table-commands';
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerParticipantCommands(program);
   registerRuntimeCommands(program);
   registerTableCommands(program);
+  registerDemoCommand(program);
 }
