@@ -48,8 +48,14 @@ const runtimeProps: RuntimeServiceProps = {
   serviceAccountEmail: 'cleanroom-runtime@demo-cleanroom.iam.gserviceaccount.com',
   stateBucketName: 'demo-cleanroom-state',
   databricksHost: 'https://1234.5.gcp.databricks.com',
+  databricksWarehouseId: '0123456789abcdef',
+  databricksPolicyIds: { Small: 'E0631F5C0D000A2B', Large: 'E0631F5C0D000A2C' },
   participantProjects: ['alpha-project', 'beta-project', 'alpha-project'],
 };
+
+function containerEnv(service: JsonObject): JsonObject[] {
+  return ((service.template as JsonObject).containers as JsonObject[])[0].env as JsonObject[];
+}
 
 describe('SecureBucket and ParticipantBucket', () => {
   test('the participant bucket gets the seed folder layout as directory markers', () => {
@@ -223,6 +229,30 @@ describe('RuntimeService', () => {
     expect(new Set(objects.map((o) => o.bucket))).toEqual(new Set([runtimeProps.stateBucketName]));
   });
 
+  test('passes the runtime warehouse id and the policy id of every size to the runtime', () => {
+    const literal = synth((s) => new RuntimeService(s, 'runtime', runtimeProps));
+    const env = containerEnv(resources(literal, 'google_cloud_run_v2_service')[0]);
+    expect(env).toEqual(expect.arrayContaining([{ name: 'CLEANROOM_DATABRICKS_WAREHOUSE_ID', value: '0123456789abcdef' }]));
+    expect(env.find((e) => e.name === 'CLEANROOM_DATABRICKS_POLICY_IDS')?.value).toBe('${jsonencode({"Large" = "E0631F5C0D000A2C", "Small" = "E0631F5C0D000A2B"})}');
+
+    // Wired to the resources declared by ComputeSizes: Terraform resolves the ids at apply time.
+    const wired = synth((s) => {
+      const compute = new ComputeSizes(s, 'compute', { cleanroomName: 'demo', sizes: [{ name: 'Small', nodeType: 'n2-standard-4', numWorkers: 2 }, { name: '2X-Large', nodeType: 'n2-standard-16', numWorkers: 8 }] });
+      new RuntimeService(s, 'runtime', { ...runtimeProps, databricksWarehouseId: compute.warehouse.id, databricksPolicyIds: compute.policyIds });
+    });
+    const wiredEnv = containerEnv(resources(wired, 'google_cloud_run_v2_service')[0]);
+    const policyNames = Object.keys((wired.resource as Record<string, Record<string, JsonObject>>).databricks_cluster_policy).sort();
+    const [warehouseName] = Object.keys((wired.resource as Record<string, Record<string, JsonObject>>).databricks_sql_endpoint);
+    expect(wiredEnv.find((e) => e.name === 'CLEANROOM_DATABRICKS_WAREHOUSE_ID')?.value).toBe(`\${databricks_sql_endpoint.${warehouseName}.id}`);
+    const policies = String(wiredEnv.find((e) => e.name === 'CLEANROOM_DATABRICKS_POLICY_IDS')?.value);
+    expect(policies).toMatch(/^\$\{jsonencode\(\{.*\}\)\}$/);
+    for (const size of ['Small', '2X-Large']) {
+      const policy = policyNames.find((n) => n.includes(`policy-${size.toLowerCase()}`));
+      expect(policy).toBeDefined();
+      expect(policies).toContain(`"${size}" = databricks_cluster_policy.${policy}.id`);
+    }
+  });
+
   test('service account ids stay within 30 characters for long clean room names', () => {
     expect(invokerAccountId('demo')).toBe('demo-invoker');
     const long = invokerAccountId('a-very-long-clean-room-name-for-tests');
@@ -243,12 +273,15 @@ describe('RuntimeService', () => {
           participantProjects: ['Bad Project'],
           configFiles: { '../escape.yaml': '' },
           maxInstances: 0,
+          databricksWarehouseId: 'x; rm',
+          databricksPolicyIds: { Small: 'not a policy' },
         }),
     );
-    for (const field of ['schedule', 'image', 'serviceAccountEmail', 'databricksHost', 'participantProjects[0]', 'configFiles["../escape.yaml"]', 'maxInstances']) {
+    for (const field of ['schedule', 'image', 'serviceAccountEmail', 'databricksHost', 'participantProjects[0]', 'configFiles["../escape.yaml"]', 'maxInstances', 'databricksWarehouseId', 'databricksPolicyIds["Small"]']) {
       expect(error.message).toContain(`${field} — expected`);
     }
-    expect(error.problems).toHaveLength(7);
+    expect(error.problems).toHaveLength(9);
+    expect(errorOf((s) => new RuntimeService(s, 'runtime', { ...runtimeProps, databricksPolicyIds: {} })).message).toContain('databricksPolicyIds — expected a cluster policy id for at least one compute size');
   });
 });
 

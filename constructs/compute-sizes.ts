@@ -52,6 +52,8 @@ export function runtimeWarehouseName(cleanroomName: string): string {
  */
 export class ComputeSizes extends Construct {
   readonly policies: Record<string, ClusterPolicy>;
+  /** Size → the policy's id (a Terraform reference), as the runtime's Databricks engine needs it. */
+  readonly policyIds: Readonly<Record<string, string>>;
   readonly warehouse: SqlEndpoint;
 
   constructor(scope: Construct, id: string, props: ComputeSizesProps) {
@@ -69,6 +71,7 @@ export class ComputeSizes extends Construct {
     this.policies = policies;
 
     const warehouse = props.warehouse ?? {};
+    this.policyIds = Object.fromEntries(Object.entries(policies).map(([size, policy]) => [size, policy.id]));
     this.warehouse = new SqlEndpoint(this, 'warehouse', {
       name: runtimeWarehouseName(props.cleanroomName),
       clusterSize: warehouse.clusterSize ?? '2X-Small',

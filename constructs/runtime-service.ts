@@ -12,7 +12,7 @@ import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
 import { createHash } from 'node:crypto';
-import type { ITerraformDependable } from 'cdktf';
+import { Fn, Token, type ITerraformDependable } from 'cdktf';
 import runtimePackage from 'cleanroom-runtime/package.json';
 import {
   CLEANROOM_NAME,
@@ -45,6 +45,10 @@ export interface RuntimeServiceProps {
   readonly stateBucketName: string;
   /** The clean room Databricks workspace. */
   readonly databricksHost: string;
+  /** Id of the runtime SQL warehouse (datasets as `<participant>.<table>`), e.g. `ComputeSizes.warehouse.id`. */
+  readonly databricksWarehouseId: string;
+  /** Compute size → cluster policy id, e.g. `ComputeSizes.policyIds`; passed to the runtime as JSON. */
+  readonly databricksPolicyIds: Readonly<Record<string, string>>;
   /**
    * Projects holding participant buckets: each project's Cloud Storage service agent may publish their
    * `control/events/_delta_log/` notifications to the events topic.
@@ -183,6 +187,9 @@ export class RuntimeService extends Construct {
               { name: 'CLEANROOM_INVOKERS', value: this.invoker.email },
               { name: 'GOOGLE_CLOUD_PROJECT', value: props.project },
               { name: 'DATABRICKS_HOST', value: props.databricksHost },
+              { name: 'CLEANROOM_DATABRICKS_WAREHOUSE_ID', value: props.databricksWarehouseId },
+              // Resolved by Terraform once the policies exist: {"<size>":"<policy id>",...}.
+              { name: 'CLEANROOM_DATABRICKS_POLICY_IDS', value: Fn.jsonencode(sortedByKey(props.databricksPolicyIds)) },
               {
                 name: 'DATABRICKS_TOKEN',
                 valueSource: { secretKeyRef: { secret: this.databricksToken.secretId, version: 'latest' } },
@@ -275,6 +282,11 @@ export class RuntimeService extends Construct {
   }
 }
 
+/** A stable key order, so the service's env does not change when sizes are listed in another order. */
+function sortedByKey(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]]));
+}
+
 function folderMarkers(path: string): string[] {
   const parts = path.split('/').slice(0, -1);
   return parts.map((_, i) => `${parts.slice(0, i + 1).join('/')}/`);
@@ -304,6 +316,16 @@ function validateRuntimeServiceProps(props: RuntimeServiceProps, construct: stri
   checkPattern(problems, 'serviceAccountEmail', props.serviceAccountEmail, SERVICE_ACCOUNT_EMAIL, 'a user-managed service account email');
   checkBucketName(problems, 'stateBucketName', props.stateBucketName);
   checkPattern(problems, 'databricksHost', props.databricksHost, DATABRICKS_HOST, 'an https:// workspace URL');
+  // Usually references to resources declared alongside (checked by Terraform); literal ids are checked here.
+  if (!Token.isUnresolved(props.databricksWarehouseId)) {
+    checkPattern(problems, 'databricksWarehouseId', props.databricksWarehouseId, /^[A-Za-z0-9-]{1,64}$/, 'a SQL warehouse id');
+  }
+  const policySizes = Object.keys(props.databricksPolicyIds ?? {});
+  problems.check(policySizes.length > 0, 'databricksPolicyIds', 'a cluster policy id for at least one compute size', props.databricksPolicyIds);
+  for (const size of policySizes) {
+    const id = props.databricksPolicyIds[size];
+    if (!Token.isUnresolved(id)) checkPattern(problems, `databricksPolicyIds["${size}"]`, id, /^[A-Za-z0-9-]{1,64}$/, 'a cluster policy id');
+  }
   (props.participantProjects ?? []).forEach((project, i) => checkPattern(problems, `participantProjects[${i}]`, project, GCP_PROJECT_ID, 'a GCP project id'));
   for (const path of Object.keys(props.configFiles ?? {})) {
     checkPattern(problems, `configFiles["${path}"]`, path, /^([a-z0-9_-]+\/)*[A-Za-z0-9_.-]+\.ya?ml$/, 'a relative path of a YAML file');

@@ -83,6 +83,8 @@ export class CleanroomStack extends TerraformStack {
       serviceAccountEmail: props.serviceAccountEmail,
       stateBucketName: props.stateBucket,
       databricksHost: props.databricksHost,
+      databricksWarehouseId: this.compute.warehouse.id,
+      databricksPolicyIds: this.compute.policyIds,
       participantProjects: props.participantProjects,
       configFiles: props.configFiles,
       dependsOn: [this.stateBucket.bucket, ...(this.serviceAccount ? [this.serviceAccount] : [])],

@@ -10,7 +10,9 @@ export function registerServeCommand(runtime: Command): void {
     .command('serve')
     .description(
       'Serve the runtime over HTTP for Cloud Run: POST /tick (Cloud Scheduler), POST /pubsub (GCS notifications ' +
-        'via Pub/Sub push), GET /healthz. Env: PORT, CLEANROOM_CONFIG_DIR, CLEANROOM_AUDIENCE, CLEANROOM_INVOKERS, DATABRICKS_TOKEN.',
+        'via Pub/Sub push), GET /healthz. Env: PORT, CLEANROOM_CONFIG_DIR, CLEANROOM_AUDIENCE, CLEANROOM_INVOKERS, ' +
+        'CLEANROOM_ENGINE (databricks | local), DATABRICKS_TOKEN, DATABRICKS_HOST, CLEANROOM_DATABRICKS_WAREHOUSE_ID, ' +
+        'CLEANROOM_DATABRICKS_POLICY_IDS, CLEANROOM_LOCAL_ROOT (see src/serve/serve-config.ts).',
     )
     .option('--port <port>', 'port to listen on (default: $PORT, else 8080)')
     .action(async (options: { port?: string }) => {
@@ -20,9 +22,11 @@ export function registerServeCommand(runtime: Command): void {
       const config = result.config;
       if (config.databricksToken) logger.registerSecret(config.databricksToken);
 
+      // Loads and checks the clean room config first: a server that cannot run a pass must not start.
+      const runPass = await createRuntimePass(config, logger);
       const server = await startServer({
         port: config.port,
-        runPass: createRuntimePass(config, logger),
+        runPass,
         auth: { audience: config.audience, allowedServiceAccounts: config.invokers },
         logger,
         traceProject: config.project,

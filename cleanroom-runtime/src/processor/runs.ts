@@ -79,6 +79,19 @@ export function recordRunStatus(state: CleanroomState, jobId: string, status: Ru
   if (!sameRun(run, next)) state.runs[jobId] = next;
 }
 
+/** The note a run carries while the engine cannot be reached; constant, so an outage commits the state once. */
+export const ENGINE_UNREACHABLE_NOTE = 'the engine could not be reached at the last poll: this is the last known state, polled again next pass';
+
+/**
+ * The engine was unreachable when polling: the run keeps its last known life-cycle and result state (an outage is
+ * never a failure) and its state message says so until the next successful poll replaces it.
+ */
+export function recordRunUnreachable(state: CleanroomState, jobId: string, now: number): void {
+  const run = state.runs[jobId];
+  if (!run || run.stateMessage === ENGINE_UNREACHABLE_NOTE) return;
+  state.runs[jobId] = { ...run, stateMessage: ENGINE_UNREACHABLE_NOTE, updatedAt: now };
+}
+
 function sameRun(a: RunRecord, b: RunRecord): boolean {
   const { updatedAt: _a, ...restA } = a;
   const { updatedAt: _b, ...restB } = b;

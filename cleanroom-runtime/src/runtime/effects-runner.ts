@@ -4,8 +4,9 @@
  * Each function updates the given state copy through the pure bookkeeping in processor/runs.ts.
  */
 import type { DatasetRef, ExecutionEngine, RunSpec } from '../engines/engine';
+import { EngineUnavailableError } from '../engines/errors';
 import { codeBlobKey } from '../processor/effects';
-import { completeDatasetSync, recordRunStatus, recordSubmission, recordSubmitFailure, runsToPoll } from '../processor/runs';
+import { completeDatasetSync, recordRunStatus, recordRunUnreachable, recordSubmission, recordSubmitFailure, runsToPoll } from '../processor/runs';
 import type { CleanroomState } from '../processor/state';
 import type { ObjectStore } from '../storage/object-store';
 
@@ -61,6 +62,12 @@ export async function performEffects(
       report.submitted.push(jobId);
     } catch (error) {
       const message = (error as Error).message;
+      if (error instanceof EngineUnavailableError) {
+        // An outage is not a refusal: the submission stays pending without using up an attempt. Retrying is safe,
+        // the engine is idempotent on jobId.
+        report.errors.push(`submission of job ${jobId} postponed, the engine is unreachable (retried next pass): ${message}`);
+        continue;
+      }
       recordSubmitFailure(state, jobId, message, io.engine.name, io.now);
       report.submitFailures.push({ jobId, error: message });
     }
@@ -77,7 +84,9 @@ export async function pollRuns(
       recordRunStatus(state, run.jobId, await io.engine.getRun(run.runId), io.now);
       report.runsPolled++;
     } catch (error) {
-      // An unreachable engine never marks a run failed: it is polled again next pass.
+      // An unreachable engine never marks a run failed: it keeps its last known state, with a note, and is polled
+      // again next pass. Other errors (a definitive refusal) are reported and also retried.
+      if (error instanceof EngineUnavailableError) recordRunUnreachable(state, run.jobId, io.now);
       report.errors.push(`could not poll run ${run.runId}: ${(error as Error).message}`);
     }
   }

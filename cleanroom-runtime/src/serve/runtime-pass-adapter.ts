@@ -1,25 +1,149 @@
 /**
- * The single place where `cleanroom runtime serve` gets its pass.
+ * The single place where `cleanroom runtime serve` gets its pass: the clean room config (read once, at start),
+ * an object store and an engine built from the environment (see serve-config.ts), and one `runPass` per trigger,
+ * whose report is logged as structured entries (one per event, with participant and event uuid).
  *
- * TODO(lead): connect the runtime pass here once `src/runtime/index.ts` exports it, e.g.
- *   return (trigger) => runPass({ configDir: config.configDir, databricksToken: config.databricksToken, logger, trigger });
- * Until then every trigger fails with this error (HTTP 500, logged as ERROR): no pass is faked.
+ *   databricks (deployed): Cloud Storage (the service's identity) + the Databricks engine
+ *   local (rehearsal):     folders under CLEANROOM_LOCAL_ROOT + the embedded DuckDB engine
  */
+import { loadConfig, type CleanroomConfig } from '../config';
+import { DatabricksEngine, type DatabricksEngineOptions } from '../engines/databricks';
+import type { ExecutionEngine } from '../engines/engine';
+import { LocalEngine } from '../engines/local';
 import type { Logger } from '../logging/logger';
+import { runPass, type PassReport } from '../runtime/run-pass';
+import { GcsObjectStore } from '../storage/gcs-store';
+import { LocalObjectStore } from '../storage/local-store';
+import type { ObjectStore } from '../storage/object-store';
+import type { RetryOptions } from '../storage/retry';
 import type { RunPass } from './pass-trigger';
-import type { ServeConfig } from './serve-config';
+import type { DatabricksServeSettings, ServeConfig } from './serve-config';
 
-export class RuntimePassNotConnectedError extends Error {
-  constructor() {
-    super('the runtime pass is not connected to `cleanroom runtime serve` yet (src/serve/runtime-pass-adapter.ts)');
-    this.name = 'RuntimePassNotConnectedError';
+/** What the server logs at the end of a pass (counts only; the details are logged entry by entry). */
+export interface PassSummary {
+  state_seq: number;
+  events: number;
+  events_refused: number;
+  submitted: number;
+  submit_failures: number;
+  runs_polled: number;
+  published: number;
+  conflicts: number;
+  errors: number;
+}
+
+/** Tuning for tests and rehearsals (e.g. fast retries); production uses the defaults. */
+export interface RuntimePassTuning {
+  databricks?: Pick<DatabricksEngineOptions, 'baseDelayMs' | 'maxDelayMs' | 'maxAttempts' | 'maxElapsedMs' | 'random' | 'statementPollIntervalMs' | 'requestTimeoutMs'>;
+  gcsRetry?: RetryOptions;
+  now?: () => Date;
+}
+
+/** The clean room config does not fit the serve settings (e.g. a compute size without a cluster policy). */
+export class RuntimeSettingsError extends Error {
+  override readonly name = 'RuntimeSettingsError';
+  constructor(readonly problems: string[]) {
+    super(`cannot serve:\n  - ${problems.join('\n  - ')}`);
   }
 }
 
-export function createRuntimePass(config: ServeConfig, logger: Logger): RunPass<unknown> {
-  void config;
-  void logger;
-  return async () => {
-    throw new RuntimePassNotConnectedError();
+/**
+ * Loads the clean room config, checks it against the serve settings (throws RuntimeSettingsError naming every
+ * problem, so the server refuses to start) and returns the pass the server runs per trigger.
+ */
+export async function createRuntimePass(config: ServeConfig, logger: Logger, tuning: RuntimePassTuning = {}): Promise<RunPass<PassSummary>> {
+  const cleanroom = await loadConfig(config.configDir);
+  const { store, engine } = buildBackends(cleanroom, config, logger, tuning);
+  logger.notice('runtime pass ready', {
+    cleanroom: cleanroom.name,
+    engine: engine.name,
+    participants: cleanroom.participants.length,
+    state_bucket: cleanroom.stateBucket,
+  });
+  return async (trigger) => {
+    const log = trigger.passId ? logger.child({ pass_id: trigger.passId }) : logger;
+    const report = await runPass({ config: cleanroom, store, engine, now: tuning.now });
+    logReport(report, log);
+    return summarise(report);
+  };
+}
+
+function buildBackends(cleanroom: CleanroomConfig, config: ServeConfig, logger: Logger, tuning: RuntimePassTuning): { store: ObjectStore; engine: ExecutionEngine } {
+  const settings = config.engine;
+  if (settings.kind === 'local') {
+    return { store: new LocalObjectStore(settings.localRoot), engine: new LocalEngine({ localRoot: settings.localRoot, now: tuning.now }) };
+  }
+  logger.registerSecret(settings.token);
+  checkPolicies(cleanroom, settings);
+  const store = new GcsObjectStore({
+    ...(settings.gcsApiEndpoint ? { apiEndpoint: settings.gcsApiEndpoint } : {}),
+    ...(config.project ? { projectId: config.project } : {}),
+    ...(tuning.gcsRetry ? { retry: tuning.gcsRetry } : {}),
+  });
+  const engine = new DatabricksEngine({
+    ...tuning.databricks,
+    host: settings.host ?? cleanroom.databricks.host,
+    token: settings.token,
+    warehouseId: settings.warehouseId,
+    policyIdForCompute: settings.policyIds,
+    participants: cleanroom.participants.map((p) => p.name),
+    onRetry: (notice) =>
+      logger.warning('databricks request retried', {
+        method: notice.method,
+        path: notice.path,
+        attempt: notice.attempt,
+        status: notice.status,
+        wait_ms: notice.waitMs,
+        reason: notice.reason,
+      }),
+  });
+  return { store, engine };
+}
+
+/** Every compute size the clean room offers needs a policy; a run of a size without one could never start. */
+function checkPolicies(cleanroom: CleanroomConfig, settings: DatabricksServeSettings): void {
+  const missing = cleanroom.computeSizes.filter((size) => !Object.prototype.hasOwnProperty.call(settings.policyIds, size));
+  if (missing.length === 0) return;
+  throw new RuntimeSettingsError(
+    missing.map(
+      (size) =>
+        `CLEANROOM_DATABRICKS_POLICY_IDS has no cluster policy for compute size "${size}" offered by cleanroom.yaml ` +
+        `(it has: ${Object.keys(settings.policyIds).join(', ')}); redeploy the stack, which sets it from the declared policies`,
+    ),
+  );
+}
+
+/** One entry per event (WARNING when refused), per submission problem and per non-fatal error. */
+function logReport(report: PassReport, log: Logger): void {
+  for (const event of report.events) {
+    const fields = {
+      participant: event.participant,
+      event_uuid: event.eventUuid,
+      event_type: event.eventType,
+      events_version: event.eventsVersion,
+      status: event.status,
+      status_message: event.message,
+      labels: { participant: event.participant },
+    };
+    if (event.status === 'SUCCESS') log.info('event applied', fields);
+    else log.warning('event refused', fields);
+  }
+  for (const jobId of report.submitted) log.info('run submitted', { job_id: jobId, event_uuid: jobId });
+  for (const failure of report.submitFailures) log.warning('run submission failed', { job_id: failure.jobId, event_uuid: failure.jobId, error: failure.error });
+  for (const error of report.errors) log.warning('pass problem (retried next pass)', { problem: error });
+  for (const table of report.published) log.debug('view published', { participant: table.participant, table: table.table });
+}
+
+function summarise(report: PassReport): PassSummary {
+  return {
+    state_seq: report.stateSeq,
+    events: report.events.length,
+    events_refused: report.events.filter((e) => e.status !== 'SUCCESS').length,
+    submitted: report.submitted.length,
+    submit_failures: report.submitFailures.length,
+    runs_polled: report.runsPolled,
+    published: report.published.length,
+    conflicts: report.conflicts,
+    errors: report.errors.length,
   };
 }

@@ -3,21 +3,8 @@
  * method, path, status and Databricks' own error code/message (scrubbed of the token, in case a proxy echoes it).
  */
 
-/**
- * Databricks could not be reached or kept failing (network errors, timeouts, 429/5xx) until the retry budget ran
- * out. The runtime must keep a run in its last known state (with a note) — an outage is never a FAILED run.
- */
-export class EngineUnavailableError extends Error {
-  override readonly name = 'EngineUnavailableError';
-  constructor(
-    message: string,
-    readonly attempts: number,
-    /** HTTP status of the last attempt; undefined when it never got a response (network error, timeout). */
-    readonly lastStatus?: number,
-  ) {
-    super(message);
-  }
-}
+/** Moved to ../errors (the runtime reacts to it for any engine); re-exported for existing imports. */
+export { EngineUnavailableError } from '../errors';
 
 /** Databricks answered with a definitive (non-retryable) error, e.g. 400 INVALID_PARAMETER_VALUE or 403. */
 export class DatabricksApiError extends Error {

@@ -1,0 +1,18 @@
+/** Errors every execution engine may throw and the runtime reacts to, whatever the engine. */
+
+/**
+ * The engine could not be reached or kept failing (network errors, timeouts, 429/5xx) until its retry budget ran
+ * out. The runtime keeps a run in its last known state (with a note) and retries next pass: an outage is never a
+ * FAILED run, and a submission that met an outage is not counted as refused.
+ */
+export class EngineUnavailableError extends Error {
+  override readonly name = 'EngineUnavailableError';
+  constructor(
+    message: string,
+    readonly attempts: number,
+    /** HTTP status of the last attempt; undefined when it never got a response (network error, timeout). */
+    readonly lastStatus?: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The deployed runtime end to end: the real server (`startServer`) with the real pass (`createRuntimePass`),
+ * the real Cloud Storage client against the GCS fake and the real Databricks engine against the Databricks fake.
+ * Participants write events with the CLI's event builders through the GCS store; Pub/Sub pushes and Scheduler
+ * ticks arrive as signed HTTP requests.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { controlTableKey, type ControlTableName } from '../../src/control/tables';
+import type { DeltaRow } from '../../src/delta/schema-types';
+import { struct } from '../../src/delta/schema-types';
+import { DeltaTable } from '../../src/delta/table';
+import { buildApprovalEvent, buildCodeEvent, buildDataEvent, buildJobEvent, type EventOrigin } from '../../src/events/build-event';
+import { createLogger } from '../../src/logging/logger';
+import { appendEventRow, onboardParticipant } from '../../src/runtime/control-tables';
+import { createRuntimePass, type RuntimePassTuning } from '../../src/serve/runtime-pass-adapter';
+import { readServeConfig } from '../../src/serve/serve-config';
+import { startServer, type ServerHandle } from '../../src/serve/server';
+import { startFakeDatabricks, type FakeDatabricks } from '../support/fake-databricks';
+import { startFakeGcs, type FakeGcs } from '../support/fake-gcs';
+import { LogCapture } from '../logging/log-capture';
+import { request } from './http-client';
+import { AUDIENCE, createIssuer, idToken, PUSH_SA, SCHEDULER_SA } from './id-tokens';
+import { pushBody } from './push-bodies';
+
+const EXAMPLES = path.resolve(__dirname, '..', '..', '..', 'examples');
+const PUBLISHER = 'publisher-cleanroom-data';
+const ADVERTISER = 'advertiser-cleanroom-data';
+const MEASUREMENT = 'measurement-cleanroom-data';
+const EVENTS_COMMIT = 'control/events/_delta_log/00000000000000000001.json';
+const SQL = [
+  '-- Databricks notebook source',
+  'SELECT u.country, count(*) AS conversions',
+  'FROM publisher.users u JOIN advertiser.conversions c ON u.user_id = c.user_id',
+  'GROUP BY u.country',
+  '',
+].join('\n');
+const HASH = createHash('sha256').update(SQL).digest('hex');
+/** Fast client retries: the bursts below must not make the test slow. */
+const TUNING: RuntimePassTuning = {
+  databricks: { baseDelayMs: 1, maxDelayMs: 5, statementPollIntervalMs: 1 },
+  gcsRetry: { initialDelayMs: 1, maxDelayMs: 5 },
+};
+
+const issuer = createIssuer();
+let gcs: FakeGcs;
+let databricks: FakeDatabricks;
+let server: ServerHandle;
+let logs: LogCapture;
+let configDir: string;
+
+beforeEach(async () => {
+  gcs = await startFakeGcs();
+  databricks = await startFakeDatabricks();
+  configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleanroom-deployed-'));
+  fs.cpSync(EXAMPLES, configDir, { recursive: true });
+
+  for (const bucket of [PUBLISHER, ADVERTISER, MEASUREMENT]) await onboardParticipant(gcs.store, bucket);
+  await (await DeltaTable.create(gcs.store, PUBLISHER, 'input/users', struct([['user_id', 'string'], ['country', 'string']]))).append([
+    { user_id: 'u1', country: 'FR' },
+    { user_id: 'u2', country: 'DE' },
+  ]);
+  await (await DeltaTable.create(gcs.store, ADVERTISER, 'input/conversions', struct([['user_id', 'string'], ['amount', 'double']]))).append([
+    { user_id: 'u1', amount: 10 },
+  ]);
+
+  // The Cloud Run environment, as constructs/runtime-service.ts sets it (fakes instead of Google and Databricks).
+  const env = {
+    PORT: '8080', // the server below listens on a free port instead
+    CLEANROOM_CONFIG_DIR: configDir,
+    CLEANROOM_AUDIENCE: AUDIENCE,
+    CLEANROOM_INVOKERS: `${SCHEDULER_SA},${PUSH_SA}`,
+    GOOGLE_CLOUD_PROJECT: 'publisher-cleanroom',
+    DATABRICKS_HOST: databricks.host,
+    DATABRICKS_TOKEN: databricks.token,
+    CLEANROOM_DATABRICKS_WAREHOUSE_ID: databricks.warehouseId,
+    CLEANROOM_DATABRICKS_POLICY_IDS: JSON.stringify({ 'X-Small': 'POLICY-XS', Small: 'POLICY-S', Medium: 'POLICY-M', Large: 'POLICY-L' }),
+    CLEANROOM_GCS_API_ENDPOINT: gcs.apiEndpoint,
+  };
+  const result = readServeConfig(env);
+  if (!result.ok) throw new Error(result.problems.join('; '));
+  logs = new LogCapture();
+  const logger = createLogger({ stream: logs, minSeverity: 'DEBUG' });
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    runPass: await createRuntimePass(result.config, logger, TUNING),
+    auth: { audience: AUDIENCE, allowedServiceAccounts: result.config.invokers, verifier: issuer.verifier },
+    logger,
+  });
+});
+
+afterEach(async () => {
+  await server?.close();
+  await databricks.close();
+  await gcs.close();
+  fs.rmSync(configDir, { recursive: true, force: true });
+});
+
+function origin(user: string, secondsAgo: number): EventOrigin {
+  return { uuid: randomUUID(), nowMs: Date.now() - secondsAgo * 1000, user, hostname: 'laptop' };
+}
+
+async function send(bucket: string, row: DeltaRow): Promise<void> {
+  await appendEventRow(gcs.store, bucket, row);
+}
+
+function pubsub(bucket: string) {
+  return request(`${server.url}/pubsub`, 'POST', {
+    headers: { authorization: `Bearer ${idToken(issuer, PUSH_SA)}` },
+    body: JSON.stringify(pushBody(bucket, EVENTS_COMMIT)),
+  });
+}
+
+function tick() {
+  return request(`${server.url}/tick`, 'POST', { headers: { authorization: `Bearer ${idToken(issuer, SCHEDULER_SA)}` } });
+}
+
+async function read(bucket: string, table: ControlTableName): Promise<DeltaRow[]> {
+  return (await DeltaTable.open(gcs.store, bucket, controlTableKey(table))).readRows();
+}
+
+/** Both datasets and the advertiser's code, then the keeper's approval and the advertiser's job; returns the job uuid. */
+async function registerApproveAndSubmitJob(): Promise<{ events: string[]; jobId: string }> {
+  const users = buildDataEvent({ action: 'INSERT', dataMetastoreName: 'publisher.users', description: 'users', location: `gs://${PUBLISHER}/input/users`, format: 'delta' }, origin('pat@publisher', 30));
+  const conversions = buildDataEvent({ action: 'INSERT', dataMetastoreName: 'advertiser.conversions', description: 'conversions', location: `gs://${ADVERTISER}/input/conversions`, format: 'delta' }, origin('ann@advertiser', 29));
+  const code = buildCodeEvent({ action: 'INSERT', codeName: 'by_country', description: 'conversions by country', pathToNotebook: 'by_country.sql', defaultParameters: '{}', notebookContents: SQL, notebookContentsHash: HASH }, origin('ann@advertiser', 28));
+  await send(PUBLISHER, users.row);
+  await send(ADVERTISER, conversions.row);
+  await send(ADVERTISER, code.row);
+  expect(await pubsub(ADVERTISER)).toMatchObject({ status: 200 });
+
+  const approval = buildApprovalEvent({ decision: 'CODE_REQUEST_APPROVED', codeName: 'by_country', notebookContentsHash: HASH, reason: 'aggregates only' }, origin('pat@publisher', 20));
+  const job = buildJobEvent({ jobName: 'conversions_by_country', codeName: 'by_country', parameters: JSON.stringify({ output: `gs://${ADVERTISER}/output/by_country` }), compute: 'Small' }, origin('ann@advertiser', 19));
+  await send(PUBLISHER, approval.row);
+  await send(ADVERTISER, job.row);
+  expect(await pubsub(PUBLISHER)).toMatchObject({ status: 200 });
+  return { events: [users.uuid, conversions.uuid, code.uuid, approval.uuid, job.uuid], jobId: job.uuid };
+}
+
+function submitRequests() {
+  return databricks.requests.filter((r) => r.method === 'POST' && r.path === '/api/2.1/jobs/runs/submit');
+}
+
+describe('the deployed runtime (serve + GCS + Databricks)', () => {
+  test('pushes and ticks drive events, notebook import, datasets, one idempotent run and its polled result', async () => {
+    const { events, jobId } = await registerApproveAndSubmitJob();
+
+    // Event statuses are published to each participant, own events only.
+    const advertiserStatus = await read(ADVERTISER, 'event_status');
+    expect(advertiserStatus.map((s) => [s.event_uuid, s.status])).toEqual([
+      [events[1], 'SUCCESS'],
+      [events[2], 'SUCCESS'],
+      [events[4], 'SUCCESS'],
+    ]);
+    expect((await read(PUBLISHER, 'event_status')).map((s) => [s.event_uuid, s.status])).toEqual([
+      [events[0], 'SUCCESS'],
+      [events[3], 'SUCCESS'],
+    ]);
+
+    // The approved notebook, content-addressed in the clean room workspace.
+    expect(databricks.workspaceObject(`/Cleanroom/code/advertiser/by_country/${HASH}`)).toEqual({ language: 'SQL', content: SQL });
+    // The registered datasets, as external tables created through SQL statements on the runtime warehouse.
+    expect(databricks.tables()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ schema: 'publisher', table: 'users', location: `gs://${PUBLISHER}/input/users` }),
+        expect.objectContaining({ schema: 'advertiser', table: 'conversions', location: `gs://${ADVERTISER}/input/conversions` }),
+      ]),
+    );
+    expect(databricks.statements().some((s) => s.startsWith('CREATE') && s.includes('`publisher`.`users`'))).toBe(true);
+    // Exactly one submission, idempotent on the job's event, on the size's policy.
+    expect(submitRequests()).toHaveLength(1);
+    expect(submitRequests()[0].body).toMatchObject({
+      idempotency_token: jobId,
+      run_name: 'cleanroom:advertiser:conversions_by_country',
+      tasks: [{ notebook_task: { notebook_path: `/Cleanroom/code/advertiser/by_country/${HASH}` }, new_cluster: { policy_id: 'POLICY-S' } }],
+    });
+    const [run] = databricks.runs();
+    expect((await read(ADVERTISER, 'runs')).map((r) => [r.job_id, r.run_id, r.state])).toEqual([[jobId, String(run.runId), 'PENDING']]);
+
+    // The run finishes on Databricks; the scheduler's tick polls it into control.runs.
+    databricks.setRunState(run.runId, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '' });
+    expect(await tick()).toMatchObject({ status: 200 });
+    const [published] = await read(ADVERTISER, 'runs');
+    expect(published).toMatchObject({ job_id: jobId, run_id: String(run.runId), state: 'TERMINATED', result_state: 'SUCCESS', engine: 'databricks' });
+    expect(published.run_page_url).toBe(`${databricks.host}/?o=1234567890#job/0/run/${run.runId}`);
+    expect(await read(MEASUREMENT, 'runs')).toEqual([]);
+    expect(submitRequests()).toHaveLength(1);
+
+    // Structured logs: one entry per event with participant and uuid, and never the token.
+    const applied = logs.entries().filter((e) => e.message === 'event applied');
+    expect(applied.map((e) => e.event_uuid).sort()).toEqual([...events].sort());
+    expect(applied.find((e) => e.event_uuid === jobId)).toMatchObject({ participant: 'advertiser', status: 'SUCCESS', severity: 'INFO' });
+    expect(applied.every((e) => typeof e.pass_id === 'string')).toBe(true);
+    expect(logs.text).not.toContain(databricks.token);
+  });
+
+  test('a refused event is logged as WARNING with its participant and uuid', async () => {
+    const bad = buildJobEvent({ jobName: 'nope', codeName: 'missing_code', parameters: '{}', compute: 'Small' }, origin('ann@advertiser', 5));
+    await send(ADVERTISER, bad.row);
+    expect(await pubsub(ADVERTISER)).toMatchObject({ status: 200 });
+    const [status] = await read(ADVERTISER, 'event_status');
+    expect(status).toMatchObject({ event_uuid: bad.uuid, status: 'ERROR' });
+    expect(logs.entries().find((e) => e.message === 'event refused')).toMatchObject({ severity: 'WARNING', participant: 'advertiser', event_uuid: bad.uuid });
+    expect(submitRequests()).toEqual([]);
+  });
+
+  test('a 429/5xx burst during the submission is retried: one run', async () => {
+    databricks.injectFaults({ path: '/api/2.1/jobs/runs/submit', method: 'POST', status: 429, times: 1, retryAfter: 0 });
+    databricks.injectFaults({ path: '/api/2.1/jobs/runs/submit', method: 'POST', status: 503, times: 2 });
+    const { jobId } = await registerApproveAndSubmitJob();
+    expect(submitRequests().map((r) => r.fault)).toEqual([429, 503, 503, undefined]);
+    expect(new Set(submitRequests().map((r) => (r.body as { idempotency_token: string }).idempotency_token))).toEqual(new Set([jobId]));
+    expect(databricks.runs()).toHaveLength(1);
+    expect((await read(ADVERTISER, 'runs')).map((r) => [r.job_id, r.run_id])).toEqual([[jobId, String(databricks.runs()[0].runId)]]);
+    expect(logs.entries().filter((e) => e.message === 'databricks request retried').map((e) => e.status)).toEqual([429, 503, 503]);
+  });
+});
