@@ -41,7 +41,8 @@ export function parseEvent(envelope: EventEnvelope): ParseResult {
     ok: false,
     error: {
       uuid: usableUuid && rawUuid !== null ? rawUuid : syntheticEventId(envelope),
-      dedupKey: null,
+      // A well-formed uuid is used up even when the row is refused, so no later event gets a second row under it.
+      dedupKey: usableUuid && rawUuid !== null ? dedupKeyOf(rawUuid, row.api_version, rawType, row.timestamp) : null,
       eventType: rawType,
       message,
     },
@@ -79,11 +80,9 @@ export function parseEvent(envelope: EventEnvelope): ParseResult {
 
   const type = rawType as EventType;
   const version = apiVersion as ApiVersion;
-  const isV1Approval = version === '1' && (type === 'CODE_REQUEST_APPROVED' || type === 'CODE_REQUEST_REJECTED');
   const base = {
     uuid: rawUuid,
-    // A v1 approval's uuid is the code id, repeated by every approval of that code: the time tells them apart.
-    dedupKey: isV1Approval ? `${type}:${rawUuid}@${String(row.timestamp)}` : rawUuid,
+    dedupKey: dedupKeyOf(rawUuid, version, type, row.timestamp),
     apiVersion: version,
     timestampMs,
     user: typeof row.user === 'string' ? row.user : null,
@@ -96,6 +95,12 @@ export function parseEvent(envelope: EventEnvelope): ParseResult {
     if (error instanceof PayloadError) return fail(error.message, true);
     throw error;
   }
+}
+
+/** A v1 approval's uuid is the code id, repeated by every approval of that code: the time tells them apart. */
+function dedupKeyOf(uuid: string, apiVersion: unknown, eventType: string | null, timestamp: unknown): string {
+  const isV1Approval = apiVersion === '1' && (eventType === 'CODE_REQUEST_APPROVED' || eventType === 'CODE_REQUEST_REJECTED');
+  return isV1Approval ? `${eventType}:${uuid}@${String(timestamp)}` : uuid;
 }
 
 function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base: EventBase): CleanroomEvent {

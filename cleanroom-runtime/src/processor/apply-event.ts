@@ -46,7 +46,10 @@ export function applyEventInPlace(state: CleanroomState, envelope: EventEnvelope
   let eventUuid: string;
   let eventType: string | null;
   if (!parsed.ok) {
-    decision = refuse(parsed.error.message);
+    const key = parsed.error.dedupKey;
+    const reused = key !== null && recordOf(state.processedEvents, key) !== undefined;
+    if (key !== null) state.processedEvents[key] = true;
+    decision = refuse(reused ? duplicateMessage(parsed.error.uuid) : parsed.error.message);
     eventUuid = parsed.error.uuid;
     eventType = parsed.error.eventType;
   } else {
@@ -80,7 +83,7 @@ export function applyEventInPlace(state: CleanroomState, envelope: EventEnvelope
 
 function decide(state: CleanroomState, event: CleanroomEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
   if (recordOf(state.processedEvents, event.dedupKey)) {
-    return refuse(`duplicate event: an event with uuid ${event.uuid} was already processed; send a new event with a fresh uuid`);
+    return refuse(duplicateMessage(event.uuid));
   }
   state.processedEvents[event.dedupKey] = true;
   const skew = ctx.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
@@ -100,6 +103,10 @@ function decide(state: CleanroomState, event: CleanroomEvent, ctx: ProcessorCont
     case 'JOB':
       return applyJob(state, event, ctx, submitter);
   }
+}
+
+function duplicateMessage(uuid: string): string {
+  return `duplicate event: an event with uuid ${uuid} was already processed; send a new event with a fresh uuid`;
 }
 
 function addPendingEffect(state: CleanroomState, effect: Effect): void {

@@ -69,8 +69,8 @@ export async function appendEventRow(store: ObjectStore, bucket: string, row: De
   return table.append([row], { commitInfo: { cleanroomEvent: row.event_type } });
 }
 
-/** Replaces a published control table with the participant's current view. */
-export async function overwriteControlTable(store: ObjectStore, bucket: string, name: Exclude<ControlTableName, 'events'>, rows: DeltaRow[]): Promise<void> {
+/** Replaces a published control table with the participant's current view; returns the committed version. */
+export async function overwriteControlTable(store: ObjectStore, bucket: string, name: Exclude<ControlTableName, 'events'>, rows: DeltaRow[]): Promise<number> {
   const table = await DeltaTable.openOrCreate(store, bucket, controlTableKey(name), CONTROL_TABLES[name]);
-  await table.overwrite(rows, { commitInfo: { cleanroomPublish: name } });
+  return table.overwrite(rows, { commitInfo: { cleanroomPublish: name } });
 }

@@ -1,59 +1,129 @@
 /**
- * Publishing each participant's view: a control table is overwritten only when its content hash differs from
- * the one recorded in the state (so an idle pass writes nothing), and code objects are copied from the state
- * bucket into every bucket allowed to see them.
+ * Publishing each participant's view: a control table is overwritten when its content hash differs from the one
+ * recorded in the state, and code objects are copied from the state bucket into every bucket allowed to see them.
+ *
+ * Participants can write their own buckets, so what was published may have been tampered with. The state records
+ * the Delta version the runtime committed for each table; a participant's tables and code copies are checked
+ * (publishedTableProblem: one list call per table; code copies: read and sha256 against their name) and restored
+ * whenever something is published to that participant anyway, and otherwise once every
+ * PUBLISHED_CHECK_INTERVAL_MS (clean room time). So an idle pass still writes nothing and lists only events logs,
+ * and forged content lives at most until the participant's next event, a change in its view, or the next check.
+ *
+ * Each table is published independently: one that fails is reported and retried next pass without holding back
+ * the others; one the participant made unusable (corrupt log, foreign schema...) is replaced by a fresh table.
  */
 import type { ParticipantInfo } from '../processor/context';
+import { sha256Hex } from '../processor/code-content';
 import { codeBlobKey } from '../processor/effects';
 import type { CleanroomState } from '../processor/state';
 import { codeObjectsFor, rowsHash, viewFor, type PublishedTable } from '../processor/views';
-import type { ObjectStore } from '../storage/object-store';
-import { overwriteControlTable } from './control-tables';
+import { NotFoundError, type ObjectStore } from '../storage/object-store';
+import { publishControlTable, publishedTableProblem } from './published-tables';
+
+/** How often (clean room time) a participant with nothing to publish has its published tables checked. */
+export const PUBLISHED_CHECK_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface PublishReport {
   tables: Array<{ participant: string; table: PublishedTable }>;
   codeObjects: number;
+  /** Tampered, corrupt or missing published content that was restored, and why. */
+  repaired: string[];
   errors: string[];
 }
 
-export async function publishViews(
-  state: CleanroomState,
-  io: { store: ObjectStore; stateBucket: string; participants: readonly ParticipantInfo[]; keeper: string; force: boolean },
-  report: PublishReport,
-): Promise<void> {
+export interface PublishIo {
+  store: ObjectStore;
+  stateBucket: string;
+  participants: readonly ParticipantInfo[];
+  keeper: string;
+  /** Republish every table (after a lost compare-and-swap another pass may have published an older view). */
+  force: boolean;
+  /** Clean room time (epoch ms), for the scheduled check. */
+  now: number;
+  checkIntervalMs?: number;
+}
+
+export async function publishViews(state: CleanroomState, io: PublishIo, report: PublishReport): Promise<void> {
   for (const participant of io.participants) {
-    try {
-      await publishCode(state, io, participant, report);
-      const view = viewFor(state, participant, io.keeper);
-      const published = (state.published[participant.name] ??= {});
-      for (const table of Object.keys(view) as PublishedTable[]) {
-        const hash = rowsHash(view[table]);
-        if (!io.force && published[table] === hash) continue;
-        await overwriteControlTable(io.store, participant.bucket, table, view[table]);
-        published[table] = hash;
-        report.tables.push({ participant: participant.name, table });
-      }
-    } catch (error) {
-      // One unreachable bucket must not stop the others; what was not published is retried next pass.
-      report.errors.push(`publishing to ${participant.name} (gs://${participant.bucket}) failed: ${(error as Error).message}`);
-    }
+    // One unreachable bucket must not stop the others; what was not published is retried next pass.
+    await publishParticipant(state, io, participant, report);
   }
 }
 
+async function publishParticipant(state: CleanroomState, io: PublishIo, participant: ParticipantInfo, report: PublishReport): Promise<void> {
+  const view = viewFor(state, participant, io.keeper);
+  const tables = Object.keys(view) as PublishedTable[];
+  const hashes = Object.fromEntries(tables.map((table) => [table, rowsHash(view[table])])) as Record<PublishedTable, string>;
+  const published = (state.published[participant.name] ??= {});
+  const versions = ((state.publishedVersions ??= {})[participant.name] ??= {});
+  const checkedAt = (state.publishedCheckedAt ??= {})[participant.name];
+  const doneCode = new Set(state.publishedCode[participant.name] ?? []);
+  const codeObjects = codeObjectsFor(state, participant, io.keeper);
+
+  const changed = new Set(tables.filter((table) => io.force || published[table] !== hashes[table]));
+  const due = checkedAt === undefined || io.now - checkedAt >= (io.checkIntervalMs ?? PUBLISHED_CHECK_INTERVAL_MS);
+  const check = changed.size > 0 || codeObjects.some((o) => !doneCode.has(o.key)) || due;
+  if (!check) return; // idle for this participant: no request at all
+
+  let clean = true;
+  const where = `${participant.name} (gs://${participant.bucket})`;
+  for (const table of tables) {
+    try {
+      const hadVersion = versions[table] !== undefined;
+      let problem: string | null = null;
+      if (!changed.has(table)) {
+        problem = await publishedTableProblem(io.store, participant.bucket, table, versions[table]);
+        if (problem === null) continue;
+      }
+      const outcome = await publishControlTable(io.store, participant.bucket, table, view[table]);
+      published[table] = hashes[table];
+      versions[table] = outcome.version;
+      report.tables.push({ participant: participant.name, table });
+      if (outcome.replaced) report.repaired.push(`${participant.name}: control.${table} was replaced because ${outcome.replaced}`);
+      else if (problem !== null && hadVersion) report.repaired.push(`${participant.name}: control.${table} was republished because ${problem}`);
+    } catch (error) {
+      clean = false;
+      report.errors.push(`publishing control.${table} to ${where} failed: ${(error as Error).message}`);
+    }
+  }
+  try {
+    await publishCode(state, io, participant, codeObjects, report);
+  } catch (error) {
+    clean = false;
+    report.errors.push(`publishing code to ${where} failed: ${(error as Error).message}`);
+  }
+  if (clean) state.publishedCheckedAt[participant.name] = io.now;
+}
+
+/** Copies missing code objects and restores copies whose content no longer matches the sha256 in their name. */
 async function publishCode(
   state: CleanroomState,
-  io: { store: ObjectStore; stateBucket: string; keeper: string },
+  io: PublishIo,
   participant: ParticipantInfo,
+  objects: ReadonlyArray<{ key: string; hash: string }>,
   report: PublishReport,
 ): Promise<void> {
   const done = new Set(state.publishedCode[participant.name] ?? []);
-  for (const object of codeObjectsFor(state, participant, io.keeper)) {
-    if (done.has(object.key)) continue;
+  for (const object of objects) {
+    if (done.has(object.key)) {
+      const problem = await codeCopyProblem(io.store, participant.bucket, object);
+      if (problem === null) continue;
+      report.repaired.push(`${participant.name}: gs://${participant.bucket}/${object.key} ${problem}; restored`);
+    }
     const content = await io.store.get(io.stateBucket, codeBlobKey(object.hash));
     // put, not createIfAbsent: whatever a participant left at that key is replaced by the reviewed content.
     await io.store.put(participant.bucket, object.key, content);
     report.codeObjects++;
     done.add(object.key);
     state.publishedCode[participant.name] = [...done].sort();
+  }
+}
+
+async function codeCopyProblem(store: ObjectStore, bucket: string, object: { key: string; hash: string }): Promise<string | null> {
+  try {
+    return sha256Hex(await store.get(bucket, object.key)) === object.hash ? null : 'does not match its sha256';
+  } catch (error) {
+    if (error instanceof NotFoundError) return 'was deleted';
+    throw error;
   }
 }

@@ -4,7 +4,8 @@
  *    state, persist new code blobs, commit the state with compare-and-swap. A pass that loses the swap re-reads
  *    and re-decides, so no event is applied twice. Decisions record their effects as pending in that commit.
  * 2. act: dataset sync, job submissions (idempotent on jobId: a crash between submission and commit cannot
- *    start a second run), run polling, publishing changed views and code objects; then commit the bookkeeping
+ *    start a second run), run polling, publishing changed views and code objects (and restoring tampered ones,
+ *    see publisher.ts); then commit the bookkeeping
  *    (again compare-and-swap; on conflict the work is redone on the newer state, idempotently).
  * A crash after 1 leaves the pending effects and unpublished views in the committed state: the next pass
  * finishes them. A pass where nothing changed writes nothing.
@@ -30,6 +31,8 @@ export interface PassOptions {
   now?: () => Date;
   /** Compare-and-swap attempts per phase before giving up (default 5). */
   maxAttempts?: number;
+  /** Clean room time between tamper checks of a participant with nothing to publish (default: publisher.ts). */
+  publishedCheckIntervalMs?: number;
 }
 
 export interface PassReport {
@@ -43,6 +46,8 @@ export interface PassReport {
   runsPolled: number;
   published: Array<{ participant: string; table: string }>;
   codeObjectsWritten: number;
+  /** Published tables and code copies a participant had tampered with, corrupted or deleted, and that were restored. */
+  repaired: string[];
   /** Problems that did not stop the pass (retried next pass). */
   errors: string[];
 }
@@ -57,7 +62,7 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
 }
 
 function emptyReport(): PassReport {
-  return { stateSeq: -1, events: [], conflicts: 0, submitted: [], submitFailures: [], runsPolled: 0, published: [], codeObjectsWritten: 0, errors: [] };
+  return { stateSeq: -1, events: [], conflicts: 0, submitted: [], submitFailures: [], runsPolled: 0, published: [], codeObjectsWritten: 0, repaired: [], errors: [] };
 }
 
 /**
@@ -128,14 +133,16 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     const effects: EffectsReport = { submitted: [], submitFailures: [], runsPolled: 0, errors: [] };
     await performEffects(work, { store, stateBucket: config.stateBucket, engine, now }, effects);
     await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays }, effects);
-    const published: PublishReport = { tables: [], codeObjects: 0, errors: [] };
+    const published: PublishReport = { tables: [], codeObjects: 0, repaired: [], errors: [] };
     // After a lost swap the other pass may have published an older view over ours: republish everything.
-    await publishViews(work, { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1 }, published);
+    const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs };
+    await publishViews(work, publishIo, published);
     report.submitted.push(...effects.submitted);
     report.submitFailures.push(...effects.submitFailures);
     report.runsPolled += effects.runsPolled;
     report.published.push(...published.tables);
     report.codeObjectsWritten += published.codeObjects;
+    report.repaired.push(...published.repaired);
     report.errors.push(...effects.errors, ...published.errors);
     if (JSON.stringify(work) === JSON.stringify(base.state)) return base.seq;
     try {

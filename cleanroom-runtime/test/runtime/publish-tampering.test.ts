@@ -1,0 +1,101 @@
+/**
+ * A participant rewriting what the clean room published in its own bucket (control tables, code copies) changes
+ * nothing for long: the next publish to that participant checks every published table against the Delta version
+ * the runtime wrote, and every code copy against its sha256, and restores them; with nothing to publish, a
+ * scheduled check does the same. An idle pass still costs one list call per participant and no writes.
+ */
+import { createHash } from 'node:crypto';
+import { controlTableKey } from '../../src/control/tables';
+import { logPrefix } from '../../src/delta/actions';
+import { PUBLISHED_CHECK_INTERVAL_MS } from '../../src/runtime/publisher';
+import { overwriteControlTable } from '../../src/runtime/control-tables';
+import { runPass } from '../../src/runtime/run-pass';
+import { loadLatestState } from '../../src/runtime/state-store';
+import { listAll } from '../../src/storage/object-store';
+import { cli, seed } from '../processor/fixtures';
+import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
+
+const SQL = '-- Databricks notebook source\nSELECT 1 AS n\n';
+const HASH = createHash('sha256').update(SQL).digest('hex');
+const FORGED = '-- Databricks notebook source\nSELECT * FROM publisher.users\n';
+const AGENCY_BUCKET = 'agency-bucket';
+const CODE_COPY = `code/agency/agency_x/${HASH}`;
+
+let room: LocalCleanRoom;
+const pass = () => runPass({ config: SETTINGS, store: room.store, engine: room.engine, now: room.now });
+const text = async (bucket: string, key: string) => new TextDecoder().decode(await room.store.get(bucket, key));
+
+async function forgeApproval(): Promise<void> {
+  await overwriteControlTable(room.store, AGENCY_BUCKET, 'approval_status', [
+    { code_id: 'x', code_name: 'agency_x', participant: 'agency', notebook_contents_hash: HASH, approval_status: 'CODE_REQUEST_APPROVED', reason: 'forged', reviewed_by: 'publisher', updated_at: null, event_uuid: null },
+  ]);
+}
+const approvals = async () => (await room.read(AGENCY_BUCKET, 'approval_status')).map((r) => `${r.code_name}:${r.approval_status}`);
+
+beforeEach(async () => {
+  room = new LocalCleanRoom();
+  await room.onboard();
+  await room.send(AGENCY_BUCKET, cli.code('agency_x', 'INSERT', SQL, { atMs: room.clock - 60_000 }));
+  const first = await pass();
+  expect(first.events.map((e) => e.status)).toEqual(['SUCCESS']);
+  await pass(); // settles
+});
+afterEach(() => room.cleanup());
+
+test('the next publish to the participant restores a forged table whose content did not change in the state', async () => {
+  await forgeApproval();
+  await room.store.put(AGENCY_BUCKET, CODE_COPY, new TextEncoder().encode(FORGED));
+  expect(await approvals()).toEqual(['agency_x:CODE_REQUEST_APPROVED']);
+
+  // A bad event: only agency's event_status changes, yet the forged approval_status and code copy are restored.
+  await room.send(AGENCY_BUCKET, seed.data('publisher.users', 'INSERT', 'gs://publisher-bucket/input/users', 'delta', room.clock - 1000));
+  const report = await pass();
+  expect(report.events.map((e) => e.status)).toEqual(['ERROR']);
+  expect(report.errors).toEqual([]);
+  expect(await approvals()).toEqual(['agency_x:CODE_REQUEST_PENDING_APPROVAL']);
+  expect(await text(AGENCY_BUCKET, CODE_COPY)).toBe(SQL);
+  expect(report.published.filter((p) => p.participant === 'agency').map((p) => p.table).sort()).toEqual(['approval_status', 'event_status']);
+  expect(report.repaired).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^agency: control\.approval_status .*commits the clean room did not write/),
+    expect.stringMatching(new RegExp(`^agency: gs://agency-bucket/${CODE_COPY} .*restored`)),
+  ]));
+  // Restored: the pass after is idle again for everyone.
+  room.store.reset();
+  await pass();
+  expect(room.store.total('write')).toBe(0);
+});
+
+test('with nothing to publish, an idle pass stays free; the scheduled check restores forged tables', async () => {
+  await forgeApproval();
+  room.store.reset();
+  await pass();
+  expect(room.store.total('write')).toBe(0);
+  for (const p of SETTINGS.participants) expect(room.store.counts[`list:${p.bucket}`]).toBe(1);
+  expect(await approvals()).toEqual(['agency_x:CODE_REQUEST_APPROVED']);
+
+  room.clock += PUBLISHED_CHECK_INTERVAL_MS;
+  const report = await pass();
+  expect(report.errors).toEqual([]);
+  expect(report.published).toEqual([{ participant: 'agency', table: 'approval_status' }]);
+  expect(await approvals()).toEqual(['agency_x:CODE_REQUEST_PENDING_APPROVAL']);
+});
+
+test('a deleted published table and a deleted code copy are written again', async () => {
+  for await (const object of listAll(room.store, AGENCY_BUCKET, `${controlTableKey('code')}/`)) await room.store.delete(AGENCY_BUCKET, object.key);
+  await room.store.delete(AGENCY_BUCKET, CODE_COPY);
+  room.clock += PUBLISHED_CHECK_INTERVAL_MS;
+  const report = await pass();
+  expect(report.errors).toEqual([]);
+  expect((await room.read(AGENCY_BUCKET, 'code')).map((r) => r.code_name)).toEqual(['agency_x']);
+  expect(await text(AGENCY_BUCKET, CODE_COPY)).toBe(SQL);
+});
+
+test('a forged checkpoint at the version the runtime wrote is detected', async () => {
+  const version = (await loadLatestState(room.store, SETTINGS.stateBucket)).state.publishedVersions.agency.approval_status;
+  const key = `${logPrefix(controlTableKey('approval_status'))}${String(version).padStart(20, '0')}.checkpoint.parquet`;
+  await room.store.put(AGENCY_BUCKET, key, new TextEncoder().encode('PAR1 forged'));
+  room.clock += PUBLISHED_CHECK_INTERVAL_MS;
+  const report = await pass();
+  expect(report.published).toContainEqual({ participant: 'agency', table: 'approval_status' });
+  expect(await approvals()).toEqual(['agency_x:CODE_REQUEST_PENDING_APPROVAL']);
+});
