@@ -130,11 +130,6 @@ export interface CleanroomState {
   published: Record<string, Record<string, string>>;
   /** Per participant: code object keys already copied into its bucket. */
   publishedCode: Record<string, string[]>;
-  /**
-   * Per participant and published table: the Delta version the runtime's last write committed. Any later commit
-   * (or a missing one) was not written by the clean room, so the table is republished (runtime/publisher.ts).
-   */
-  publishedVersions: Record<string, Record<string, number>>;
   /** Per participant: clean room time its published tables and code copies were last checked for tampering. */
   publishedCheckedAt: Record<string, number>;
 }
@@ -160,7 +155,6 @@ export function emptyState(): CleanroomState {
     pendingEffects: [],
     published: {},
     publishedCode: {},
-    publishedVersions: {},
     publishedCheckedAt: {},
   };
 }

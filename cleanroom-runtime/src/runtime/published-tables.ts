@@ -1,36 +1,50 @@
 /**
- * The runtime's own tables in participant buckets (`control/<table>` except `control/events`): a cheap check that
- * a table still ends at the version the runtime wrote, and a write that replaces a table the participant made
+ * The runtime's own tables in participant buckets (`control/<table>` except `control/events`): a check that a
+ * table still holds what the runtime published, and a write that replaces a table the participant made
  * unreadable or changed the schema of. Participants only read these tables; whatever they do to them is undone.
  */
-import { classifyLogKey, logPrefix, versionName } from '../delta/actions';
-import { CorruptDeltaLogError, DeltaTableExistsError, DeltaWriteError, UnsupportedDeltaFeatureError } from '../delta/errors';
-import type { DeltaRow } from '../delta/schema-types';
-import { CHECKPOINT_INTERVAL, DeltaTable } from '../delta/table';
+import { createHash } from 'node:crypto';
+import { logPrefix } from '../delta/actions';
+import { CorruptDeltaLogError, DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, UnsupportedDeltaFeatureError } from '../delta/errors';
+import type { DeltaRow, StructType } from '../delta/schema-types';
+import { DeltaTable } from '../delta/table';
 import { CONTROL_TABLES, controlTableKey, PUBLISHED_TABLE_NAMES } from '../control/tables';
 import type { PublishedTable } from '../processor/views';
 import { listAll, type ObjectStore } from '../storage/object-store';
 
 /**
- * Why the table at `control/<table>` is not what the runtime last wrote (version `version`), or null when it is.
- * One list call: the log from the runtime's last checkpoint version (at most CHECKPOINT_INTERVAL commits back), so
- * a forged checkpoint a reader would prefer is seen too. Not seen: an object rewritten in place under the same
- * name (a listing cannot tell), which is undone the next time the table's content changes.
+ * Why the table at `control/<table>` does not hold exactly `expected`, or null when it does. Judged by content,
+ * not by who wrote which commit: a forged commit or checkpoint, a data file rewritten in place, a deleted or
+ * corrupt table all read differently, while a concurrent pass that published the same view is no problem.
  */
-export async function publishedTableProblem(store: ObjectStore, bucket: string, table: PublishedTable, version: number | undefined): Promise<string | null> {
-  if (version === undefined) return 'no version recorded for the last write';
-  const checkpointVersion = version - (version % CHECKPOINT_INTERVAL);
-  const prefix = logPrefix(controlTableKey(table));
-  let hasOwnCommit = false;
-  for await (const object of listAll(store, bucket, prefix, prefix + versionName(checkpointVersion))) {
-    const file = classifyLogKey(object.key);
-    if (!file || file.kind === 'lastCheckpoint') continue;
-    if (file.version > version) return `its log has commits the clean room did not write (version ${file.version} after ${version})`;
-    if (file.kind === 'commit') hasOwnCommit ||= file.version === version;
-    // The runtime checkpoints only multiples of CHECKPOINT_INTERVAL written by a commit after version 0.
-    else if (file.version !== checkpointVersion || checkpointVersion === 0) return `its log has a checkpoint the clean room did not write (version ${file.version})`;
+export async function publishedTableProblem(store: ObjectStore, bucket: string, table: PublishedTable, expected: readonly DeltaRow[]): Promise<string | null> {
+  const schema = CONTROL_TABLES[table];
+  let rows: DeltaRow[];
+  try {
+    const delta = await DeltaTable.open(store, bucket, controlTableKey(table));
+    const snapshot = await delta.snapshot();
+    if (!sameSchema(snapshot.schema, schema) || snapshot.partitionColumns.length > 0) return 'its schema is not the declared schema';
+    rows = await delta.readRows({ fromSnapshot: snapshot });
+  } catch (error) {
+    if (error instanceof DeltaTableNotFoundError) return 'it is missing';
+    if (isUnusableTable(error)) return `it is unreadable (${(error as Error).message})`;
+    throw error;
   }
-  return hasOwnCommit ? null : `commit ${version} the clean room wrote is missing`;
+  return contentHash(schema, rows) === contentHash(schema, expected) ? null : 'its content is not what the clean room published';
+}
+
+/** Order-insensitive hash of rows as the declared columns see them (extra keys ignored, missing ones null). */
+function contentHash(schema: StructType, rows: readonly DeltaRow[]): string {
+  const lines = rows.map((row) =>
+    JSON.stringify(schema.fields.map((f) => row[f.name] ?? null), (_key, value: unknown) =>
+      typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+    ),
+  );
+  return createHash('sha256').update(lines.sort().join('\n')).digest('hex');
+}
+
+function sameSchema(a: StructType, b: StructType): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export interface PublishOutcome {
@@ -46,7 +60,7 @@ export async function publishControlTable(store: ObjectStore, bucket: string, ta
   try {
     const delta = await DeltaTable.openOrCreate(store, bucket, controlTableKey(table), schema);
     const snapshot = await delta.snapshot();
-    if (JSON.stringify(snapshot.schema) === JSON.stringify(schema) && snapshot.partitionColumns.length === 0) {
+    if (sameSchema(snapshot.schema, schema) && snapshot.partitionColumns.length === 0) {
       return { version: await delta.overwrite(rows, { commitInfo: { cleanroomPublish: table } }) };
     }
     reason = 'its schema is not the declared schema';

@@ -2,12 +2,13 @@
  * Publishing each participant's view: a control table is overwritten when its content hash differs from the one
  * recorded in the state, and code objects are copied from the state bucket into every bucket allowed to see them.
  *
- * Participants can write their own buckets, so what was published may have been tampered with. The state records
- * the Delta version the runtime committed for each table; a participant's tables and code copies are checked
- * (publishedTableProblem: one list call per table; code copies: read and sha256 against their name) and restored
- * whenever something is published to that participant anyway, and otherwise once every
- * PUBLISHED_CHECK_INTERVAL_MS (clean room time). So an idle pass still writes nothing and lists only events logs,
- * and forged content lives at most until the participant's next event, a change in its view, or the next check.
+ * Participants can write their own buckets, so what was published may have been tampered with. A participant's
+ * tables and code copies are checked by content (publishedTableProblem reads the table and compares it with the
+ * view; code copies are read and hashed against their name) and restored whenever something is published to
+ * that participant anyway, after a lost compare-and-swap, and otherwise once every PUBLISHED_CHECK_INTERVAL_MS
+ * (clean room time). So an idle pass still writes nothing and lists only events logs, and forged content lives
+ * at most until the participant's next event, a change in its view, or the next check. Judging by content rather
+ * than by commit versions also keeps concurrent passes from taking each other's commits for tampering.
  *
  * Each table is published independently: one that fails is reported and retried next pass without holding back
  * the others; one the participant made unusable (corrupt log, foreign schema...) is replaced by a fresh table.
@@ -36,7 +37,7 @@ export interface PublishIo {
   stateBucket: string;
   participants: readonly ParticipantInfo[];
   keeper: string;
-  /** Republish every table (after a lost compare-and-swap another pass may have published an older view). */
+  /** Check every table by content (after a lost compare-and-swap another pass may have published another view). */
   force: boolean;
   /** Clean room time (epoch ms), for the scheduled check. */
   now: number;
@@ -55,32 +56,35 @@ async function publishParticipant(state: CleanroomState, io: PublishIo, particip
   const tables = Object.keys(view) as PublishedTable[];
   const hashes = Object.fromEntries(tables.map((table) => [table, rowsHash(view[table])])) as Record<PublishedTable, string>;
   const published = (state.published[participant.name] ??= {});
-  const versions = ((state.publishedVersions ??= {})[participant.name] ??= {});
   const checkedAt = (state.publishedCheckedAt ??= {})[participant.name];
   const doneCode = new Set(state.publishedCode[participant.name] ?? []);
   const codeObjects = codeObjectsFor(state, participant, io.keeper);
 
-  const changed = new Set(tables.filter((table) => io.force || published[table] !== hashes[table]));
+  const changed = new Set(tables.filter((table) => published[table] !== hashes[table]));
   const due = checkedAt === undefined || io.now - checkedAt >= (io.checkIntervalMs ?? PUBLISHED_CHECK_INTERVAL_MS);
-  const check = changed.size > 0 || codeObjects.some((o) => !doneCode.has(o.key)) || due;
+  const check = io.force || changed.size > 0 || codeObjects.some((o) => !doneCode.has(o.key)) || due;
   if (!check) return; // idle for this participant: no request at all
 
   let clean = true;
   const where = `${participant.name} (gs://${participant.bucket})`;
   for (const table of tables) {
     try {
-      const hadVersion = versions[table] !== undefined;
+      const wasPublished = published[table] !== undefined;
       let problem: string | null = null;
-      if (!changed.has(table)) {
-        problem = await publishedTableProblem(io.store, participant.bucket, table, versions[table]);
-        if (problem === null) continue;
+      // A changed view is written without reading first, except after a lost swap, when the other pass has
+      // often published this very view already.
+      if (!changed.has(table) || io.force) {
+        problem = await publishedTableProblem(io.store, participant.bucket, table, view[table]);
+        if (problem === null) {
+          published[table] = hashes[table];
+          continue;
+        }
       }
       const outcome = await publishControlTable(io.store, participant.bucket, table, view[table]);
       published[table] = hashes[table];
-      versions[table] = outcome.version;
       report.tables.push({ participant: participant.name, table });
       if (outcome.replaced) report.repaired.push(`${participant.name}: control.${table} was replaced because ${outcome.replaced}`);
-      else if (problem !== null && hadVersion) report.repaired.push(`${participant.name}: control.${table} was republished because ${problem}`);
+      else if (problem !== null && wasPublished && !changed.has(table)) report.repaired.push(`${participant.name}: control.${table} was republished because ${problem}`);
     } catch (error) {
       clean = false;
       report.errors.push(`publishing control.${table} to ${where} failed: ${(error as Error).message}`);

@@ -54,7 +54,6 @@ export async function loadLatestState(store: ObjectStore, bucket: string): Promi
     throw new Error(`state ${stateKey(seq)} has format ${String(state.formatVersion)}; this runtime reads format ${STATE_FORMAT_VERSION}: upgrade the runtime`);
   }
   // Fields added within format 1 (tamper checks): a state written before them reads as "never checked".
-  state.publishedVersions ??= {};
   state.publishedCheckedAt ??= {};
   return { seq, state };
 }

@@ -1,7 +1,7 @@
 /**
  * A participant rewriting what the clean room published in its own bucket (control tables, code copies) changes
- * nothing for long: the next publish to that participant checks every published table against the Delta version
- * the runtime wrote, and every code copy against its sha256, and restores them; with nothing to publish, a
+ * nothing for long: the next publish to that participant checks every published table's content against the
+ * participant's view, and every code copy against its sha256, and restores them; with nothing to publish, a
  * scheduled check does the same. An idle pass still costs one list call per participant and no writes.
  */
 import { createHash } from 'node:crypto';
@@ -10,7 +10,7 @@ import { logPrefix } from '../../src/delta/actions';
 import { PUBLISHED_CHECK_INTERVAL_MS } from '../../src/runtime/publisher';
 import { overwriteControlTable } from '../../src/runtime/control-tables';
 import { runPass } from '../../src/runtime/run-pass';
-import { loadLatestState } from '../../src/runtime/state-store';
+import { DeltaTable } from '../../src/delta/table';
 import { listAll } from '../../src/storage/object-store';
 import { cli, seed } from '../processor/fixtures';
 import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
@@ -56,7 +56,7 @@ test('the next publish to the participant restores a forged table whose content 
   expect(await text(AGENCY_BUCKET, CODE_COPY)).toBe(SQL);
   expect(report.published.filter((p) => p.participant === 'agency').map((p) => p.table).sort()).toEqual(['approval_status', 'event_status']);
   expect(report.repaired).toEqual(expect.arrayContaining([
-    expect.stringMatching(/^agency: control\.approval_status .*commits the clean room did not write/),
+    expect.stringMatching(/^agency: control\.approval_status .*its content is not what the clean room published/),
     expect.stringMatching(new RegExp(`^agency: gs://agency-bucket/${CODE_COPY} .*restored`)),
   ]));
   // Restored: the pass after is idle again for everyone.
@@ -91,11 +91,29 @@ test('a deleted published table and a deleted code copy are written again', asyn
 });
 
 test('a forged checkpoint at the version the runtime wrote is detected', async () => {
-  const version = (await loadLatestState(room.store, SETTINGS.stateBucket)).state.publishedVersions.agency.approval_status;
-  const key = `${logPrefix(controlTableKey('approval_status'))}${String(version).padStart(20, '0')}.checkpoint.parquet`;
+  const version = (await DeltaTable.open(room.store, AGENCY_BUCKET, controlTableKey('approval_status'))).latestVersion();
+  const key = `${logPrefix(controlTableKey('approval_status'))}${String(await version).padStart(20, '0')}.checkpoint.parquet`;
   await room.store.put(AGENCY_BUCKET, key, new TextEncoder().encode('PAR1 forged'));
   room.clock += PUBLISHED_CHECK_INTERVAL_MS;
   const report = await pass();
   expect(report.published).toContainEqual({ participant: 'agency', table: 'approval_status' });
+  expect(await approvals()).toEqual(['agency_x:CODE_REQUEST_PENDING_APPROVAL']);
+});
+
+test('a data file rewritten in place under its own name is seen by content and restored', async () => {
+  // Forge a table elsewhere, then copy its data file over the published one's key: the log is untouched.
+  const delta = await DeltaTable.open(room.store, AGENCY_BUCKET, controlTableKey('approval_status'));
+  const [published] = (await delta.snapshot()).files;
+  await overwriteControlTable(room.store, 'forgery-bucket', 'approval_status', [
+    { code_id: 'x', code_name: 'agency_x', participant: 'agency', notebook_contents_hash: HASH, approval_status: 'CODE_REQUEST_APPROVED', reason: 'forged', reviewed_by: 'publisher', updated_at: null, event_uuid: null },
+  ]);
+  const [forged] = (await (await DeltaTable.open(room.store, 'forgery-bucket', controlTableKey('approval_status'))).snapshot()).files;
+  const forgedBytes = await room.store.get('forgery-bucket', `${controlTableKey('approval_status')}/${forged.path}`);
+  await room.store.put(AGENCY_BUCKET, `${controlTableKey('approval_status')}/${published.path}`, forgedBytes);
+  expect(await approvals()).toEqual(['agency_x:CODE_REQUEST_APPROVED']);
+
+  room.clock += PUBLISHED_CHECK_INTERVAL_MS;
+  const report = await pass();
+  expect(report.repaired).toEqual([expect.stringMatching(/^agency: control\.approval_status .*its content is not what the clean room published/)]);
   expect(await approvals()).toEqual(['agency_x:CODE_REQUEST_PENDING_APPROVAL']);
 });
