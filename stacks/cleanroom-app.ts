@@ -1,29 +1,17 @@
 import type { Construct } from 'constructs';
-import type { ComputeSizeShape, RuntimeWarehouseOptions } from '../constructs/compute-sizes';
 import type { MetastoreOptions } from '../constructs/control-catalog';
 import { eventsTopicId } from '../constructs/runtime-service';
 import { CLEANROOM_NAME, Problems, checkPattern } from '../constructs/validation';
-import { CleanroomStack } from './cleanroom-stack';
+import { CleanroomStack, type CleanroomStackProps } from './cleanroom-stack';
 import { ParticipantStack, type ParticipantDefinition } from './participant-stack';
 
 /** Everything the app declares, independent of how it was configured (see `definitionFromConfig`). */
-export interface CleanroomDefinition {
-  readonly name: string;
-  readonly gcpProject: string;
-  readonly region: string;
-  readonly databricksHost: string;
-  readonly serviceAccountEmail: string;
-  readonly stateBucket: string;
+export interface CleanroomDefinition extends Omit<CleanroomStackProps, 'participantProjects'> {
   /** Name of the keeper participant. */
   readonly keeper: string;
-  readonly computeSizes: readonly ComputeSizeShape[];
-  readonly warehouse?: RuntimeWarehouseOptions;
-  readonly runtime: { readonly image?: string; readonly schedule: string; readonly timeZone?: string };
   readonly participants: readonly ParticipantDefinition[];
   /** Metastore of participant workspaces (default Unity Catalog). */
   readonly metastore?: MetastoreOptions;
-  /** The reviewed config files, uploaded to the state bucket for the runtime. */
-  readonly configFiles?: Readonly<Record<string, string>>;
 }
 
 export interface CleanroomApp {
