@@ -4,12 +4,12 @@
  * `event_status` row. Reading commands show the control tables the runtime published for the participant.
  */
 import type { Command } from 'commander';
-import { buildApprovalEvent, buildCodeEvent, buildDataEvent, buildJobEvent, type BuiltEvent, type EventOrigin } from '../events/build-event';
+import { buildApprovalEvent, buildCodeEvent, buildDataEvent, buildJobDeleteEvent, buildJobEvent, type BuiltEvent, type EventOrigin } from '../events/build-event';
 import { checkOutputLocation } from '../processor';
 import { appendEvent, readPublished, tryReadPublished } from './participant/control-tables';
 import { pendingCode, PENDING_COLUMNS, PENDING_SCHEMA, storedCode } from './participant/code-review';
 import { CliError } from './participant/errors';
-import { approvalRequest, codeRequest, dataRequest, jobRequest, type CodeOptions, type DataOptions, type JobOptions, type ReviewOptions, type Verb } from './participant/inputs';
+import { approvalRequest, codeRequest, dataRequest, jobDeleteName, jobRequest, type CodeOptions, type DataOptions, type JobOptions, type ReviewOptions, type Verb } from './participant/inputs';
 import { processIo, type CliIo } from './participant/io';
 import { jsonLines, textTable } from './participant/render';
 import { openSession, type ParticipantSession, type SessionOptions } from './participant/session';
@@ -151,17 +151,29 @@ function registerJobCommands(program: Command, io: CliIo): void {
     withSession(
       job
         .command('submit')
-        .description('Submit a job: runs approved code once with the given parameters.')
+        .description('Submit a job: runs approved code once now, or on a --schedule, with the given parameters.')
         .argument('<job name>', 'a name for the job')
         .option('--code <name>', 'approved code to run')
         .option('--params <json>', 'parameters as a JSON object, merged over the code\'s defaults; "output" is required', '{}')
-        .option('--compute <size>', 'compute size offered by the clean room, e.g. Small'),
+        .option('--compute <size>', 'compute size offered by the clean room, e.g. Small')
+        .option('--schedule <cron>', 'run on a 5-field cron schedule in UTC, e.g. "0 6 * * 1" (Mondays 06:00); each run overwrites the output (default: one run now)'),
     ),
   ).action(async (jobName: string, options: JobOptions & SessionOptions & WaitOptions) => {
     const session = await openSession(options, io);
     const request = jobRequest(jobName, options, session);
     await checkOutputKnown(session, request.codeName, request.parameters);
     await submit(session, buildJobEvent(request, origin(io)), options, io);
+  });
+  withWait(
+    withSession(
+      job
+        .command('delete')
+        .description('Delete your scheduled job: no further runs (a run already started finishes).')
+        .argument('<job name>', 'the name of your scheduled job'),
+    ),
+  ).action(async (jobName: string, options: SessionOptions & WaitOptions) => {
+    const session = await openSession(options, io);
+    await submit(session, buildJobDeleteEvent(jobDeleteName(jobName), origin(io)), options, io);
   });
 }
 

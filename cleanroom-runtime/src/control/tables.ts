@@ -72,6 +72,10 @@ export const JOBS_SCHEMA: StructType = struct([
   ['created_at', 'timestamp'],
   ['event_uuid', 'string'],
   ['events_version', 'long'],
+  // AD_HOC, or for a scheduled job ACTIVE / STOPPED (its code changed) / DELETED (by its owner).
+  ['status', 'string'],
+  ['status_message', 'string'],
+  ['next_run_at', 'timestamp'],
 ]);
 
 export const RUNS_SCHEMA: StructType = struct([
@@ -90,6 +94,8 @@ export const RUNS_SCHEMA: StructType = struct([
   ['error', 'string'],
   ['error_trace', 'string'],
   ['updated_at', 'timestamp'],
+  // The occurrence a scheduled job's run is for (null for ad hoc jobs).
+  ['scheduled_for', 'timestamp'],
 ]);
 
 export const EVENT_STATUS_SCHEMA: StructType = struct([

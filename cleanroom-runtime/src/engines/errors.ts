@@ -16,3 +16,18 @@ export class EngineUnavailableError extends Error {
     super(message);
   }
 }
+
+/**
+ * The engine answered, definitively, that it does not know this run (Databricks forgets runs after its retention
+ * period; the local engine's record was deleted). Not an outage. The runtime stops polling an active run it gets
+ * this for once the run is older than the run history retention window (see runtime/effects-runner.ts).
+ */
+export class RunNotFoundError extends Error {
+  override readonly name = 'RunNotFoundError';
+  constructor(
+    readonly runId: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -55,6 +55,8 @@ export interface ApprovalRequest {
 }
 
 export interface JobRequest {
+  /** Absent: INSERT (no `action` field, as the seed writes JOB events). */
+  action?: 'INSERT' | 'DELETE';
   jobName: string;
   codeName: string;
   /** JSON object text. */
@@ -105,17 +107,20 @@ export function buildApprovalEvent(request: ApprovalRequest, origin: EventOrigin
 }
 
 export function buildJobEvent(request: JobRequest, origin: EventOrigin): BuiltEvent {
-  return toRow(
-    'JOB',
-    {
-      job_name: request.jobName,
-      code_name: request.codeName,
-      parameters: request.parameters,
-      compute: request.compute,
-      schedule: request.schedule ?? 'ad-hoc',
-    },
-    origin,
-  );
+  const payload: Record<string, string> = {
+    job_name: request.jobName,
+    code_name: request.codeName,
+    parameters: request.parameters,
+    compute: request.compute,
+    schedule: request.schedule ?? 'ad-hoc',
+  };
+  if (request.action !== undefined) payload.action = request.action;
+  return toRow('JOB', payload, origin);
+}
+
+/** Stops the participant's scheduled job of that name (JOB with action DELETE). */
+export function buildJobDeleteEvent(jobName: string, origin: EventOrigin): BuiltEvent {
+  return toRow('JOB', { job_name: jobName, action: 'DELETE' }, origin);
 }
 
 function toRow(eventType: EventType, payload: Record<string, string>, origin: EventOrigin): BuiltEvent {

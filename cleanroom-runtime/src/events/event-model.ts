@@ -73,9 +73,13 @@ export interface ApprovalEvent extends EventBase {
 
 export interface JobEvent extends EventBase {
   type: 'JOB';
+  /** INSERT when the payload has no `action` (the seed's JOB payload has none); DELETE stops a scheduled job. */
+  action: Action;
   jobName: string;
+  /** Empty for DELETE. */
   codeName: string;
   parameters: string;
+  /** Empty for DELETE. */
   compute: string;
   schedule: string;
 }

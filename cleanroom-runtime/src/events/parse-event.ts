@@ -152,16 +152,21 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
         notebookContentsHash: optional(p, 'notebook_contents_hash'),
         notebookLanguage: optional(p, 'notebook_language'),
       };
-    case 'JOB':
+    case 'JOB': {
+      const action = p.action === undefined || p.action === null ? 'INSERT' : actionOf(p);
+      // A DELETE names only the job; the other fields are ignored.
+      const field = action === 'DELETE' ? (name: string) => optional(p, name) ?? '' : (name: string) => required(p, name);
       return {
         ...base,
         type,
+        action,
         jobName: required(p, 'job_name'),
-        codeName: required(p, 'code_name'),
-        parameters: jsonText(p, 'parameters') ?? '{}',
-        compute: required(p, 'compute'),
+        codeName: field('code_name'),
+        parameters: action === 'DELETE' ? '{}' : (jsonText(p, 'parameters') ?? '{}'),
+        compute: field('compute'),
         schedule: optional(p, 'schedule') ?? 'ad-hoc',
       };
+    }
   }
 }
 

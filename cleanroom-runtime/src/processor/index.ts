@@ -11,3 +11,5 @@ export { checkObjectName, checkDataLocation, checkOutputLocation, parseGsUri, TA
 export { sha256Hex, decodeNotebook, detectLanguage, MAX_NOTEBOOK_BYTES } from './code-content';
 export { parseParameters } from './parameters';
 export { checkDatasetName, checkFormat, DATASET_FORMATS } from './data-rules';
+export { parseJobSchedule, runKey, parseRunKey, runTarget, advanceSchedules, hasScheduleWork, AD_HOC_SCHEDULE } from './schedules';
+export { parseCron, nextOccurrence, previousOccurrence, cronNeverFires, type CronSchedule } from './cron';

@@ -92,6 +92,34 @@ export function recordRunUnreachable(state: CleanroomState, jobId: string, now: 
   state.runs[jobId] = { ...run, stateMessage: ENGINE_UNREACHABLE_NOTE, updatedAt: now };
 }
 
+/** How the state message of a run the engine has forgotten starts (such a run is never polled again). */
+export const UNKNOWN_TO_ENGINE_NOTE = 'the engine no longer knows this run';
+
+/**
+ * An active run the engine definitively does not know, submitted longer ago than the engine keeps run history:
+ * whatever happened to it can no longer be learned, so it is closed as INTERNAL_ERROR with no result (its outcome
+ * is unknown, not failed) and a message saying what to do, and polling stops. False when that does not apply.
+ */
+export function recordRunUnknownToEngine(state: CleanroomState, jobId: string, detail: string, retentionDays: number, now: number): boolean {
+  const run = state.runs[jobId];
+  if (!run || !ACTIVE.has(run.lifeCycleState) || !olderThanRetention(run, now, retentionDays)) return false;
+  const days = Math.floor((now - run.submittedAt) / DAY_MS);
+  const message =
+    `${UNKNOWN_TO_ENGINE_NOTE} (${detail}); it was submitted ${days} days ago, longer than the ${retentionDays} days of run history ` +
+    `kept, so its outcome cannot be known: check its output location, and submit the job again if it is missing`;
+  state.runs[jobId] = { ...run, lifeCycleState: 'INTERNAL_ERROR', resultState: null, stateMessage: message, error: message, endTime: now, updatedAt: now };
+  return true;
+}
+
+/** Runs only submitted longer ago than the retention window may be closed when the engine forgot them. */
+export function olderThanRetention(run: RunRecord, now: number, retentionDays: number): boolean {
+  return now - run.submittedAt > retentionDays * DAY_MS;
+}
+
+function isUnknownToEngine(run: RunRecord): boolean {
+  return run.lifeCycleState === 'INTERNAL_ERROR' && run.resultState === null && (run.stateMessage ?? '').startsWith(UNKNOWN_TO_ENGINE_NOTE);
+}
+
 function sameRun(a: RunRecord, b: RunRecord): boolean {
   const { updatedAt: _a, ...restA } = a;
   const { updatedAt: _b, ...restB } = b;
@@ -102,6 +130,7 @@ function sameRun(a: RunRecord, b: RunRecord): boolean {
 export function runsToPoll(state: CleanroomState, now: number, retentionDays: number): RunRecord[] {
   return Object.values(state.runs).filter((run) => {
     if (run.runId.startsWith('not-submitted-')) return false;
+    if (isUnknownToEngine(run)) return false;
     if (ACTIVE.has(run.lifeCycleState)) return true;
     const ended = run.endTime ?? run.updatedAt;
     return now - ended <= retentionDays * DAY_MS && run.resultState === null;

@@ -74,12 +74,24 @@ export interface JobRecord {
   /** Parameters merged over the code's defaults; includes `output`. */
   parameters: Record<string, string>;
   compute: string;
+  /** "ad-hoc" (one run) or a normalised 5-field cron expression in UTC (see schedules.ts). */
   schedule: string;
   outputLocation: string;
   createdAt: number;
   eventUuid: string;
   eventsVersion: number;
+  /** Scheduled jobs only (absent for ad hoc jobs and in states written before schedules existed). */
+  status?: JobStatus;
+  /** Why the job is in its status: the last occurrence run, skipped ones, or why it stopped. */
+  statusMessage?: string;
+  /** The next occurrence to run (null once stopped or deleted). */
+  nextRunAt?: number | null;
+  /** The latest occurrence already decided (run or skipped); later ones are due. Absent: none since createdAt. */
+  lastOccurrenceAt?: number;
 }
+
+/** ACTIVE: runs on its schedule; STOPPED: by the clean room (its code changed); DELETED: by its owner. */
+export type JobStatus = 'ACTIVE' | 'STOPPED' | 'DELETED';
 
 export interface RunRecord {
   jobId: string;
@@ -116,7 +128,7 @@ export interface CleanroomState {
   code: Record<string, CodeRecord>;
   /** Keyed by job id (= the JOB event's uuid). */
   jobs: Record<string, JobRecord>;
-  /** Keyed by job id. */
+  /** Keyed by run key: the job id for an ad hoc job, `<job id>@<occurrence ISO time>` for a scheduled one. */
   runs: Record<string, RunRecord>;
   /** Per participant, in processing order. */
   eventStatus: Record<string, EventStatusRecord[]>;
@@ -124,6 +136,11 @@ export interface CleanroomState {
   processedEvents: Record<string, true>;
   /** Per participant: the last events-table version fully processed (-1: none yet). */
   eventsVersions: Record<string, number>;
+  /**
+   * Per participant: identity of its events table as last read (metaData id, generation of the last processed
+   * commit), so a recreated table or a cleaned-up log is noticed (runtime/events-reader.ts). Absent in older states.
+   */
+  eventsTables?: Record<string, { tableId: string; lastCommitGeneration: string | null; lastCommitSha256: string | null }>;
   /** Work decided but not yet done by the I/O layer; completed idempotently, then removed. */
   pendingEffects: Effect[];
   /** Per participant and published table: content hash of what was last written (skip unchanged). */

@@ -9,7 +9,8 @@ import type { ControlTableName } from '../control/tables';
 import type { DeltaRow } from '../delta/schema-types';
 import { codeObjectKey } from './effects';
 import type { ParticipantInfo } from './context';
-import { recordOf, type CleanroomState } from './state';
+import { isScheduled, parseRunKey } from './schedules';
+import type { CleanroomState, RunRecord } from './state';
 
 export type PublishedTable = Exclude<ControlTableName, 'events'>;
 export type ParticipantView = Record<PublishedTable, DeltaRow[]>;
@@ -25,10 +26,16 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
   const datasets = byKey(Object.values(state.datasets).filter((d) => sharedVisible(d.participant)), (d) => `${d.participant}.${d.table}`);
   const code = byKey(Object.values(state.code).filter((c) => sharedVisible(c.owner)), (c) => c.name);
   const jobs = byKey(Object.values(state.jobs).filter((j) => ownVisible(j.participant)), (j) => `${j.createdAt.toString().padStart(15, '0')}:${j.jobId}`);
-  const runs = jobs.flatMap((job) => {
-    const run = recordOf(state.runs, job.jobId);
-    return run ? [{ job, run }] : [];
-  });
+  const runsByJob = new Map<string, Array<{ run: RunRecord; scheduledFor: string | null }>>();
+  for (const [key, run] of Object.entries(state.runs)) {
+    const { jobId, occurrence } = parseRunKey(key);
+    const list = runsByJob.get(jobId) ?? [];
+    list.push({ run, scheduledFor: occurrence });
+    runsByJob.set(jobId, list);
+  }
+  const runs = jobs.flatMap((job) =>
+    byKey(runsByJob.get(job.jobId) ?? [], (r) => r.scheduledFor ?? '').map(({ run, scheduledFor }) => ({ job, run, scheduledFor })),
+  );
 
   return {
     data: datasets.map((d) => ({
@@ -82,8 +89,11 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       created_at: micros(j.createdAt),
       event_uuid: j.eventUuid,
       events_version: BigInt(j.eventsVersion),
+      status: isScheduled(j) ? (j.status ?? 'ACTIVE') : 'AD_HOC',
+      status_message: j.statusMessage ?? null,
+      next_run_at: micros(j.nextRunAt ?? null),
     })),
-    runs: runs.map(({ job, run }) => ({
+    runs: runs.map(({ job, run, scheduledFor }) => ({
       run_id: run.runId,
       job_id: job.jobId,
       job_name: job.jobName,
@@ -99,6 +109,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       error: run.error,
       error_trace: run.errorTrace,
       updated_at: micros(run.updatedAt),
+      scheduled_for: scheduledFor === null ? null : micros(Date.parse(scheduledFor)),
     })),
     event_status: (state.eventStatus[viewer.name] ?? []).map((s) => ({
       event_uuid: s.eventUuid,

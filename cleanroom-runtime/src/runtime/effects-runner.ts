@@ -4,11 +4,22 @@
  * Each function updates the given state copy through the pure bookkeeping in processor/runs.ts.
  */
 import type { DatasetRef, ExecutionEngine, RunSpec } from '../engines/engine';
-import { EngineUnavailableError } from '../engines/errors';
-import { codeBlobKey } from '../processor/effects';
-import { completeDatasetSync, recordRunStatus, recordRunUnreachable, recordSubmission, recordSubmitFailure, runsToPoll } from '../processor/runs';
+import { EngineUnavailableError, RunNotFoundError } from '../engines/errors';
+import type { ParticipantInfo } from '../processor/context';
+import { codeObjectKey } from '../processor/effects';
+import {
+  completeDatasetSync,
+  recordRunStatus,
+  recordRunUnknownToEngine,
+  recordRunUnreachable,
+  recordSubmission,
+  recordSubmitFailure,
+  runsToPoll,
+} from '../processor/runs';
+import { runTarget } from '../processor/schedules';
 import type { CleanroomState } from '../processor/state';
 import type { ObjectStore } from '../storage/object-store';
+import { CodeStorageUnavailableError, readApprovedCode } from './approved-code';
 
 export interface EffectsReport {
   submitted: string[];
@@ -25,7 +36,14 @@ export function datasetRefs(state: CleanroomState): DatasetRef[] {
 
 export async function performEffects(
   state: CleanroomState,
-  io: { store: ObjectStore; stateBucket: string; engine: ExecutionEngine; now: number },
+  io: {
+    store: ObjectStore;
+    stateBucket: string;
+    engine: ExecutionEngine;
+    now: number;
+    /** Where published code copies live, to restore a lost or altered code blob from (default: none). */
+    participants?: readonly ParticipantInfo[];
+  },
   report: EffectsReport,
 ): Promise<void> {
   if (state.pendingEffects.some((e) => e.kind === 'sync_datasets')) {
@@ -40,19 +58,37 @@ export async function performEffects(
   }
   const jobIds = state.pendingEffects.flatMap((e) => (e.kind === 'submit_job' ? [e.jobId] : []));
   for (const jobId of jobIds) {
-    const job = state.jobs[jobId];
-    if (!job) {
+    // jobId here is the run key: the job id (ad hoc) or `<job id>@<occurrence>` (scheduled, see schedules.ts).
+    const target = runTarget(state, jobId);
+    const job = target?.job;
+    if (!target || !job) {
       recordSubmitFailure(state, jobId, 'the job is missing from the state', io.engine.name, io.now);
       continue;
     }
+    let content: string;
     try {
-      const content = new TextDecoder().decode(await io.store.get(io.stateBucket, codeBlobKey(job.hash)));
+      const code = { owner: job.codeOwner, name: job.codeName, hash: job.hash };
+      const read = await readApprovedCode(io.store, io.stateBucket, code, copyBuckets(state, io.participants ?? [], code));
+      if (!read.ok) {
+        recordSubmitFailure(state, jobId, read.problem, io.engine.name, io.now);
+        report.submitFailures.push({ jobId, error: read.problem });
+        continue;
+      }
+      if (read.restoredFrom) report.errors.push(`the approved code of job ${jobId} was restored into the state bucket from ${read.restoredFrom}`);
+      content = read.content;
+    } catch (error) {
+      if (!(error instanceof CodeStorageUnavailableError)) throw error;
+      // A storage hiccup is not a refusal: no attempt is used, the submission waits for the next pass.
+      report.errors.push(`submission of job ${jobId} postponed, its approved code could not be read (retried next pass): ${error.message}`);
+      continue;
+    }
+    try {
       const spec: RunSpec = {
         jobId,
         jobName: job.jobName,
         participant: job.participant,
         code: { participant: job.codeOwner, name: job.codeName, hash: job.hash, language: job.language, content },
-        parameters: { ...job.parameters },
+        parameters: target.parameters,
         compute: job.compute,
         datasets: datasetRefs(state),
         outputLocation: job.outputLocation,
@@ -74,6 +110,15 @@ export async function performEffects(
   }
 }
 
+/** Participant buckets the clean room published this code to, the owner's first. */
+function copyBuckets(state: CleanroomState, participants: readonly ParticipantInfo[], code: { owner: string; name: string; hash: string }): string[] {
+  const key = codeObjectKey(code.owner, code.name, code.hash);
+  return participants
+    .filter((p) => (state.publishedCode[p.name] ?? []).includes(key))
+    .sort((a, b) => Number(b.name === code.owner) - Number(a.name === code.owner))
+    .map((p) => p.bucket);
+}
+
 export async function pollRuns(
   state: CleanroomState,
   io: { engine: ExecutionEngine; now: number; retentionDays: number },
@@ -87,6 +132,11 @@ export async function pollRuns(
       // An unreachable engine never marks a run failed: it keeps its last known state, with a note, and is polled
       // again next pass. Other errors (a definitive refusal) are reported and also retried.
       if (error instanceof EngineUnavailableError) recordRunUnreachable(state, run.jobId, io.now);
+      // A run the engine has forgotten (past its run history) would otherwise be polled, and fail, forever.
+      if (error instanceof RunNotFoundError && recordRunUnknownToEngine(state, run.jobId, error.message, io.retentionDays, io.now)) {
+        report.errors.push(`run ${run.runId} of job ${run.jobId} closed as INTERNAL_ERROR and no longer polled: ${error.message}`);
+        continue;
+      }
       report.errors.push(`could not poll run ${run.runId}: ${(error as Error).message}`);
     }
   }

@@ -1,35 +1,169 @@
 /**
  * Incremental reads of a participant's `control/events` table: commits after the last processed version.
- * When nothing is new this costs exactly one list call (the log listing from the next commit's name); the
- * table is only opened when there are commits to read.
+ * When nothing is new this costs exactly one list call: the log listing starts at the last processed commit's
+ * name, so it also shows whether that commit is still the one read (same generation; a new generation costs
+ * one read of it, since a copied folder keeps the content) and whether the next one is missing while later ones
+ * exist. The table is only opened when there is something to read.
+ *
+ * Two things make version numbers lie, and both fall back to reading the whole current snapshot and keeping
+ * only the rows whose dedup key (event uuid) was never processed, with a warning:
+ * - the participant deleted and recreated its events table (versions restart; the last processed commit is gone
+ *   or rewritten, or the metaData id differs from the one recorded);
+ * - Delta log cleanup removed commits not processed yet (the next commit is missing, later ones exist).
+ * Rows without a usable uuid cannot be told apart from rows already processed, so the fallback skips them.
  */
-import type { AddAction } from '../delta/actions';
-import { mapLimit, readCommitsAfter } from '../delta/log-reader';
+import type { Action, AddAction } from '../delta/actions';
+import { classifyLogKey, commitFileName, logPrefix, parseCommit } from '../delta/actions';
+import { mapLimit } from '../delta/log-reader';
 import { DeltaTable } from '../delta/table';
-import { DeltaTableNotFoundError } from '../delta/errors';
+import { CorruptDeltaLogError, DeltaTableNotFoundError } from '../delta/errors';
 import { controlTableKey } from '../control/tables';
 import type { EventEnvelope } from '../events/event-model';
-import type { ObjectStore } from '../storage/object-store';
+import { parseEvent } from '../events/parse-event';
+import { markEventsRead } from '../processor/apply-events';
+import { recordOf, type CleanroomState } from '../processor/state';
+import { sha256Hex } from '../processor/code-content';
+import { listAll, NotFoundError, type ObjectStore } from '../storage/object-store';
 
-export interface NewEvents {
-  /** Last version read (unchanged when nothing is new). */
-  lastVersion: number;
-  envelopes: EventEnvelope[];
+/** What identifies the events table as last read; kept in the state per participant. */
+export interface EventsTableMark {
+  /** `metaData.id` of the table. */
+  tableId: string;
+  /** Storage generation of the last processed commit file; null when the store reports none. */
+  lastCommitGeneration: string | null;
+  /** sha256 of that commit file: tells a copied file (new generation, same content) from a rewritten one. */
+  lastCommitSha256: string | null;
 }
 
-export async function readNewEvents(store: ObjectStore, participant: string, bucket: string, afterVersion: number): Promise<NewEvents> {
+export interface NewEvents {
+  /** Last version read (unchanged when nothing is new; may be lower than before after a re-read). */
+  lastVersion: number;
+  envelopes: EventEnvelope[];
+  /** The table's identity as read, to record with lastVersion; absent when nothing was read. */
+  mark?: EventsTableMark;
+  /** Set when the whole snapshot was re-read instead of the commits after the last version: why, for the report. */
+  reread?: string;
+}
+
+export interface ReadContext {
+  /** The mark recorded in the state with `afterVersion` (absent for states written before marks existed). */
+  known?: EventsTableMark;
+  /** True when an event with this dedup key was already processed. */
+  isProcessed: (dedupKey: string) => boolean;
+}
+
+interface LogEntry {
+  key: string;
+  generation: string | null;
+}
+
+export async function readNewEvents(store: ObjectStore, participant: string, bucket: string, afterVersion: number, ctx?: ReadContext): Promise<NewEvents> {
   const prefix = controlTableKey('events');
-  const commits = await readCommitsAfter({ store, bucket, prefix }, afterVersion);
-  if (commits.length === 0) return { lastVersion: afterVersion, envelopes: [] };
+  const { commits, latest } = await listLogFrom(store, bucket, prefix, Math.max(afterVersion, 0));
+  const where = `gs://${bucket}/${prefix}`;
+  if (afterVersion >= 0 && ctx) {
+    const last = commits.get(afterVersion);
+    const laterExists = latest > afterVersion;
+    if (!last && !laterExists) {
+      return reread(store, participant, bucket, ctx, `the last processed commit (version ${afterVersion}) of ${where} is gone and nothing follows it: the table was deleted or recreated`);
+    }
+    const known = ctx.known;
+    // A new generation costs one read of that commit: a copied log (local folders) keeps its content.
+    if (last && known?.lastCommitGeneration && last.generation && last.generation !== known.lastCommitGeneration && (await commitSha256(store, bucket, last.key)) !== known.lastCommitSha256) {
+      return reread(store, participant, bucket, ctx, `commit ${afterVersion} of ${where} is not the one processed (rewritten): the table was recreated`);
+    }
+    if (laterExists && !commits.has(afterVersion + 1)) {
+      return reread(store, participant, bucket, ctx, `commit ${afterVersion + 1} of ${where} is missing while later versions exist: log cleanup removed commits not processed yet`);
+    }
+  }
+  const versions: number[] = [];
+  for (let v = afterVersion + 1; commits.has(v); v++) versions.push(v);
+  if (versions.length === 0) return { lastVersion: afterVersion, envelopes: [] };
+
+  const read = await mapLimit(versions, 16, (v) => readCommit(store, bucket, commits.get(v)!.key, v, where));
+  const actions = read.map((r) => r.actions);
+  const lastVersion = versions[versions.length - 1];
   const table = await DeltaTable.open(store, bucket, prefix);
-  const snapshot = await table.snapshot(commits[commits.length - 1].version);
+  const snapshot = await table.snapshot(lastVersion);
+  if (ctx?.known && snapshot.metadata.id !== ctx.known.tableId) {
+    return reread(store, participant, bucket, ctx, `the metaData id of ${where} changed (${ctx.known.tableId} → ${snapshot.metadata.id}): the table was recreated`);
+  }
   // Commits are read a few at a time (a busy table has one small file per appended event).
-  const perCommit = await mapLimit(commits, 8, async (commit) => {
-    const adds = commit.actions.flatMap((action) => ('add' in action ? [action.add as AddAction] : []));
+  const perCommit = await mapLimit(versions.map((version, i) => ({ version, actions: actions[i] })), 8, async ({ version, actions: commit }) => {
+    const adds = commit.flatMap((action) => ('add' in action ? [action.add as AddAction] : []));
     const rows = await table.readAddedRows(adds, snapshot);
-    return rows.map((row, index): EventEnvelope => ({ participant, eventsVersion: commit.version, index, row }));
+    return rows.map((row, index): EventEnvelope => ({ participant, eventsVersion: version, index, row }));
   });
-  return { lastVersion: commits[commits.length - 1].version, envelopes: perCommit.flat() };
+  return {
+    lastVersion,
+    envelopes: perCommit.flat(),
+    mark: { tableId: snapshot.metadata.id, lastCommitGeneration: commits.get(lastVersion)!.generation, lastCommitSha256: read[read.length - 1].sha256 },
+  };
+}
+
+/** Every row of the current snapshot whose event was never processed, in timestamp order. */
+async function reread(store: ObjectStore, participant: string, bucket: string, ctx: ReadContext, why: string): Promise<NewEvents> {
+  const prefix = controlTableKey('events');
+  const table = await DeltaTable.open(store, bucket, prefix);
+  const snapshot = await table.snapshot();
+  const rows = await table.readRows({ fromSnapshot: snapshot });
+  const ordered = rows
+    .map((row, position) => ({ row, position, time: typeof row.timestamp === 'bigint' ? row.timestamp : 0n }))
+    .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.position - b.position));
+  const envelopes: EventEnvelope[] = [];
+  let withoutUuid = 0;
+  for (const { row } of ordered) {
+    const envelope: EventEnvelope = { participant, eventsVersion: snapshot.version, index: envelopes.length, row };
+    const parsed = parseEvent(envelope);
+    const key = parsed.ok ? parsed.event.dedupKey : parsed.error.dedupKey;
+    if (key === null) withoutUuid++;
+    else if (!ctx.isProcessed(key)) envelopes.push(envelope);
+  }
+  const { commits } = await listLogFrom(store, bucket, prefix, snapshot.version);
+  const lastCommit = commits.get(snapshot.version);
+  const skipped = withoutUuid > 0 ? `; ${withoutUuid} rows without a usable uuid were skipped (they cannot be told apart from rows already processed)` : '';
+  return {
+    lastVersion: snapshot.version,
+    envelopes,
+    mark: {
+      tableId: snapshot.metadata.id,
+      lastCommitGeneration: lastCommit?.generation ?? null,
+      lastCommitSha256: lastCommit ? await commitSha256(store, bucket, lastCommit.key) : null,
+    },
+    reread: `WARNING: ${why}; re-read the whole table at version ${snapshot.version}: ${envelopes.length} events not processed before were found${skipped}`,
+  };
+}
+
+async function readCommit(store: ObjectStore, bucket: string, key: string, version: number, where: string): Promise<{ actions: Action[]; sha256: string }> {
+  const bytes = await store.get(bucket, key);
+  try {
+    return { actions: parseCommit(new TextDecoder().decode(bytes)), sha256: sha256Hex(bytes) };
+  } catch (error) {
+    throw new CorruptDeltaLogError(where, `commit ${commitFileName(version)}: ${(error as Error).message}`);
+  }
+}
+
+async function commitSha256(store: ObjectStore, bucket: string, key: string): Promise<string | null> {
+  try {
+    return sha256Hex(await store.get(bucket, key));
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
+
+/** One listing of the log from `version`'s commit name: commits (with generations) and the newest version seen. */
+async function listLogFrom(store: ObjectStore, bucket: string, tablePrefix: string, version: number): Promise<{ commits: Map<number, LogEntry>; latest: number }> {
+  const prefix = logPrefix(tablePrefix);
+  const commits = new Map<number, LogEntry>();
+  let latest = -1;
+  for await (const object of listAll(store, bucket, prefix, prefix + commitFileName(version))) {
+    const file = classifyLogKey(object.key);
+    if (!file || file.kind === 'lastCheckpoint') continue;
+    if (file.kind === 'commit') commits.set(file.version, { key: file.key, generation: object.generation ?? null });
+    latest = Math.max(latest, file.version);
+  }
+  return { commits, latest };
 }
 
 /** True when the participant's events table exists (onboarded). */
@@ -41,4 +175,17 @@ export async function hasEventsTable(store: ObjectStore, bucket: string): Promis
     if (error instanceof DeltaTableNotFoundError) return false;
     throw error;
   }
+}
+
+/** Records in `state` (in place) how far a participant's events were read, and the table's identity. */
+export function recordEventsRead(state: CleanroomState, participant: string, read: NewEvents): void {
+  // After a re-read the versions of a recreated table may be lower than the old ones: take them as they are.
+  if (read.reread) state.eventsVersions[participant] = read.lastVersion;
+  else markEventsRead(state, participant, read.lastVersion);
+  if (read.mark) (state.eventsTables ??= {})[participant] = read.mark;
+}
+
+/** The read context for a participant, from the state the pass decides on. */
+export function readContextFor(state: CleanroomState, participant: string): ReadContext {
+  return { known: recordOf(state.eventsTables ?? {}, participant), isProcessed: (key) => recordOf(state.processedEvents, key) !== undefined };
 }

@@ -3,12 +3,14 @@
  * recorded in the state, and code objects are copied from the state bucket into every bucket allowed to see them.
  *
  * Participants can write their own buckets, so what was published may have been tampered with. A participant's
- * tables and code copies are checked by content (publishedTableProblem reads the table and compares it with the
- * view; code copies are read and hashed against their name) and restored whenever something is published to
- * that participant anyway, after a lost compare-and-swap, and otherwise once every PUBLISHED_CHECK_INTERVAL_MS
- * (clean room time). So an idle pass still writes nothing and lists only events logs, and forged content lives
- * at most until the participant's next event, a change in its view, or the next check. Judging by content rather
- * than by commit versions also keeps concurrent passes from taking each other's commits for tampering.
+ * tables are checked by content (publishedTableProblem reads the table and compares it with the view) and restored
+ * whenever something is published to that participant anyway, after a lost compare-and-swap, and otherwise once
+ * every PUBLISHED_CHECK_INTERVAL_MS (clean room time). Code copies cost one read each, so they are read and hashed
+ * against their name only at that scheduled check and after a lost swap, not on every publish (a copy missing
+ * from the state's record is written whenever found). So an idle pass still writes nothing and lists only events
+ * logs, forged tables live at most until the participant's next event, a change in its view, or the next check,
+ * and forged code copies until the next check. Judging by content rather than by commit versions also keeps
+ * concurrent passes from taking each other's commits for tampering.
  *
  * Each table is published independently: one that fails is reported and retried next pass without holding back
  * the others; one the participant made unusable (corrupt log, foreign schema...) is replaced by a fresh table.
@@ -90,26 +92,31 @@ async function publishParticipant(state: CleanroomState, io: PublishIo, particip
       report.errors.push(`publishing control.${table} to ${where} failed: ${(error as Error).message}`);
     }
   }
+  // The scheduled check (and a lost swap) also reads back every code copy. Only the scheduled check restarts the
+  // interval, so concurrent passes keep the same schedule as sequential ones.
+  const verifyCode = io.force || due;
   try {
-    await publishCode(state, io, participant, codeObjects, report);
+    await publishCode(state, io, participant, codeObjects, verifyCode, report);
   } catch (error) {
     clean = false;
     report.errors.push(`publishing code to ${where} failed: ${(error as Error).message}`);
   }
-  if (clean) state.publishedCheckedAt[participant.name] = io.now;
+  if (clean && due) state.publishedCheckedAt[participant.name] = io.now;
 }
 
-/** Copies missing code objects and restores copies whose content no longer matches the sha256 in their name. */
+/** Copies missing code objects; with `verify`, also restores copies whose content no longer matches their sha256. */
 async function publishCode(
   state: CleanroomState,
   io: PublishIo,
   participant: ParticipantInfo,
   objects: ReadonlyArray<{ key: string; hash: string }>,
+  verify: boolean,
   report: PublishReport,
 ): Promise<void> {
   const done = new Set(state.publishedCode[participant.name] ?? []);
   for (const object of objects) {
     if (done.has(object.key)) {
+      if (!verify) continue;
       const problem = await codeCopyProblem(io.store, participant.bucket, object);
       if (problem === null) continue;
       report.repaired.push(`${participant.name}: gs://${participant.bucket}/${object.key} ${problem}; restored`);

@@ -1,7 +1,8 @@
 /**
  * One runtime pass, crash-safe at every write:
  * 1. decide: read new events of every participant (one list call each when idle), apply them to the latest
- *    state, persist new code blobs, commit the state with compare-and-swap. A pass that loses the swap re-reads
+ *    state, decide the due occurrences of scheduled jobs (processor/schedules.ts), persist new code blobs, commit
+ *    the state with compare-and-swap. A pass that loses the swap re-reads
  *    and re-decides, so no event is applied twice. Decisions record their effects as pending in that commit.
  * 2. act: dataset sync, job submissions (idempotent on jobId: a crash between submission and commit cannot
  *    start a second run), run polling, publishing changed views and code objects (and restoring tampered ones,
@@ -12,12 +13,13 @@
  */
 import type { ExecutionEngine } from '../engines/engine';
 import type { EventEnvelope } from '../events/event-model';
-import { applyEvents, locationsToCheck, markEventsRead, orderEvents } from '../processor/apply-events';
+import { applyEvents, locationsToCheck, orderEvents } from '../processor/apply-events';
 import type { EventOutcome } from '../processor/apply-event';
 import type { LocationFacts, ProcessorContext } from '../processor/context';
+import { advanceSchedules, hasScheduleWork } from '../processor/schedules';
 import { AlreadyExistsError, type ObjectStore } from '../storage/object-store';
 import { performEffects, pollRuns, type EffectsReport } from './effects-runner';
-import { readNewEvents } from './events-reader';
+import { readContextFor, readNewEvents, recordEventsRead } from './events-reader';
 import { inspectLocation } from './location-facts';
 import { publishViews, type PublishReport } from './publisher';
 import { participantInfos, type RuntimeSettings } from './settings';
@@ -85,7 +87,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
       participants.map(async (p) => {
         const after = loaded.state.eventsVersions[p.name] ?? -1;
         try {
-          return { p, read: await readNewEvents(store, p.name, p.bucket, after) };
+          return { p, read: await readNewEvents(store, p.name, p.bucket, after, readContextFor(loaded.state, p.name)) };
         } catch (error) {
           // A participant's unreadable events table (its own bucket, possibly hostile) must not stop the others.
           readErrors.push(`events of ${p.name} (gs://${p.bucket}/control/events) could not be read after version ${after}; they wait for the next pass: ${(error as Error).message}`);
@@ -94,17 +96,19 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
       }),
     );
     if (attempt === 1) report.errors.push(...readErrors);
-    const nothingNew = reads.every(({ p, read }) => read.envelopes.length === 0 && read.lastVersion === (loaded.state.eventsVersions[p.name] ?? -1));
-    if (nothingNew) return loaded;
+    const nothingNew = reads.every(({ p, read }) => read.envelopes.length === 0 && !read.reread && read.lastVersion === (loaded.state.eventsVersions[p.name] ?? -1));
+    const now = clock().getTime();
+    if (nothingNew && !hasScheduleWork(loaded.state, now)) return loaded;
     const grouped: Record<string, EventEnvelope[]> = {};
     for (const { p, read } of reads) grouped[p.name] = read.envelopes;
     const ordered = orderEvents(grouped);
-    const now = clock().getTime();
     const ctxBase: ProcessorContext = { participants, computeSizes: config.computeSizes, now };
     const facts: Record<string, LocationFacts> = {};
     for (const target of locationsToCheck(ordered, ctxBase)) facts[target.key] = await inspectLocation(store, target.location, target.format);
     const result = applyEvents(loaded.state, ordered, { ...ctxBase, facts });
-    for (const { p, read } of reads) markEventsRead(result.state, p.name, read.lastVersion);
+    for (const { p, read } of reads) recordEventsRead(result.state, p.name, read);
+    // Due occurrences are decided in the same compare-and-swap commit as the events: each is submitted once.
+    result.state.pendingEffects.push(...advanceSchedules(result.state, now));
     for (const blob of result.blobs) {
       try {
         await store.createIfAbsent(config.stateBucket, blob.key, new TextEncoder().encode(blob.content));
@@ -115,6 +119,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
     try {
       const seq = await commitState(store, config.stateBucket, loaded.seq, result.state);
       report.events = result.outcomes.map(({ participant, eventUuid, eventType, eventsVersion, status, message }) => ({ participant, eventUuid, eventType, eventsVersion, status, message }));
+      report.errors.push(...reads.flatMap(({ read }) => (read.reread ? [read.reread] : [])));
       return { seq, state: result.state };
     } catch (error) {
       if (!(error instanceof StateConflictError) || attempt >= maxAttempts) throw error;
@@ -131,7 +136,7 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     const work = structuredClone(base.state);
     const now = clock().getTime();
     const effects: EffectsReport = { submitted: [], submitFailures: [], runsPolled: 0, errors: [] };
-    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now }, effects);
+    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants }, effects);
     await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays }, effects);
     const published: PublishReport = { tables: [], codeObjects: 0, repaired: [], errors: [] };
     // After a lost swap the other pass may have published an older view over ours: republish everything.

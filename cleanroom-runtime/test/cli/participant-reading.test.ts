@@ -108,6 +108,7 @@ describe('status', () => {
         run_id: '901', job_id: 'job-1', job_name: 'weekly', participant: 'advertiser', engine: 'local', state: 'TERMINATED', result_state: 'SUCCESS',
         state_message: null, start_time: '2024-06-02T10:00:00.500000Z', end_time: '2024-06-02T10:01:00.000000Z', run_page_url: null,
         output_location: 'gs://advertiser-cleanroom-data/output/weekly', error: null, error_trace: null, updated_at: '2024-06-02T10:01:00.000000Z',
+        scheduled_for: null,
       },
     ]);
     const events = await box.run(['status', 'events', '--json', '--as', 'advertiser']);

@@ -180,6 +180,25 @@ describe('job submit', () => {
   });
 });
 
+describe('scheduled jobs', () => {
+  test('--schedule sends the normalised cron; a bad one is refused before any event is written', async () => {
+    const args = ['job', 'submit', 'weekly', '--as', 'advertiser', '--code', 'adv_lift', '--params', '{"output": "gs://advertiser-cleanroom-data/output/weekly"}', '--compute', 'Small'];
+    expect((await box.run([...args, '--schedule', '0  6 * * MON'])).error).toBeUndefined();
+    const [event] = await box.parsedEvents('advertiser');
+    expect(event).toMatchObject({ type: 'JOB', action: 'INSERT', jobName: 'weekly', schedule: '0 6 * * MON' });
+    const bad = await box.run([...args, '--schedule', '0 0 31 2 *']);
+    expect(bad.error?.message).toBe('--schedule: schedule "0 0 31 2 *" is refused: it never runs: day 31 does not exist in FEB; choose days that exist in the chosen months');
+    expect(await box.eventRows('advertiser')).toHaveLength(1);
+  });
+
+  test('job delete sends a JOB DELETE naming the job only', async () => {
+    expect((await box.run(['job', 'delete', 'weekly', '--as', 'advertiser'])).error).toBeUndefined();
+    const [event] = await box.parsedEvents('advertiser');
+    expect(event).toMatchObject({ type: 'JOB', action: 'DELETE', jobName: 'weekly', codeName: '', compute: '' });
+    expect((await box.run(['job', 'delete', 'bad/name', '--as', 'advertiser'])).error?.message).toMatch(/^job name "bad\/name" is not allowed/);
+  });
+});
+
 describe('the installed CLI', () => {
   test('bin/cleanroom.js registers the participant commands and writes to the local root', async () => {
     const result = spawnSync(

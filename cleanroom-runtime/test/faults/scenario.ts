@@ -186,6 +186,8 @@ export async function observe(root: string, settings: RuntimeSettings = SETTINGS
   const store = new LocalObjectStore(root);
   const clean = <T>(value: T): T => scrubRoot(value, root);
   const { state } = await loadLatestState(store, settings.stateBucket);
+  // Storage generations name files, not content: a copied room has other ones for the same events logs.
+  for (const mark of Object.values(state.eventsTables ?? {})) if (mark.lastCommitGeneration !== null) mark.lastCommitGeneration = '<generation>';
   const tables: Observed['tables'] = {};
   const codeObjects: Observed['codeObjects'] = {};
   for (const p of settings.participants) {

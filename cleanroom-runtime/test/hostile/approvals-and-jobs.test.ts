@@ -156,7 +156,8 @@ beforeAll(async () => {
     { title: 'job: unknown compute size', row: job('j_xxl', 'kp_count', out('j_xxl'), 'XXL'), message: `compute "XXL" is not offered: use one of ${SIZES}` },
     { title: 'job: compute size in the wrong case', row: job('j_small', 'kp_count', out('j_small'), 'small'), message: `compute "small" is not offered: use one of ${SIZES}` },
     { title: 'job: SQL in the compute size', row: job('j_compute_sql', 'kp_count', out('j_compute_sql'), "Small'; DROP"), message: `compute "Small'; DROP" is not offered: use one of ${SIZES}` },
-    { title: 'job: a cron schedule', row: job('j_cron', 'kp_count', out('j_cron'), 'Small', '0 0 * * *'), message: 'schedule "0 0 * * *" is not supported yet: submit the job with schedule "ad-hoc" (one run per JOB event)' },
+    { title: 'job: a Quartz (7-field) schedule', row: job('j_cron', 'kp_count', out('j_cron'), 'Small', '0 0 6 * * ? *'), message: 'schedule "0 0 6 * * ? *" is not valid: expected a cron schedule of 5 fields (minute hour day-of-month month day-of-week, e.g. "*/5 * * * *"); got 7 fields, in UTC; or use "ad-hoc" for a single run' },
+    { title: 'job: a schedule that never fires', row: job('j_never', 'kp_count', out('j_never'), 'Small', '0 0 30 2 *'), message: 'schedule "0 0 30 2 *" is refused: it never runs: day 30 does not exist in FEB; choose days that exist in the chosen months' },
   );
   const quoted = job('j_quoted', 'adv_inject', JSON.stringify({ output: 'gs://advertiser-bucket/output/j_quoted', label: "x'; DROP TABLE advertiser.conversions; --", user: "u1' OR '1'='1" }));
   const unquoted = job('j_unquoted', 'adv_inject', JSON.stringify({ output: 'gs://advertiser-bucket/output/j_unquoted', label: 'a', user: 'u1', min_amount: '0 OR 1=1' }));
@@ -206,7 +207,7 @@ describe('approvals', () => {
 describe('jobs', () => {
   test('every hostile job gets its exact ERROR', async () => {
     const { actual, wanted } = await compare([...jobCases, ...agencyJobCases]);
-    expect(actual).toHaveLength(10);
+    expect(actual).toHaveLength(11);
     expect(actual).toEqual(wanted);
   });
 

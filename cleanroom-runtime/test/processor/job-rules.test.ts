@@ -73,7 +73,7 @@ describe('JOB events', () => {
       'compute "Huge" is not offered: use one of 2X-Small, X-Small, Small, Medium, Large, X-Large, 2X-Large, 3X-Large, 4X-Large',
     );
     expect(h.send(ADVERTISER, seed.job('j', 'adv_match', '{}', 'Small', h.now, '0 0 6 * * ? *')).message).toBe(
-      'schedule "0 0 6 * * ? *" is not supported yet: submit the job with schedule "ad-hoc" (one run per JOB event)',
+      'schedule "0 0 6 * * ? *" is not valid: expected a cron schedule of 5 fields (minute hour day-of-month month day-of-week, e.g. "*/5 * * * *"); got 7 fields, in UTC; or use "ad-hoc" for a single run',
     );
     expect(h.send(ADVERTISER, seed.job('j', 'adv_match', "{'output': 'x'}")).message).toMatch(/^parameters is not valid JSON/);
     expect(h.send(ADVERTISER, seed.job('bad/name', 'adv_match', '{}')).message).toMatch(/^job name "bad\/name" is not allowed/);

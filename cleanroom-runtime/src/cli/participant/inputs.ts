@@ -6,6 +6,7 @@ import type { Action } from '../../events/event-model';
 import type { ApprovalRequest, CodeRequest, DataRequest, JobRequest } from '../../events/build-event';
 import { checkDataLocation, checkDatasetName, checkFormat, checkObjectName, checkOutputLocation, parseParameters } from '../../processor';
 import type { Checked } from '../../processor/names';
+import { parseJobSchedule } from '../../processor/schedules';
 import { readCodeFile } from './code-file';
 import { CliError } from './errors';
 import type { ParticipantSession } from './session';
@@ -91,6 +92,7 @@ export interface JobOptions {
   code?: string;
   params?: string;
   compute?: string;
+  schedule?: string;
 }
 
 export function jobRequest(jobName: string, options: JobOptions, session: ParticipantSession): JobRequest {
@@ -104,5 +106,12 @@ export function jobRequest(jobName: string, options: JobOptions, session: Partic
   const parameters = parametersJson(options.params ?? '{}', '--params');
   const output = (JSON.parse(parameters) as Record<string, unknown>).output;
   if (output !== undefined) valid(checkOutputLocation(String(output), session.participant.bucket));
-  return { jobName: name, codeName, parameters, compute };
+  if (options.schedule === undefined) return { jobName: name, codeName, parameters, compute };
+  const schedule = parseJobSchedule(options.schedule);
+  if (!schedule.ok) throw new CliError(`--schedule: ${schedule.message}`);
+  return { jobName: name, codeName, parameters, compute, schedule: schedule.schedule.kind === 'cron' ? schedule.schedule.expression : 'ad-hoc' };
+}
+
+export function jobDeleteName(jobName: string): string {
+  return valid(checkObjectName('job', jobName));
 }

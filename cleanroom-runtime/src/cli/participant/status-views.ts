@@ -20,7 +20,11 @@ export const STATUS_VIEWS = {
     columns: ['code_name', 'participant', 'approval_status', 'notebook_contents_hash', 'reviewed_by', 'updated_at', 'reason'],
     orderBy: 'code_name',
   },
-  jobs: { table: 'jobs', columns: ['job_name', 'job_id', 'code_name', 'compute', 'parameters', 'created_at'], orderBy: 'created_at' },
+  jobs: {
+    table: 'jobs',
+    columns: ['job_name', 'job_id', 'code_name', 'compute', 'schedule', 'status', 'next_run_at', 'created_at', 'parameters', 'status_message'],
+    orderBy: 'created_at',
+  },
   runs: {
     table: 'runs',
     columns: ['job_name', 'run_id', 'state', 'result_state', 'start_time', 'end_time', 'run_page_url', 'error'],

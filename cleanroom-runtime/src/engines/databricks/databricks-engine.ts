@@ -6,6 +6,7 @@ import type { DatasetRef, ExecutionEngine, RunSpec, RunStatus } from '../engine'
 import { DatabricksClient, type RetryNotice, type TokenProvider } from './databricks-client';
 import { DatasetSynchronizer } from './dataset-sync';
 import { DatabricksApiError, DatabricksInputError } from './errors';
+import { RunNotFoundError } from '../errors';
 import { needsErrorOutput, outputRunId, toRunStatus, type JobsRun, type JobsRunOutput } from './run-state';
 import { SqlStatementRunner } from './sql-statements';
 import { buildSubmitRunBody, type PolicyIdForCompute } from './submit-request';
@@ -113,7 +114,13 @@ export class DatabricksEngine implements ExecutionEngine {
   /** Throws EngineUnavailableError on an outage; the caller keeps the last known state (never FAILED). */
   async getRun(runId: string): Promise<RunStatus> {
     if (!RUN_ID.test(runId)) throw new DatabricksInputError(`Run id ${JSON.stringify(runId)} is not a Databricks run id`);
-    const run = await this.client.get<JobsRun>('/api/2.1/jobs/runs/get', { run_id: runId });
+    let run: JobsRun;
+    try {
+      run = await this.client.get<JobsRun>('/api/2.1/jobs/runs/get', { run_id: runId });
+    } catch (error) {
+      if (error instanceof DatabricksApiError && isRunNotFound(error)) throw new RunNotFoundError(runId, `Databricks does not know run ${runId}: ${error.message}`);
+      throw error;
+    }
     if (!needsErrorOutput(run)) return toRunStatus(run);
     let output: JobsRunOutput | undefined;
     try {
@@ -125,6 +132,15 @@ export class DatabricksEngine implements ExecutionEngine {
     }
     return toRunStatus(run, output);
   }
+}
+
+/**
+ * Databricks' answers for a run it does not have (never existed, or past its run history retention): 404 /
+ * RESOURCE_DOES_NOT_EXIST, or 400 INVALID_PARAMETER_VALUE "Run <id> does not exist." on jobs 2.1.
+ */
+function isRunNotFound(error: DatabricksApiError): boolean {
+  if (error.status === 404 || error.errorCode === 'RESOURCE_DOES_NOT_EXIST') return true;
+  return error.errorCode === 'INVALID_PARAMETER_VALUE' && /\bdoes not exist\b/i.test(error.message);
 }
 
 /** The statement POST blocks up to wait_timeout: keep it under a third of the request timeout, else go async (0). */

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DatasetRef, ExecutionEngine, RunSpec, RunStatus } from '../engine';
+import { RunNotFoundError } from '../errors';
 import type { DeltaBridge } from './delta-bridge';
 import { loadDatasets, type LoadReport } from './dataset-loader';
 import { parseGsLocation } from './gs-paths';
@@ -100,7 +101,7 @@ export class LocalEngine implements ExecutionEngine {
 
   async getRun(runId: string): Promise<RunStatus> {
     const record = await this.records.read(runId);
-    if (!record) throw new Error(`the local engine has no run ${runId} (looked in ${this.records.dir})`);
+    if (!record) throw new RunNotFoundError(runId, `the local engine has no run ${runId} (looked in ${this.records.dir})`);
     return toRunStatus(await this.reconcile(record));
   }
 
