@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { Testing } from 'cdktf';
 import { ConfigError } from 'cleanroom-runtime/src/config';
 import { buildCleanroomApp, type CleanroomDefinition } from '../stacks/cleanroom-app';
-import { buildAppFromConfigDir } from '../stacks/from-config';
+import { buildAppFromConfigDir, readConfigFiles } from '../stacks/from-config';
+import { CONFIG_HASH_ENV, configFilesHash } from '../constructs/runtime-service';
 import { InvalidPropsError } from '../constructs/validation';
 import { EXAMPLES_DIR, REPO_ROOT, definitionFromDir, synthDefinition, type JsonObject, type SynthesizedApp } from './support/synth';
 
@@ -62,7 +63,7 @@ test('adding a participant adds exactly its stack and leaves every other partici
   expect(JSON.stringify(newco)).not.toMatch(/publisher-cleanroom-data|advertiser-cleanroom-data|measurement-cleanroom-data/);
 });
 
-test("the clean room stack only gains the participant's config file and its project's publisher grant", () => {
+test("the clean room stack only gains the participant's config file, publisher grant and external location", () => {
   const before = base.json.get('cleanroom') as JsonObject;
   const after = withNewco.json.get('cleanroom') as JsonObject;
   const addresses = (json: JsonObject): Map<string, JsonObject> => {
@@ -80,22 +81,74 @@ test("the clean room stack only gains the participant's config file and its proj
   expect([...was.keys()].filter((a) => !is.has(a))).toEqual([]);
   expect(gained.map((a) => a.split('.').slice(0, -1).join('.')).sort()).toEqual([
     'data.google_storage_project_service_account',
+    'databricks_external_location',
+    'databricks_grants',
     'google_pubsub_topic_iam_member',
     'google_storage_bucket_object',
   ]);
+  expect(is.get(gained.find((a) => a.startsWith('databricks_external_location')) as string)).toMatchObject({ name: 'retail-media-newco', url: 'gs://newco-cleanroom-data/' });
   expect(is.get(gained.find((a) => a.startsWith('google_storage_bucket_object')) as string)).toMatchObject({ name: 'config/participants/newco.yaml', content: NEWCO });
   expect(is.get(gained.find((a) => a.startsWith('data.')) as string)).toEqual({ project: 'newco-analytics' });
-  // Existing resources are unchanged, except that the service now also waits for the new config file.
+  // Existing resources are unchanged, except that the service now also waits for the new config file and carries
+  // the new config hash (a new revision).
   for (const [address, body] of was) {
     const now = is.get(address) as JsonObject;
     if (address.startsWith('google_cloud_run_v2_service.')) {
       const { depends_on: oldDeps, ...oldRest } = body;
       const { depends_on: newDeps, ...newRest } = now;
-      expect(newRest).toEqual(oldRest);
+      expect(withoutConfigHash(newRest)).toEqual(withoutConfigHash(oldRest));
+      expect(configHashOf(newRest)).not.toBe(configHashOf(oldRest));
       expect((newDeps as string[]).filter((d) => !(oldDeps as string[]).includes(d))).toHaveLength(1);
     } else {
       expect({ address, body: now }).toEqual({ address, body });
     }
+  }
+});
+
+function serviceEnv(service: JsonObject): JsonObject[] {
+  return ((service.template as JsonObject).containers as JsonObject[])[0].env as JsonObject[];
+}
+
+function configHashOf(service: JsonObject): unknown {
+  return serviceEnv(service).find((e) => e.name === CONFIG_HASH_ENV)?.value;
+}
+
+function withoutConfigHash(service: JsonObject): JsonObject {
+  const template = service.template as JsonObject;
+  const [container, ...others] = template.containers as JsonObject[];
+  const env = serviceEnv(service).filter((e) => e.name !== CONFIG_HASH_ENV);
+  return { ...service, template: { ...template, containers: [{ ...container, env }, ...others] } };
+}
+
+test('the service revision carries the hash of the config files, so adding a participant rolls out a new revision', async () => {
+  const service = (app: SynthesizedApp): JsonObject => {
+    const resources = (app.json.get('cleanroom') as JsonObject).resource as Record<string, Record<string, JsonObject>>;
+    return Object.values(resources.google_cloud_run_v2_service)[0];
+  };
+  const grownFiles = await readConfigFiles(path.join(tmp, 'grown'));
+  expect(configHashOf(service(base))).toBe(configFilesHash(await readConfigFiles(EXAMPLES_DIR)));
+  expect(configHashOf(service(withNewco))).toBe(configFilesHash(grownFiles));
+  expect(configHashOf(service(withNewco))).not.toBe(configHashOf(service(base)));
+  // Only content matters, not the order the files are listed in.
+  expect(configFilesHash(Object.fromEntries(Object.entries(grownFiles).reverse()))).toBe(configFilesHash(grownFiles));
+});
+
+test('filling in databricks.storage_service_account adds, to each participant stack, only its grants to that account', async () => {
+  const account = 'db-uc-storage-0a1b2c@uc-europewest1.iam.gserviceaccount.com';
+  const filled = path.join(tmp, 'filled');
+  await copyExamples(filled);
+  const file = path.join(filled, 'cleanroom.yaml');
+  const text = await fs.readFile(file, 'utf8');
+  await fs.writeFile(file, text.replace(/^(databricks:\n(?:  .*\n|\s*#.*\n)*?  host: .*\n)/m, `$1  storage_service_account: ${account}\n`));
+  const after = synthDefinition(await definitionFromDir(filled));
+  for (const [id, json] of base.json) {
+    if (id === 'cleanroom') continue;
+    const was = (json.resource as Record<string, Record<string, JsonObject>>).google_storage_bucket_iam_member;
+    const is = (after.json.get(id)?.resource as Record<string, Record<string, JsonObject>>).google_storage_bucket_iam_member;
+    const added = Object.keys(is).filter((name) => !(name in was));
+    expect(added.map((name) => is[name].member)).toEqual([`serviceAccount:${account}`, `serviceAccount:${account}`, `serviceAccount:${account}`]);
+    for (const name of Object.keys(was)) expect(is[name]).toEqual(was[name]);
+    expect(JSON.stringify(after.json.get(id)?.output)).toContain(`granted: ${account}`);
   }
 });
 

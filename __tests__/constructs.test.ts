@@ -7,7 +7,9 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { CONTROL_TABLES } from 'cleanroom-runtime/src/control/tables';
 import { struct } from 'cleanroom-runtime/src/delta/schema-types';
 import { CleanroomAccess } from '../constructs/cleanroom-access';
+import { CleanroomComputeAccess, outputOnlyExpression } from '../constructs/cleanroom-compute-access';
 import { ComputeSizes } from '../constructs/compute-sizes';
+import { ParticipantDataLocations } from '../constructs/participant-data-locations';
 import { CONTROL_TABLE_PROPERTIES, ControlCatalog } from '../constructs/control-catalog';
 import { deltaTypeToSql } from '../constructs/delta-sql-types';
 import { EventsNotification } from '../constructs/events-notification';
@@ -285,6 +287,72 @@ describe('RuntimeService', () => {
   });
 });
 
+describe('ParticipantDataLocations', () => {
+  const buckets = [
+    { participant: 'beta', bucket: 'beta-data' },
+    { participant: 'alpha', bucket: 'alpha-data' },
+  ];
+
+  test('declares one credential, one location per bucket and grants to the deploying identity by default', () => {
+    const json = synth((s) => new ParticipantDataLocations(s, 'data', { cleanroomName: 'demo', buckets }));
+    expect(resources(json, 'databricks_storage_credential').map((c) => c.name)).toEqual(['demo-participant-data']);
+    expect(resources(json, 'databricks_external_location').map((l) => [l.name, l.url, l.skip_validation])).toEqual([
+      ['demo-alpha', 'gs://alpha-data/', true],
+      ['demo-beta', 'gs://beta-data/', true],
+    ]);
+    const currentUser = Object.keys(((json.data as Record<string, Record<string, JsonObject>>) ?? {}).databricks_current_user ?? {});
+    expect(currentUser).toHaveLength(1);
+    for (const grant of resources(json, 'databricks_grants')) {
+      expect((grant.grant as JsonObject[])[0].principal).toBe(`\${data.databricks_current_user.${currentUser[0]}.user_name}`);
+    }
+  });
+
+  test('grants a configured runtime principal and declares no data source then', () => {
+    const json = synth((s) => new ParticipantDataLocations(s, 'data', { cleanroomName: 'demo', buckets, runtimePrincipal: 'runtime@demo.example' }));
+    expect(json.data).toBeUndefined();
+    expect(resources(json, 'databricks_grants').map((g) => (g.grant as JsonObject[])[0].principal)).toEqual(['runtime@demo.example', 'runtime@demo.example']);
+  });
+
+  test('refuses bad names, duplicates and a malformed principal, naming each field', () => {
+    const error = errorOf(
+      (s) =>
+        new ParticipantDataLocations(s, 'data', {
+          cleanroomName: 'Demo!',
+          buckets: [...buckets, { participant: 'alpha', bucket: 'beta-data' }, { participant: 'Gamma', bucket: 'UPPER' }],
+          runtimePrincipal: 'not a principal',
+        }),
+    );
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^cleanroomName — expected a clean room name/),
+      expect.stringMatching(/^buckets\[2\]\.participant — expected a participant listed once \(got "alpha"\)/),
+      expect.stringMatching(/^buckets\[2\]\.bucket — expected a bucket no other participant uses \(got "beta-data"\)/),
+      expect.stringMatching(/^buckets\[3\]\.participant — expected a participant name/),
+      expect.stringMatching(/^buckets\[3\]\.bucket — expected 3–63 characters/),
+      expect.stringMatching(/^runtimePrincipal — expected a service principal application id or a user email/),
+    ]);
+  });
+});
+
+describe('CleanroomComputeAccess', () => {
+  const account = 'db-uc-storage-1234@uc-europewest1.iam.gserviceaccount.com';
+
+  test('reads the bucket and writes only below output/, through an IAM condition', () => {
+    const json = synth((s) => new CleanroomComputeAccess(s, 'compute', { bucketName: 'alpha-data', storageServiceAccountEmail: account }));
+    const grants = resources(json, 'google_storage_bucket_iam_member');
+    expect(grants.map((g) => [g.role, g.bucket, g.member, (g.condition as JsonObject | undefined)?.expression]).sort()).toEqual([
+      ['roles/storage.legacyBucketReader', 'alpha-data', `serviceAccount:${account}`, undefined],
+      ['roles/storage.objectAdmin', 'alpha-data', `serviceAccount:${account}`, 'resource.name.startsWith("projects/_/buckets/alpha-data/objects/output/")'],
+      ['roles/storage.objectViewer', 'alpha-data', `serviceAccount:${account}`, undefined],
+    ]);
+    expect(outputOnlyExpression('beta-data')).toBe('resource.name.startsWith("projects/_/buckets/beta-data/objects/output/")');
+  });
+
+  test('refuses a public principal or a bad bucket name', () => {
+    const error = errorOf((s) => new CleanroomComputeAccess(s, 'compute', { bucketName: 'Alpha', storageServiceAccountEmail: 'allUsers' }));
+    expect(error.problems).toEqual([expect.stringMatching(/^bucketName — expected 3–63 characters/), expect.stringMatching(/^storageServiceAccountEmail — expected a service account email/)]);
+  });
+});
+
 describe('EventsNotification', () => {
   test('announces only new events commits of the bucket to the topic', () => {
     const json = synth((s) => new EventsNotification(s, 'n', { bucketName: 'alpha-data', topicId: 'projects/demo-cleanroom/topics/demo-events' }));
@@ -331,6 +399,7 @@ describe('stacks', () => {
       computeSizes: [{ name: 'Small', nodeType: 'n2-standard-4', numWorkers: 2 }],
       runtime: { schedule: '*/5 * * * *' },
       participantProjects: ['alpha-project'],
+      participantBuckets: [{ participant: 'alpha', bucket: 'alpha-data' }],
     };
     const own = new CleanroomStack(Testing.app(), { ...props, serviceAccountEmail: 'cr-runtime@demo-cleanroom.iam.gserviceaccount.com' });
     expect(resources(JSON.parse(Testing.synth(own)) as JsonObject, 'google_service_account').map((a) => a.account_id).sort()).toEqual(['cr-runtime', 'demo-invoker']);

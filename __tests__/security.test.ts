@@ -4,6 +4,8 @@
  */
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { CLEANROOM_BUCKET_ROLE } from '../constructs/cleanroom-access';
+import { COMPUTE_OUTPUT_ROLE, COMPUTE_READ_ROLES } from '../constructs/cleanroom-compute-access';
+import { PARTICIPANT_LOCATION_PRIVILEGES } from '../constructs/participant-data-locations';
 import { RUNTIME_SECRET_ROLE, RUNTIME_STATE_BUCKET_ROLE } from '../constructs/runtime-service';
 import type { CleanroomDefinition } from '../stacks/cleanroom-app';
 import { EXAMPLES_DIR, allStrings, definitionFromDir, entries, ofType, synthDefinition, type JsonObject, type SynthesizedApp } from './support/synth';
@@ -159,4 +161,102 @@ test("each participant project's storage agent, and nobody else, may publish to 
     expect(grant.role).toBe('roles/pubsub.publisher');
     expect(grant.member).toMatch(/^\$\{data\.google_storage_project_service_account\.[^.]+\.member\}$/);
   }
+});
+
+describe("the clean room's Databricks compute reaching participant data", () => {
+  const STORAGE_ACCOUNT = 'db-uc-storage-0a1b2c3d@uc-europewest1.iam.gserviceaccount.com';
+  const RUNTIME_PRINCIPAL = '6b1f0c2e-4d3a-4b5c-9e8f-0123456789ab';
+  let granted: SynthesizedApp;
+
+  beforeAll(() => {
+    granted = synthDefinition({ ...definition, databricksStorageServiceAccount: STORAGE_ACCOUNT, databricksRuntimePrincipal: RUNTIME_PRINCIPAL });
+  });
+
+  const storageMember = `serviceAccount:${STORAGE_ACCOUNT}`;
+
+  test('one storage credential (a Databricks-managed Google service account) whose email is a stack output', () => {
+    const cleanroom = granted.json.get('cleanroom') as JsonObject;
+    const credentials = ofType(entries(granted, 'resource', ['cleanroom']), 'databricks_storage_credential');
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0].body).toMatchObject({ databricks_gcp_service_account: {}, isolation_mode: 'ISOLATION_MODE_ISOLATED' });
+    expect(credentials[0].body).not.toHaveProperty('gcp_service_account_key');
+    expect((cleanroom.output as Record<string, JsonObject>).storage_service_account.value).toBe(
+      `\${databricks_storage_credential.${credentials[0].name}.databricks_gcp_service_account[0].email}`,
+    );
+    // Participant stacks never declare the clean room's credential.
+    expect(ofType(entries(granted, 'resource', participantStacks()), 'databricks_storage_credential').map((c) => c.body.name)).not.toContain(credentials[0].body.name);
+  });
+
+  test('exactly one external location per participant bucket, over that bucket, through that credential', () => {
+    const cleanroom = entries(granted, 'resource', ['cleanroom']);
+    const [credential] = ofType(cleanroom, 'databricks_storage_credential');
+    const locations = ofType(cleanroom, 'databricks_external_location').map((l) => l.body);
+    expect(locations.map((l) => l.url).sort()).toEqual(definition.participants.map((p) => `gs://${p.bucket}/`).sort());
+    for (const location of locations) {
+      expect(location).toMatchObject({ credential_name: `\${databricks_storage_credential.${credential.name}.name}`, isolation_mode: 'ISOLATION_MODE_ISOLATED' });
+      expect(location.read_only ?? false).toBe(false);
+    }
+  });
+
+  test("only the runtime's principal has privileges on each external location, and only the ones it needs", () => {
+    const cleanroom = entries(granted, 'resource', ['cleanroom']);
+    const locationRefs = ofType(cleanroom, 'databricks_external_location').map((l) => `\${databricks_external_location.${l.name}.id}`);
+    const grants = ofType(cleanroom, 'databricks_grants').map((g) => g.body);
+    expect(grants.map((g) => g.external_location).sort()).toEqual([...locationRefs].sort());
+    for (const grant of grants) {
+      expect(Object.keys(grant).filter((k) => !['external_location', 'grant', 'depends_on'].includes(k))).toEqual([]);
+      expect(grant.grant).toEqual([{ principal: RUNTIME_PRINCIPAL, privileges: [...PARTICIPANT_LOCATION_PRIVILEGES] }]);
+    }
+    expect([...PARTICIPANT_LOCATION_PRIVILEGES].sort()).toEqual(['CREATE_EXTERNAL_TABLE', 'READ_FILES', 'WRITE_FILES']);
+  });
+
+  test("the credential's account gets grants only on participant buckets: read the bucket, write below output/ only", () => {
+    const holders = entries(granted).filter((e) => allStrings(e.body).includes(storageMember));
+    expect(holders.every((h) => h.type === 'google_storage_bucket_iam_member')).toBe(true);
+    expect(holders.some((h) => h.stack === 'cleanroom')).toBe(false);
+    for (const participant of definition.participants) {
+      const mine = holders.filter((h) => h.stack === `participant-${participant.name}`).map((h) => h.body);
+      expect(new Set(mine.map((g) => g.bucket))).toEqual(new Set([participant.bucket]));
+      const unconditioned = mine.filter((g) => g.condition === undefined).map((g) => g.role);
+      expect(unconditioned.sort()).toEqual([...COMPUTE_READ_ROLES].sort());
+      const conditioned = mine.filter((g) => g.condition !== undefined);
+      expect(conditioned).toEqual([
+        expect.objectContaining({
+          role: COMPUTE_OUTPUT_ROLE,
+          condition: expect.objectContaining({ expression: `resource.name.startsWith("projects/_/buckets/${participant.bucket}/objects/output/")` }),
+        }),
+      ]);
+    }
+    // Nothing writes outside output/: no unconditioned role that can create or delete objects.
+    expect(holders.filter((h) => h.body.condition === undefined && /objectAdmin|objectCreator|objectUser|admin$/i.test(String(h.body.role)))).toEqual([]);
+  });
+
+  test('still no project-, folder- or organization-level grants and no public principal', () => {
+    const types = new Set(entries(granted).map((e) => e.type));
+    expect([...types].filter((t) => /^google_(project|folder|organization)_iam_/.test(t) || /_iam_(binding|policy)$/.test(t))).toEqual([]);
+    for (const [, json] of granted.json) expect(allStrings(json).filter((s) => /allUsers|allAuthenticatedUsers/.test(s))).toEqual([]);
+  });
+
+  test('each participant output says whether the grant is in place or pending', () => {
+    for (const participant of definition.participants) {
+      const pending = ((app.json.get(`participant-${participant.name}`) as JsonObject).output as Record<string, JsonObject>).cleanroom_compute_access.value;
+      expect(pending).toMatch(/^pending: databricks\.storage_service_account is not set in cleanroom\.yaml/);
+      expect(pending).toContain(`cdktf deploy participant-${participant.name}`);
+      const done = ((granted.json.get(`participant-${participant.name}`) as JsonObject).output as Record<string, JsonObject>).cleanroom_compute_access.value;
+      expect(done).toBe(`granted: ${STORAGE_ACCOUNT} reads gs://${participant.bucket} and writes below gs://${participant.bucket}/output/ only`);
+    }
+    // Without the field, nobody but the runtime's service account and the participant's own credential is granted.
+    const pendingGrants = ofType(entries(app, 'resource', participantStacks()), 'google_storage_bucket_iam_member');
+    expect(pendingGrants.filter((g) => g.body.condition !== undefined)).toEqual([]);
+  });
+
+  test('job clusters use a Unity Catalog access mode and no cluster-wide Google identity', () => {
+    const policies = ofType(entries(granted, 'resource', ['cleanroom']), 'databricks_cluster_policy');
+    expect(policies.length).toBe(definition.computeSizes.length);
+    for (const policy of policies) {
+      const rules = JSON.parse(String(policy.body.definition)) as Record<string, JsonObject>;
+      expect(rules.data_security_mode).toEqual({ type: 'fixed', value: 'SINGLE_USER' });
+      expect(rules['gcp_attributes.google_service_account']).toEqual({ type: 'forbidden' });
+    }
+  });
 });

@@ -93,8 +93,11 @@ export function clusterPolicyDefinition(cleanroomName: string, size: ComputeSize
     node_type_id: { type: 'fixed', value: size.nodeType },
     driver_node_type_id: { type: 'fixed', value: size.driverNodeType ?? size.nodeType },
     num_workers: { type: 'fixed', value: size.numWorkers },
-    // Runs are isolated to the submitting identity (the clean room's), never shared clusters.
+    // Runs are isolated to the submitting identity (the clean room's), never shared clusters; a Unity Catalog access
+    // mode, so participants' data is reached only through the external locations granted to that identity.
     data_security_mode: { type: 'fixed', value: 'SINGLE_USER' },
+    // No cluster-wide Google identity: it would reach storage around Unity Catalog's grants.
+    'gcp_attributes.google_service_account': { type: 'forbidden' },
     'custom_tags.cleanroom': { type: 'fixed', value: cleanroomName },
     'custom_tags.cleanroom_compute_size': { type: 'fixed', value: size.name },
   };

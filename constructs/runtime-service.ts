@@ -76,6 +76,15 @@ export const CONFIG_PREFIX = 'config/';
 export const RUNTIME_STATE_BUCKET_ROLE = 'roles/storage.objectAdmin';
 export const RUNTIME_SECRET_ROLE = 'roles/secretmanager.secretAccessor';
 
+/** Environment variable holding {@link configFilesHash} of the deployed config files. */
+export const CONFIG_HASH_ENV = 'CLEANROOM_CONFIG_HASH';
+
+/** sha256 (hex) over the config files' paths and contents, independent of the order they are given in. */
+export function configFilesHash(files: Readonly<Record<string, string>>): string {
+  const entries = Object.keys(files).sort().map((path) => [path, files[path]]);
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+}
+
 export function eventsTopicName(cleanroomName: string): string {
   return `${cleanroomName}-events`;
 }
@@ -183,6 +192,9 @@ export class RuntimeService extends Construct {
             volumeMounts: [{ name: 'state', mountPath: STATE_MOUNT_PATH }],
             env: [
               { name: 'CLEANROOM_CONFIG_DIR', value: `${STATE_MOUNT_PATH}/${CONFIG_PREFIX.slice(0, -1)}` },
+              // Part of the revision template, so a reviewed config change rolls out a new revision (fresh instances),
+              // on top of the runtime re-reading the folder at every pass.
+              ...(Object.keys(props.configFiles ?? {}).length === 0 ? [] : [{ name: CONFIG_HASH_ENV, value: configFilesHash(props.configFiles ?? {}) }]),
               { name: 'CLEANROOM_AUDIENCE', value: this.audience },
               { name: 'CLEANROOM_INVOKERS', value: this.invoker.email },
               { name: 'GOOGLE_CLOUD_PROJECT', value: props.project },

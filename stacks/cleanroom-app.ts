@@ -6,12 +6,17 @@ import { CleanroomStack, type CleanroomStackProps } from './cleanroom-stack';
 import { ParticipantStack, type ParticipantDefinition } from './participant-stack';
 
 /** Everything the app declares, independent of how it was configured (see `definitionFromConfig`). */
-export interface CleanroomDefinition extends Omit<CleanroomStackProps, 'participantProjects'> {
+export interface CleanroomDefinition extends Omit<CleanroomStackProps, 'participantProjects' | 'participantBuckets'> {
   /** Name of the keeper participant. */
   readonly keeper: string;
   readonly participants: readonly ParticipantDefinition[];
   /** Metastore of participant workspaces (default Unity Catalog). */
   readonly metastore?: MetastoreOptions;
+  /**
+   * The Google service account of the clean room's storage credential (output of the clean room stack, copied into
+   * cleanroom.yaml); participant stacks grant it access to their bucket. Absent before the first clean room deploy.
+   */
+  readonly databricksStorageServiceAccount?: string;
 }
 
 export interface CleanroomApp {
@@ -34,6 +39,8 @@ export function buildCleanroomApp(scope: Construct, definition: CleanroomDefinit
     warehouse: definition.warehouse,
     runtime: definition.runtime,
     participantProjects: definition.participants.map((p) => p.gcpProject),
+    participantBuckets: definition.participants.map((p) => ({ participant: p.name, bucket: p.bucket })),
+    databricksRuntimePrincipal: definition.databricksRuntimePrincipal,
     configFiles: definition.configFiles,
   });
   const topicId = eventsTopicId(definition.gcpProject, definition.name);
@@ -46,6 +53,7 @@ export function buildCleanroomApp(scope: Construct, definition: CleanroomDefinit
         participant,
         location: definition.region,
         cleanroomServiceAccountEmail: definition.serviceAccountEmail,
+        cleanroomStorageServiceAccountEmail: definition.databricksStorageServiceAccount,
         eventsTopicId: topicId,
         metastore: definition.metastore,
       }),

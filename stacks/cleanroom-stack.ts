@@ -1,9 +1,10 @@
-import { TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { DatabricksProvider } from '@cdktf/provider-databricks/lib/provider';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ComputeSizes, type ComputeSizeShape, type RuntimeWarehouseOptions } from '../constructs/compute-sizes';
+import { ParticipantDataLocations, type ParticipantDataBucket } from '../constructs/participant-data-locations';
 import { RuntimeService } from '../constructs/runtime-service';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { DATABRICKS_HOST, GCP_PROJECT_ID, GCP_REGION, Problems, SERVICE_ACCOUNT_EMAIL, checkPattern } from '../constructs/validation';
@@ -25,17 +26,27 @@ export interface CleanroomStackProps {
   readonly runtime: { readonly image?: string; readonly schedule: string; readonly timeZone?: string };
   /** Projects holding participant buckets (their storage agents publish events notifications). */
   readonly participantProjects: readonly string[];
+  /** Participant buckets the clean room's Databricks compute reaches through Unity Catalog external locations. */
+  readonly participantBuckets: readonly ParticipantDataBucket[];
+  /** The Databricks principal of the runtime's token (default: the identity deploying this stack). */
+  readonly databricksRuntimePrincipal?: string;
   /** The reviewed config files, uploaded for the runtime to read. */
   readonly configFiles?: Readonly<Record<string, string>>;
 }
 
 export const CLEANROOM_STACK_ID = 'cleanroom';
+/** Output holding the storage credential's Google service account, for `databricks.storage_service_account`. */
+export const STORAGE_SERVICE_ACCOUNT_OUTPUT = 'storage_service_account';
 
-/** The operator's stack: state bucket, clean room service account, compute sizes and the runtime service. */
+/**
+ * The operator's stack: state bucket, clean room service account, compute sizes, the Unity Catalog storage
+ * credential and external locations over participants' buckets, and the runtime service.
+ */
 export class CleanroomStack extends TerraformStack {
   readonly stateBucket: SecureBucket;
   readonly serviceAccount?: ServiceAccount;
   readonly compute: ComputeSizes;
+  readonly participantData: ParticipantDataLocations;
   readonly runtime: RuntimeService;
 
   constructor(scope: Construct, props: CleanroomStackProps) {
@@ -71,6 +82,17 @@ export class CleanroomStack extends TerraformStack {
       cleanroomName: props.name,
       sizes: props.computeSizes,
       warehouse: props.warehouse,
+    });
+
+    this.participantData = new ParticipantDataLocations(this, 'participant-data', {
+      cleanroomName: props.name,
+      buckets: props.participantBuckets,
+      runtimePrincipal: props.databricksRuntimePrincipal,
+    });
+    new TerraformOutput(this, STORAGE_SERVICE_ACCOUNT_OUTPUT, {
+      value: this.participantData.serviceAccountEmail,
+      description:
+        "Google service account of the clean room's Unity Catalog storage credential: set it as databricks.storage_service_account in cleanroom.yaml, then deploy the participant stacks (each grants it access to its own bucket)",
     });
 
     this.runtime = new RuntimeService(this, 'runtime', {

@@ -13,6 +13,8 @@ export function definitionFromConfig(config: CleanroomConfig, configFiles?: Read
     region: config.gcp.region,
     databricksHost: config.databricks.host,
     serviceAccountEmail: config.serviceAccount,
+    ...(config.databricks.storageServiceAccount === undefined ? {} : { databricksStorageServiceAccount: config.databricks.storageServiceAccount }),
+    ...(config.databricks.runtimePrincipal === undefined ? {} : { databricksRuntimePrincipal: config.databricks.runtimePrincipal }),
     stateBucket: config.stateBucket,
     keeper: config.keeper,
     computeSizes: config.computeSizes.map((size): ComputeSizeShape => {

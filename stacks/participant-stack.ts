@@ -1,8 +1,9 @@
-import { TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { DatabricksProvider } from '@cdktf/provider-databricks/lib/provider';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { CleanroomAccess } from '../constructs/cleanroom-access';
+import { CleanroomComputeAccess } from '../constructs/cleanroom-compute-access';
 import { ControlCatalog, type MetastoreOptions } from '../constructs/control-catalog';
 import { EventsNotification } from '../constructs/events-notification';
 import { ParticipantBucket } from '../constructs/participant-bucket';
@@ -26,6 +27,12 @@ export interface ParticipantStackProps {
   readonly location: string;
   /** The clean room's service account: granted object admin on the bucket. From config, not a stack reference. */
   readonly cleanroomServiceAccountEmail: string;
+  /**
+   * The Google service account of the clean room's Unity Catalog storage credential (`databricks.storage_service_account`
+   * of cleanroom.yaml, known after the first deploy of the clean room stack). Absent: no grant yet, and the stack's
+   * `cleanroom_compute_access` output says what is pending.
+   */
+  readonly cleanroomStorageServiceAccountEmail?: string;
   /** The clean room's events topic id (see `eventsTopicId`). */
   readonly eventsTopicId: string;
   readonly metastore?: MetastoreOptions;
@@ -33,18 +40,24 @@ export interface ParticipantStackProps {
   readonly noncurrentVersionRetentionDays?: number;
 }
 
+/** Output saying whether the clean room's Databricks compute may reach the bucket yet. */
+export const COMPUTE_ACCESS_OUTPUT = 'cleanroom_compute_access';
+
 export function participantStackId(name: string): string {
   return `participant-${name}`;
 }
 
 /**
  * Everything one participant deploys with its own credentials (`cdktf deploy participant-<name>`): its bucket and
- * folder layout, the clean room's grant on it, the events notification, and the control catalog in its workspace.
+ * folder layout, the clean room's grants on it (the runtime's service account; the clean room's Databricks storage
+ * credential, once known), the events notification, and the control catalog in its workspace.
  * It references nothing in other stacks, so participants deploy independently of each other and of the clean room.
  */
 export class ParticipantStack extends TerraformStack {
   readonly bucket: ParticipantBucket;
   readonly access: CleanroomAccess;
+  /** Absent until `cleanroomStorageServiceAccountEmail` is known. */
+  readonly computeAccess?: CleanroomComputeAccess;
   readonly notification: EventsNotification;
   readonly catalog: ControlCatalog;
 
@@ -73,6 +86,21 @@ export class ParticipantStack extends TerraformStack {
       bucketName: participant.bucket,
       cleanroomServiceAccountEmail: props.cleanroomServiceAccountEmail,
       dependsOn: [bucketResource],
+    });
+    const storageAccount = props.cleanroomStorageServiceAccountEmail;
+    if (storageAccount !== undefined) {
+      this.computeAccess = new CleanroomComputeAccess(this, 'cleanroom-compute-access', {
+        bucketName: participant.bucket,
+        storageServiceAccountEmail: storageAccount,
+        dependsOn: [bucketResource],
+      });
+    }
+    new TerraformOutput(this, COMPUTE_ACCESS_OUTPUT, {
+      value:
+        storageAccount === undefined
+          ? `pending: databricks.storage_service_account is not set in cleanroom.yaml, so the clean room's Databricks compute cannot read gs://${participant.bucket} yet. Once the operator sets it from the storage_service_account output of the cleanroom stack, run cdktf deploy ${participantStackId(participant.name)} again.`
+          : `granted: ${storageAccount} reads gs://${participant.bucket} and writes below gs://${participant.bucket}/output/ only`,
+      description: "Whether the clean room's Databricks compute (SQL warehouse, job clusters) can reach this participant's bucket",
     });
     this.notification = new EventsNotification(this, 'events-notification', {
       bucketName: participant.bucket,

@@ -8,8 +8,12 @@ export type ParticipantConfig = ParticipantFile;
 export interface CleanroomConfig {
   readonly name: string;
   readonly gcp: { readonly project: string; readonly region: string };
-  /** `host` without a trailing slash. */
-  readonly databricks: { readonly host: string };
+  /**
+   * `host` without a trailing slash. `storageServiceAccount`: the Google service account of the clean room's Unity
+   * Catalog storage credential (known after the first deploy of the clean room stack). `runtimePrincipal`: the
+   * Databricks principal the runtime's token belongs to.
+   */
+  readonly databricks: { readonly host: string; readonly storageServiceAccount?: string; readonly runtimePrincipal?: string };
   readonly serviceAccount: string;
   readonly stateBucket: string;
   /** Name of the keeper participant; `participants` holds exactly one participant of that name with role keeper. */
@@ -25,7 +29,11 @@ export function toCleanroomConfig(file: CleanroomFile, participants: readonly Pa
   return {
     name: file.name,
     gcp: { project: file.gcp.project, region: file.gcp.region },
-    databricks: { host: withoutTrailingSlash(file.databricks.host) },
+    databricks: {
+      host: withoutTrailingSlash(file.databricks.host),
+      ...(file.databricks.storage_service_account === undefined ? {} : { storageServiceAccount: file.databricks.storage_service_account }),
+      ...(file.databricks.runtime_principal === undefined ? {} : { runtimePrincipal: file.databricks.runtime_principal }),
+    },
     serviceAccount: file.service_account,
     stateBucket: file.state_bucket,
     keeper: file.keeper,

@@ -16,6 +16,10 @@ const GCP_PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const GCP_REGION_PATTERN = /^[a-z]+-[a-z]+[0-9]{1,2}$/;
 const HTTPS_HOST_PATTERN = /^https:\/\/[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:[0-9]{1,5})?\/?$/;
 const SERVICE_ACCOUNT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;
+/** Any Google service account, Databricks-created ones included (they live in Databricks' projects). */
+const GOOGLE_SERVICE_ACCOUNT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,98}@[a-z0-9][a-z0-9.-]*\.gserviceaccount\.com$/;
+/** A Databricks service principal's application id, or a user's email. */
+const DATABRICKS_PRINCIPAL_PATTERN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/;
 const CONTAINER_IMAGE_PATTERN =
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
@@ -60,8 +64,24 @@ export const cleanroomFileSchema = z
       })
       .describe('the clean room GCP settings: project and region'),
     databricks: z
-      .strictObject({ host: databricksHost('the clean room Databricks workspace URL') })
-      .describe('the clean room Databricks settings: host'),
+      .strictObject({
+        host: databricksHost('the clean room Databricks workspace URL'),
+        storage_service_account: z
+          .string()
+          .regex(GOOGLE_SERVICE_ACCOUNT_PATTERN)
+          .optional()
+          .describe(
+            "the Google service account email (…@….gserviceaccount.com) of the clean room's Unity Catalog storage credential, copied from the output storage_service_account of the first `cdktf deploy cleanroom`; each participant stack grants it read access to its bucket and write access to its output/ folder",
+          ),
+        runtime_principal: z
+          .string()
+          .regex(DATABRICKS_PRINCIPAL_PATTERN)
+          .optional()
+          .describe(
+            "the Databricks principal whose token the runtime uses, granted access to participants' external locations: a service principal application id (UUID) or a user email (default: the identity that deploys the cleanroom stack)",
+          ),
+      })
+      .describe('the clean room Databricks settings: host and optional storage_service_account, runtime_principal'),
     service_account: z
       .string()
       .regex(SERVICE_ACCOUNT_PATTERN)

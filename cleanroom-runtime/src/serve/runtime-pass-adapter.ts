@@ -1,7 +1,8 @@
 /**
- * The single place where `cleanroom runtime serve` gets its pass: the clean room config (read once, at start),
- * an object store and an engine built from the environment (see serve-config.ts), and one `runPass` per trigger,
- * whose report is logged as structured entries (one per event, with participant and event uuid).
+ * The single place where `cleanroom runtime serve` gets its pass: the clean room config (validated at start, then
+ * re-read at the start of every pass, keeping the last valid one when a change does not validate), an object store
+ * and an engine built from the environment (see serve-config.ts), and one `runPass` per trigger, whose report is
+ * logged as structured entries (one per event, with participant and event uuid).
  *
  *   databricks (deployed): Cloud Storage (the service's identity) + the Databricks engine
  *   local (rehearsal):     folders under CLEANROOM_LOCAL_ROOT + the embedded DuckDB engine
@@ -16,6 +17,7 @@ import { GcsObjectStore } from '../storage/gcs-store';
 import { LocalObjectStore } from '../storage/local-store';
 import type { ObjectStore } from '../storage/object-store';
 import type { RetryOptions } from '../storage/retry';
+import { ConfigReloader, participantChanges } from './config-reloader';
 import type { RunPass } from './pass-trigger';
 import type { DatabricksServeSettings, ServeConfig } from './serve-config';
 
@@ -49,11 +51,17 @@ export class RuntimeSettingsError extends Error {
 
 /**
  * Loads the clean room config, checks it against the serve settings (throws RuntimeSettingsError naming every
- * problem, so the server refuses to start) and returns the pass the server runs per trigger.
+ * problem, so the server refuses to start) and returns the pass the server runs per trigger. Each pass first
+ * re-reads the config folder: a valid change (e.g. a new participant) applies from that pass on; an invalid one is
+ * logged at ERROR with its problems and the pass runs with the last valid config.
  */
 export async function createRuntimePass(config: ServeConfig, logger: Logger, tuning: RuntimePassTuning = {}): Promise<RunPass<PassSummary>> {
   const cleanroom = await loadConfig(config.configDir);
-  const { store, engine } = buildBackends(cleanroom, config, logger, tuning);
+  const startProblems = settingsProblems(cleanroom, config);
+  if (startProblems.length > 0) throw new RuntimeSettingsError(startProblems);
+  const store = buildStore(config, logger, tuning);
+  let engine = buildEngine(cleanroom, config, logger, tuning);
+  const reloader = new ConfigReloader({ dir: config.configDir, initial: cleanroom, fitsSettings: (next) => settingsProblems(next, config) });
   logger.notice('runtime pass ready', {
     cleanroom: cleanroom.name,
     engine: engine.name,
@@ -62,25 +70,37 @@ export async function createRuntimePass(config: ServeConfig, logger: Logger, tun
   });
   return async (trigger) => {
     const log = trigger.passId ? logger.child({ pass_id: trigger.passId }) : logger;
-    const report = await runPass({ config: cleanroom, store, engine, now: tuning.now });
+    // Passes never overlap (the server coalesces triggers), so swapping the engine here is safe.
+    const reload = await reloader.reload();
+    if (reload.kind === 'refused') {
+      log.error('config change refused: this pass uses the last valid config', { config_dir: config.configDir, problems: reload.problems });
+    } else if (reload.kind === 'changed') {
+      engine = buildEngine(reload.config, config, logger, tuning);
+      const { added, removed } = participantChanges(reload.previous, reload.config);
+      log.notice('config reloaded', { participants: reload.config.participants.length, participants_added: added, participants_removed: removed });
+    }
+    const report = await runPass({ config: reloader.config, store, engine, now: tuning.now });
     logReport(report, log);
     return summarise(report);
   };
 }
 
-function buildBackends(cleanroom: CleanroomConfig, config: ServeConfig, logger: Logger, tuning: RuntimePassTuning): { store: ObjectStore; engine: ExecutionEngine } {
+function buildStore(config: ServeConfig, logger: Logger, tuning: RuntimePassTuning): ObjectStore {
   const settings = config.engine;
-  if (settings.kind === 'local') {
-    return { store: new LocalObjectStore(settings.localRoot), engine: new LocalEngine({ localRoot: settings.localRoot, now: tuning.now }) };
-  }
+  if (settings.kind === 'local') return new LocalObjectStore(settings.localRoot);
   logger.registerSecret(settings.token);
-  checkPolicies(cleanroom, settings);
-  const store = new GcsObjectStore({
+  return new GcsObjectStore({
     ...(settings.gcsApiEndpoint ? { apiEndpoint: settings.gcsApiEndpoint } : {}),
     ...(config.project ? { projectId: config.project } : {}),
     ...(tuning.gcsRetry ? { retry: tuning.gcsRetry } : {}),
   });
-  const engine = new DatabricksEngine({
+}
+
+/** The engine for one config (the Databricks engine needs the participants, to empty the schema of one whose datasets are all deleted). */
+function buildEngine(cleanroom: CleanroomConfig, config: ServeConfig, logger: Logger, tuning: RuntimePassTuning): ExecutionEngine {
+  const settings = config.engine;
+  if (settings.kind === 'local') return new LocalEngine({ localRoot: settings.localRoot, now: tuning.now });
+  return new DatabricksEngine({
     ...tuning.databricks,
     host: settings.host ?? cleanroom.databricks.host,
     token: settings.token,
@@ -97,19 +117,19 @@ function buildBackends(cleanroom: CleanroomConfig, config: ServeConfig, logger: 
         reason: notice.reason,
       }),
   });
-  return { store, engine };
+}
+
+function settingsProblems(cleanroom: CleanroomConfig, config: ServeConfig): string[] {
+  return config.engine.kind === 'databricks' ? policyProblems(cleanroom, config.engine) : [];
 }
 
 /** Every compute size the clean room offers needs a policy; a run of a size without one could never start. */
-function checkPolicies(cleanroom: CleanroomConfig, settings: DatabricksServeSettings): void {
+function policyProblems(cleanroom: CleanroomConfig, settings: DatabricksServeSettings): string[] {
   const missing = cleanroom.computeSizes.filter((size) => !Object.prototype.hasOwnProperty.call(settings.policyIds, size));
-  if (missing.length === 0) return;
-  throw new RuntimeSettingsError(
-    missing.map(
-      (size) =>
-        `CLEANROOM_DATABRICKS_POLICY_IDS has no cluster policy for compute size "${size}" offered by cleanroom.yaml ` +
-        `(it has: ${Object.keys(settings.policyIds).join(', ')}); redeploy the stack, which sets it from the declared policies`,
-    ),
+  return missing.map(
+    (size) =>
+      `CLEANROOM_DATABRICKS_POLICY_IDS has no cluster policy for compute size "${size}" offered by cleanroom.yaml ` +
+      `(it has: ${Object.keys(settings.policyIds).join(', ')}); redeploy the stack, which sets it from the declared policies`,
   );
 }
 

@@ -9,6 +9,8 @@
  *   GOOGLE_CLOUD_PROJECT  optional: links request logs to Cloud Trace
  *   CLEANROOM_LOG_LEVEL   optional: DEBUG | INFO (default) | NOTICE | WARNING | ERROR
  *   CLEANROOM_ENGINE      databricks (default, deployed) | local (rehearsal: folders and DuckDB)
+ *   CLEANROOM_CONFIG_HASH not read: set by the stack to the config files' hash so a config change is a new revision
+ *                         (the folder is re-read at every pass anyway, see runtime-pass-adapter.ts)
  *
  * With CLEANROOM_ENGINE=databricks (buckets are Cloud Storage, credentials from the service's identity):
  *   DATABRICKS_TOKEN                  required: the token, mounted from Secret Manager as a secret env var;
