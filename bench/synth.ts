@@ -1,25 +1,21 @@
 /**
- * Synth benchmark (`npm run bench:synth`): time and peak memory of synthesizing the whole app for 1, 10 and 100
- * participants. Each size runs in its own child process so its peak RSS is its own; prints one JSON object per
- * size: { participants, synthMs, peakRssMb }. Not a test: figures are for comparing runs, nothing is asserted.
+ * Synth benchmark (`npm run bench:synth`, or `synth` in `npm run bench`): time and peak memory of synthesizing the
+ * whole app for 1, 10 and 100 participants. Each size runs in its own child process so its peak RSS is its own;
+ * the child prints its figures (`synth_time` ms, `synth_peak_rss` MB, with `participants`) in the format of
+ * every benchmark (figures.ts) straight to the shared stdout. Not a test: nothing is asserted.
  *
  *   npx tsx bench/synth.ts            all sizes
  *   npx tsx bench/synth.ts 1 10       chosen sizes
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { App } from 'cdktf';
 import { buildAppFromConfigDir } from '../stacks/from-config';
+import { emitterFor, progress } from './figures';
 
-export interface SynthBenchResult {
-  participants: number;
-  synthMs: number;
-  peakRssMb: number;
-}
-
+const NAME = 'synth';
 const DEFAULT_SIZES = [1, 10, 100];
 const CHILD_FLAG = '--child';
 
@@ -55,33 +51,34 @@ export async function writeBenchConfig(dir: string, count: number): Promise<void
   }
 }
 
-/** In the child: load, build and synthesize to a temporary outdir; report timing and peak RSS. */
+/** In the child: load, build and synthesize to a temporary outdir; emit its timing and peak RSS. */
 async function child(configDir: string, outdir: string, participants: number): Promise<void> {
   const started = performance.now();
   const app = new App({ outdir });
   await buildAppFromConfigDir(app, configDir);
   app.synth();
-  const synthMs = Math.round(performance.now() - started);
-  const peakRssMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
-  const result: SynthBenchResult = { participants, synthMs, peakRssMb };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const emit = emitterFor(NAME);
+  emit('synth_time', performance.now() - started, 'ms', { participants });
+  emit('synth_peak_rss', process.resourceUsage().maxRSS / 1024, 'MB', { participants });
 }
 
-export async function runSynthBenchmark(sizes: readonly number[] = DEFAULT_SIZES): Promise<SynthBenchResult[]> {
+/** One child process per size, in turn; their figures go to this process's stdout as they are printed. */
+export async function runSynth(sizes: readonly number[] = DEFAULT_SIZES): Promise<void> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cleanroom-bench-synth-'));
   const tsx = path.resolve(__dirname, '..', 'node_modules', '.bin', 'tsx');
   try {
-    const results: SynthBenchResult[] = [];
     for (const size of sizes) {
+      progress(NAME, `synthesizing the app for ${size} participant(s)`);
       const configDir = path.join(tmp, `config-${size}`);
       await writeBenchConfig(configDir, size);
-      const { stdout } = await promisify(execFile)(tsx, [__filename, CHILD_FLAG, configDir, path.join(tmp, `out-${size}`), String(size)], {
-        cwd: path.resolve(__dirname, '..'),
-        maxBuffer: 16 * 1024 * 1024,
+      const args = [__filename, CHILD_FLAG, configDir, path.join(tmp, `out-${size}`), String(size)];
+      const child = spawn(tsx, args, { cwd: path.resolve(__dirname, '..'), stdio: ['ignore', 'inherit', 'inherit'] });
+      const code = await new Promise<number | null>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', resolve);
       });
-      results.push(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as SynthBenchResult);
+      if (code !== 0) throw new Error(`synth of ${size} participant(s) exited with code ${String(code)}`);
     }
-    return results;
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
@@ -94,7 +91,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const sizes = argv.length > 0 ? argv.map(Number) : DEFAULT_SIZES;
   if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`participant counts must be whole numbers ≥ 1 (got ${argv.join(' ')})`);
-  for (const result of await runSynthBenchmark(sizes)) process.stdout.write(`${JSON.stringify(result)}\n`);
+  await runSynth(sizes);
 }
 
 if (require.main === module) {

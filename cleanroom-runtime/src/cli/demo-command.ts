@@ -12,7 +12,7 @@ export const EXAMPLES_DIR = path.resolve(__dirname, '../../../examples');
 export const DEFAULT_DEMO_ROOT = '.cleanroom';
 
 interface DemoCommandOptions {
-  config: string;
+  config?: string;
   localRoot?: string;
 }
 
@@ -20,13 +20,13 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('Run the example clean room locally: onboarding, data, code, approval, a job and its run, with every participant\'s view.')
-    .option('--config <dir>', 'folder with cleanroom.yaml and participants/ (the participants of examples/)', EXAMPLES_DIR)
+    .option('--config <dir>', 'folder with cleanroom.yaml and participants/ (default: the examples/ folder of the cleanroom repository)')
     .option('--local-root <dir>', `where the local clean room lives (default: $CLEANROOM_LOCAL_ROOT, else ${DEFAULT_DEMO_ROOT} in the current folder)`)
     .action(async (options: DemoCommandOptions) => {
       const localRoot = options.localRoot ?? process.env.CLEANROOM_LOCAL_ROOT ?? DEFAULT_DEMO_ROOT;
       const out = DemoOutput.forStream(process.stdout, process.env);
       const started = Date.now();
-      const report = await runDemo({ configDir: options.config, localRoot, out });
+      const report = await runDemo({ configDir: options.config ?? EXAMPLES_DIR, localRoot, out });
       const skipped = report.skipped.length ? `; ${report.skipped.length} step(s) already done by an earlier run` : '';
       out.line();
       out.note(`demo done in ${((Date.now() - started) / 1000).toFixed(1)}s: job ${report.jobName} succeeded, ${report.events.length} event(s) processed${skipped}`);

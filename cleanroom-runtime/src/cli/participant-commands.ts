@@ -21,11 +21,19 @@ interface WaitOptions {
   timeout?: string;
 }
 
-const VERBS: ReadonlyArray<{ verb: Verb; what: string }> = [
-  { verb: 'register', what: 'Register' },
-  { verb: 'update', what: 'Update your' },
-  { verb: 'delete', what: 'Delete your' },
-];
+const VERBS: readonly Verb[] = ['register', 'update', 'delete'];
+
+const DATA_HELP: Record<Verb, string> = {
+  register: 'Register a dataset <participant>.<table> (your own participant name as database).',
+  update: 'Update your dataset <participant>.<table>: its location and format (read again); its description is kept unless given.',
+  delete: 'Delete your dataset <participant>.<table> from the clean room (the files in your bucket stay).',
+};
+
+const CODE_HELP: Record<Verb, string> = {
+  register: 'Register code (a notebook or SQL file); names are unique across the clean room.',
+  update: "Update your code with a new --file (new content awaits the keeper's approval again); its description and default parameters are kept unless given.",
+  delete: 'Delete your code: jobs can no longer use it.',
+};
 
 export function registerParticipantCommands(program: Command, io: CliIo = processIo()): void {
   registerDataCommands(program, io);
@@ -66,17 +74,14 @@ async function submit(session: ParticipantSession, event: BuiltEvent, options: W
 
 function registerDataCommands(program: Command, io: CliIo): void {
   const data = program.command('data').description('Register, update or delete your datasets in the clean room.');
-  for (const { verb, what } of VERBS) {
-    const command = data
-      .command(verb)
-      .description(`${what} a dataset <participant>.<table> (your own participant name as database).`)
-      .argument('<participant.table>', 'dataset name, e.g. advertiser.conversions');
+  for (const verb of VERBS) {
+    const command = data.command(verb).description(DATA_HELP[verb]).argument('<participant.table>', 'dataset name, e.g. advertiser.conversions');
     if (verb !== 'delete') {
       command
         .option('--location <uri>', 'where the dataset is stored, inside your bucket: gs://<your bucket>/input/<table>')
-        .option('--format <format>', 'delta (preferred), parquet, json, avro or csv');
+        .option('--format <format>', 'delta (preferred), parquet, json, avro or csv')
+        .option('--description <text>', verb === 'update' ? 'what the dataset holds (default: keep the current one; "" clears it)' : 'what the dataset holds');
     }
-    command.option('--description <text>', 'what the dataset holds', '');
     withWait(withSession(command)).action(async (name: string, options: DataOptions & SessionOptions & WaitOptions) => {
       const session = await openSession(options, io);
       const request = dataRequest(verb, name, options, session);
@@ -87,14 +92,15 @@ function registerDataCommands(program: Command, io: CliIo): void {
 
 function registerCodeCommands(program: Command, io: CliIo): void {
   const code = program.command('code').description('Register code, review it (keeper) and read what the clean room stored.');
-  for (const { verb, what } of VERBS) {
-    const command = code.command(verb).description(verb === 'register' ? 'Register code (a notebook or SQL file); names are unique across the clean room.' : `${what} code.`).argument('<name>', 'code name');
+  for (const verb of VERBS) {
+    const command = code.command(verb).description(CODE_HELP[verb]).argument('<name>', 'code name');
     if (verb !== 'delete') {
+      const keep = verb === 'update' ? ' (default: keep the current ones; {} clears them)' : '';
       command
         .option('--file <path>', 'the source file (.sql, .py, .scala, .r or a Databricks source export)')
-        .option('--default-params <json>', 'default job parameters as a JSON object, e.g. {"country": "FR"}');
+        .option('--default-params <json>', `default job parameters as a JSON object, e.g. {"country": "FR"}${keep}`)
+        .option('--description <text>', verb === 'update' ? 'what the code does (default: keep the current one; "" clears it)' : 'what the code does');
     }
-    command.option('--description <text>', 'what the code does', '');
     withWait(withSession(command)).action(async (name: string, options: CodeOptions & SessionOptions & WaitOptions) => {
       const session = await openSession(options, io);
       const request = await codeRequest(verb, name, options);
@@ -154,7 +160,7 @@ function registerJobCommands(program: Command, io: CliIo): void {
         .description('Submit a job: runs approved code once now, or on a --schedule, with the given parameters.')
         .argument('<job name>', 'a name for the job')
         .option('--code <name>', 'approved code to run')
-        .option('--params <json>', 'parameters as a JSON object, merged over the code\'s defaults; "output" is required', '{}')
+        .option('--params <json>', 'parameters as a JSON object, merged over the code\'s defaults; "output" is required here or in those defaults', '{}')
         .option('--compute <size>', 'compute size offered by the clean room, e.g. Small')
         .option('--schedule <cron>', 'run on a 5-field cron schedule in UTC, e.g. "0 6 * * 1" (Mondays 06:00); each run overwrites the output (default: one run now)'),
     ),

@@ -22,12 +22,12 @@ interface HistoryOptions extends LocationOptions {
 }
 
 export function registerTableCommands(program: Command, io: CliIo = processIo()): void {
-  const table = program.command('table').description('Inspect Delta tables: rows at any version, and commit history');
+  const table = program.command('table').description('Inspect Delta tables: rows at any version, and commit history.');
   const localRootHelp = 'local mode: gs://bucket/... lives in <dir>/gs/bucket/... (default: $CLEANROOM_LOCAL_ROOT, else Google Cloud Storage)';
 
   table
     .command('show <uri>')
-    .description('Print the rows of the Delta table at <uri> (gs://bucket/path or a folder)')
+    .description('Print the rows of the Delta table at <uri> (gs://bucket/path or a folder), in the order its files hold them (a job\'s ORDER BY is kept within a file).')
     .option('--version <n>', 'time travel: show this table version instead of the latest')
     .option('--json', 'one JSON object per row (longs and timestamps as strings, binary as hex)')
     .option('--local-root <dir>', localRootHelp)
@@ -41,12 +41,12 @@ export function registerTableCommands(program: Command, io: CliIo = processIo())
         return;
       }
       io.stderr.write(`${delta.location} version ${snapshot.version}: ${rows.length} row(s); ${describeColumns(snapshot.schema, snapshot.partitionColumns)}\n`);
-      io.stdout.write(textTable(sortForDisplay(rows, snapshot.schema), snapshot.schema, snapshot.schema.fields.map((f) => f.name)));
+      io.stdout.write(textTable(rows, snapshot.schema, snapshot.schema.fields.map((f) => f.name)));
     });
 
   table
     .command('history <uri>')
-    .description('Print the commits of the Delta table at <uri>, newest first')
+    .description('Print the commits of the Delta table at <uri>, newest first.')
     .option('--json', 'one JSON object per commit, with its full commitInfo')
     .option('--local-root <dir>', localRootHelp)
     .action(async (uri: string, options: HistoryOptions) => {
@@ -89,19 +89,4 @@ function parseVersion(text: string | undefined): number | undefined {
 function describeColumns(schema: StructType, partitionColumns: string[]): string {
   const columns = schema.fields.map((f) => `${f.name} ${typeof f.type === 'string' ? f.type : f.type.type}${partitionColumns.includes(f.name) ? ' (partition)' : ''}`);
   return `columns: ${columns.join(', ')}`;
-}
-
-/** Stable display order: by each column in turn (files come back in log order otherwise). */
-function sortForDisplay(rows: DeltaRow[], schema: StructType): DeltaRow[] {
-  const key = (v: unknown): string => (v === null || v === undefined ? '' : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : String(v));
-  return [...rows].sort((a, b) => {
-    for (const f of schema.fields) {
-      const [x, y] = [a[f.name], b[f.name]];
-      if (typeof x === 'number' && typeof y === 'number' && x !== y) return x - y;
-      if (typeof x === 'bigint' && typeof y === 'bigint' && x !== y) return x < y ? -1 : 1;
-      const c = key(x).localeCompare(key(y));
-      if (c) return c;
-    }
-    return 0;
-  });
 }

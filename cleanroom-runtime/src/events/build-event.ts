@@ -23,7 +23,8 @@ export interface DataRequest {
   action: Action;
   /** `<participant>.<table>` */
   dataMetastoreName: string;
-  description: string;
+  /** Omitted from the payload when undefined: an UPDATE then keeps the stored description. */
+  description?: string;
   /** Required for INSERT and UPDATE. */
   location?: string;
   format?: string;
@@ -32,11 +33,12 @@ export interface DataRequest {
 export interface CodeRequest {
   action: Action;
   codeName: string;
-  description: string;
+  /** Omitted from the payload when undefined: an UPDATE then keeps the stored description. */
+  description?: string;
   /** File name the code came from (its extension tells the language). */
   pathToNotebook: string;
-  /** JSON object text. */
-  defaultParameters: string;
+  /** JSON object text; omitted when undefined: an UPDATE then keeps the stored defaults. */
+  defaultParameters?: string;
   /** Plain source text (api_version 2); absent for DELETE. */
   notebookContents?: string;
   /** sha256 hex of the UTF-8 source. */
@@ -72,24 +74,17 @@ export interface BuiltEvent {
 }
 
 export function buildDataEvent(request: DataRequest, origin: EventOrigin): BuiltEvent {
-  const payload: Record<string, string> = {
-    data_metastore_name: request.dataMetastoreName,
-    description: request.description,
-    action: request.action,
-  };
+  const payload: Record<string, string> = { data_metastore_name: request.dataMetastoreName, action: request.action };
+  if (request.description !== undefined) payload.description = request.description;
   if (request.location !== undefined) payload.location = request.location;
   if (request.format !== undefined) payload.format = request.format;
   return toRow('DATA', payload, origin);
 }
 
 export function buildCodeEvent(request: CodeRequest, origin: EventOrigin): BuiltEvent {
-  const payload: Record<string, string> = {
-    code_name: request.codeName,
-    description: request.description,
-    path_to_notebook: request.pathToNotebook,
-    action: request.action,
-    default_parameters: request.defaultParameters,
-  };
+  const payload: Record<string, string> = { code_name: request.codeName, path_to_notebook: request.pathToNotebook, action: request.action };
+  if (request.description !== undefined) payload.description = request.description;
+  if (request.defaultParameters !== undefined) payload.default_parameters = request.defaultParameters;
   if (request.notebookContents !== undefined) payload.notebook_contents = request.notebookContents;
   if (request.notebookContentsHash !== undefined) payload.notebook_contents_hash = request.notebookContentsHash;
   if (request.notebookLanguage !== undefined) payload.notebook_language = request.notebookLanguage;

@@ -45,7 +45,8 @@ export interface DataEvent extends EventBase {
   type: 'DATA';
   action: Action;
   dataMetastoreName: string;
-  description: string;
+  /** Null when the payload has no `description`: an UPDATE keeps the stored one, an INSERT stores "". */
+  description: string | null;
   location: string;
   format: string;
 }
@@ -54,9 +55,11 @@ export interface CodeEvent extends EventBase {
   type: 'CODE';
   action: Action;
   codeName: string;
-  description: string;
+  /** Null when the payload has no `description`: an UPDATE keeps the stored one, an INSERT stores "". */
+  description: string | null;
   pathToNotebook: string;
-  defaultParameters: string;
+  /** JSON object text; null when the payload has none: an UPDATE keeps the stored defaults, an INSERT stores {}. */
+  defaultParameters: string | null;
   notebookContents: string | null;
   notebookContentsHash: string | null;
   notebookLanguage: string | null;

@@ -1,7 +1,8 @@
 /**
  * CODE events: register, update or remove code. Names are globally unique; only the owner changes its code;
  * the content hash is verified; new content resets a collaborator's approval (the keeper's code is approved
- * on registration). Content goes to the state bucket as a blob and is copied to visible buckets by the publisher.
+ * on registration). An UPDATE keeps the description and default parameters it does not carry. Content goes
+ * to the state bucket as a blob and is copied to visible buckets by the publisher.
  */
 import type { CodeEvent } from '../events/event-model';
 import { decodeNotebook, detectLanguage } from './code-content';
@@ -40,7 +41,8 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
   if (!notebook.ok) return refuse(notebook.message);
   const language = detectLanguage(notebook.value.source, event.pathToNotebook, event.notebookLanguage);
   if (!language.ok) return refuse(language.message);
-  const defaults = parseParameters(event.defaultParameters, 'default_parameters');
+  // A field absent from an UPDATE keeps its stored value; an empty one ("" or "{}") clears it.
+  const defaults = parseParameters(event.defaultParameters ?? existing?.defaultParameters ?? '{}', 'default_parameters');
   if (!defaults.ok) return refuse(defaults.message);
 
   const hash = notebook.value.hash;
@@ -57,7 +59,7 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
     codeId: existing?.codeId ?? event.uuid,
     name: codeName,
     owner: submitter.name,
-    description: event.description,
+    description: event.description ?? existing?.description ?? '',
     language: language.value,
     pathToNotebook: event.pathToNotebook,
     defaultParameters: JSON.stringify(defaults.value),

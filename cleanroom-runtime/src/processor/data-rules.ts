@@ -80,7 +80,8 @@ export function applyData(state: CleanroomState, event: DataEvent, ctx: Processo
     dataId: existing?.dataId ?? event.uuid,
     participant: submitter.name,
     table,
-    description: event.description,
+    // Absent from an UPDATE: keep the stored description ("" clears it).
+    description: event.description ?? existing?.description ?? '',
     location: uri,
     format: format.value,
     schema: facts.schema ?? null,

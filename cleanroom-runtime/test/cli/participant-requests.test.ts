@@ -59,6 +59,14 @@ describe('data', () => {
     expect(events.map((e) => e.type === 'DATA' && [e.action, e.location, e.format])).toEqual([['UPDATE', 'gs://advertiser-cleanroom-data/input/c2', 'parquet'], ['DELETE', '', '']]);
   });
 
+  test('update leaves out a description not given (the clean room keeps it); --description "" clears it', async () => {
+    const where = ['--as', 'advertiser', '--location', 'gs://advertiser-cleanroom-data/input/c2', '--format', 'delta'];
+    await box.run(['data', 'update', 'advertiser.conversions', ...where]);
+    await box.run(['data', 'update', 'advertiser.conversions', ...where, '--description', '']);
+    const payloads = (await box.eventRows('advertiser')).map((row) => JSON.parse(String(row.payload)) as Record<string, unknown>);
+    expect(payloads.map((p) => ['description' in p, p.description])).toEqual([[false, undefined], [true, '']]);
+  });
+
   test.each([
     [['publisher.users', '--location', 'gs://advertiser-cleanroom-data/input/u', '--format', 'delta'], 'data_metastore_name "publisher.users" is in database "publisher": you can only register tables of your own database, advertiser.<table>'],
     [['advertiser.users', '--location', 'gs://publisher-cleanroom-data/input/u', '--format', 'delta'], 'location gs://publisher-cleanroom-data/input/u is outside your bucket gs://advertiser-cleanroom-data: register data stored in your own bucket (e.g. gs://advertiser-cleanroom-data/input/<table>)'],
@@ -110,6 +118,19 @@ describe('code', () => {
     const missing = await box.run(['code', 'update', 'c1', '--as', 'advertiser']);
     expect(missing.error?.message).toBe('--file is required to update code: the notebook or SQL file to send');
     expect(await box.eventRows('advertiser')).toEqual([]);
+  });
+
+  test('update sends only the fields given, so the clean room keeps the others; "" and {} are sent to clear', async () => {
+    const file = await box.writeFile('v2.sql', SQL);
+    await box.run(['code', 'update', 'adv_lift', '--as', 'advertiser', '--file', file]);
+    await box.run(['code', 'update', 'adv_lift', '--as', 'advertiser', '--file', file, '--description', '', '--default-params', '{}']);
+    await box.run(['code', 'register', 'adv_new', '--as', 'advertiser', '--file', file]);
+    const payloads = (await box.eventRows('advertiser')).map((row) => JSON.parse(String(row.payload)) as Record<string, unknown>);
+    expect(payloads.map((p) => [p.action, p.description, p.default_parameters])).toEqual([
+      ['UPDATE', undefined, undefined],
+      ['UPDATE', '', '{}'],
+      ['INSERT', '', '{}'],
+    ]);
   });
 
   test('delete sends a CODE DELETE without contents', async () => {

@@ -60,6 +60,29 @@ describe('CODE events', () => {
     expect(h.state.code.adv.versions.map((v) => v.hash)).toEqual([sourceHash(SQL_SOURCE), sourceHash(`${SQL_SOURCE}-- tweak\n`)]);
   });
 
+  test('UPDATE keeps the description and default parameters its payload leaves out; empty values clear them', () => {
+    const h = new Harness();
+    h.ok(ADVERTISER, cli.code('adv', 'INSERT', SQL_SOURCE, { defaults: '{"output": "gs://advertiser-bucket/output/x"}' }));
+    const v2 = `${SQL_SOURCE}-- v2\n`;
+    const update = (payload: Record<string, string>) =>
+      cli.row('CODE', { code_name: 'adv', action: 'UPDATE', path_to_notebook: 'v2.sql', notebook_contents: v2, notebook_contents_hash: sourceHash(v2), ...payload });
+    h.ok(ADVERTISER, update({}));
+    expect(h.state.code.adv).toMatchObject({ description: 'adv v2', defaultParameters: '{"output":"gs://advertiser-bucket/output/x"}', hash: sourceHash(v2) });
+    h.ok(ADVERTISER, update({ description: 'renamed' }));
+    expect(h.state.code.adv).toMatchObject({ description: 'renamed', defaultParameters: '{"output":"gs://advertiser-bucket/output/x"}' });
+    h.ok(ADVERTISER, update({ description: '', default_parameters: '{}' }));
+    expect(h.state.code.adv).toMatchObject({ description: '', defaultParameters: '{}' });
+  });
+
+  test('INSERT without description or default parameters stores empty ones; a v1 seed UPDATE (every field given) replaces them', () => {
+    const h = new Harness();
+    h.ok(ADVERTISER, cli.row('CODE', { code_name: 'bare', action: 'INSERT', path_to_notebook: 'bare.sql', notebook_contents: SQL_SOURCE, notebook_contents_hash: sourceHash(SQL_SOURCE) }));
+    expect(h.state.code.bare).toMatchObject({ description: '', defaultParameters: '{}' });
+    h.ok(ADVERTISER, seed.code('seeded', 'INSERT', SQL_SOURCE, { defaults: '{"country": "FR"}' }));
+    h.ok(ADVERTISER, seed.code('seeded', 'UPDATE', SQL_SOURCE));
+    expect(h.state.code.seeded).toMatchObject({ description: 'seeded does things', defaultParameters: '{}' });
+  });
+
   test('hash verification (v1 hashes the base64 export, v2 the source)', () => {
     const h = new Harness();
     expect(h.send(ADVERTISER, seed.code('a', 'INSERT', SQL_SOURCE, { hash: sourceHash(SQL_SOURCE) })).message).toMatch(

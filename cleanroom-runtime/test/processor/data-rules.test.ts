@@ -37,6 +37,20 @@ describe('DATA events', () => {
     expect(h.state.datasets).toEqual({});
   });
 
+  test('UPDATE keeps the description its payload leaves out; an empty one clears it', () => {
+    const h = harness();
+    h.ok(ADVERTISER, seed.data('advertiser.conversions', 'INSERT', LOC, 'delta'));
+    const update = (extra: Record<string, string>) => cli.row('DATA', { data_metastore_name: 'advertiser.conversions', action: 'UPDATE', location: LOC, format: 'delta', ...extra });
+    h.ok(ADVERTISER, update({}));
+    expect(h.state.datasets['advertiser.conversions'].description).toBe('the advertiser.conversions table');
+    h.ok(ADVERTISER, update({ description: 'orders' }));
+    expect(h.state.datasets['advertiser.conversions'].description).toBe('orders');
+    h.ok(ADVERTISER, update({ description: '' }));
+    expect(h.state.datasets['advertiser.conversions'].description).toBe('');
+    h.ok(ADVERTISER, cli.row('DATA', { data_metastore_name: 'advertiser.bare', action: 'INSERT', location: LOC, format: 'delta' }));
+    expect(h.state.datasets['advertiser.bare'].description).toBe('');
+  });
+
   test("the database must be the submitter's own, whatever the payload claims", () => {
     const h = harness();
     expect(h.send(ADVERTISER, seed.data('publisher.users', 'INSERT', LOC, 'delta')).message).toBe(

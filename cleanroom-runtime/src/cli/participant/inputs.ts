@@ -40,8 +40,11 @@ export interface DataOptions {
 
 export function dataRequest(verb: Verb, name: string, options: DataOptions, session: ParticipantSession): DataRequest {
   const dataset = valid(checkDatasetName(name, session.participant.name));
-  const request: DataRequest = { action: ACTION_OF[verb], dataMetastoreName: dataset.key, description: options.description ?? '' };
+  const request: DataRequest = { action: ACTION_OF[verb], dataMetastoreName: dataset.key };
   if (verb === 'delete') return request;
+  // Register stores "" for a missing description; update leaves it out so the stored one is kept.
+  const description = verb === 'register' ? (options.description ?? '') : options.description;
+  if (description !== undefined) request.description = description;
   const why = `to ${verb} a dataset: where it is stored, e.g. --location gs://${session.participant.bucket}/input/${dataset.table}`;
   request.location = valid(checkDataLocation(required(options.location, '--location', why), session.participant.bucket)).uri;
   request.format = valid(checkFormat(required(options.format, '--format', `to ${verb} a dataset: one of delta, parquet, json, avro, csv`)));
@@ -56,17 +59,23 @@ export interface CodeOptions {
 
 export async function codeRequest(verb: Verb, name: string, options: CodeOptions): Promise<CodeRequest> {
   const codeName = valid(checkObjectName('code', name));
-  const defaultParameters = options.defaultParams === undefined ? '{}' : parametersJson(options.defaultParams, '--default-params');
-  const base = { action: ACTION_OF[verb], codeName, description: options.description ?? '', defaultParameters };
+  const base = { action: ACTION_OF[verb], codeName };
   if (verb === 'delete') return { ...base, pathToNotebook: '' };
+  // Register stores ""/{} for what is missing; update leaves it out so the stored values are kept.
+  const fallback = verb === 'register';
+  const description = options.description ?? (fallback ? '' : undefined);
+  const defaultParameters = options.defaultParams !== undefined ? parametersJson(options.defaultParams, '--default-params') : fallback ? '{}' : undefined;
   const code = await readCodeFile(required(options.file, '--file', `to ${verb} code: the notebook or SQL file to send`));
-  return {
+  const request: CodeRequest = {
     ...base,
     pathToNotebook: code.fileName,
     notebookContents: code.source,
     notebookContentsHash: code.hash,
     notebookLanguage: code.language,
   };
+  if (description !== undefined) request.description = description;
+  if (defaultParameters !== undefined) request.defaultParameters = defaultParameters;
+  return request;
 }
 
 export interface ReviewOptions {
