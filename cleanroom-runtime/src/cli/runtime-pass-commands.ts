@@ -1,14 +1,15 @@
 /**
- * `cleanroom runtime tick` (one pass) and `cleanroom runtime watch` (passes continuously), in local mode:
- * buckets are folders under --local-root and jobs run on the embedded DuckDB engine.
+ * `cleanroom runtime tick` (one pass, e.g. from a terminal or a Cloud Run Job) and `cleanroom runtime watch`
+ * (passes continuously), locally (folders + DuckDB) or on the deployed clean room (Cloud Storage + Databricks,
+ * the same settings as `runtime serve`): see runtime-pass-deployment.ts for how the mode is chosen.
  */
-import * as path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config';
-import { LocalEngine } from '../engines/local';
-import { runPass, type PassOptions, type PassReport } from '../runtime/run-pass';
+import { describeDeployment, type DeploymentEnv, type DeploymentTuning } from '../deployment';
+import type { RetryNotice } from '../engines/databricks';
+import type { Redactor } from '../logging/redact';
+import { runPass, type PassReport } from '../runtime/run-pass';
 import { watchPasses } from '../runtime/watch';
-import { LocalObjectStore } from '../storage/local-store';
+import { openPassDeployment, type PassDeployment } from './runtime-pass-deployment';
 
 interface PassCommandOptions {
   config?: string;
@@ -16,15 +17,39 @@ interface PassCommandOptions {
   json?: boolean;
 }
 
-async function passOptions(options: PassCommandOptions): Promise<PassOptions> {
-  const localRoot = options.localRoot ?? process.env.CLEANROOM_LOCAL_ROOT;
-  if (!localRoot) {
-    throw new Error('give --local-root <folder> (or CLEANROOM_LOCAL_ROOT): tick and watch run the clean room locally, gs:// mapped to folders');
-  }
-  const config = await loadConfig(options.config ?? process.env.CLEANROOM_CONFIG_DIR ?? '.');
-  const root = path.resolve(localRoot);
-  return { config, store: new LocalObjectStore(root), engine: new LocalEngine({ localRoot: root }) };
+/** What the pass commands touch outside their arguments; injected so tests run them in-process. */
+export interface PassCommandIo {
+  env: DeploymentEnv;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Aborted to stop `watch` after the pass in progress (default: on SIGINT or SIGTERM). */
+  stopSignal(): AbortSignal;
+  /** Client tuning (fast retries in tests); production uses the defaults. */
+  tuning?: DeploymentTuning;
 }
+
+export function processPassIo(): PassCommandIo {
+  return {
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stopSignal: () => {
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      process.once('SIGTERM', () => controller.abort());
+      return controller.signal;
+    },
+  };
+}
+
+/**
+ * Pause between watch passes unless --interval-ms says otherwise. Locally an idle pass is a few folder reads.
+ * Deployed, each one is a Cloud Storage list per participant plus a state read (billed operations, and every
+ * watcher adds load on the buckets) and a Databricks poll per running run (rate-limited per workspace): 5 s keeps
+ * an idle clean room at ~17k passes a day, and events still apply within seconds, like the service's Pub/Sub pushes.
+ */
+export const DEFAULT_INTERVAL_MS = { local: 100, databricks: 5000 } as const;
+const MIN_INTERVAL_MS = 10;
 
 export function summarise(report: PassReport): string[] {
   const lines = report.events.map((e) => `${e.participant} ${e.eventType ?? '?'} ${e.eventUuid}: ${e.status} ${e.message}`);
@@ -36,39 +61,91 @@ export function summarise(report: PassReport): string[] {
   return lines;
 }
 
-function print(report: PassReport, json: boolean | undefined): void {
-  if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
-  else process.stdout.write(`${summarise(report).join('\n')}\n`);
+function printer(io: PassCommandIo, redactor: Redactor, json: boolean | undefined): (report: PassReport) => void {
+  return (report) => {
+    if (json) io.stdout.write(`${JSON.stringify(redactor.redactValue(report))}\n`);
+    else io.stdout.write(`${redactor.redactText(summarise(report).join('\n'))}\n`);
+  };
 }
 
-export function registerPassCommands(runtime: Command): void {
+function retryNotice(io: PassCommandIo): (notice: RetryNotice) => void {
+  return (n) => io.stderr.write(`databricks ${n.method} ${n.path} retried (attempt ${n.attempt}${n.status ? `, HTTP ${n.status}` : ''}, waiting ${n.waitMs} ms): ${n.reason}\n`);
+}
+
+async function open(options: PassCommandOptions, io: PassCommandIo): Promise<PassDeployment> {
+  return openPassDeployment({ configDir: options.config, localRoot: options.localRoot, env: io.env, tuning: io.tuning, onDatabricksRetry: retryNotice(io) });
+}
+
+/** Errors reach the terminal through main.ts: strip any secret from them first. */
+async function redactingErrors(redactor: () => Redactor | undefined, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const r = redactor();
+    if (!r || !(error instanceof Error)) throw error;
+    throw new Error(r.redactText(error.message));
+  }
+}
+
+function parseInterval(text: string | undefined, kind: keyof typeof DEFAULT_INTERVAL_MS): number {
+  if (text === undefined) return DEFAULT_INTERVAL_MS[kind];
+  const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!(ms >= MIN_INTERVAL_MS)) throw new Error(`--interval-ms "${text.slice(0, 40)}" is not a pause in milliseconds (a whole number, at least ${MIN_INTERVAL_MS})`);
+  return ms;
+}
+
+export function registerPassCommands(runtime: Command, io: PassCommandIo = processPassIo()): void {
   const common = (command: Command) =>
     command
-      .option('--config <dir>', 'folder with cleanroom.yaml and participants/ (default: $CLEANROOM_CONFIG_DIR or .)')
-      .option('--local-root <dir>', 'local mode root: gs://<bucket>/... is <dir>/gs/<bucket>/... (default: $CLEANROOM_LOCAL_ROOT)')
-      .option('--json', 'print each pass report as one JSON line');
+      .option('--config <dir>', 'folder with cleanroom.yaml and participants/ (default: $CLEANROOM_CONFIG_DIR, else .)')
+      .option('--local-root <dir>', 'local rehearsal: gs://<bucket>/... is <dir>/gs/<bucket>/..., jobs on DuckDB (default: $CLEANROOM_LOCAL_ROOT)')
+      .option('--json', 'print each pass report as one JSON line')
+      .addHelpText(
+        'after',
+        '\nWithout --local-root or CLEANROOM_LOCAL_ROOT (or with CLEANROOM_ENGINE=databricks) the pass runs on the deployed\n' +
+          'clean room, with the settings of `runtime serve`: Cloud Storage (your Google credentials; CLEANROOM_GCS_API_ENDPOINT,\n' +
+          'GOOGLE_CLOUD_PROJECT optional) and Databricks (DATABRICKS_TOKEN, CLEANROOM_DATABRICKS_WAREHOUSE_ID,\n' +
+          'CLEANROOM_DATABRICKS_POLICY_IDS required; DATABRICKS_HOST defaults to databricks.host of cleanroom.yaml).\n' +
+          'CLEANROOM_ENGINE=local with CLEANROOM_LOCAL_ROOT selects the local rehearsal. The token is never printed.',
+      );
 
-  common(runtime.command('tick').description('Run one pass: read new events, decide, commit state, run jobs, publish views.')).action(
+  common(runtime.command('tick').description('Run one pass: read new events, decide, commit state, run jobs, publish views (local or deployed).')).action(
     async (options: PassCommandOptions) => {
-      print(await runPass(await passOptions(options)), options.json);
+      let deployment: PassDeployment | undefined;
+      await redactingErrors(
+        () => deployment?.redactor,
+        async () => {
+          deployment = await open(options, io);
+          printer(io, deployment.redactor, options.json)(await runPass({ config: deployment.config, store: deployment.store, engine: deployment.engine }));
+        },
+      );
     },
   );
 
-  common(runtime.command('watch').description('Run passes continuously (Ctrl-C to stop after the current pass).'))
-    .option('--interval-ms <ms>', 'pause between passes', '100')
-    .action(async (options: PassCommandOptions & { intervalMs: string }) => {
-      const base = await passOptions(options);
-      const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      process.once('SIGTERM', () => controller.abort());
-      await watchPasses({
-        ...base,
-        intervalMs: Math.max(10, Number.parseInt(options.intervalMs, 10) || 100),
-        signal: controller.signal,
-        onReport: (report) => {
-          if (report.events.length || report.submitted.length || report.runsPolled || report.errors.length || options.json) print(report, options.json);
+  common(runtime.command('watch').description('Run passes continuously, local or deployed (Ctrl-C to stop after the current pass).'))
+    .option('--interval-ms <ms>', `pause between passes (default: ${DEFAULT_INTERVAL_MS.local} locally, ${DEFAULT_INTERVAL_MS.databricks} deployed)`)
+    .action(async (options: PassCommandOptions & { intervalMs?: string }) => {
+      let deployment: PassDeployment | undefined;
+      await redactingErrors(
+        () => deployment?.redactor,
+        async () => {
+          const opened = await open(options, io);
+          deployment = opened;
+          const intervalMs = parseInterval(options.intervalMs, opened.settings.kind);
+          const print = printer(io, opened.redactor, options.json);
+          io.stderr.write(`watching ${opened.config.name} every ${intervalMs} ms, ${describeDeployment(opened.config, opened.settings)}; Ctrl-C stops after the current pass\n`);
+          await watchPasses({
+            config: opened.config,
+            store: opened.store,
+            engine: opened.engine,
+            intervalMs,
+            signal: io.stopSignal(),
+            onReport: (report) => {
+              if (report.events.length || report.submitted.length || report.runsPolled || report.errors.length || options.json) print(report);
+            },
+            onError: (error) => io.stderr.write(`pass failed (retrying): ${opened.redactor.redactText(error.message)}\n`),
+          });
         },
-        onError: (error) => process.stderr.write(`pass failed (retrying): ${error.message}\n`),
-      });
+      );
     });
 }

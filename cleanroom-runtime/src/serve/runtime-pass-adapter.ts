@@ -1,25 +1,16 @@
 /**
  * The single place where `cleanroom runtime serve` gets its pass: the clean room config (validated at start, then
  * re-read at the start of every pass, keeping the last valid one when a change does not validate), an object store
- * and an engine built from the environment (see serve-config.ts), and one `runPass` per trigger, whose report is
- * logged as structured entries (one per event, with participant and event uuid).
- *
- *   databricks (deployed): Cloud Storage (the service's identity) + the Databricks engine
- *   local (rehearsal):     folders under CLEANROOM_LOCAL_ROOT + the embedded DuckDB engine
+ * and an engine built from the environment (src/deployment, shared with `runtime tick` / `watch`), and one
+ * `runPass` per trigger, whose report is logged as structured entries (one per event, with participant and event uuid).
  */
-import { loadConfig, type CleanroomConfig } from '../config';
-import { DatabricksEngine, type DatabricksEngineOptions } from '../engines/databricks';
-import type { ExecutionEngine } from '../engines/engine';
-import { LocalEngine } from '../engines/local';
+import { loadConfig } from '../config';
+import { buildEngine, buildObjectStore, deploymentProblems, type DeploymentOptions, type DeploymentTuning } from '../deployment';
 import type { Logger } from '../logging/logger';
 import { runPass, type PassReport } from '../runtime/run-pass';
-import { GcsObjectStore } from '../storage/gcs-store';
-import { LocalObjectStore } from '../storage/local-store';
-import type { ObjectStore } from '../storage/object-store';
-import type { RetryOptions } from '../storage/retry';
 import { ConfigReloader, participantChanges } from './config-reloader';
 import type { RunPass } from './pass-trigger';
-import type { DatabricksServeSettings, ServeConfig } from './serve-config';
+import type { ServeConfig } from './serve-config';
 
 /** What the server logs at the end of a pass (counts only; the details are logged entry by entry). */
 export interface PassSummary {
@@ -35,11 +26,7 @@ export interface PassSummary {
 }
 
 /** Tuning for tests and rehearsals (e.g. fast retries); production uses the defaults. */
-export interface RuntimePassTuning {
-  databricks?: Pick<DatabricksEngineOptions, 'baseDelayMs' | 'maxDelayMs' | 'maxAttempts' | 'maxElapsedMs' | 'random' | 'statementPollIntervalMs' | 'requestTimeoutMs'>;
-  gcsRetry?: RetryOptions;
-  now?: () => Date;
-}
+export type RuntimePassTuning = DeploymentTuning;
 
 /** The clean room config does not fit the serve settings (e.g. a compute size without a cluster policy). */
 export class RuntimeSettingsError extends Error {
@@ -57,11 +44,13 @@ export class RuntimeSettingsError extends Error {
  */
 export async function createRuntimePass(config: ServeConfig, logger: Logger, tuning: RuntimePassTuning = {}): Promise<RunPass<PassSummary>> {
   const cleanroom = await loadConfig(config.configDir);
-  const startProblems = settingsProblems(cleanroom, config);
+  const startProblems = deploymentProblems(cleanroom, config.engine);
   if (startProblems.length > 0) throw new RuntimeSettingsError(startProblems);
-  const store = buildStore(config, logger, tuning);
-  let engine = buildEngine(cleanroom, config, logger, tuning);
-  const reloader = new ConfigReloader({ dir: config.configDir, initial: cleanroom, fitsSettings: (next) => settingsProblems(next, config) });
+  if (config.engine.kind === 'databricks') logger.registerSecret(config.engine.token);
+  const deployment = deploymentOptions(config, logger, tuning);
+  const store = buildObjectStore(config.engine, deployment);
+  let engine = buildEngine(cleanroom, config.engine, deployment);
+  const reloader = new ConfigReloader({ dir: config.configDir, initial: cleanroom, fitsSettings: (next) => deploymentProblems(next, config.engine) });
   logger.notice('runtime pass ready', {
     cleanroom: cleanroom.name,
     engine: engine.name,
@@ -75,7 +64,7 @@ export async function createRuntimePass(config: ServeConfig, logger: Logger, tun
     if (reload.kind === 'refused') {
       log.error('config change refused: this pass uses the last valid config', { config_dir: config.configDir, problems: reload.problems });
     } else if (reload.kind === 'changed') {
-      engine = buildEngine(reload.config, config, logger, tuning);
+      engine = buildEngine(reload.config, config.engine, deployment);
       const { added, removed } = participantChanges(reload.previous, reload.config);
       log.notice('config reloaded', { participants: reload.config.participants.length, participants_added: added, participants_removed: removed });
     }
@@ -85,29 +74,11 @@ export async function createRuntimePass(config: ServeConfig, logger: Logger, tun
   };
 }
 
-function buildStore(config: ServeConfig, logger: Logger, tuning: RuntimePassTuning): ObjectStore {
-  const settings = config.engine;
-  if (settings.kind === 'local') return new LocalObjectStore(settings.localRoot);
-  logger.registerSecret(settings.token);
-  return new GcsObjectStore({
-    ...(settings.gcsApiEndpoint ? { apiEndpoint: settings.gcsApiEndpoint } : {}),
-    ...(config.project ? { projectId: config.project } : {}),
-    ...(tuning.gcsRetry ? { retry: tuning.gcsRetry } : {}),
-  });
-}
-
-/** The engine for one config (the Databricks engine needs the participants, to empty the schema of one whose datasets are all deleted). */
-function buildEngine(cleanroom: CleanroomConfig, config: ServeConfig, logger: Logger, tuning: RuntimePassTuning): ExecutionEngine {
-  const settings = config.engine;
-  if (settings.kind === 'local') return new LocalEngine({ localRoot: settings.localRoot, now: tuning.now });
-  return new DatabricksEngine({
-    ...tuning.databricks,
-    host: settings.host ?? cleanroom.databricks.host,
-    token: settings.token,
-    warehouseId: settings.warehouseId,
-    policyIdForCompute: settings.policyIds,
-    participants: cleanroom.participants.map((p) => p.name),
-    onRetry: (notice) =>
+function deploymentOptions(config: ServeConfig, logger: Logger, tuning: RuntimePassTuning): DeploymentOptions {
+  return {
+    ...(config.project ? { project: config.project } : {}),
+    tuning,
+    onDatabricksRetry: (notice) =>
       logger.warning('databricks request retried', {
         method: notice.method,
         path: notice.path,
@@ -116,21 +87,7 @@ function buildEngine(cleanroom: CleanroomConfig, config: ServeConfig, logger: Lo
         wait_ms: notice.waitMs,
         reason: notice.reason,
       }),
-  });
-}
-
-function settingsProblems(cleanroom: CleanroomConfig, config: ServeConfig): string[] {
-  return config.engine.kind === 'databricks' ? policyProblems(cleanroom, config.engine) : [];
-}
-
-/** Every compute size the clean room offers needs a policy; a run of a size without one could never start. */
-function policyProblems(cleanroom: CleanroomConfig, settings: DatabricksServeSettings): string[] {
-  const missing = cleanroom.computeSizes.filter((size) => !Object.prototype.hasOwnProperty.call(settings.policyIds, size));
-  return missing.map(
-    (size) =>
-      `CLEANROOM_DATABRICKS_POLICY_IDS has no cluster policy for compute size "${size}" offered by cleanroom.yaml ` +
-      `(it has: ${Object.keys(settings.policyIds).join(', ')}); redeploy the stack, which sets it from the declared policies`,
-  );
+  };
 }
 
 /** One entry per event (WARNING when refused), per submission problem and per non-fatal error. */

@@ -12,35 +12,15 @@
  *   CLEANROOM_CONFIG_HASH not read: set by the stack to the config files' hash so a config change is a new revision
  *                         (the folder is re-read at every pass anyway, see runtime-pass-adapter.ts)
  *
- * With CLEANROOM_ENGINE=databricks (buckets are Cloud Storage, credentials from the service's identity):
- *   DATABRICKS_TOKEN                  required: the token, mounted from Secret Manager as a secret env var;
- *                                     registered with the logger so its value is never logged
- *   DATABRICKS_HOST                   optional: the clean room workspace URL (default: databricks.host of cleanroom.yaml)
- *   CLEANROOM_DATABRICKS_WAREHOUSE_ID required: the runtime SQL warehouse (datasets as <participant>.<table>)
- *   CLEANROOM_DATABRICKS_POLICY_IDS   required: JSON object compute size → cluster policy id, e.g. {"2X-Small":"0012AB"}
- *   CLEANROOM_GCS_API_ENDPOINT        optional: Cloud Storage JSON API endpoint (emulators); default the public one
- * With CLEANROOM_ENGINE=local:
- *   CLEANROOM_LOCAL_ROOT              required: gs://<bucket>/... is <root>/gs/<bucket>/...
+ * CLEANROOM_ENGINE=databricks reads DATABRICKS_TOKEN (registered with the logger so its value is never logged),
+ * DATABRICKS_HOST, CLEANROOM_DATABRICKS_WAREHOUSE_ID, CLEANROOM_DATABRICKS_POLICY_IDS and CLEANROOM_GCS_API_ENDPOINT;
+ * CLEANROOM_ENGINE=local reads CLEANROOM_LOCAL_ROOT: see src/deployment/settings.ts, shared with `runtime tick`/`watch`.
  */
-import { normaliseWorkspaceHost } from '../engines/databricks/databricks-client';
+import { readDeploymentSettings, type DatabricksDeploymentSettings, type DeploymentSettings, type LocalDeploymentSettings } from '../deployment';
 
-export interface DatabricksServeSettings {
-  kind: 'databricks';
-  /** Normalised workspace URL; undefined: databricks.host of the clean room config. */
-  host?: string;
-  token: string;
-  warehouseId: string;
-  /** Compute size → cluster policy id. */
-  policyIds: Record<string, string>;
-  gcsApiEndpoint?: string;
-}
-
-export interface LocalServeSettings {
-  kind: 'local';
-  localRoot: string;
-}
-
-export type EngineServeSettings = DatabricksServeSettings | LocalServeSettings;
+export type DatabricksServeSettings = DatabricksDeploymentSettings;
+export type LocalServeSettings = LocalDeploymentSettings;
+export type EngineServeSettings = DeploymentSettings;
 
 export interface ServeConfig {
   port: number;
@@ -73,8 +53,10 @@ export function readServeConfig(env: Readonly<Record<string, string | undefined>
   for (const email of invokers) {
     if (!SERVICE_ACCOUNT_EMAIL.test(email)) problems.push(`CLEANROOM_INVOKERS: "${email}" is not a service account email (…@<project>.iam.gserviceaccount.com)`);
   }
-  const engine = readEngineSettings(env, problems);
-  if (problems.length > 0 || engine === undefined) return { ok: false, problems };
+  const deployment = readDeploymentSettings(env);
+  if (!deployment.ok) problems.push(...deployment.problems);
+  if (problems.length > 0 || !deployment.ok) return { ok: false, problems };
+  const engine = deployment.settings;
   const token = env.DATABRICKS_TOKEN?.trim();
   return {
     ok: true,
@@ -88,83 +70,4 @@ export function readServeConfig(env: Readonly<Record<string, string | undefined>
       engine,
     },
   };
-}
-
-const WAREHOUSE_ID = /^[A-Za-z0-9-]{1,64}$/;
-const POLICY_ID = /^[A-Za-z0-9-]{1,64}$/;
-
-/** Reads the engine's settings, pushing one problem per missing or invalid variable (never echoing the token). */
-function readEngineSettings(env: Readonly<Record<string, string | undefined>>, problems: string[]): EngineServeSettings | undefined {
-  const kind = env.CLEANROOM_ENGINE?.trim() || 'databricks';
-  if (kind === 'local') {
-    const localRoot = env.CLEANROOM_LOCAL_ROOT?.trim() ?? '';
-    if (localRoot === '') {
-      problems.push('CLEANROOM_LOCAL_ROOT is not set: with CLEANROOM_ENGINE=local, set it to the folder where gs://<bucket>/... is <root>/gs/<bucket>/...');
-      return undefined;
-    }
-    return { kind: 'local', localRoot };
-  }
-  if (kind !== 'databricks') {
-    problems.push(`CLEANROOM_ENGINE "${kind}" is not an engine: set it to databricks (deployed, the default) or local (rehearsal)`);
-    return undefined;
-  }
-  const before = problems.length;
-  const token = env.DATABRICKS_TOKEN?.trim() ?? '';
-  if (token === '') {
-    problems.push('DATABRICKS_TOKEN is not set: mount the clean room\'s Databricks token secret (Secret Manager) as DATABRICKS_TOKEN');
-  }
-  let host: string | undefined;
-  const hostText = env.DATABRICKS_HOST?.trim() ?? '';
-  if (hostText !== '') {
-    try {
-      host = normaliseWorkspaceHost(hostText);
-    } catch (error) {
-      problems.push(`DATABRICKS_HOST: ${(error as Error).message}`);
-    }
-  }
-  const warehouseId = env.CLEANROOM_DATABRICKS_WAREHOUSE_ID?.trim() ?? '';
-  if (warehouseId === '') {
-    problems.push('CLEANROOM_DATABRICKS_WAREHOUSE_ID is not set: set it to the id of the clean room runtime SQL warehouse');
-  } else if (!WAREHOUSE_ID.test(warehouseId)) {
-    problems.push(`CLEANROOM_DATABRICKS_WAREHOUSE_ID "${warehouseId.slice(0, 80)}" is not a SQL warehouse id (letters, digits and "-")`);
-  }
-  const policyIds = readPolicyIds(env.CLEANROOM_DATABRICKS_POLICY_IDS, problems);
-  let gcsApiEndpoint: string | undefined;
-  const endpointText = env.CLEANROOM_GCS_API_ENDPOINT?.trim() ?? '';
-  if (endpointText !== '') {
-    if (/^https?:\/\/[^\s/]+\/?$/.test(endpointText)) gcsApiEndpoint = endpointText.replace(/\/$/, '');
-    else problems.push(`CLEANROOM_GCS_API_ENDPOINT "${endpointText.slice(0, 80)}" is not an http(s)://host[:port] URL`);
-  }
-  if (problems.length > before || policyIds === undefined) return undefined;
-  return { kind: 'databricks', ...(host ? { host } : {}), token, warehouseId, policyIds, ...(gcsApiEndpoint ? { gcsApiEndpoint } : {}) };
-}
-
-function readPolicyIds(text: string | undefined, problems: string[]): Record<string, string> | undefined {
-  const example = 'e.g. {"2X-Small":"0012ABCD34EF5678"}';
-  if (text === undefined || text.trim() === '') {
-    problems.push(`CLEANROOM_DATABRICKS_POLICY_IDS is not set: set it to a JSON object of compute size → cluster policy id, ${example}`);
-    return undefined;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    problems.push(`CLEANROOM_DATABRICKS_POLICY_IDS is not JSON: expected an object of compute size → cluster policy id, ${example}`);
-    return undefined;
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
-    problems.push(`CLEANROOM_DATABRICKS_POLICY_IDS must be a non-empty JSON object of compute size → cluster policy id, ${example}`);
-    return undefined;
-  }
-  const policyIds: Record<string, string> = {};
-  let valid = true;
-  for (const [size, id] of Object.entries(parsed as Record<string, unknown>)) {
-    if (typeof id !== 'string' || !POLICY_ID.test(id)) {
-      problems.push(`CLEANROOM_DATABRICKS_POLICY_IDS: the policy id of "${size.slice(0, 40)}" is not a cluster policy id (a string of letters, digits and "-")`);
-      valid = false;
-    } else {
-      policyIds[size] = id;
-    }
-  }
-  return valid ? policyIds : undefined;
 }

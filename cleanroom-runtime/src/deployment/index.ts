@@ -1,0 +1,11 @@
+/** Where runtime passes run (env → settings → store + engine), shared by `runtime serve` and `runtime tick` / `watch`. */
+export {
+  readDeploymentSettings,
+  deploymentProblems,
+  type DeploymentEnv,
+  type DeploymentSettings,
+  type DeploymentSettingsResult,
+  type DatabricksDeploymentSettings,
+  type LocalDeploymentSettings,
+} from './settings';
+export { buildDeployment, buildObjectStore, buildEngine, describeDeployment, type Deployment, type DeploymentOptions, type DeploymentTuning } from './build';
