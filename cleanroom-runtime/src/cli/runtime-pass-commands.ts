@@ -4,7 +4,7 @@
  * the same settings as `runtime serve`): see runtime-pass-deployment.ts for how the mode is chosen.
  */
 import type { Command } from 'commander';
-import { describeDeployment, type DeploymentEnv, type DeploymentTuning } from '../deployment';
+import { describeDeployment, LiveDeployment, participantChanges, type DeploymentEnv, type DeploymentTuning } from '../deployment';
 import type { RetryNotice } from '../engines/databricks';
 import type { Redactor } from '../logging/redact';
 import { runPass, type PassReport } from '../runtime/run-pass';
@@ -134,10 +134,28 @@ export function registerPassCommands(runtime: Command, io: PassCommandIo = proce
           const intervalMs = parseInterval(options.intervalMs, opened.settings.kind);
           const print = printer(io, opened.redactor, options.json);
           io.stderr.write(`watching ${opened.config.name} every ${intervalMs} ms, ${describeDeployment(opened.config, opened.settings)}; Ctrl-C stops after the current pass\n`);
+          let refusedBefore = '';
+          const live = new LiveDeployment({ configDir: opened.configDir, initial: opened.config, settings: opened.settings, store: opened.store, engine: opened.engine, options: opened.options });
           await watchPasses({
             config: opened.config,
             store: opened.store,
             engine: opened.engine,
+            // A config change (e.g. a new participant) applies from the next pass; one that does not validate is
+            // reported and the last valid config stays in use.
+            beforePass: async () => {
+              const reload = await live.refresh();
+              if (reload.kind === 'changed') {
+                const { added, removed } = participantChanges(reload.previous, reload.config);
+                io.stderr.write(`config reloaded: ${reload.config.participants.length} participants${added.length ? `, added ${added.join(', ')}` : ''}${removed.length ? `, removed ${removed.join(', ')}` : ''}\n`);
+              }
+              const refused = reload.kind === 'refused' ? reload.problems.join('\n  - ') : '';
+              // Said once per distinct problem, not at every pass of a broken folder.
+              if (reload.kind === 'refused' && refused !== refusedBefore) {
+                io.stderr.write(`config change refused, the last valid config stays in use:\n  - ${refused}\n`);
+              }
+              refusedBefore = refused;
+              return { config: live.config, engine: live.engine };
+            },
             intervalMs,
             signal: io.stopSignal(),
             onReport: (report) => {

@@ -12,6 +12,7 @@ import {
   readDeploymentSettings,
   type Deployment,
   type DeploymentEnv,
+  type DeploymentOptions,
   type DeploymentSettings,
   type DeploymentTuning,
 } from '../deployment';
@@ -20,7 +21,11 @@ import { Redactor } from '../logging/redact';
 
 export interface PassDeployment extends Deployment {
   config: CleanroomConfig;
+  /** The folder the config was read from (watch re-reads it before every pass). */
+  configDir: string;
   settings: DeploymentSettings;
+  /** How the store and engine were built, to rebuild the engine for a reloaded config. */
+  options: DeploymentOptions;
   /** Removes the Databricks token (and any other secret of the environment) from text the command prints. */
   redactor: Redactor;
 }
@@ -53,16 +58,17 @@ export async function openPassDeployment(options: OpenPassDeploymentOptions): Pr
   }
   const settings = read.settings;
   if (settings.kind === 'databricks') redactor.registerSecret(settings.token);
-  const config = await loadConfig(options.configDir ?? env.CLEANROOM_CONFIG_DIR ?? '.');
+  const configDir = options.configDir ?? env.CLEANROOM_CONFIG_DIR ?? '.';
+  const config = await loadConfig(configDir);
   const misfits = deploymentProblems(config, settings);
   if (misfits.length > 0) throw new Error(redactor.redactText(problemList('cannot run a pass: the settings do not fit cleanroom.yaml', misfits)));
   const project = env.GOOGLE_CLOUD_PROJECT?.trim();
-  const deployment = buildDeployment(config, settings, {
+  const deploymentOptions: DeploymentOptions = {
     ...(project ? { project } : {}),
     ...(options.tuning ? { tuning: options.tuning } : {}),
     ...(options.onDatabricksRetry ? { onDatabricksRetry: options.onDatabricksRetry } : {}),
-  });
-  return { ...deployment, config, settings, redactor };
+  };
+  return { ...buildDeployment(config, settings, deploymentOptions), config, configDir, settings, options: deploymentOptions, redactor };
 }
 
 function problemList(title: string, problems: readonly string[]): string {

@@ -9,3 +9,5 @@ export {
   type LocalDeploymentSettings,
 } from './settings';
 export { buildDeployment, buildObjectStore, buildEngine, describeDeployment, type Deployment, type DeploymentOptions, type DeploymentTuning } from './build';
+export { ConfigReloader, participantChanges, type ConfigReload, type ConfigReloaderOptions } from './config-reloader';
+export { LiveDeployment, type LiveDeploymentOptions } from './live-deployment';

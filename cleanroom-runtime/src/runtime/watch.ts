@@ -10,13 +10,17 @@ export interface WatchOptions extends PassOptions {
   signal: AbortSignal;
   onReport?: (report: PassReport) => void;
   onError?: (error: Error) => void;
+  /** Called before each pass; what it returns replaces the config and engine from then on (a reloaded config). */
+  beforePass?: () => Promise<Pick<PassOptions, 'config' | 'engine'>>;
 }
 
 export async function watchPasses(options: WatchOptions): Promise<number> {
   let passes = 0;
+  let current: PassOptions = options;
   while (!options.signal.aborted) {
     try {
-      options.onReport?.(await runPass(options));
+      if (options.beforePass) current = { ...current, ...(await options.beforePass()) };
+      options.onReport?.(await runPass(current));
     } catch (error) {
       options.onError?.(error as Error);
     }

@@ -5,10 +5,9 @@
  * `runPass` per trigger, whose report is logged as structured entries (one per event, with participant and event uuid).
  */
 import { loadConfig } from '../config';
-import { buildEngine, buildObjectStore, deploymentProblems, type DeploymentOptions, type DeploymentTuning } from '../deployment';
+import { buildEngine, buildObjectStore, deploymentProblems, LiveDeployment, participantChanges, type DeploymentOptions, type DeploymentTuning } from '../deployment';
 import type { Logger } from '../logging/logger';
 import { runPass, type PassReport } from '../runtime/run-pass';
-import { ConfigReloader, participantChanges } from './config-reloader';
 import type { RunPass } from './pass-trigger';
 import type { ServeConfig } from './serve-config';
 
@@ -48,27 +47,31 @@ export async function createRuntimePass(config: ServeConfig, logger: Logger, tun
   if (startProblems.length > 0) throw new RuntimeSettingsError(startProblems);
   if (config.engine.kind === 'databricks') logger.registerSecret(config.engine.token);
   const deployment = deploymentOptions(config, logger, tuning);
-  const store = buildObjectStore(config.engine, deployment);
-  let engine = buildEngine(cleanroom, config.engine, deployment);
-  const reloader = new ConfigReloader({ dir: config.configDir, initial: cleanroom, fitsSettings: (next) => deploymentProblems(next, config.engine) });
+  const live = new LiveDeployment({
+    configDir: config.configDir,
+    initial: cleanroom,
+    settings: config.engine,
+    store: buildObjectStore(config.engine, deployment),
+    engine: buildEngine(cleanroom, config.engine, deployment),
+    options: deployment,
+  });
   logger.notice('runtime pass ready', {
     cleanroom: cleanroom.name,
-    engine: engine.name,
+    engine: live.engine.name,
     participants: cleanroom.participants.length,
     state_bucket: cleanroom.stateBucket,
   });
   return async (trigger) => {
     const log = trigger.passId ? logger.child({ pass_id: trigger.passId }) : logger;
     // Passes never overlap (the server coalesces triggers), so swapping the engine here is safe.
-    const reload = await reloader.reload();
+    const reload = await live.refresh();
     if (reload.kind === 'refused') {
       log.error('config change refused: this pass uses the last valid config', { config_dir: config.configDir, problems: reload.problems });
     } else if (reload.kind === 'changed') {
-      engine = buildEngine(reload.config, config.engine, deployment);
       const { added, removed } = participantChanges(reload.previous, reload.config);
       log.notice('config reloaded', { participants: reload.config.participants.length, participants_added: added, participants_removed: removed });
     }
-    const report = await runPass({ config: reloader.config, store, engine, now: tuning.now });
+    const report = await runPass({ config: live.config, store: live.store, engine: live.engine, now: tuning.now });
     logReport(report, log);
     return summarise(report);
   };

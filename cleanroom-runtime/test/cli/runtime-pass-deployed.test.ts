@@ -219,6 +219,44 @@ describe('local mode', () => {
     expect(reports.flatMap((r) => r.events)).toEqual([expect.objectContaining({ eventUuid: uuid, status: 'SUCCESS' })]);
   });
 
+  test('watch re-reads the config before each pass: a new participant is served, a broken change is refused once', async () => {
+    const configDir = path.join(root, 'config');
+    fs.cpSync(EXAMPLES, configDir, { recursive: true });
+    const store = new LocalObjectStore(path.join(root, 'buckets'));
+    const newcoBucket = 'newco-cleanroom-data';
+    const newco = buildDataEvent({ action: 'INSERT', dataMetastoreName: 'newco.sales', description: 'sales', location: `gs://${newcoBucket}/input/sales`, format: 'delta' }, origin(5));
+    const stop = new AbortController();
+    let step = 0;
+    const next = async (): Promise<void> => {
+      // After the first pass: a broken participant file (refused, said once), then a valid new participant.
+      fs.writeFileSync(path.join(configDir, 'participants', 'broken.yaml'), 'name: broken\nrole: [\n');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      fs.rmSync(path.join(configDir, 'participants', 'broken.yaml'));
+      fs.writeFileSync(
+        path.join(configDir, 'participants', 'newco.yaml'),
+        `name: newco\nrole: collaborator\nbucket: ${newcoBucket}\ndatabricks:\n  host: https://5555.5.gcp.databricks.com\ngcp:\n  project: newco-data\n`,
+      );
+      await onboardParticipant(store, newcoBucket);
+      await (await DeltaTable.create(store, newcoBucket, 'input/sales', struct([['id', 'string']]))).append([{ id: 's1' }]);
+      await appendEventRow(store, newcoBucket, newco.row);
+    };
+
+    const run = await cleanroom(['watch', '--json', '--local-root', path.join(root, 'buckets'), '--config', configDir], {}, stop, (output) => {
+      if (step === 0 && output.stdout.length > 0) {
+        step = 1;
+        void next();
+      }
+      if (output.stdout.includes(newco.uuid)) stop.abort();
+    });
+
+    expect(run.error).toBeUndefined();
+    expect(run.stderr.match(/config change refused/g)).toHaveLength(1);
+    expect(run.stderr).toMatch(/participants\/broken\.yaml:\d+:\d+/);
+    expect(run.stderr).toContain('config reloaded: 4 participants, added newco');
+    const reports = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { events: Array<{ eventUuid: string; status: string }> });
+    expect(reports.flatMap((r) => r.events)).toContainEqual(expect.objectContaining({ eventUuid: newco.uuid, status: 'SUCCESS' }));
+  });
+
   test('--interval-ms must be a whole number of milliseconds', async () => {
     const run = await cleanroom(['watch', '--local-root', root, '--interval-ms', 'soon'], { CLEANROOM_CONFIG_DIR: EXAMPLES });
 

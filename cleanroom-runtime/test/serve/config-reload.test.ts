@@ -11,7 +11,7 @@ import { DeltaTable } from '../../src/delta/table';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging/logger';
 import { appendEvent, onboardParticipant } from '../../src/runtime/control-tables';
-import { ConfigReloader, participantChanges } from '../../src/serve/config-reloader';
+import { ConfigReloader, participantChanges } from '../../src/deployment/config-reloader';
 import { createRuntimePass } from '../../src/serve/runtime-pass-adapter';
 import { readServeConfig } from '../../src/serve/serve-config';
 import { LocalObjectStore } from '../../src/storage/local-store';
