@@ -12,14 +12,14 @@ import { sha256Hex } from '../cleanroom-runtime/src/processor/code-content';
 import type { ParticipantInfo } from '../cleanroom-runtime/src/processor/context';
 import { onboardParticipant, runPass, type PassReport, type RuntimeSettings } from '../cleanroom-runtime/src/runtime';
 import { LocalObjectStore } from '../cleanroom-runtime/src/storage/local-store';
-import { CountingObjectStore } from './counting-store';
+import { InstrumentedStore } from '../cleanroom-runtime/test/support/instrumented-store';
 
 export const COMPUTE_SIZES = ['2X-Small', 'X-Small', 'Small', 'Medium', 'Large', 'X-Large', '2X-Large', '3X-Large', '4X-Large'];
 const DATASET_SCHEMA = struct([['user_id', 'long'], ['country', 'string']]);
 
 export interface BenchCleanRoom {
   settings: RuntimeSettings;
-  store: CountingObjectStore;
+  store: InstrumentedStore;
   engine: LocalEngine;
   participants: ParticipantInfo[];
   pass(): Promise<PassReport>;
@@ -30,7 +30,7 @@ export function participantName(i: number): string {
 }
 
 export async function makeCleanRoom(root: string, count: number): Promise<BenchCleanRoom> {
-  const store = new CountingObjectStore(new LocalObjectStore(root));
+  const store = new InstrumentedStore(new LocalObjectStore(root));
   const participants: ParticipantInfo[] = Array.from({ length: count }, (_, i) => ({
     name: participantName(i),
     role: i === 0 ? 'keeper' : 'collaborator',

@@ -7,7 +7,7 @@
 import { CHECKPOINT_INTERVAL, DeltaTable, struct, type DeltaRow, type StructType } from '../cleanroom-runtime/src/delta';
 import { LocalObjectStore } from '../cleanroom-runtime/src/storage/local-store';
 import type { ObjectStore } from '../cleanroom-runtime/src/storage/object-store';
-import { CountingObjectStore } from './counting-store';
+import { InstrumentedStore, sumOf } from '../cleanroom-runtime/test/support/instrumented-store';
 import { progress, type Emit } from './figures';
 import { percentile, timed, withTempDir } from './timing';
 
@@ -86,12 +86,12 @@ async function readTable(emit: Emit, store: ObjectStore): Promise<void> {
   emit('latest_version_on_open_table', percentile(refreshMs, 50), 'ms', context);
 
   // What a cold open + snapshot costs in object-store requests (on GCS: billed, latency-bound calls).
-  const counting = new CountingObjectStore(store);
+  const counting = new InstrumentedStore(store);
   const table = await DeltaTable.open(counting, BUCKET, 'tables/history');
   await table.snapshot();
   const counts = counting.totals();
-  const requests = Object.values(counts).reduce((a, b) => a + b, 0);
-  emit('cold_open_snapshot_requests', requests, 'requests', { commits: COMMITS, gets: counts.get, lists: counts.list, writes: counts.createIfAbsent + counts.put + counts.delete });
+  const requests = sumOf(counts);
+  emit('cold_open_snapshot_requests', requests, 'requests', { commits: COMMITS, gets: counts.get, lists: counts.list, writes: counting.writes() });
 }
 
 /** CONCURRENT_WRITERS DeltaTable objects (as separate writers would) append to one fresh table at the same time. */

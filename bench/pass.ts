@@ -4,7 +4,7 @@
  * - idle cost: object-store requests by kind, per participant, of a pass when nothing is new (100 participants);
  * - watch latency: event appended → its status visible, p50/p95 (watch-latency.ts).
  */
-import { REQUEST_KINDS, WRITE_KINDS } from './counting-store';
+import { REQUEST_KINDS, sumOf, WRITE_KINDS } from '../cleanroom-runtime/test/support/instrumented-store';
 import { makeCleanRoom, appendEvents, participantEvents } from './clean-room';
 import { progress, type Emit } from './figures';
 import { timed, withTempDir } from './timing';
@@ -48,7 +48,7 @@ async function passThroughput(emit: Emit): Promise<void> {
       mix: '90% DATA INSERT, 10% CODE INSERT',
       tablesPublished: report.published.length,
       codeObjectsWritten: report.codeObjectsWritten,
-      requests: REQUEST_KINDS.reduce((n, k) => n + counts[k], 0),
+      requests: sumOf(counts),
       store: 'local',
     };
     emit('pass_throughput', total / (ms / 1000), 'events/s', context);
@@ -65,7 +65,7 @@ async function idlePass(emit: Emit): Promise<void> {
       const report = await room.pass();
       room.store.reset();
       const quiet = await room.pass();
-      const writes = WRITE_KINDS.reduce((n, k) => n + room.store.totals()[k], 0);
+      const writes = room.store.writes();
       if ((quiet.stateSeq === report.stateSeq && writes === 0) || settle >= 3) break;
     }
     progress(NAME, `idle: measuring one pass with nothing new`);
@@ -79,8 +79,8 @@ async function idlePass(emit: Emit): Promise<void> {
       const participantCalls = counts[kind] - (state?.[kind] ?? 0);
       emit(`idle_${kind}_per_participant`, participantCalls / IDLE_PARTICIPANTS, 'requests', { ...context, participantBucketsTotal: participantCalls, stateBucketTotal: state?.[kind] ?? 0 });
     }
-    emit('idle_writes_total', WRITE_KINDS.reduce((n, k) => n + counts[k], 0), 'requests', context);
-    emit('idle_requests_total', REQUEST_KINDS.reduce((n, k) => n + counts[k], 0), 'requests', context);
+    emit('idle_writes_total', sumOf(counts, WRITE_KINDS), 'requests', context);
+    emit('idle_requests_total', sumOf(counts), 'requests', context);
     emit('idle_pass_wall_time', ms, 'ms', context);
   });
 }

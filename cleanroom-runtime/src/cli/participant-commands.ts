@@ -60,6 +60,18 @@ function origin(io: CliIo): EventOrigin {
   return { uuid: io.newUuid(), nowMs: io.nowMs(), user, hostname: io.hostname() };
 }
 
+/** A request command (session and --wait options): its action builds one event from the argument and submits it. */
+function requestCommand<O>(
+  command: Command,
+  io: CliIo,
+  build: (argument: string, options: O & SessionOptions, session: ParticipantSession) => BuiltEvent | Promise<BuiltEvent>,
+): void {
+  withWait(withSession(command)).action(async (argument: string, options: O & SessionOptions & WaitOptions) => {
+    const session = await openSession(options, io);
+    await submit(session, await build(argument, options, session), options, io);
+  });
+}
+
 /** Appends the event, prints its uuid, and with --wait its status. */
 async function submit(session: ParticipantSession, event: BuiltEvent, options: WaitOptions, io: CliIo): Promise<void> {
   const timeout = options.wait ? timeoutSeconds(options.timeout) : 0;
@@ -82,11 +94,7 @@ function registerDataCommands(program: Command, io: CliIo): void {
         .option('--format <format>', 'delta (preferred), parquet, json, avro or csv')
         .option('--description <text>', verb === 'update' ? 'what the dataset holds (default: keep the current one; "" clears it)' : 'what the dataset holds');
     }
-    withWait(withSession(command)).action(async (name: string, options: DataOptions & SessionOptions & WaitOptions) => {
-      const session = await openSession(options, io);
-      const request = dataRequest(verb, name, options, session);
-      await submit(session, buildDataEvent(request, origin(io)), options, io);
-    });
+    requestCommand<DataOptions>(command, io, (name, options, session) => buildDataEvent(dataRequest(verb, name, options, session), origin(io)));
   }
 }
 
@@ -101,11 +109,10 @@ function registerCodeCommands(program: Command, io: CliIo): void {
         .option('--default-params <json>', `default job parameters as a JSON object, e.g. {"country": "FR"}${keep}`)
         .option('--description <text>', verb === 'update' ? 'what the code does (default: keep the current one; "" clears it)' : 'what the code does');
     }
-    withWait(withSession(command)).action(async (name: string, options: CodeOptions & SessionOptions & WaitOptions) => {
-      const session = await openSession(options, io);
+    requestCommand<CodeOptions>(command, io, async (name, options) => {
       const request = await codeRequest(verb, name, options);
       if (request.notebookContentsHash) io.stderr.write(`${request.notebookLanguage} code, sha256 ${request.notebookContentsHash}\n`);
-      await submit(session, buildCodeEvent(request, origin(io)), options, io);
+      return buildCodeEvent(request, origin(io));
     });
   }
 
@@ -130,57 +137,43 @@ function registerCodeCommands(program: Command, io: CliIo): void {
     });
 
   for (const decision of ['approve', 'reject'] as const) {
-    withWait(
-      withSession(
-        code
-          .command(decision)
-          .description(`${decision === 'approve' ? 'Approve' : 'Reject'} code (keeper only), pinned to the hash you reviewed.`)
-          .argument('<name>', 'code name')
-          .option('--hash <sha256>', 'the sha256 you reviewed (from `cleanroom code pending`)')
-          .option('--reason <text>', decision === 'reject' ? 'what must change (required)' : 'why it is approved'),
-      ),
-    ).action(async (name: string, options: ReviewOptions & SessionOptions & WaitOptions) => {
-      const session = await openSession(options, io);
+    const command = code
+      .command(decision)
+      .description(`${decision === 'approve' ? 'Approve' : 'Reject'} code (keeper only), pinned to the hash you reviewed.`)
+      .argument('<name>', 'code name')
+      .option('--hash <sha256>', 'the sha256 you reviewed (from `cleanroom code pending`)')
+      .option('--reason <text>', decision === 'reject' ? 'what must change (required)' : 'why it is approved');
+    requestCommand<ReviewOptions>(command, io, async (name, options, session) => {
       const request = approvalRequest(decision, name, options, session);
       // The code id pins the decision to this registration (a deleted and re-registered name is another code).
       const approvals = (await tryReadPublished(session, 'approval_status')) ?? [];
       const codeId = approvals.find((row) => row.code_name === request.codeName)?.code_id;
       if (typeof codeId === 'string') request.codeId = codeId;
-      await submit(session, buildApprovalEvent(request, origin(io)), options, io);
+      return buildApprovalEvent(request, origin(io));
     });
   }
 }
 
 function registerJobCommands(program: Command, io: CliIo): void {
   const job = program.command('job').description('Run approved code in the clean room.');
-  withWait(
-    withSession(
-      job
-        .command('submit')
-        .description('Submit a job: runs approved code once now, or on a --schedule, with the given parameters.')
-        .argument('<job name>', 'a name for the job')
-        .option('--code <name>', 'approved code to run')
-        .option('--params <json>', 'parameters as a JSON object, merged over the code\'s defaults; "output" is required here or in those defaults', '{}')
-        .option('--compute <size>', 'compute size offered by the clean room, e.g. Small')
-        .option('--schedule <cron>', 'run on a 5-field cron schedule in UTC, e.g. "0 6 * * 1" (Mondays 06:00); each run overwrites the output (default: one run now)'),
-    ),
-  ).action(async (jobName: string, options: JobOptions & SessionOptions & WaitOptions) => {
-    const session = await openSession(options, io);
+  const submitCommand = job
+    .command('submit')
+    .description('Submit a job: runs approved code once now, or on a --schedule, with the given parameters.')
+    .argument('<job name>', 'a name for the job')
+    .option('--code <name>', 'approved code to run')
+    .option('--params <json>', 'parameters as a JSON object, merged over the code\'s defaults; "output" is required here or in those defaults', '{}')
+    .option('--compute <size>', 'compute size offered by the clean room, e.g. Small')
+    .option('--schedule <cron>', 'run on a 5-field cron schedule in UTC, e.g. "0 6 * * 1" (Mondays 06:00); each run overwrites the output (default: one run now)');
+  requestCommand<JobOptions>(submitCommand, io, async (jobName, options, session) => {
     const request = jobRequest(jobName, options, session);
     await checkOutputKnown(session, request.codeName, request.parameters);
-    await submit(session, buildJobEvent(request, origin(io)), options, io);
+    return buildJobEvent(request, origin(io));
   });
-  withWait(
-    withSession(
-      job
-        .command('delete')
-        .description('Delete your scheduled job: no further runs (a run already started finishes).')
-        .argument('<job name>', 'the name of your scheduled job'),
-    ),
-  ).action(async (jobName: string, options: SessionOptions & WaitOptions) => {
-    const session = await openSession(options, io);
-    await submit(session, buildJobDeleteEvent(jobDeleteName(jobName), origin(io)), options, io);
-  });
+  const deleteCommand = job
+    .command('delete')
+    .description('Delete your scheduled job: no further runs (a run already started finishes).')
+    .argument('<job name>', 'the name of your scheduled job');
+  requestCommand<object>(deleteCommand, io, (jobName) => buildJobDeleteEvent(jobDeleteName(jobName), origin(io)));
 }
 
 /** `output` must come from --params or the code's published defaults, and stay in the submitter's output/. */

@@ -24,8 +24,6 @@ export interface Snapshot {
   files: SnapshotFile[];
 }
 
-const STATE = Symbol('snapshotState');
-
 /** Builds the public snapshot, refusing tables this reader cannot read correctly. */
 export function toSnapshot(state: SnapshotState, location: string): Snapshot {
   const protocol = state.protocol!;
@@ -45,12 +43,5 @@ export function toSnapshot(state: SnapshotState, location: string): Snapshot {
     modificationTime: add.modificationTime,
     ...(add.stats ? { stats: add.stats } : {}),
   }));
-  const snapshot: Snapshot = { version: state.version, protocol, metadata, schema, partitionColumns: metadata.partitionColumns, files };
-  Object.defineProperty(snapshot, STATE, { value: state, enumerable: false });
-  return snapshot;
-}
-
-/** The replay state behind a snapshot made by toSnapshot (undefined for hand-made objects). */
-export function stateOf(snapshot: Snapshot): SnapshotState | undefined {
-  return (snapshot as unknown as Record<symbol, SnapshotState | undefined>)[STATE];
+  return { version: state.version, protocol, metadata, schema, partitionColumns: metadata.partitionColumns, files };
 }

@@ -74,48 +74,56 @@ export interface BuiltEvent {
 }
 
 export function buildDataEvent(request: DataRequest, origin: EventOrigin): BuiltEvent {
-  const payload: Record<string, string> = { data_metastore_name: request.dataMetastoreName, action: request.action };
-  if (request.description !== undefined) payload.description = request.description;
-  if (request.location !== undefined) payload.location = request.location;
-  if (request.format !== undefined) payload.format = request.format;
-  return toRow('DATA', payload, origin);
+  return toRow('DATA', definedFields({
+    data_metastore_name: request.dataMetastoreName,
+    action: request.action,
+    description: request.description,
+    location: request.location,
+    format: request.format,
+  }), origin);
 }
 
 export function buildCodeEvent(request: CodeRequest, origin: EventOrigin): BuiltEvent {
-  const payload: Record<string, string> = { code_name: request.codeName, path_to_notebook: request.pathToNotebook, action: request.action };
-  if (request.description !== undefined) payload.description = request.description;
-  if (request.defaultParameters !== undefined) payload.default_parameters = request.defaultParameters;
-  if (request.notebookContents !== undefined) payload.notebook_contents = request.notebookContents;
-  if (request.notebookContentsHash !== undefined) payload.notebook_contents_hash = request.notebookContentsHash;
-  if (request.notebookLanguage !== undefined) payload.notebook_language = request.notebookLanguage;
-  return toRow('CODE', payload, origin);
+  return toRow('CODE', definedFields({
+    code_name: request.codeName,
+    path_to_notebook: request.pathToNotebook,
+    action: request.action,
+    description: request.description,
+    default_parameters: request.defaultParameters,
+    notebook_contents: request.notebookContents,
+    notebook_contents_hash: request.notebookContentsHash,
+    notebook_language: request.notebookLanguage,
+  }), origin);
 }
 
 export function buildApprovalEvent(request: ApprovalRequest, origin: EventOrigin): BuiltEvent {
-  const payload: Record<string, string> = {
+  return toRow(request.decision, definedFields({
     code_name: request.codeName,
     notebook_contents_hash: request.notebookContentsHash,
     reason: request.reason,
-  };
-  if (request.codeId !== undefined) payload.code_id = request.codeId;
-  return toRow(request.decision, payload, origin);
+    code_id: request.codeId,
+  }), origin);
 }
 
 export function buildJobEvent(request: JobRequest, origin: EventOrigin): BuiltEvent {
-  const payload: Record<string, string> = {
+  return toRow('JOB', definedFields({
     job_name: request.jobName,
     code_name: request.codeName,
     parameters: request.parameters,
     compute: request.compute,
     schedule: request.schedule ?? 'ad-hoc',
-  };
-  if (request.action !== undefined) payload.action = request.action;
-  return toRow('JOB', payload, origin);
+    action: request.action,
+  }), origin);
 }
 
 /** Stops the participant's scheduled job of that name (JOB with action DELETE). */
 export function buildJobDeleteEvent(jobName: string, origin: EventOrigin): BuiltEvent {
   return toRow('JOB', { job_name: jobName, action: 'DELETE' }, origin);
+}
+
+/** The payload without its undefined fields (left out, an UPDATE keeps the stored value), in the order given. */
+function definedFields(fields: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).filter((field): field is [string, string] => field[1] !== undefined));
 }
 
 function toRow(eventType: EventType, payload: Record<string, string>, origin: EventOrigin): BuiltEvent {

@@ -32,9 +32,3 @@ export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 export function factsKey(location: string, format: string): string {
   return `${format}:${location}`;
 }
-
-export function keeperOf(ctx: ProcessorContext): ParticipantInfo {
-  const keeper = ctx.participants.find((p) => p.role === 'keeper');
-  if (!keeper) throw new Error('the clean room config has no keeper');
-  return keeper;
-}

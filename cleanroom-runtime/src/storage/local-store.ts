@@ -22,9 +22,7 @@ export interface LocalObjectStoreOptions {
 
 /** Where `gs://bucket/key` lives under a local root (the same mapping LocalObjectStore uses). */
 export function localPathFor(root: string, bucket: string, key: string): string {
-  validateBucketName(bucket);
-  validateObjectKey(key);
-  return path.join(path.resolve(root), 'gs', bucket, ...key.split('/'));
+  return new LocalObjectStore(root).objectPath(bucket, key);
 }
 
 function errorCode(err: unknown): string | undefined {
@@ -52,7 +50,8 @@ export class LocalObjectStore implements ObjectStore {
     return path.join(this.root, bucket);
   }
 
-  private objectPath(bucket: string, key: string): string {
+  /** The file that holds (or would hold) an object; validates both names. */
+  objectPath(bucket: string, key: string): string {
     validateObjectKey(key);
     return path.join(this.bucketDir(bucket), ...key.split('/'));
   }

@@ -1,6 +1,6 @@
 /** `cleanroom code pending|show`, `cleanroom status` and `--wait`, over control tables written by the test as the runtime publishes them. */
-import { createHash } from 'node:crypto';
 import type { DeltaRow } from '../../src/delta';
+import { sha256 } from '../processor/fixtures';
 import { micros, Sandbox } from './participant-harness';
 
 let box: Sandbox;
@@ -11,7 +11,6 @@ afterEach(async () => {
   await box.remove();
 });
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const SQL = 'SELECT country, count(*) AS n FROM advertiser.conversions GROUP BY country\n';
 const HASH = sha256(SQL);
 

@@ -1,7 +1,7 @@
 /** `cleanroom data|code|job ...`: each command appends exactly one well-formed api_version 2 event, or none and says why. */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import { sha256 } from '../processor/fixtures';
 import { micros, REPO_ROOT, Sandbox, START_MS } from './participant-harness';
 
 let box: Sandbox;
@@ -12,7 +12,6 @@ afterEach(async () => {
   await box.remove();
 });
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const SQL = 'SELECT country, count(*) AS n FROM advertiser.conversions GROUP BY country\n';
 
 describe('identity', () => {

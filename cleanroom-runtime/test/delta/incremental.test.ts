@@ -9,21 +9,7 @@ import { DeltaTable, struct } from '../../src/delta';
 import type { AddAction } from '../../src/delta';
 import { EVENTS_SCHEMA } from '../../src/control/tables';
 import { LocalObjectStore } from '../../src/storage/local-store';
-import type { ListOptions, ObjectStore } from '../../src/storage/object-store';
-
-/** Counts calls per method on top of a real store. */
-class CountingStore implements ObjectStore {
-  calls: Record<string, number> = { get: 0, list: 0, createIfAbsent: 0, put: 0, delete: 0 };
-  constructor(private readonly inner: ObjectStore) {}
-  reset(): void {
-    for (const k of Object.keys(this.calls)) this.calls[k] = 0;
-  }
-  get(b: string, k: string) { this.calls.get++; return this.inner.get(b, k); }
-  list(b: string, p: string, o?: ListOptions) { this.calls.list++; return this.inner.list(b, p, o); }
-  createIfAbsent(b: string, k: string, d: Uint8Array) { this.calls.createIfAbsent++; return this.inner.createIfAbsent(b, k, d); }
-  put(b: string, k: string, d: Uint8Array) { this.calls.put++; return this.inner.put(b, k, d); }
-  delete(b: string, k: string) { this.calls.delete++; return this.inner.delete(b, k); }
-}
+import { InstrumentedStore } from '../support/instrumented-store';
 
 let root: string;
 beforeAll(() => {
@@ -37,14 +23,14 @@ const event = (uuid: string, micros: bigint) => ({
 
 describe('reading commits since a known version', () => {
   it('costs exactly one list call when nothing is new, and returns appended rows when something is', async () => {
-    const store = new CountingStore(new LocalObjectStore(root));
+    const store = new InstrumentedStore(new LocalObjectStore(root));
     const writer = await DeltaTable.create(store, 'events-bucket', 'control/events', EVENTS_SCHEMA);
     const v1 = await writer.append([event('e1', 1n), event('e2', 2n)]);
 
     const follower = await DeltaTable.open(store, 'events-bucket', 'control/events');
     store.reset();
     expect(await follower.readCommitsSince(v1)).toEqual([]);
-    expect(store.calls).toEqual({ get: 0, list: 1, createIfAbsent: 0, put: 0, delete: 0 });
+    expect(store.totals()).toEqual({ get: 0, list: 1, createIfAbsent: 0, put: 0, delete: 0 });
 
     const v2 = await writer.append([event('e3', 3n)]);
     const v3 = await writer.append([event('e4', -4n), event('e5', 5n)]);

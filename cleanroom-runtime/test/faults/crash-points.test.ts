@@ -88,7 +88,7 @@ async function crashCase(step: number, at: number, mode: FaultMode): Promise<str
   const submits: SubmitLog = new Map();
   const faulted = new FaultyStore(new LocalObjectStore(work), { at, mode });
   const settled = await settle(work, STEPS[step].atMs, submits, faulted);
-  if (faulted.writes < at || settled.crashed !== (mode !== 'throw')) return [`${label}: the fault never happened (writes are not deterministic?)`];
+  if (faulted.writes() < at || settled.crashed !== (mode !== 'throw')) return [`${label}: the fault never happened (writes are not deterministic?)`];
   const observed = await observe(work);
   const problems = invariantViolations(observed, expectedEventUuids(STEPS.slice(0, step + 1)), submits);
   for (const part of ['state', 'tables', 'codeObjects', 'output', 'engineRuns'] as const) {

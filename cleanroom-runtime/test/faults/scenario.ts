@@ -5,7 +5,6 @@
  * advertiser submits a job (run, poll, publish) and the agency submits a job on code that does not exist.
  * Each step appends its events, then runs passes until one writes nothing (quiescent).
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { controlTableKey, PUBLISHED_TABLE_NAMES } from '../../src/control/tables';
@@ -21,7 +20,8 @@ import type { RuntimeSettings } from '../../src/runtime/settings';
 import { loadLatestState } from '../../src/runtime/state-store';
 import { LocalObjectStore } from '../../src/storage/local-store';
 import { listAll, type ObjectStore } from '../../src/storage/object-store';
-import { CONVERSIONS_SCHEMA, SETTINGS, USERS_SCHEMA } from '../runtime/pass-fixtures';
+import { sha256 } from '../processor/fixtures';
+import { BY_COUNTRY_SQL, CONVERSIONS_SCHEMA, SETTINGS, USERS_SCHEMA } from '../runtime/pass-fixtures';
 import { CrashError, FaultyStore, InjectedWriteError } from './faulty-store';
 
 export { SETTINGS };
@@ -29,14 +29,8 @@ export const T1 = Date.UTC(2026, 2, 1, 12, 0, 0);
 export const T2 = T1 + 10 * 60_000;
 export const OUTPUT = { bucket: 'advertiser-bucket', prefix: 'output/by_country' };
 
-export const SQL = [
-  'SELECT u.country, count(*) AS conversions, sum(c.amount) AS revenue',
-  'FROM publisher.users u JOIN advertiser.conversions c ON u.user_id = c.user_id',
-  "WHERE u.country <> '${excluded}'",
-  'GROUP BY u.country ORDER BY u.country',
-  '',
-].join('\n');
-export const SQL_HASH = createHash('sha256').update(SQL, 'utf8').digest('hex');
+export const SQL = BY_COUNTRY_SQL;
+export const SQL_HASH = sha256(SQL);
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const origin = (n: number, nowMs: number): EventOrigin => ({ uuid: uuid(n), nowMs, user: 'faults@example.com', hostname: 'test' });
@@ -146,7 +140,7 @@ export async function settle(root: string, atMs: number, submits: SubmitLog, fir
   const now = () => new Date(atMs);
   while (result.passes < MAX_PASSES) {
     result.passes++;
-    const before = store.writes;
+    const before = store.writes();
     const current = store;
     const engine = new CountingEngine(new LocalEngine({ localRoot: root, now }), submits, () => current.assertAlive());
     let failed = false;
@@ -163,7 +157,7 @@ export async function settle(root: string, atMs: number, submits: SubmitLog, fir
       store = new FaultyStore(raw);
       continue;
     }
-    if (!failed && store.writes === before) return result;
+    if (!failed && store.writes() === before) return result;
   }
   throw new Error(`no quiescence after ${MAX_PASSES} passes`);
 }

@@ -4,14 +4,14 @@
  * so what the CLI would refuse can be crafted), a pass is run, and each event's published `event_status` is looked
  * up by its uuid.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { CONTROL_TABLES, controlTableKey } from '../../src/control/tables';
 import type { DeltaRow, DeltaValue } from '../../src/delta/schema-types';
 import { DeltaTable } from '../../src/delta/table';
 import { runPass, type PassReport } from '../../src/runtime/run-pass';
 import { LocalCleanRoom, SETTINGS, USERS_SCHEMA, CONVERSIONS_SCHEMA } from '../runtime/pass-fixtures';
 
-import { cli, seed } from '../processor/fixtures';
+import { cli, seed, sha256 } from '../processor/fixtures';
 
 export { cli, seed, pythonJsonDumps, COMPUTE_SIZES } from '../processor/fixtures';
 export { SETTINGS };
@@ -20,7 +20,7 @@ export const KEEPER_BUCKET = 'publisher-bucket';
 export const ADVERTISER_BUCKET = 'advertiser-bucket';
 export const AGENCY_BUCKET = 'agency-bucket';
 
-export const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+export { sha256 };
 
 /** The keeper's code every collaborator may run (approved on registration). */
 export const KEEPER_SQL = '-- Databricks notebook source\nSELECT count(*) AS n FROM publisher.users\n';

@@ -18,7 +18,8 @@ export const PARTICIPANTS = [KEEPER, ADVERTISER, AGENCY];
 export const COMPUTE_SIZES = ['2X-Small', 'X-Small', 'Small', 'Medium', 'Large', 'X-Large', '2X-Large', '3X-Large', '4X-Large'];
 export const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+/** sha256 hex of a UTF-8 text, computed here and not by the code under test. */
+export const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** Python's json.dumps with default arguments: ", " and ": " separators, non-ASCII escaped. */
 export function pythonJsonDumps(value: unknown): string {

@@ -9,13 +9,13 @@ import { appendEvent, onboardParticipant } from '../../src/runtime/control-table
 import { readNewEvents } from '../../src/runtime/events-reader';
 import { inspectLocation } from '../../src/runtime/location-facts';
 import { LocalObjectStore } from '../../src/storage/local-store';
-import { CountingStore } from './pass-fixtures';
+import { InstrumentedStore, zeroCounts } from '../support/instrumented-store';
 
 let root: string;
-let store: CountingStore;
+let store: InstrumentedStore;
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'cleanroom-control-'));
-  store = new CountingStore(new LocalObjectStore(root));
+  store = new InstrumentedStore(new LocalObjectStore(root));
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -42,7 +42,7 @@ describe('onboarding and events', () => {
     expect(parsed.ok && parsed.event).toMatchObject({ type: 'JOB', participant: 'acme', jobName: 'j' });
     store.reset();
     expect(await readNewEvents(store, 'acme', 'acme-bucket', second.version)).toEqual({ lastVersion: second.version, envelopes: [] });
-    expect(store.counts).toEqual({ 'list:acme-bucket': 1 });
+    expect(Object.fromEntries(store.bucketTotals())).toEqual({ 'acme-bucket': { ...zeroCounts(), list: 1 } });
   });
 
   test('a participant without an events table has no new events', async () => {

@@ -4,17 +4,15 @@
  * marked FAILED; once the engine answers again the pass catches up. Real passes over a local clean room, the real
  * Databricks engine against the Databricks fake (faults injected there).
  */
-import { createHash } from 'node:crypto';
-import { DatabricksEngine } from '../../src/engines/databricks';
+import type { DatabricksEngine } from '../../src/engines/databricks';
 import { MAX_SUBMIT_ATTEMPTS, ENGINE_UNREACHABLE_NOTE } from '../../src/processor/runs';
 import { runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
 import { startFakeDatabricks, type FakeDatabricks } from '../support/fake-databricks';
-import { cli, seed } from '../processor/fixtures';
-import { CONVERSIONS_SCHEMA, LocalCleanRoom, SETTINGS, USERS_SCHEMA } from './pass-fixtures';
+import { approveCode, databricksEngineOn, declareDatasetsAndCode, sendCountJob } from './count-users-scenario';
+import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
 
 const SQL = '-- Databricks notebook source\nSELECT count(*) FROM publisher.users u JOIN advertiser.conversions c USING (user_id)\n';
-const HASH = createHash('sha256').update(SQL).digest('hex');
 const SUBMIT = '/api/2.1/jobs/runs/submit';
 const GET = '/api/2.1/jobs/runs/get';
 const ATTEMPTS = 2;
@@ -27,25 +25,8 @@ const pass = () => runPass({ config: SETTINGS, store: room.store, engine, now: r
 beforeEach(async () => {
   room = new LocalCleanRoom();
   databricks = await startFakeDatabricks();
-  engine = new DatabricksEngine({
-    host: databricks.host,
-    token: databricks.token,
-    warehouseId: databricks.warehouseId,
-    policyIdForCompute: { Small: 'policy-small' },
-    participants: SETTINGS.participants.map((p) => p.name),
-    maxAttempts: ATTEMPTS,
-    baseDelayMs: 1,
-    maxDelayMs: 2,
-    statementPollIntervalMs: 1,
-  });
-  await room.onboard();
-  await room.writeDataset('publisher-bucket', 'input/users', USERS_SCHEMA, [{ user_id: 'u1', country: 'FR' }]);
-  await room.writeDataset('advertiser-bucket', 'input/conversions', CONVERSIONS_SCHEMA, [{ user_id: 'u1', amount: 1 }]);
-  const t = room.clock - 60_000;
-  await room.send('publisher-bucket', seed.data('publisher.users', 'INSERT', 'gs://publisher-bucket/input/users', 'delta', t));
-  await room.send('advertiser-bucket',
-    seed.data('advertiser.conversions', 'INSERT', 'gs://advertiser-bucket/input/conversions', 'delta', t),
-    cli.code('count_users', 'INSERT', SQL, { atMs: t }));
+  engine = databricksEngineOn(databricks, ATTEMPTS);
+  await declareDatasetsAndCode(room, SQL);
   await pass();
 });
 
@@ -56,10 +37,8 @@ afterEach(async () => {
 
 async function approveAndSendJob(): Promise<string> {
   room.clock += 60_000;
-  await room.send('publisher-bucket', cli.approval('CODE_REQUEST_APPROVED', { code_name: 'count_users' }, HASH, 'ok', room.clock - 30_000));
-  const job = seed.job('count', 'count_users', '{"output": "gs://advertiser-bucket/output/count"}', 'Small', room.clock - 20_000);
-  await room.send('advertiser-bucket', job);
-  return job.uuid as string;
+  await approveCode(room, SQL);
+  return sendCountJob(room);
 }
 
 describe('an engine outage never fails a run', () => {

@@ -40,8 +40,8 @@ async function expectIdle(): Promise<void> {
   const report = await pass();
   expect(report.events).toEqual([]);
   expect(report.errors).toEqual([]);
-  expect(room.store.total('write')).toBe(0);
-  for (const p of SETTINGS.participants) expect(`${p.bucket}:${room.store.counts[`list:${p.bucket}`]}:${room.store.counts[`get:${p.bucket}`] ?? 0}`).toBe(`${p.bucket}:1:0`);
+  expect(room.store.writes()).toBe(0);
+  for (const p of SETTINGS.participants) expect(`${p.bucket}:${room.store.bucketCounts(p.bucket).list}:${room.store.bucketCounts(p.bucket).get}`).toBe(`${p.bucket}:1:0`);
 }
 
 test('a recreated events table with fewer versions than were processed: its new events are read, old ones not again', async () => {

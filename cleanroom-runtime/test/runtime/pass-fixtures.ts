@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CONTROL_TABLES, controlTableKey, type ControlTableName } from '../../src/control/tables';
+import { controlTableKey, type ControlTableName } from '../../src/control/tables';
 import type { DeltaRow, StructType } from '../../src/delta/schema-types';
 import { struct } from '../../src/delta/schema-types';
 import { DeltaTable } from '../../src/delta/table';
@@ -11,8 +11,8 @@ import { LocalEngine } from '../../src/engines/local';
 import { appendEventRow, onboardParticipant } from '../../src/runtime/control-tables';
 import type { RuntimeSettings } from '../../src/runtime/settings';
 import { LocalObjectStore } from '../../src/storage/local-store';
-import type { ListOptions, ListPage, ObjectStore } from '../../src/storage/object-store';
 import { ADVERTISER, AGENCY, COMPUTE_SIZES, KEEPER } from '../processor/fixtures';
+import { InstrumentedStore } from '../support/instrumented-store';
 
 export const SETTINGS: RuntimeSettings = {
   stateBucket: 'cleanroom-state',
@@ -21,48 +21,6 @@ export const SETTINGS: RuntimeSettings = {
   runHistoryRetentionDays: 30,
   participants: [ADVERTISER, AGENCY, KEEPER],
 };
-
-/** Counts requests by kind and bucket; optionally fails chosen writes (a crash at that write). */
-export class CountingStore implements ObjectStore {
-  counts: Record<string, number> = {};
-  failWrite?: (bucket: string, key: string) => boolean;
-  constructor(private readonly inner: ObjectStore) {}
-  reset(): void {
-    this.counts = {};
-  }
-  total(kind: string): number {
-    return Object.entries(this.counts).filter(([k]) => k.startsWith(`${kind}:`)).reduce((sum, [, n]) => sum + n, 0);
-  }
-  private count(kind: string, bucket: string): void {
-    const key = `${kind}:${bucket}`;
-    this.counts[key] = (this.counts[key] ?? 0) + 1;
-  }
-  private check(bucket: string, key: string): void {
-    if (this.failWrite?.(bucket, key)) throw new Error(`simulated crash writing gs://${bucket}/${key}`);
-  }
-  get(bucket: string, key: string): Promise<Uint8Array> {
-    this.count('get', bucket);
-    return this.inner.get(bucket, key);
-  }
-  list(bucket: string, prefix: string, options?: ListOptions): Promise<ListPage> {
-    this.count('list', bucket);
-    return this.inner.list(bucket, prefix, options);
-  }
-  createIfAbsent(bucket: string, key: string, data: Uint8Array): Promise<void> {
-    this.count('write', bucket);
-    this.check(bucket, key);
-    return this.inner.createIfAbsent(bucket, key, data);
-  }
-  put(bucket: string, key: string, data: Uint8Array): Promise<void> {
-    this.count('write', bucket);
-    this.check(bucket, key);
-    return this.inner.put(bucket, key, data);
-  }
-  delete(bucket: string, key: string): Promise<void> {
-    this.count('write', bucket);
-    return this.inner.delete(bucket, key);
-  }
-}
 
 /** The real local engine, with submissions recorded (a spy, not a fake). */
 export class SpyEngine implements ExecutionEngine {
@@ -85,9 +43,18 @@ export class SpyEngine implements ExecutionEngine {
 export const USERS_SCHEMA: StructType = struct([['user_id', 'string'], ['country', 'string']]);
 export const CONVERSIONS_SCHEMA: StructType = struct([['user_id', 'string'], ['amount', 'double']]);
 
+/** Conversions and revenue by country over both datasets, leaving out the country given as `excluded`. */
+export const BY_COUNTRY_SQL = [
+  'SELECT u.country, count(*) AS conversions, sum(c.amount) AS revenue',
+  'FROM publisher.users u JOIN advertiser.conversions c ON u.user_id = c.user_id',
+  "WHERE u.country <> '${excluded}'",
+  'GROUP BY u.country ORDER BY u.country',
+  '',
+].join('\n');
+
 export class LocalCleanRoom {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'cleanroom-pass-'));
-  readonly store = new CountingStore(new LocalObjectStore(this.root));
+  readonly store = new InstrumentedStore(new LocalObjectStore(this.root));
   readonly engine = new SpyEngine(new LocalEngine({ localRoot: this.root }));
   clock = Date.UTC(2026, 0, 15, 9, 0, 0);
 
@@ -115,5 +82,3 @@ export class LocalCleanRoom {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 }
-
-export { CONTROL_TABLES };

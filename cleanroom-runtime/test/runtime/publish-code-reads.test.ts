@@ -3,16 +3,15 @@
  * read is one GET per code object); a copy the participant lacks is still written at once; the scheduled check
  * reads every copy of every participant once and restores the forged ones.
  */
-import { createHash } from 'node:crypto';
 import { codeObjectKey } from '../../src/processor/effects';
 import { PUBLISHED_CHECK_INTERVAL_MS } from '../../src/runtime/publisher';
 import { runPass } from '../../src/runtime/run-pass';
-import { cli, seed } from '../processor/fixtures';
+import { cli, seed, sha256 } from '../processor/fixtures';
 import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
 
 const SQL = '-- Databricks notebook source\nSELECT 1 AS n\n';
 const SQL_2 = '-- Databricks notebook source\nSELECT 2 AS n\n';
-const copyOf = (name: string, sql: string) => codeObjectKey('agency', name, createHash('sha256').update(sql).digest('hex'));
+const copyOf = (name: string, sql: string) => codeObjectKey('agency', name, sha256(sql));
 
 let room: LocalCleanRoom;
 let codeReads: string[];

@@ -8,6 +8,7 @@ import { DeltaTable } from '../../src/delta/table';
 import { runPass } from '../../src/runtime/run-pass';
 import { listAll } from '../../src/storage/object-store';
 import { cli, seed } from '../processor/fixtures';
+import { crashWritesWhere } from '../support/instrumented-store';
 import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
 
 const AGENCY_BUCKET = 'agency-bucket';
@@ -65,7 +66,7 @@ test('a table the participant changed to another schema is replaced with the dec
 });
 
 test('one table that cannot be written is reported alone; the others are published; the next pass catches up', async () => {
-  room.store.failWrite = (bucket, key) => bucket === AGENCY_BUCKET && key.startsWith(`${controlTableKey('approval_status')}/`);
+  room.store.onWrite = crashWritesWhere((bucket, key) => bucket === AGENCY_BUCKET && key.startsWith(`${controlTableKey('approval_status')}/`));
   await room.send(AGENCY_BUCKET, cli.code('agency_y', 'INSERT', 'SELECT 2', { atMs: room.clock - 1000 }));
   const first = await pass();
   expect(first.errors).toEqual([expect.stringMatching(/^publishing control\.approval_status to agency \(gs:\/\/agency-bucket\) failed: simulated crash/)]);
@@ -73,7 +74,7 @@ test('one table that cannot be written is reported alone; the others are publish
   expect((await room.read(AGENCY_BUCKET, 'event_status')).map((s) => s.status)).toEqual(['SUCCESS', 'SUCCESS']);
   expect((await room.read(AGENCY_BUCKET, 'approval_status')).map((r) => r.code_name)).toEqual(['agency_x']);
 
-  room.store.failWrite = undefined;
+  room.store.onWrite = undefined;
   const second = await pass();
   expect(second.errors).toEqual([]);
   expect(second.published).toEqual([{ participant: 'agency', table: 'approval_status' }]);

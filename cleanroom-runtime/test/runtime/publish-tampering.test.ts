@@ -4,7 +4,6 @@
  * participant's view and restores it; the scheduled check does the same, and also reads every code copy back
  * against its sha256 (one read per copy, so not on every publish). An idle pass still costs one list call per participant and no writes.
  */
-import { createHash } from 'node:crypto';
 import { controlTableKey } from '../../src/control/tables';
 import { logPrefix } from '../../src/delta/actions';
 import { PUBLISHED_CHECK_INTERVAL_MS } from '../../src/runtime/publisher';
@@ -12,11 +11,11 @@ import { overwriteControlTable } from '../../src/runtime/control-tables';
 import { runPass } from '../../src/runtime/run-pass';
 import { DeltaTable } from '../../src/delta/table';
 import { listAll } from '../../src/storage/object-store';
-import { cli, seed } from '../processor/fixtures';
+import { cli, seed, sha256 } from '../processor/fixtures';
 import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
 
 const SQL = '-- Databricks notebook source\nSELECT 1 AS n\n';
-const HASH = createHash('sha256').update(SQL).digest('hex');
+const HASH = sha256(SQL);
 const FORGED = '-- Databricks notebook source\nSELECT * FROM publisher.users\n';
 const AGENCY_BUCKET = 'agency-bucket';
 const CODE_COPY = `code/agency/agency_x/${HASH}`;
@@ -66,15 +65,15 @@ test('the next publish restores a forged table whose content did not change in t
   // Restored: the pass after is idle again for everyone.
   room.store.reset();
   await pass();
-  expect(room.store.total('write')).toBe(0);
+  expect(room.store.writes()).toBe(0);
 });
 
 test('with nothing to publish, an idle pass stays free; the scheduled check restores forged tables', async () => {
   await forgeApproval();
   room.store.reset();
   await pass();
-  expect(room.store.total('write')).toBe(0);
-  for (const p of SETTINGS.participants) expect(room.store.counts[`list:${p.bucket}`]).toBe(1);
+  expect(room.store.writes()).toBe(0);
+  for (const p of SETTINGS.participants) expect(room.store.bucketCounts(p.bucket).list).toBe(1);
   expect(await approvals()).toEqual(['agency_x:CODE_REQUEST_APPROVED']);
 
   room.clock += PUBLISHED_CHECK_INTERVAL_MS;

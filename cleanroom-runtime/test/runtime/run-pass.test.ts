@@ -1,19 +1,12 @@
-import { createHash } from 'node:crypto';
 import { DeltaTable } from '../../src/delta/table';
 import { runDecidePhase, runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
-import { cli, seed } from '../processor/fixtures';
-import { CONVERSIONS_SCHEMA, LocalCleanRoom, SETTINGS, USERS_SCHEMA } from './pass-fixtures';
+import { cli, seed, sha256 } from '../processor/fixtures';
+import { crashWritesWhere } from '../support/instrumented-store';
+import { BY_COUNTRY_SQL, CONVERSIONS_SCHEMA, LocalCleanRoom, SETTINGS, USERS_SCHEMA } from './pass-fixtures';
 
-const SQL = [
-  '-- Databricks notebook source',
-  'SELECT u.country, count(*) AS conversions, sum(c.amount) AS revenue',
-  'FROM publisher.users u JOIN advertiser.conversions c ON u.user_id = c.user_id',
-  "WHERE u.country <> '${excluded}'",
-  'GROUP BY u.country ORDER BY u.country',
-  '',
-].join('\n');
-const HASH = createHash('sha256').update(SQL).digest('hex');
+const SQL = `-- Databricks notebook source\n${BY_COUNTRY_SQL}`;
+const HASH = sha256(SQL);
 
 let room: LocalCleanRoom;
 const pass = () => runPass({ config: SETTINGS, store: room.store, engine: room.engine, now: room.now });
@@ -81,9 +74,9 @@ describe('runPass end to end on a local clean room', () => {
     room.store.reset();
     const report = await pass();
     expect(report.events).toEqual([]);
-    expect(room.store.total('write')).toBe(0);
+    expect(room.store.writes()).toBe(0);
     for (const p of SETTINGS.participants) {
-      expect(`${p.bucket}:${room.store.counts[`list:${p.bucket}`] ?? 0}:${room.store.counts[`get:${p.bucket}`] ?? 0}`).toBe(`${p.bucket}:1:0`);
+      expect(`${p.bucket}:${room.store.bucketCounts(p.bucket).list}:${room.store.bucketCounts(p.bucket).get}`).toBe(`${p.bucket}:1:0`);
     }
   });
 
@@ -124,10 +117,10 @@ describe('crash safety and concurrency', () => {
     await registerAll();
     const jobId = await approveAndSubmit();
     const decided = await runDecidePhase({ config: SETTINGS, store: room.store, engine: room.engine, now: room.now });
-    room.store.failWrite = (bucket, key) => bucket === SETTINGS.stateBucket && key === `state/${String(decided.stateSeq + 1).padStart(20, '0')}.json`;
+    room.store.onWrite = crashWritesWhere((bucket, key) => bucket === SETTINGS.stateBucket && key === `state/${String(decided.stateSeq + 1).padStart(20, '0')}.json`);
     await expect(pass()).rejects.toThrow(/simulated crash/);
     expect(room.engine.submits).toHaveLength(1);
-    room.store.failWrite = undefined;
+    room.store.onWrite = undefined;
 
     const report = await pass();
     expect(room.engine.submits.map((s) => s.jobId)).toEqual([jobId, jobId]);
@@ -166,7 +159,7 @@ describe('isolation', () => {
 
 test('a bucket that cannot be written during publishing is reported, the others are published, the next pass catches up', async () => {
   await room.send('agency-bucket', cli.code('agency_x', 'INSERT', 'SELECT 1', { atMs: room.clock - 1000 }));
-  room.store.failWrite = (bucket, key) => bucket === 'agency-bucket' && key.startsWith('control/');
+  room.store.onWrite = crashWritesWhere((bucket, key) => bucket === 'agency-bucket' && key.startsWith('control/'));
   const first = await pass();
   expect(first.events.map((e) => e.status)).toEqual(['SUCCESS']);
   // Tables are published independently: each unwritable one is its own error.
@@ -175,7 +168,7 @@ test('a bucket that cannot be written during publishing is reported, the others 
   expect(await room.read('agency-bucket', 'event_status')).toEqual([]);
   expect((await room.read('publisher-bucket', 'code')).map((c) => c.code_name)).toEqual(['agency_x']);
 
-  room.store.failWrite = undefined;
+  room.store.onWrite = undefined;
   const second = await pass();
   expect(second.errors).toEqual([]);
   expect(second.published.every((p) => p.participant === 'agency')).toBe(true);

@@ -5,8 +5,7 @@
  * outages, it is only reported. Real passes, the real Databricks engine against the Databricks fake (a fresh fake
  * is a workspace that has forgotten every run).
  */
-import { createHash } from 'node:crypto';
-import { DatabricksEngine } from '../../src/engines/databricks';
+import type { DatabricksEngine } from '../../src/engines/databricks';
 import { RunNotFoundError } from '../../src/engines/errors';
 import { LocalEngine } from '../../src/engines/local';
 import { runIdFor } from '../../src/engines/local/run-records';
@@ -14,11 +13,10 @@ import { UNKNOWN_TO_ENGINE_NOTE } from '../../src/processor/runs';
 import { runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
 import { startFakeDatabricks, type FakeDatabricks } from '../support/fake-databricks';
-import { cli, seed } from '../processor/fixtures';
-import { CONVERSIONS_SCHEMA, LocalCleanRoom, SETTINGS, USERS_SCHEMA } from './pass-fixtures';
+import { approveCode, databricksEngineOn, declareDatasetsAndCode, sendCountJob } from './count-users-scenario';
+import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
 
 const SQL = '-- Databricks notebook source\nSELECT count(*) FROM publisher.users u JOIN advertiser.conversions c USING (user_id)\n';
-const HASH = createHash('sha256').update(SQL).digest('hex');
 const GET = '/api/2.1/jobs/runs/get';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -30,30 +28,13 @@ const runOf = async (jobId: string) => (await loadLatestState(room.store, SETTIN
 
 async function connect(): Promise<void> {
   databricks = await startFakeDatabricks();
-  engine = new DatabricksEngine({
-    host: databricks.host,
-    token: databricks.token,
-    warehouseId: databricks.warehouseId,
-    policyIdForCompute: { Small: 'policy-small' },
-    participants: SETTINGS.participants.map((p) => p.name),
-    maxAttempts: 2,
-    baseDelayMs: 1,
-    maxDelayMs: 2,
-    statementPollIntervalMs: 1,
-  });
+  engine = databricksEngineOn(databricks, 2);
 }
 
 beforeEach(async () => {
   room = new LocalCleanRoom();
   await connect();
-  await room.onboard();
-  await room.writeDataset('publisher-bucket', 'input/users', USERS_SCHEMA, [{ user_id: 'u1', country: 'FR' }]);
-  await room.writeDataset('advertiser-bucket', 'input/conversions', CONVERSIONS_SCHEMA, [{ user_id: 'u1', amount: 1 }]);
-  const t = room.clock - 60_000;
-  await room.send('publisher-bucket', seed.data('publisher.users', 'INSERT', 'gs://publisher-bucket/input/users', 'delta', t));
-  await room.send('advertiser-bucket',
-    seed.data('advertiser.conversions', 'INSERT', 'gs://advertiser-bucket/input/conversions', 'delta', t),
-    cli.code('count_users', 'INSERT', SQL, { atMs: t }));
+  await declareDatasetsAndCode(room, SQL);
   await pass();
 });
 
@@ -65,10 +46,8 @@ afterEach(async () => {
 /** Submits a job whose run stays PENDING in Databricks, then loses the workspace's memory of it. */
 async function activeRunForgottenByDatabricks(): Promise<{ jobId: string; runId: string }> {
   room.clock += 60_000;
-  await room.send('publisher-bucket', cli.approval('CODE_REQUEST_APPROVED', { code_name: 'count_users' }, HASH, 'ok', room.clock - 30_000));
-  const job = seed.job('count', 'count_users', '{"output": "gs://advertiser-bucket/output/count"}', 'Small', room.clock - 20_000);
-  await room.send('advertiser-bucket', job);
-  const jobId = job.uuid as string;
+  await approveCode(room, SQL);
+  const jobId = await sendCountJob(room);
   expect((await pass()).submitted).toEqual([jobId]);
   const run = await runOf(jobId);
   expect(run.lifeCycleState).toBe('PENDING');

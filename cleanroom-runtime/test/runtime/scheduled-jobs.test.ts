@@ -3,11 +3,11 @@
  * one run per occurrence whatever the passes do (re-runs, concurrent passes, a crash between submission and the
  * state commit), one catch-up run after a gap, and jobs that stop when their code changes or their owner deletes them.
  */
-import { createHash } from 'node:crypto';
 import { DeltaTable } from '../../src/delta/table';
 import { runDecidePhase, runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
-import { cli, seed } from '../processor/fixtures';
+import { cli, seed, sha256 } from '../processor/fixtures';
+import { crashWritesWhere } from '../support/instrumented-store';
 import { CONVERSIONS_SCHEMA, LocalCleanRoom, SETTINGS, USERS_SCHEMA } from './pass-fixtures';
 
 const SQL = [
@@ -15,7 +15,7 @@ const SQL = [
   'FROM publisher.users u JOIN advertiser.conversions c ON u.user_id = c.user_id',
   'GROUP BY u.country ORDER BY u.country',
 ].join('\n');
-const HASH = createHash('sha256').update(SQL).digest('hex');
+const HASH = sha256(SQL);
 const OUTPUT = 'gs://advertiser-bucket/output/weekly';
 const WEEKLY = '0 6 * * 1'; // Mondays 06:00 UTC; the room's clock starts on Thursday 2026-01-15 09:00
 
@@ -98,7 +98,7 @@ test('an idle pass with an active schedule and nothing due writes nothing', asyn
   setClock('2026-01-18T12:00:00Z');
   // (the periodic tamper check of published tables is pushed out: it is not what this test is about)
   await runPass({ config: SETTINGS, store: room.store, engine: room.engine, now: room.now, publishedCheckIntervalMs: 30 * 24 * 3600_000 });
-  expect(room.store.total('write')).toBe(0);
+  expect(room.store.writes()).toBe(0);
 });
 
 test('a crash between submission and the state commit, and concurrent passes: no occurrence runs twice', async () => {
@@ -107,9 +107,9 @@ test('a crash between submission and the state commit, and concurrent passes: no
   const decided = await runDecidePhase({ config: SETTINGS, store: room.store, engine: room.engine, now: room.now });
   const key = `${id}@2026-01-19T06:00:00.000Z`;
   expect((await loadLatestState(room.store, SETTINGS.stateBucket)).state.pendingEffects).toEqual([{ kind: 'submit_job', jobId: key, attempts: 0 }]);
-  room.store.failWrite = (bucket, k) => bucket === SETTINGS.stateBucket && k === `state/${String(decided.stateSeq + 1).padStart(20, '0')}.json`;
+  room.store.onWrite = crashWritesWhere((bucket, k) => bucket === SETTINGS.stateBucket && k === `state/${String(decided.stateSeq + 1).padStart(20, '0')}.json`);
   await expect(pass()).rejects.toThrow(/simulated crash/);
-  room.store.failWrite = undefined;
+  room.store.onWrite = undefined;
   expect(submittedKeys()).toEqual([key]);
 
   room.clock += 60_000;

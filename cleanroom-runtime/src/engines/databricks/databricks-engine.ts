@@ -3,7 +3,7 @@
  * chosen size's policy; registered datasets are external tables on the clean room SQL warehouse.
  */
 import type { DatasetRef, ExecutionEngine, RunSpec, RunStatus } from '../engine';
-import { DatabricksClient, type RetryNotice, type TokenProvider } from './databricks-client';
+import { DatabricksClient, type DatabricksClientOptions } from './databricks-client';
 import { DatasetSynchronizer } from './dataset-sync';
 import { DatabricksApiError, DatabricksInputError } from './errors';
 import { RunNotFoundError } from '../errors';
@@ -13,11 +13,11 @@ import { buildSubmitRunBody, type PolicyIdForCompute } from './submit-request';
 import { notebookPath, WorkspaceNotebooks } from './workspace-notebooks';
 import { assertDataset } from './identifiers';
 
-export interface DatabricksEngineOptions {
-  /** Clean room workspace URL, e.g. https://1234567890.1.gcp.databricks.com. */
-  host: string;
-  /** The DATABRICKS_TOKEN secret, or a provider of fresh tokens. Never logged, never in an error. */
-  token: string | TokenProvider;
+/**
+ * The client's options (workspace host, token, HTTP timeouts, retries and injectables; the token is never logged,
+ * never in an error) plus what the engine itself needs.
+ */
+export interface DatabricksEngineOptions extends DatabricksClientOptions {
   /** The clean room SQL warehouse that holds `<participant>.<table>`. */
   warehouseId: string;
   /** Cluster policy id per compute size (as declared by the stack). */
@@ -33,21 +33,9 @@ export interface DatabricksEngineOptions {
   catalog?: string;
   /** Every participant of the clean room, so a schema whose datasets were all deleted is emptied too. */
   participants?: readonly string[];
-  /** HTTP behaviour (defaults: 30 s per request, 6 attempts, 120 s budget, 500 ms base, 20 s cap). */
-  requestTimeoutMs?: number;
-  maxAttempts?: number;
-  maxElapsedMs?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
   /** SQL statement polling (defaults: 1 s interval, 10 min max). */
   statementPollIntervalMs?: number;
   statementMaxWaitMs?: number;
-  /** Injectable for tests and logs. */
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  now?: () => number;
-  fetch?: typeof fetch;
-  onRetry?: (notice: RetryNotice) => void;
 }
 
 const RUN_ID = /^\d{1,20}$/;
@@ -61,20 +49,7 @@ export class DatabricksEngine implements ExecutionEngine {
   private lastSyncedDatasets?: string;
 
   constructor(private readonly options: DatabricksEngineOptions) {
-    this.client = new DatabricksClient({
-      host: options.host,
-      token: options.token,
-      requestTimeoutMs: options.requestTimeoutMs,
-      maxAttempts: options.maxAttempts,
-      maxElapsedMs: options.maxElapsedMs,
-      baseDelayMs: options.baseDelayMs,
-      maxDelayMs: options.maxDelayMs,
-      sleep: options.sleep,
-      random: options.random,
-      now: options.now,
-      fetch: options.fetch,
-      onRetry: options.onRetry,
-    });
+    this.client = new DatabricksClient(options); // reads only its own options
     this.workspaceRoot = options.workspaceRoot ?? '/Cleanroom';
     this.notebooks = new WorkspaceNotebooks(this.client, this.workspaceRoot);
     const sql = new SqlStatementRunner(this.client, {
