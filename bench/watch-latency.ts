@@ -1,6 +1,7 @@
 /**
  * Watch-mode latency: the runtime's watch loop (`watchPasses`, the function behind `cleanroom runtime watch`,
- * run in this process with the CLI's default 100 ms pause between passes) over a local clean room; one event at
+ * run in this process as the CLI runs it locally: at most 100 ms between passes, a pause that a new events commit
+ * ends at once through `LocalChangeWaiter`) over a local clean room; one event at
  * a time is appended to a participant's events table and the participant's published `control/event_status`
  * table is polled until that event's status row is there. Latency = append committed → status row readable.
  */
@@ -9,6 +10,7 @@ import { controlTableKey } from '../cleanroom-runtime/src/control/tables';
 import { DeltaTable, type AddAction } from '../cleanroom-runtime/src/delta';
 import { buildDataEvent } from '../cleanroom-runtime/src/events/build-event';
 import type { ParticipantInfo } from '../cleanroom-runtime/src/processor/context';
+import { LocalChangeWaiter } from '../cleanroom-runtime/src/runtime/local-change-waiter';
 import { watchPasses } from '../cleanroom-runtime/src/runtime/watch';
 import type { ObjectStore } from '../cleanroom-runtime/src/storage/object-store';
 import { appendEvents, makeCleanRoom } from './clean-room';
@@ -29,7 +31,10 @@ export async function watchLatency(emit: Emit): Promise<void> {
     await room.pass();
     const controller = new AbortController();
     const errors: Error[] = [];
+    const waiter = new LocalChangeWaiter(root);
+    waiter.watchBuckets(room.participants.map((p) => p.bucket));
     const watching = watchPasses({
+      pause: (ms, signal) => waiter.wait(ms, signal),
       config: room.settings,
       store: room.store,
       engine: room.engine,
@@ -63,6 +68,7 @@ export async function watchLatency(emit: Emit): Promise<void> {
     } finally {
       controller.abort();
       await watching;
+      waiter.close();
     }
     const context = { participants: PARTICIPANTS, events: EVENTS, watchIntervalMs: WATCH_INTERVAL_MS, pollMs: POLL_MS, store: 'local', inProcess: true };
     emit('watch_latency_p50', percentile(latencies, 50), 'ms', context);

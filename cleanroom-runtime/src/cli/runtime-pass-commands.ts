@@ -8,6 +8,7 @@ import { describeDeployment, LiveDeployment, participantChanges, type Deployment
 import type { RetryNotice } from '../engines/databricks';
 import type { Redactor } from '../logging/redact';
 import { runPass, type PassReport } from '../runtime/run-pass';
+import { LocalChangeWaiter } from '../runtime/local-change-waiter';
 import { watchPasses } from '../runtime/watch';
 import { openPassDeployment, type PassDeployment } from './runtime-pass-deployment';
 
@@ -136,7 +137,17 @@ export function registerPassCommands(runtime: Command, io: PassCommandIo = proce
           io.stderr.write(`watching ${opened.config.name} every ${intervalMs} ms, ${describeDeployment(opened.config, opened.settings)}; Ctrl-C stops after the current pass\n`);
           let refusedBefore = '';
           const live = new LiveDeployment({ configDir: opened.configDir, initial: opened.config, settings: opened.settings, store: opened.store, engine: opened.engine, options: opened.options });
+          // Locally a new events commit ends the pause at once (the folders are watched); deployed, GCS
+          // notifications reach `runtime serve` instead, and watch polls.
+          const waiter = opened.settings.kind === 'local' ? new LocalChangeWaiter(opened.settings.localRoot) : undefined;
+          const pause = waiter
+            ? (ms: number, signal: AbortSignal) => {
+                waiter.watchBuckets(live.config.participants.map((p) => p.bucket));
+                return waiter.wait(ms, signal);
+              }
+            : undefined;
           await watchPasses({
+            ...(pause ? { pause } : {}),
             config: opened.config,
             store: opened.store,
             engine: opened.engine,
@@ -162,7 +173,7 @@ export function registerPassCommands(runtime: Command, io: PassCommandIo = proce
               if (report.events.length || report.submitted.length || report.runsPolled || report.errors.length || options.json) print(report);
             },
             onError: (error) => io.stderr.write(`pass failed (retrying): ${opened.redactor.redactText(error.message)}\n`),
-          });
+          }).finally(() => waiter?.close());
         },
       );
     });

@@ -10,6 +10,8 @@ export interface WatchOptions extends PassOptions {
   signal: AbortSignal;
   onReport?: (report: PassReport) => void;
   onError?: (error: Error) => void;
+  /** The pause between passes (default: `intervalMs`); local watch ends it early on a new events commit. */
+  pause?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Called before each pass; what it returns replaces the config and engine from then on (a reloaded config). */
   beforePass?: () => Promise<Pick<PassOptions, 'config' | 'engine'>>;
 }
@@ -25,7 +27,7 @@ export async function watchPasses(options: WatchOptions): Promise<number> {
       options.onError?.(error as Error);
     }
     passes++;
-    await sleep(options.intervalMs, options.signal);
+    await (options.pause ?? sleep)(options.intervalMs, options.signal);
   }
   return passes;
 }
