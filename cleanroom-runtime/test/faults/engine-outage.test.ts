@@ -84,7 +84,8 @@ test('a submission outage longer than the attempt limit is retried, never FAILED
     expect(report.errors).toEqual([expect.stringMatching(new RegExp(`^submission of job ${JOB_ID} postponed, the engine is unreachable .*Databricks POST ${SUBMIT} unavailable`))]);
     const current = await state();
     expect(current.runs[JOB_ID]).toBeUndefined();
-    expect(current.pendingEffects).toContainEqual(expect.objectContaining({ kind: 'submit_job', jobId: JOB_ID }));
+    // An outage is not a refusal: it never uses up one of the submission attempts.
+    expect(current.pendingEffects).toContainEqual({ kind: 'submit_job', jobId: JOB_ID, attempts: 0 });
   }
   expect(fake.runs()).toEqual([]);
 
