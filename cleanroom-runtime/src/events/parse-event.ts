@@ -193,7 +193,14 @@ function required(p: Record<string, unknown>, field: string): string {
 /** Fields holding JSON text (parameters): the seed writes a string; a JSON object is accepted too. */
 function jsonText(p: Record<string, unknown>, field: string): string | null {
   const value = p[field];
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      // JSON.stringify recurses: a deeply nested value would overflow the stack and stop the whole pass.
+      throw new PayloadError(`payload field "${field}" is nested too deeply: give a flat JSON object of parameter names to values`);
+    }
+  }
   return optional(p, field);
 }
 

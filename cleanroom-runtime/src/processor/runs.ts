@@ -33,6 +33,26 @@ export function recordSubmission(state: CleanroomState, jobId: string, runId: st
 }
 
 /** A failed submission: retried next pass, or recorded as a failed run once attempts are exhausted. */
+/** A submission the clean room itself refuses (e.g. its code was rejected since): no retry, a FAILED run that says why. */
+export function recordSubmitRefused(state: CleanroomState, jobId: string, error: string, engine: string, now: number): void {
+  state.pendingEffects = state.pendingEffects.filter((e) => !(e.kind === 'submit_job' && e.jobId === jobId));
+  state.runs[jobId] = {
+    jobId,
+    runId: `not-submitted-${jobId}`,
+    engine,
+    lifeCycleState: 'INTERNAL_ERROR',
+    resultState: 'FAILED',
+    stateMessage: 'the clean room refused to start the run',
+    startTime: null,
+    endTime: now,
+    runPageUrl: null,
+    error,
+    errorTrace: null,
+    submittedAt: now,
+    updatedAt: now,
+  };
+}
+
 export function recordSubmitFailure(state: CleanroomState, jobId: string, error: string, engine: string, now: number): void {
   const index = state.pendingEffects.findIndex((e) => e.kind === 'submit_job' && e.jobId === jobId);
   if (index === -1) return;

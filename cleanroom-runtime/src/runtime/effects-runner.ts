@@ -14,9 +14,10 @@ import {
   recordRunUnreachable,
   recordSubmission,
   recordSubmitFailure,
+  recordSubmitRefused,
   runsToPoll,
 } from '../processor/runs';
-import { runTarget } from '../processor/schedules';
+import { pinnedCodeProblem, runTarget } from '../processor/schedules';
 import type { CleanroomState } from '../processor/state';
 import type { ObjectStore } from '../storage/object-store';
 import { CodeStorageUnavailableError, readApprovedCode } from './approved-code';
@@ -63,6 +64,15 @@ export async function performEffects(
     const job = target?.job;
     if (!target || !job) {
       recordSubmitFailure(state, jobId, 'the job is missing from the state', io.engine.name, io.now);
+      continue;
+    }
+    // Approval is checked again at submission: a rejection, update or deletion since the job was accepted (or
+    // while its submission was postponed) must stop it.
+    const revoked = pinnedCodeProblem(state, job);
+    if (revoked !== undefined) {
+      const error = `not started: ${revoked} after the job was accepted; submit the job again once the code you want to run is approved`;
+      recordSubmitRefused(state, jobId, error, io.engine.name, io.now);
+      report.submitFailures.push({ jobId, error });
       continue;
     }
     let content: string;

@@ -9,6 +9,9 @@ import { parseGsUri } from '../processor/names';
 import type { ObjectStore } from '../storage/object-store';
 import { parquetFooterSchema } from './parquet-footer-schema';
 
+/** Largest Parquet file read whole to take its footer's schema; above it the schema is left unknown (null). */
+export const MAX_FOOTER_READ_BYTES = 64 * 1024 * 1024;
+
 /** Objects Spark and Delta write next to data that are not data (`_SUCCESS`, `_delta_log/`, `.crc`...). */
 function isDataFile(relative: string): boolean {
   return !relative.split('/').some((segment) => segment.startsWith('_') || segment.startsWith('.'));
@@ -29,8 +32,12 @@ export async function inspectLocation(store: ObjectStore, location: string, form
     const files = page.objects.filter((o) => o.size > 0 && isDataFile(o.key.slice(prefix.length)));
     if (files.length === 0) return { exists: false };
     if (format !== 'parquet') return { exists: true, schema: null };
-    const first = files.find((o) => o.key.endsWith('.parquet')) ?? files[0];
-    return { exists: true, schema: JSON.stringify(parquetFooterSchema(await store.get(bucket, first.key))) };
+    // The footer is read from a whole object: the smallest file, and none too big to hold in memory, so a huge
+    // file in a participant's bucket cannot exhaust the runtime's memory (and fail every pass).
+    const parquetFiles = files.filter((o) => o.key.endsWith('.parquet'));
+    const smallest = [...(parquetFiles.length > 0 ? parquetFiles : files)].sort((a, b) => a.size - b.size)[0];
+    if (smallest.size > MAX_FOOTER_READ_BYTES) return { exists: true, schema: null };
+    return { exists: true, schema: JSON.stringify(parquetFooterSchema(await store.get(bucket, smallest.key))) };
   } catch (error) {
     if (error instanceof DeltaTableNotFoundError) return { exists: false };
     return { exists: true, error: (error as Error).message };

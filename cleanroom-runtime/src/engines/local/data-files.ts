@@ -15,17 +15,24 @@ export async function listDataFiles(location: string, bucketDir: string, suffixe
   if (!stat) throw new RunFailure(`nothing exists at ${uri}`);
   const files = stat.isFile() ? [location] : await walk(location, suffixes);
   if (files.length === 0) throw new RunFailure(`no ${suffixes.join('/')} files under ${uri}`);
+  await checkInsideBucket(files, bucketDir, uri);
+  return files.sort();
+}
+
+/** Every file really lies inside the bucket's folder (no symbolic link out) and has no glob character DuckDB would expand. */
+export async function checkInsideBucket(files: readonly string[], bucketDir: string, uri: string): Promise<void> {
   const realBucket = await fs.realpath(bucketDir);
+  const globbed = () => new RunFailure(`a file under ${uri} has one of the characters * ? [ ] { } in its name; rename it`);
   for (const file of files) {
-    const real = await fs.realpath(file);
+    if (GLOB_CHARACTERS.test(path.relative(bucketDir, file))) throw globbed();
+    const real = await fs.realpath(file).catch(() => {
+      throw new RunFailure(`a data file of ${uri} does not exist: ${path.relative(bucketDir, file)}`);
+    });
     if (real !== realBucket && !real.startsWith(realBucket + path.sep)) {
       throw new RunFailure(`${uri} leads outside its bucket (symbolic link); store the data files themselves there`);
     }
-    if (GLOB_CHARACTERS.test(path.basename(file)) || GLOB_CHARACTERS.test(path.relative(realBucket, real))) {
-      throw new RunFailure(`a file under ${uri} has one of the characters * ? [ ] { } in its name; rename it`);
-    }
+    if (GLOB_CHARACTERS.test(path.relative(realBucket, real))) throw globbed();
   }
-  return files.sort();
 }
 
 async function walk(dir: string, suffixes: readonly string[]): Promise<string[]> {

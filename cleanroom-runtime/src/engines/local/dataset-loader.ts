@@ -8,7 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetRef } from '../engine';
 import type { DeltaBridge } from './delta-bridge';
 import { deltaSelect } from './delta-select';
-import { listDataFiles } from './data-files';
+import { checkInsideBucket, listDataFiles } from './data-files';
 import { localPathOf, parseGsLocation } from './gs-paths';
 import { RunFailure, scrubHostPaths } from './run-failure';
 import { literalList, quoteIdentifier, SQL_NAME } from './sql-text';
@@ -63,9 +63,14 @@ function checkNames(dataset: DatasetRef): void {
 
 async function selectFor(connection: DuckDBConnection, dataset: DatasetRef, context: LoadContext): Promise<string> {
   const location = parseGsLocation(dataset.location);
-  if (dataset.format === 'delta') return deltaSelect(await context.delta.readSnapshot(location));
-  const localPath = localPathOf(context.localRoot, location);
   const bucketDir = localPathOf(context.localRoot, { bucket: location.bucket, key: '' });
+  if (dataset.format === 'delta') {
+    const snapshot = await context.delta.readSnapshot(location);
+    // The log names the files: a hostile log must not reach files outside the bucket (links) or glob the bucket.
+    await checkInsideBucket(snapshot.files.map((f) => f.path), bucketDir, dataset.location);
+    return deltaSelect(snapshot);
+  }
+  const localPath = localPathOf(context.localRoot, location);
   const files = (suffixes: string[]) => listDataFiles(localPath, bucketDir, suffixes, dataset.location);
   switch (dataset.format) {
     case 'parquet':
