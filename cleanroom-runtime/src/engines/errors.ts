@@ -31,3 +31,11 @@ export class RunNotFoundError extends Error {
     super(message);
   }
 }
+
+/**
+ * The engine will never run this spec as it is (e.g. a parameter value that would change the approved code under
+ * the engine's substitution). Not an outage and not worth retrying: the runtime records a FAILED run saying why.
+ */
+export class RunRefusedError extends Error {
+  override readonly name = 'RunRefusedError';
+}

@@ -32,7 +32,6 @@ export function recordSubmission(state: CleanroomState, jobId: string, runId: st
   };
 }
 
-/** A failed submission: retried next pass, or recorded as a failed run once attempts are exhausted. */
 /** A submission the clean room itself refuses (e.g. its code was rejected since): no retry, a FAILED run that says why. */
 export function recordSubmitRefused(state: CleanroomState, jobId: string, error: string, engine: string, now: number): void {
   state.pendingEffects = state.pendingEffects.filter((e) => !(e.kind === 'submit_job' && e.jobId === jobId));
@@ -53,6 +52,7 @@ export function recordSubmitRefused(state: CleanroomState, jobId: string, error:
   };
 }
 
+/** A failed submission: retried next pass, or recorded as a failed run once attempts are exhausted. */
 export function recordSubmitFailure(state: CleanroomState, jobId: string, error: string, engine: string, now: number): void {
   const index = state.pendingEffects.findIndex((e) => e.kind === 'submit_job' && e.jobId === jobId);
   if (index === -1) return;

@@ -4,7 +4,7 @@
  * Each function updates the given state copy through the pure bookkeeping in processor/runs.ts.
  */
 import type { DatasetRef, ExecutionEngine, RunSpec } from '../engines/engine';
-import { EngineUnavailableError, RunNotFoundError } from '../engines/errors';
+import { EngineUnavailableError, RunNotFoundError, RunRefusedError } from '../engines/errors';
 import type { ParticipantInfo } from '../processor/context';
 import { codeObjectKey } from '../processor/effects';
 import {
@@ -112,6 +112,12 @@ export async function performEffects(
         // An outage is not a refusal: the submission stays pending without using up an attempt. Retrying is safe,
         // the engine is idempotent on jobId.
         report.errors.push(`submission of job ${jobId} postponed, the engine is unreachable (retried next pass): ${message}`);
+        continue;
+      }
+      if (error instanceof RunRefusedError) {
+        // The engine will never run it as it is: no retry, a FAILED run that says why.
+        recordSubmitRefused(state, jobId, message, io.engine.name, io.now);
+        report.submitFailures.push({ jobId, error: message });
         continue;
       }
       recordSubmitFailure(state, jobId, message, io.engine.name, io.now);

@@ -15,7 +15,7 @@ import { RunNotFoundError } from '../errors';
 import type { DeltaBridge } from './delta-bridge';
 import { loadDatasets, type LoadReport } from './dataset-loader';
 import { parseGsLocation } from './gs-paths';
-import { ParameterError, substituteParameters } from './parameters';
+import { ParameterError, substituteParameters } from '../sql-parameters';
 import { resultToDelta } from './result-to-delta';
 import { RunFailure, scrubHostPaths } from './run-failure';
 import { RunRecordStore, runIdFor, toRunStatus, type RunOwner, type RunRecord } from './run-records';

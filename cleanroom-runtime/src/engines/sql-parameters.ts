@@ -10,6 +10,10 @@
  * - inside a $tag$...$tag$ string: verbatim, refused if it contains the closing tag;
  * - inside comments nothing is substituted.
  * Every value is inserted once, never re-scanned, so a value containing `${other}` is just text.
+ *
+ * With `textual: true` the caller only checks values for an engine that substitutes text as-is (Databricks SQL
+ * notebooks): there a value cannot be escaped, so one that would end its quoted context is refused instead.
+ * Both engines share this one reading of the approved code.
  */
 
 export class ParameterError extends Error {
@@ -26,7 +30,13 @@ const DOLLAR_QUOTE = /^\$[A-Za-z_]*\$/;
 
 type Context = 'code' | 'string' | 'escape-string' | 'identifier' | 'dollar-string';
 
-export function substituteParameters(sql: string, parameters: Readonly<Record<string, string>>): string {
+export interface SubstitutionOptions {
+  /** The engine inserts values verbatim: refuse values that would leave their quotes instead of escaping them. */
+  textual?: boolean;
+}
+
+export function substituteParameters(sql: string, parameters: Readonly<Record<string, string>>, options: SubstitutionOptions = {}): string {
+  const textual = options.textual === true;
   let out = '';
   let context: Context = 'code';
   let i = 0;
@@ -36,7 +46,7 @@ export function substituteParameters(sql: string, parameters: Readonly<Record<st
     if (ch === '$' && next === '{') {
       const match = PLACEHOLDER.exec(sql.slice(i));
       if (match) {
-        out += valueFor(match[1].trim(), parameters, context);
+        out += valueFor(match[1].trim(), parameters, context, textual);
         i += match[0].length;
         continue;
       }
@@ -112,7 +122,7 @@ function substituteInDollarString(
   return result;
 }
 
-function valueFor(name: string, parameters: Readonly<Record<string, string>>, context: Context): string {
+function valueFor(name: string, parameters: Readonly<Record<string, string>>, context: Context, textual = false): string {
   if (!Object.prototype.hasOwnProperty.call(parameters, name)) {
     const known = Object.keys(parameters).sort().join(', ') || 'none';
     throw new ParameterError(
@@ -121,6 +131,7 @@ function valueFor(name: string, parameters: Readonly<Record<string, string>>, co
     );
   }
   const value = parameters[name];
+  if (textual) refuseQuoteBreakers(name, value, context);
   switch (context) {
     case 'string':
       return value.replace(/'/g, "''");
@@ -137,6 +148,18 @@ function valueFor(name: string, parameters: Readonly<Record<string, string>>, co
           `(letters, digits, _ and dots); got ${JSON.stringify(truncate(value))}. ` +
           `To pass text, the code must quote it: '\${${name}}'`,
       );
+  }
+}
+
+/** For verbatim substitution: a value that contains its context's closing quote (or an escape) would end it. */
+function refuseQuoteBreakers(name: string, value: string, context: Context): void {
+  const breakers = context === 'string' || context === 'escape-string' ? ["'", '\\'] : context === 'identifier' ? ['"'] : [];
+  const found = breakers.find((b) => value.includes(b));
+  if (found !== undefined) {
+    throw new ParameterError(
+      `parameter \${${name}} is inserted into a quoted part of the code as-is by this engine, so its value cannot ` +
+        `contain ${JSON.stringify(found)}; got ${JSON.stringify(truncate(value))}`,
+    );
   }
 }
 

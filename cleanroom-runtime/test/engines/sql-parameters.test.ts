@@ -1,4 +1,4 @@
-import { ParameterError, substituteParameters } from '../../../src/engines/local/parameters';
+import { ParameterError, substituteParameters } from '../../src/engines/sql-parameters';
 
 const params = { country: 'FR', min: '10', table: 'publisher.users', text: "it's", evil: "x' OR 1=1 --" };
 
