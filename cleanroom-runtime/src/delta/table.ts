@@ -128,10 +128,15 @@ export class DeltaTable {
     }
   }
 
-  /** The latest version (or `version`, time travel). Throws UnsupportedDeltaFeatureError for tables a v1 reader must refuse. */
+  /**
+   * The latest version (or `version`, time travel). Throws UnsupportedDeltaFeatureError for tables a v1 reader must
+   * refuse, including a live file outside the table's bucket (another party's data, which must never be read as this table's).
+   */
   async snapshot(version?: number): Promise<Snapshot> {
     const state = version === undefined ? await this.refreshLatest() : await loadState(this.loc, version);
-    return toSnapshot(state, this.location);
+    const snapshot = toSnapshot(state, this.location);
+    for (const file of snapshot.files) this.fileKey(file.path);
+    return snapshot;
   }
 
   /** Every row of the latest version, of `version`, or of a snapshot already taken. */

@@ -21,6 +21,7 @@ import { pinnedCodeProblem, runTarget } from '../processor/schedules';
 import type { CleanroomState } from '../processor/state';
 import type { ObjectStore } from '../storage/object-store';
 import { CodeStorageUnavailableError, readApprovedCode } from './approved-code';
+import { confineDatasets, DatasetCheckUnavailableError } from './dataset-confinement';
 
 export interface EffectsReport {
   submitted: string[];
@@ -47,9 +48,27 @@ export async function performEffects(
   },
   report: EffectsReport,
 ): Promise<void> {
-  if (state.pendingEffects.some((e) => e.kind === 'sync_datasets')) {
+  const jobIds = state.pendingEffects.flatMap((e) => (e.kind === 'submit_job' ? [e.jobId] : []));
+  const mustSync = state.pendingEffects.some((e) => e.kind === 'sync_datasets');
+  if (!mustSync && jobIds.length === 0) return; // idle: no dataset check, no storage request
+  // Checked once per pass, before the catalogue or any run sees them: a dataset whose Delta log its owner made
+  // unreadable (e.g. files in another participant's bucket) is left out, so the engine drops its table.
+  let datasets: DatasetRef[];
+  try {
+    const confined = await confineDatasets(io.store, datasetRefs(state));
+    for (const { dataset, reason } of confined.refused) {
+      report.errors.push(`dataset ${dataset.participant}.${dataset.table} left out of job runs this pass, its Delta table at ${dataset.location} is refused: ${reason} (its owner must fix the table)`);
+    }
+    datasets = confined.usable;
+  } catch (error) {
+    if (!(error instanceof DatasetCheckUnavailableError)) throw error;
+    // Never drop a dataset on a storage hiccup: nothing is synced or submitted, no attempt is used.
+    report.errors.push(`dataset sync and job submissions postponed, a dataset could not be checked (retried next pass): ${error.message}`);
+    return;
+  }
+  if (mustSync) {
     try {
-      await io.engine.syncDatasets(datasetRefs(state));
+      await io.engine.syncDatasets(datasets);
       completeDatasetSync(state);
     } catch (error) {
       // Runs must not start against a stale catalogue: submissions wait for the next pass.
@@ -57,7 +76,6 @@ export async function performEffects(
       return;
     }
   }
-  const jobIds = state.pendingEffects.flatMap((e) => (e.kind === 'submit_job' ? [e.jobId] : []));
   for (const jobId of jobIds) {
     // jobId here is the run key: the job id (ad hoc) or `<job id>@<occurrence>` (scheduled, see schedules.ts).
     const target = runTarget(state, jobId);
@@ -100,7 +118,7 @@ export async function performEffects(
         code: { participant: job.codeOwner, name: job.codeName, hash: job.hash, language: job.language, content },
         parameters: target.parameters,
         compute: job.compute,
-        datasets: datasetRefs(state),
+        datasets,
         outputLocation: job.outputLocation,
       };
       const { runId } = await io.engine.submit(spec);

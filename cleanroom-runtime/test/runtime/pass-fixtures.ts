@@ -6,7 +6,7 @@ import { controlTableKey, type ControlTableName } from '../../src/control/tables
 import type { DeltaRow, StructType } from '../../src/delta/schema-types';
 import { struct } from '../../src/delta/schema-types';
 import { DeltaTable } from '../../src/delta/table';
-import type { ExecutionEngine, RunSpec } from '../../src/engines/engine';
+import type { DatasetRef, ExecutionEngine, RunSpec } from '../../src/engines/engine';
 import { LocalEngine } from '../../src/engines/local';
 import { appendEventRow, onboardParticipant } from '../../src/runtime/control-tables';
 import type { RuntimeSettings } from '../../src/runtime/settings';
@@ -25,14 +25,14 @@ export const SETTINGS: RuntimeSettings = {
 /** The real local engine, with submissions recorded (a spy, not a fake). */
 export class SpyEngine implements ExecutionEngine {
   readonly name = 'local' as const;
-  submits: Array<{ jobId: string; runId: string }> = [];
+  submits: Array<{ jobId: string; runId: string; datasets: DatasetRef[] }> = [];
   constructor(private readonly inner: LocalEngine) {}
   syncDatasets(datasets: Parameters<ExecutionEngine['syncDatasets']>[0]): Promise<void> {
     return this.inner.syncDatasets(datasets);
   }
   async submit(spec: RunSpec): Promise<{ runId: string }> {
     const result = await this.inner.submit(spec);
-    this.submits.push({ jobId: spec.jobId, runId: result.runId });
+    this.submits.push({ jobId: spec.jobId, runId: result.runId, datasets: spec.datasets });
     return result;
   }
   getRun(runId: string) {
