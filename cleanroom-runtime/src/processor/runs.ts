@@ -35,21 +35,7 @@ export function recordSubmission(state: CleanroomState, jobId: string, runId: st
 /** A submission the clean room itself refuses (e.g. its code was rejected since): no retry, a FAILED run that says why. */
 export function recordSubmitRefused(state: CleanroomState, jobId: string, error: string, engine: string, now: number): void {
   state.pendingEffects = state.pendingEffects.filter((e) => !(e.kind === 'submit_job' && e.jobId === jobId));
-  state.runs[jobId] = {
-    jobId,
-    runId: `not-submitted-${jobId}`,
-    engine,
-    lifeCycleState: 'INTERNAL_ERROR',
-    resultState: 'FAILED',
-    stateMessage: 'the clean room refused to start the run',
-    startTime: null,
-    endTime: now,
-    runPageUrl: null,
-    error,
-    errorTrace: null,
-    submittedAt: now,
-    updatedAt: now,
-  };
+  state.runs[jobId] = notStartedRun(jobId, engine, 'the clean room refused to start the run', error, now);
 }
 
 /** A failed submission: retried next pass, or recorded as a failed run once attempts are exhausted. */
@@ -64,17 +50,22 @@ export function recordSubmitFailure(state: CleanroomState, jobId: string, error:
     return;
   }
   state.pendingEffects.splice(index, 1);
-  state.runs[jobId] = {
+  state.runs[jobId] = notStartedRun(jobId, engine, `the engine refused the run ${attempts} times`, error, now);
+}
+
+/** The FAILED run a job gets when it was never started, so the participant sees why in control.runs. */
+function notStartedRun(jobId: string, engine: string, stateMessage: string, error: string, now: number): RunRecord {
+  return {
     jobId,
     runId: `not-submitted-${jobId}`,
     engine,
     lifeCycleState: 'INTERNAL_ERROR',
     resultState: 'FAILED',
-    stateMessage: `the engine refused the run ${attempts} times`,
+    stateMessage,
     startTime: null,
     endTime: now,
     runPageUrl: null,
-    error: error,
+    error,
     errorTrace: null,
     submittedAt: now,
     updatedAt: now,

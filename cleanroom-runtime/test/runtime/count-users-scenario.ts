@@ -48,3 +48,13 @@ export function databricksEngineOn(fake: FakeDatabricks, maxAttempts: number): D
     statementPollIntervalMs: 1,
   });
 }
+
+/** Datasets and code declared and approved over two passes, the clock a minute later: ready for a job. */
+export async function readyForJob(room: LocalCleanRoom, sql: string, pass: () => Promise<unknown>): Promise<void> {
+  await declareDatasetsAndCode(room, sql);
+  await pass();
+  room.clock += 60_000;
+  await approveCode(room, sql);
+  await pass();
+  room.clock += 60_000;
+}

@@ -7,7 +7,7 @@ import { commitFileName } from '../../src/delta/actions';
 import { DeltaTable } from '../../src/delta/table';
 import { runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
-import { approveCode, declareDatasetsAndCode, sendCountJob } from './count-users-scenario';
+import { readyForJob, sendCountJob } from './count-users-scenario';
 import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
 
 const SQL = '-- Databricks notebook source\nSELECT count(*) AS n FROM publisher.users u JOIN advertiser.conversions c USING (user_id)\n';
@@ -34,12 +34,7 @@ const addOf = (path: string, size: number) => ({ add: { path, partitionValues: {
 
 beforeEach(async () => {
   room = new LocalCleanRoom();
-  await declareDatasetsAndCode(room, SQL);
-  await pass();
-  room.clock += 60_000;
-  await approveCode(room, SQL);
-  await pass();
-  room.clock += 60_000;
+  await readyForJob(room, SQL, pass);
 });
 afterEach(() => room.cleanup());
 

@@ -7,7 +7,7 @@ import { RunRefusedError } from '../../src/engines/errors';
 import type { ExecutionEngine, RunSpec } from '../../src/engines/engine';
 import { runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
-import { approveCode, declareDatasetsAndCode, sendCountJob } from './count-users-scenario';
+import { readyForJob, sendCountJob } from './count-users-scenario';
 import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
 
 const SQL = '-- Databricks notebook source\nSELECT count(*) AS n FROM publisher.users u JOIN advertiser.conversions c USING (user_id)\n';
@@ -32,12 +32,7 @@ test('a refused run is FAILED once with the reason, never retried', async () => 
   room = new LocalCleanRoom();
   const engine = new RefusingEngine();
   const pass = () => runPass({ config: SETTINGS, store: room.store, engine, now: room.now });
-  await declareDatasetsAndCode(room, SQL);
-  await pass();
-  room.clock += 60_000;
-  await approveCode(room, SQL);
-  await pass();
-  room.clock += 60_000;
+  await readyForJob(room, SQL, pass);
   const jobId = await sendCountJob(room);
 
   const report = await pass();

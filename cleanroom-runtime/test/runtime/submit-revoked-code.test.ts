@@ -7,7 +7,7 @@ import { codeBlobKey } from '../../src/processor/effects';
 import { runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
 import { cli, sha256 } from '../processor/fixtures';
-import { approveCode, CODE_NAME, declareDatasetsAndCode, sendCountJob } from './count-users-scenario';
+import { CODE_NAME, readyForJob, sendCountJob } from './count-users-scenario';
 import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
 
 const SQL = '-- Databricks notebook source\nSELECT count(*) AS n FROM publisher.users u JOIN advertiser.conversions c USING (user_id)\n';
@@ -20,12 +20,7 @@ const reject = (atMs: number) =>
 
 beforeEach(async () => {
   room = new LocalCleanRoom();
-  await declareDatasetsAndCode(room, SQL);
-  await pass();
-  room.clock += 60_000;
-  await approveCode(room, SQL);
-  await pass();
-  room.clock += 60_000;
+  await readyForJob(room, SQL, pass);
 });
 afterEach(() => room.cleanup());
 
