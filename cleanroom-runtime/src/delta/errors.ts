@@ -40,3 +40,11 @@ export class DeltaWriteError extends Error {
     this.name = 'DeltaWriteError';
   }
 }
+
+/** A data file is above the reader's size limit: it is not read (holding it whole could exhaust memory). */
+export class DataFileTooLargeError extends Error {
+  constructor(readonly location: string, readonly path: string, readonly size: number, readonly limit: number) {
+    super(`data file ${path} of the Delta table at ${location} is ${size} bytes, above the limit of ${limit} bytes: it is not read; write smaller files`);
+    this.name = 'DataFileTooLargeError';
+  }
+}

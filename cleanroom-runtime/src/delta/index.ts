@@ -1,8 +1,8 @@
 /** Delta Lake tables (reader v1 / writer v2) over the ObjectStore interface. */
 export { DeltaTable, ENGINE_INFO, CHECKPOINT_INTERVAL } from './table';
-export type { CommitEntry, CreateTableOptions, HistoryEntry, WriteOptions } from './table';
+export type { CommitEntry, CreateTableOptions, TableReadLimits, HistoryEntry, WriteOptions } from './table';
 export type { Snapshot, SnapshotFile } from './snapshot';
 export type { Action, AddAction, RemoveAction, MetadataAction, ProtocolAction, TxnAction } from './actions';
-export { CorruptDeltaLogError, DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, UnsupportedDeltaFeatureError } from './errors';
+export { CorruptDeltaLogError, DataFileTooLargeError, DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, UnsupportedDeltaFeatureError } from './errors';
 export { formatTimestamp, parseTimestamp } from './values';
 export * from './schema-types';

@@ -14,6 +14,19 @@ export interface TableLocation {
   bucket: string;
   /** Key prefix of the table root ('' or 'a/b' or 'a/b/'). */
   prefix: string;
+  /** Size limits for log files of untrusted tables (default: none). */
+  limits?: LogReadLimits;
+}
+
+/**
+ * Log files above these sizes are never read whole, so a huge object in an untrusted bucket cannot exhaust memory
+ * (sizes as listed, no extra request). An oversized commit is replayed as empty (its actions are unknown: callers
+ * that care find it in the listing); a checkpoint with an oversized part is ignored (commits are replayed instead);
+ * `_last_checkpoint` above `maxCommitBytes` is ignored (checked with one list call, only when limits are set).
+ */
+export interface LogReadLimits {
+  maxCommitBytes?: number;
+  maxCheckpointPartBytes?: number;
 }
 
 /** How messages name the table: its gs:// URI, or its folder when the store serves a plain folder as a bucket. */
@@ -29,6 +42,8 @@ export function describeLocation(loc: TableLocation): string {
 
 export interface LogListing {
   commits: Map<number, string>;
+  /** Commits above `limits.maxCommitBytes`, by version: their listed size. */
+  oversizedCommits: Map<number, number>;
   /** Complete checkpoints by version: all part keys, in part order. */
   checkpoints: Map<number, string[]>;
 }
@@ -37,6 +52,9 @@ export interface LogListing {
 export async function listLog(loc: TableLocation, startName?: string): Promise<LogListing> {
   const prefix = logPrefix(loc.prefix);
   const commits = new Map<number, string>();
+  const oversizedCommits = new Map<number, number>();
+  const tooBigCheckpoints = new Set<number>();
+  const { maxCommitBytes = Infinity, maxCheckpointPartBytes = Infinity } = loc.limits ?? {};
   const parts = new Map<number, { total: number; keys: Map<number, string> }>();
   let pageToken: string | undefined;
   do {
@@ -46,8 +64,11 @@ export async function listLog(loc: TableLocation, startName?: string): Promise<L
     for (const object of page.objects) {
       const file = classifyLogKey(object.key);
       if (!file) continue;
-      if (file.kind === 'commit') commits.set(file.version, file.key);
-      else if (file.kind === 'checkpoint') {
+      if (file.kind === 'commit') {
+        commits.set(file.version, file.key);
+        if (object.size > maxCommitBytes) oversizedCommits.set(file.version, object.size);
+      } else if (file.kind === 'checkpoint') {
+        if (object.size > maxCheckpointPartBytes) tooBigCheckpoints.add(file.version);
         const entry = parts.get(file.version) ?? { total: file.parts, keys: new Map<number, string>() };
         if (entry.total === file.parts) entry.keys.set(file.part, file.key);
         parts.set(file.version, entry);
@@ -57,14 +78,27 @@ export async function listLog(loc: TableLocation, startName?: string): Promise<L
   } while (pageToken);
   const checkpoints = new Map<number, string[]>();
   for (const [version, { total, keys }] of parts) {
-    if (keys.size === total) checkpoints.set(version, [...keys.entries()].sort((a, b) => a[0] - b[0]).map(([, k]) => k));
+    if (keys.size === total && !tooBigCheckpoints.has(version)) checkpoints.set(version, [...keys.entries()].sort((a, b) => a[0] - b[0]).map(([, k]) => k));
   }
-  return { commits, checkpoints };
+  return { commits, oversizedCommits, checkpoints };
+}
+
+/** The actions of a listed commit; none for an oversized one (never read). */
+function readListedCommit(loc: TableLocation, listing: LogListing, version: number): Promise<Action[]> {
+  if (listing.oversizedCommits.has(version)) return Promise.resolve([]);
+  return readCommitActions(loc, version, listing.commits.get(version));
 }
 
 export async function readLastCheckpoint(loc: TableLocation): Promise<LastCheckpoint | undefined> {
+  const key = logPrefix(loc.prefix) + '_last_checkpoint';
+  const limit = loc.limits?.maxCommitBytes;
+  if (limit !== undefined) {
+    // Untrusted table: the hint is only read when small (one list call); without it the listing decides.
+    const listed = (await loc.store.list(loc.bucket, key, { maxResults: 1 })).objects.find((o) => o.key === key);
+    if (!listed || listed.size > limit) return undefined;
+  }
   try {
-    const bytes = await loc.store.get(loc.bucket, logPrefix(loc.prefix) + '_last_checkpoint');
+    const bytes = await loc.store.get(loc.bucket, key);
     return parseLastCheckpoint(new TextDecoder().decode(bytes));
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
@@ -148,7 +182,7 @@ export async function loadState(loc: TableLocation, version?: number): Promise<S
     }
     needed.push(v);
   }
-  const commits = await mapLimit(needed, 16, (v) => readCommitActions(loc, v, listing.commits.get(v)));
+  const commits = await mapLimit(needed, 16, (v) => readListedCommit(loc, listing, v));
   needed.forEach((v, i) => state.apply(v, commits[i]));
   if (!state.protocol || !state.metadata) throw new CorruptDeltaLogError(where, `no protocol or metaData action up to version ${target}`);
   return state;
@@ -162,7 +196,7 @@ export async function readCommitsAfter(loc: TableLocation, version: number): Pro
   const listing = await listLog(loc, commitFileName(version + 1));
   const versions: number[] = [];
   for (let v = version + 1; listing.commits.has(v); v++) versions.push(v);
-  const actions = await mapLimit(versions, 16, (v) => readCommitActions(loc, v, listing.commits.get(v)));
+  const actions = await mapLimit(versions, 16, (v) => readListedCommit(loc, listing, v));
   return versions.map((v, i) => ({ version: v, actions: actions[i] }));
 }
 

@@ -6,12 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { Action, AddAction, checkpointFileName, commitFileName, decodeLogPath, encodeLogPath, logPrefix, MetadataAction, ProtocolAction, serializeCommit } from './actions';
 import { encodeCheckpoint } from './checkpoint';
 import { encodeDataFile, toDeltaRows, validateValue } from './data-file';
-import { DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, UnsupportedDeltaFeatureError } from './errors';
+import { DataFileTooLargeError, DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, UnsupportedDeltaFeatureError } from './errors';
 import {
   describeLocation,
   findLatestVersion,
   listLog,
   loadState,
+  LogReadLimits,
   mapLimit,
   readCommitActions,
   readCommitsAfter,
@@ -58,6 +59,12 @@ export interface HistoryEntry {
   commitInfo: Record<string, unknown>;
 }
 
+/** Size limits for reading an untrusted table (default: none); see LogReadLimits for the log files. */
+export interface TableReadLimits extends LogReadLimits {
+  /** Data files above this (by `add.size` or listed size) throw DataFileTooLargeError instead of being read. */
+  maxDataFileBytes?: number;
+}
+
 export class DeltaTable {
   /** `gs://bucket/prefix` of the table, for messages. */
   readonly location: string;
@@ -67,14 +74,14 @@ export class DeltaTable {
   /** Latest state this object has seen; refreshed incrementally with one list call. */
   private latest?: SnapshotState;
 
-  private constructor(store: ObjectStore, bucket: string, prefix: string) {
-    this.loc = { store, bucket, prefix: prefix.replace(/\/+$/, '') };
+  private constructor(store: ObjectStore, bucket: string, prefix: string, private readonly limits: TableReadLimits = {}) {
+    this.loc = { store, bucket, prefix: prefix.replace(/\/+$/, ''), limits };
     this.location = describeLocation(this.loc);
   }
 
   /** Opens an existing table; throws DeltaTableNotFoundError when there is no Delta log at the location. */
-  static async open(store: ObjectStore, bucket: string, prefix: string): Promise<DeltaTable> {
-    const table = new DeltaTable(store, bucket, prefix);
+  static async open(store: ObjectStore, bucket: string, prefix: string, limits?: TableReadLimits): Promise<DeltaTable> {
+    const table = new DeltaTable(store, bucket, prefix, limits);
     if ((await findLatestVersion(table.loc)) === undefined) throw new DeltaTableNotFoundError(table.location);
     return table;
   }
@@ -146,6 +153,11 @@ export class DeltaTable {
     return perFile.flat();
   }
 
+  /** Rows of one live file of `snapshot`, for callers that handle each file's failure (e.g. too large) on its own. */
+  async readSnapshotFile(snapshot: Snapshot, file: SnapshotFile): Promise<DeltaRow[]> {
+    return this.readFile(snapshot, file);
+  }
+
   /** Cheapest way to the latest version: `_last_checkpoint` + one listing (or one listing when already open). */
   async latestVersion(): Promise<number> {
     if (this.latest) {
@@ -203,7 +215,7 @@ export class DeltaTable {
     const listing = await listLog(this.loc);
     if (!listing.commits.size && !listing.checkpoints.size) throw new DeltaTableNotFoundError(this.location);
     const versions = [...listing.commits.keys()].sort((a, b) => a - b);
-    const commits = await mapLimit(versions, 16, (v) => readCommitActions(this.loc, v, listing.commits.get(v)));
+    const commits = await mapLimit(versions, 16, (v) => (listing.oversizedCommits.has(v) ? Promise.resolve([]) : readCommitActions(this.loc, v, listing.commits.get(v))));
     return versions.map((version, i) => {
       const info = commits[i].find((a): a is { commitInfo: Record<string, unknown> } => 'commitInfo' in a)?.commitInfo ?? {};
       return {
@@ -233,9 +245,19 @@ export class DeltaTable {
 
   private async readFile(snapshot: Snapshot, file: SnapshotFile): Promise<DeltaRow[]> {
     const key = this.fileKey(file.path);
+    await this.checkDataFileSize(file, key);
     const dataColumns = snapshot.schema.fields.map((f) => f.name).filter((n) => !snapshot.partitionColumns.includes(n));
     const contents = await readParquet(await this.loc.store.get(this.loc.bucket, key), dataColumns);
     return toDeltaRows(contents, snapshot.schema, snapshot.partitionColumns, file.partitionValues, file.path);
+  }
+
+  /** `add.size` can lie: above the limit or not, the listed size (one list call for this key) decides too. */
+  private async checkDataFileSize(file: SnapshotFile, key: string): Promise<void> {
+    const limit = this.limits.maxDataFileBytes;
+    if (limit === undefined) return;
+    if (file.size > limit) throw new DataFileTooLargeError(this.location, file.path, file.size, limit);
+    const listed = (await this.loc.store.list(this.loc.bucket, key, { maxResults: 1 })).objects.find((o) => o.key === key);
+    if (listed && listed.size > limit) throw new DataFileTooLargeError(this.location, file.path, listed.size, limit);
   }
 
   /** Object key of a data file: relative paths under the table root; absolute gs:// URIs only in this bucket. */

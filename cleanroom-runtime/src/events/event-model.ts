@@ -26,6 +26,8 @@ export interface EventEnvelope {
   /** Position of the row inside that commit (orders rows of one commit). */
   index: number;
   row: DeltaRow;
+  /** Set when the commit's rows could not be read (e.g. too large): the row is empty and this says why. */
+  unreadable?: string;
 }
 
 export interface EventBase {

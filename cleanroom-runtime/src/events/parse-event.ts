@@ -48,6 +48,7 @@ export function parseEvent(envelope: EventEnvelope): ParseResult {
     },
   });
 
+  if (envelope.unreadable !== undefined) return fail(envelope.unreadable);
   if (rawUuid === null || !UUID_PATTERN.test(rawUuid)) {
     return fail(`uuid ${describe(row.uuid)} is not valid: use a UUID (letters, digits, '-' or '_', at most 64 characters)`);
   }

@@ -19,7 +19,7 @@ import type { LocationFacts, ProcessorContext } from '../processor/context';
 import { advanceSchedules, hasScheduleWork } from '../processor/schedules';
 import { AlreadyExistsError, type ObjectStore } from '../storage/object-store';
 import { performEffects, pollRuns, type EffectsReport } from './effects-runner';
-import { readContextFor, readNewEvents, recordEventsRead } from './events-reader';
+import { readContextFor, readNewEvents, recordEventsRead, type EventsReadLimits } from './events-reader';
 import { inspectLocation } from './location-facts';
 import { publishViews, type PublishReport } from './publisher';
 import { participantInfos, type RuntimeSettings } from './settings';
@@ -35,6 +35,8 @@ export interface PassOptions {
   maxAttempts?: number;
   /** Clean room time between tamper checks of a participant with nothing to publish (default: publisher.ts). */
   publishedCheckIntervalMs?: number;
+  /** Size limits on participants' events tables (default: DEFAULT_EVENTS_READ_LIMITS in events-reader.ts). */
+  eventsReadLimits?: EventsReadLimits;
 }
 
 export interface PassReport {
@@ -87,7 +89,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
       participants.map(async (p) => {
         const after = loaded.state.eventsVersions[p.name] ?? -1;
         try {
-          return { p, read: await readNewEvents(store, p.name, p.bucket, after, readContextFor(loaded.state, p.name)) };
+          return { p, read: await readNewEvents(store, p.name, p.bucket, after, readContextFor(loaded.state, p.name, options.eventsReadLimits)) };
         } catch (error) {
           // A participant's unreadable events table (its own bucket, possibly hostile) must not stop the others.
           readErrors.push(`events of ${p.name} (gs://${p.bucket}/control/events) could not be read after version ${after}; they wait for the next pass: ${(error as Error).message}`);
@@ -119,7 +121,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
     try {
       const seq = await commitState(store, config.stateBucket, loaded.seq, result.state);
       report.events = result.outcomes.map(({ participant, eventUuid, eventType, eventsVersion, status, message }) => ({ participant, eventUuid, eventType, eventsVersion, status, message }));
-      report.errors.push(...reads.flatMap(({ read }) => (read.reread ? [read.reread] : [])));
+      report.errors.push(...reads.flatMap(({ read }) => [...(read.reread ? [read.reread] : []), ...(read.skipped ?? [])]));
       return { seq, state: result.state };
     } catch (error) {
       if (!(error instanceof StateConflictError) || attempt >= maxAttempts) throw error;
