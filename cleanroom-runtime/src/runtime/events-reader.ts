@@ -25,6 +25,7 @@ import { CorruptDeltaLogError, DataFileTooLargeError, DeltaTableNotFoundError } 
 import { controlTableKey } from '../control/tables';
 import type { EventEnvelope } from '../events/event-model';
 import { parseEvent } from '../events/parse-event';
+import { isProcessedEvent } from '../processor/apply-event';
 import { markEventsRead } from '../processor/apply-events';
 import { recordOf, type CleanroomState } from '../processor/state';
 import { sha256Hex } from '../processor/code-content';
@@ -255,5 +256,5 @@ export function recordEventsRead(state: CleanroomState, participant: string, rea
 
 /** The read context for a participant, from the state the pass decides on. */
 export function readContextFor(state: CleanroomState, participant: string, limits?: EventsReadLimits): ReadContext {
-  return { known: recordOf(state.eventsTables ?? {}, participant), isProcessed: (key) => recordOf(state.processedEvents, key) !== undefined, limits };
+  return { known: recordOf(state.eventsTables ?? {}, participant), isProcessed: (key) => isProcessedEvent(state, key), limits };
 }
