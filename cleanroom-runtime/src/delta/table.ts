@@ -152,7 +152,10 @@ export class DeltaTable {
   async snapshot(version?: number): Promise<Snapshot> {
     const state = version === undefined ? await this.refreshLatest() : await loadState(this.loc, version);
     const snapshot = toSnapshot(state, this.location);
-    for (const file of snapshot.files) this.fileKey(file.path);
+    for (const file of snapshot.files) {
+      this.fileKey(file.path);
+      if (file.deletionVector) this.deletionVectorSource(file);
+    }
     return snapshot;
   }
 
@@ -272,26 +275,19 @@ export class DeltaTable {
   private async deletedRows(file: SnapshotFile, rowCount: number, dvFiles: DvFileCache): Promise<number[]> {
     const dv = file.deletionVector!;
     const invalid = (error: unknown): InvalidDeletionVectorError => new InvalidDeletionVectorError(this.location, file.path, (error as Error).message);
-    let location: ReturnType<typeof locateDeletionVector>;
-    try {
-      location = locateDeletionVector(dv);
-    } catch (error) {
-      throw invalid(error);
-    }
+    const source = this.deletionVectorSource(file);
     if (dv.cardinality === 0) return [];
     let bitmap: Uint8Array;
-    if (location.kind === 'inline') bitmap = location.bitmap;
+    if (source.kind === 'inline') bitmap = source.bitmap;
     else {
-      // An absolute path must stay in this table's bucket, like a data file's (fileKey refuses others).
-      const key = location.absolute ? this.fileKey(location.path) : tableKey(this.loc, location.path);
-      let cached = dvFiles.get(key);
+      let cached = dvFiles.get(source.key);
       if (!cached) {
-        cached = this.readDvFile(location.path, key);
-        dvFiles.set(key, cached);
+        cached = this.readDvFile(source.path, source.key);
+        dvFiles.set(source.key, cached);
       }
       const bytes = await cached;
       try {
-        bitmap = bitmapFromFile(bytes, location.offset, dv.sizeInBytes);
+        bitmap = bitmapFromFile(bytes, source.offset, dv.sizeInBytes);
       } catch (error) {
         throw invalid(error);
       }
@@ -301,6 +297,22 @@ export class DeltaTable {
     } catch (error) {
       throw invalid(error);
     }
+  }
+
+  /**
+   * Where a file's deletion vector is (its descriptor checked): inline, or the object key of its file. An absolute
+   * path must stay in this table's bucket, like a data file's (fileKey refuses others).
+   */
+  private deletionVectorSource(file: SnapshotFile): { kind: 'inline'; bitmap: Uint8Array } | { kind: 'file'; key: string; path: string; offset: number } {
+    let location: ReturnType<typeof locateDeletionVector>;
+    try {
+      location = locateDeletionVector(file.deletionVector!);
+    } catch (error) {
+      throw new InvalidDeletionVectorError(this.location, file.path, (error as Error).message);
+    }
+    if (location.kind === 'inline') return location;
+    const key = location.absolute ? this.fileKey(location.path) : tableKey(this.loc, location.path);
+    return { kind: 'file', key, path: location.path, offset: location.offset };
   }
 
   /** A deletion vector file, read whole only below the size limit (its listed size, one list call). */

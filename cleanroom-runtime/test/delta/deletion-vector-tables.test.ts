@@ -113,7 +113,8 @@ describe('hostile deletion vectors', () => {
     const [a] = await threeFiles('foreign-dv');
     const [dv] = writeDvFile(tableDir('foreign-dv'), [[1]], { absoluteAs: (rel) => `gs://other-participant/${rel}` });
     deleteWithVectors('foreign-dv', 4, [{ add: a, dv }]);
-    await expect(ids('foreign-dv')).rejects.toThrow(UnsupportedDeltaFeatureError);
+    // Refused when the snapshot is taken, before any read: datasets are checked so before runs.
+    await expect((await DeltaTable.open(store, BUCKET, 'foreign-dv')).snapshot()).rejects.toThrow(UnsupportedDeltaFeatureError);
     await expect(ids('foreign-dv')).rejects.toThrow(/gs:\/\/other-participant\/deletion_vector_.* is outside this table's bucket/);
   });
 
