@@ -9,22 +9,24 @@
  */
 import { compressors, hyparquet } from './parquet-lib';
 import type { FileMetaData, ParquetParsers } from './parquet-lib';
+import { describeFields, type ParquetField } from './parquet-fields';
 import { floorDiv, formatDate } from './values';
 
-export interface ParquetColumnInfo {
-  /** Physical type of a top-level primitive column (undefined for groups). */
-  physicalType?: string;
-  /** Present when the column was annotated DECIMAL; its values are then raw unscaled integers. */
-  decimalScale?: number;
-  /** True when the column holds INT64 timestamps written without UTC adjustment (timestamp_ntz). */
-  timestampWithoutZone?: boolean;
-}
+/** What the reader knows of a column of the file (see ParquetField). */
+export type ParquetColumnInfo = ParquetField;
 
 export interface ParquetContents {
   rows: Array<Record<string, unknown>>;
   /** Top-level columns in the file, by name. */
   columns: Map<string, ParquetColumnInfo>;
+  /** Top-level fields in file order, with their nested fields. */
+  fields: ParquetField[];
   numRows: number;
+}
+
+export interface ParquetReadOptions {
+  /** Decode maps as `{ <repeated group>: [{ key, value }] }` instead of a JS object with string keys (see parquet-fields.ts). */
+  exactMaps?: boolean;
 }
 
 const PARSERS: Partial<ParquetParsers> = {
@@ -34,14 +36,19 @@ const PARSERS: Partial<ParquetParsers> = {
   dateFromDays: (days: number) => formatDate(Number(days)),
 };
 
-/** Decodes a whole Parquet file; `columns` limits decoding to those top-level columns when given. */
-export async function readParquet(bytes: Uint8Array, columns?: string[]): Promise<ParquetContents> {
+/**
+ * Decodes a whole Parquet file; `columns` limits decoding to those top-level columns when given (a function
+ * chooses them from the file's fields, e.g. by field id).
+ */
+export async function readParquet(bytes: Uint8Array, columns?: string[] | ((fields: ParquetField[]) => string[]), options: ParquetReadOptions = {}): Promise<ParquetContents> {
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const metadata: FileMetaData = hyparquet.parquetMetadata(buffer, { parsers: PARSERS });
-  const info = describeColumns(metadata);
-  const wanted = columns?.filter((c) => info.has(c));
+  const fields = describeFields(metadata.schema, options);
+  const info = new Map(fields.map((f) => [f.name, f]));
+  const chosen = typeof columns === 'function' ? columns(fields) : columns;
+  const wanted = chosen?.filter((c) => info.has(c));
   if (wanted && wanted.length === 0) {
-    return { rows: Array.from({ length: Number(metadata.num_rows) }, () => ({})), columns: info, numRows: Number(metadata.num_rows) };
+    return { rows: Array.from({ length: Number(metadata.num_rows) }, () => ({})), columns: info, fields, numRows: Number(metadata.num_rows) };
   }
   const rows = (await hyparquet.parquetReadObjects({
     file: buffer,
@@ -51,33 +58,5 @@ export async function readParquet(bytes: Uint8Array, columns?: string[]): Promis
     utf8: false,
     parsers: PARSERS,
   })) as Array<Record<string, unknown>>;
-  return { rows, columns: info, numRows: Number(metadata.num_rows) };
-}
-
-/** Describes top-level columns and strips DECIMAL annotations (see file comment). */
-function describeColumns(metadata: FileMetaData): Map<string, ParquetColumnInfo> {
-  const info = new Map<string, ParquetColumnInfo>();
-  const schema = metadata.schema;
-  let index = 1;
-  const rootChildren = schema[0]?.num_children ?? 0;
-  for (let c = 0; c < rootChildren; c++) {
-    const element = schema[index];
-    const column: ParquetColumnInfo = { physicalType: element.type };
-    if (element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL') {
-      column.decimalScale = element.scale ?? (element.logical_type?.type === 'DECIMAL' ? element.logical_type.scale : 0) ?? 0;
-      delete element.converted_type;
-      delete element.logical_type;
-    }
-    if (element.logical_type?.type === 'TIMESTAMP' && element.logical_type.isAdjustedToUTC === false) column.timestampWithoutZone = true;
-    info.set(element.name, column);
-    index = skipSubtree(schema, index);
-  }
-  return info;
-}
-
-function skipSubtree(schema: FileMetaData['schema'], index: number): number {
-  const children = schema[index].num_children ?? 0;
-  let next = index + 1;
-  for (let i = 0; i < children; i++) next = skipSubtree(schema, next);
-  return next;
+  return { rows, columns: info, fields, numRows: Number(metadata.num_rows) };
 }

@@ -16,12 +16,17 @@
  * makes anyway; a data file's listed size costs one list call before it is read): a commit above the limit, or one
  * adding a data file above it, is skipped. Its version still counts as read (so later events flow) and one ERROR
  * event_status under a synthetic id (`no-uuid-v<version>-0`) plus a pass-report error say what to do.
+ *
+ * Rows of a commit are those it adds for the first time (DeltaTable.readNewRows: a DELETE/UPDATE with deletion
+ * vectors re-adds files already read). A table using a Delta feature the reader lacks is not read and waits
+ * (refused-events-table.ts).
  */
-import type { Action, AddAction } from '../delta/actions';
+import type { Action } from '../delta/actions';
 import { classifyLogKey, commitFileName, logPrefix, parseCommit } from '../delta/actions';
 import { mapLimit } from '../delta/log-reader';
+import type { Snapshot } from '../delta/snapshot';
 import { DeltaTable } from '../delta/table';
-import { CorruptDeltaLogError, DataFileTooLargeError, DeltaTableNotFoundError } from '../delta/errors';
+import { CorruptDeltaLogError, DataFileTooLargeError, DeltaTableNotFoundError, InvalidDeletionVectorError, UnsupportedDeltaFeatureError } from '../delta/errors';
 import { controlTableKey } from '../control/tables';
 import type { EventEnvelope } from '../events/event-model';
 import { parseEvent } from '../events/parse-event';
@@ -30,6 +35,7 @@ import { markEventsRead } from '../processor/apply-events';
 import { recordOf, type CleanroomState } from '../processor/state';
 import { sha256Hex } from '../processor/code-content';
 import { listAll, NotFoundError, type ObjectStore } from '../storage/object-store';
+import { refusedEventsTable } from './refused-events-table';
 
 /** Size limits on what the reader holds in memory from a participant's events table. */
 export interface EventsReadLimits {
@@ -108,7 +114,13 @@ export async function readNewEvents(store: ObjectStore, participant: string, buc
   const actions = read.map((r) => r.actions);
   const lastVersion = versions[versions.length - 1];
   const table = await openEventsTable(store, bucket, limits);
-  const snapshot = await table.snapshot(lastVersion);
+  let snapshot: Snapshot;
+  try {
+    snapshot = await table.snapshot(lastVersion);
+  } catch (error) {
+    if (error instanceof UnsupportedDeltaFeatureError) return refusedEventsTable(participant, where, afterVersion, lastVersion, error);
+    throw error;
+  }
   if (ctx?.known && snapshot.metadata.id !== ctx.known.tableId) {
     return reread(store, participant, bucket, ctx, `the metaData id of ${where} changed (${ctx.known.tableId} → ${snapshot.metadata.id}): the table was recreated`);
   }
@@ -123,11 +135,12 @@ export async function readNewEvents(store: ObjectStore, participant: string, buc
   };
   const perCommit = await mapLimit(versions.map((version, i) => ({ version, actions: actions[i] })), 8, async ({ version, actions: commit }) => {
     if (commit === null) return skip(version, `the commit file is ${commits.get(version)!.size} bytes, above the limit of ${limits.maxCommitBytes} bytes`);
-    const adds = commit.flatMap((action) => ('add' in action ? [action.add as AddAction] : []));
     try {
-      const rows = await table.readAddedRows(adds, snapshot);
+      // Only rows new to the table: a DELETE/UPDATE with deletion vectors re-adds files whose rows were read before.
+      const rows = await table.readNewRows(commit, snapshot);
       return rows.map((row, index): EventEnvelope => ({ participant, eventsVersion: version, index, row }));
     } catch (error) {
+      if (error instanceof InvalidDeletionVectorError) return skip(version, error.message);
       if (!(error instanceof DataFileTooLargeError)) throw error;
       return skip(version, `its data file ${error.path} is ${error.size} bytes, above the limit of ${error.limit} bytes`);
     }
