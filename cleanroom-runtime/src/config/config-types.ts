@@ -68,7 +68,7 @@ export function toCleanroomConfig(file: CleanroomFile, participants: readonly Pa
     runTimeoutMinutes: runTimeoutsFor(file.compute_sizes, file.run_timeout_minutes),
     ...(file.terraform_state === undefined ? {} : { terraformState: { ...file.terraform_state } }),
     participants: [...participants]
-      .map((participant) => ({ ...participant, databricks: { host: withoutTrailingSlash(participant.databricks.host) } }))
+      .map((participant) => ({ ...participant, databricks: { ...participant.databricks, host: withoutTrailingSlash(participant.databricks.host) } }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
   };
 }

@@ -69,13 +69,16 @@ export const cleanroomCatalogSchema = z
     "the clean room's Unity Catalog catalog, holding participants' datasets as <catalog>.<participant>.<table>: 3-63 lowercase letters, digits and underscores, starting with a letter (default cleanroom_<clean room name>)",
   );
 
-export const databricksOwnerSchema = z
-  .string()
-  .regex(DATABRICKS_OWNER_PATTERN)
-  .optional()
-  .describe(
-    "who owns the clean room's Unity Catalog objects (storage credential, external locations, catalog): a Databricks group name (recommended, e.g. cleanroom-admins), a user email or a service principal application id, never the runtime principal (default: the identity deploying the cleanroom stack)",
-  );
+/** Who owns the Unity Catalog objects a stack declares (`objects` names them, for the message). */
+export function databricksOwnerSchema(objects: string, runtimeNote: string) {
+  return z
+    .string()
+    .regex(DATABRICKS_OWNER_PATTERN)
+    .optional()
+    .describe(
+      `who owns ${objects}: a Databricks group name (recommended, e.g. cleanroom-admins), a user email or a service principal application id${runtimeNote} (default: the identity deploying the stack, which must belong to that owner)`,
+    );
+}
 
 export const storageServiceAgentSchema = z
   .string()

@@ -89,7 +89,7 @@ export const cleanroomFileSchema = z
           ),
         // Deployment settings (deployment-schema.ts).
         catalog: cleanroomCatalogSchema,
-        owner: databricksOwnerSchema,
+        owner: databricksOwnerSchema("the clean room's Unity Catalog objects (storage credential, external locations, catalog)", ', never the runtime principal'),
       })
       .describe('the clean room Databricks settings: host and optional storage_service_account, runtime_principal, catalog, owner'),
     service_account: z
@@ -170,8 +170,11 @@ export const participantFileSchema = z
     role: z.enum(['keeper', 'collaborator']).describe('the participant role: keeper or collaborator'),
     bucket: bucketName("the participant's own bucket"),
     databricks: z
-      .strictObject({ host: databricksHost("the participant's Databricks workspace URL") })
-      .describe("the participant's Databricks settings: host"),
+      .strictObject({
+        host: databricksHost("the participant's Databricks workspace URL"),
+        owner: databricksOwnerSchema("the Unity Catalog objects of the participant's stack (storage credential, external locations, catalog)", ''),
+      })
+      .describe("the participant's Databricks settings: host and optional owner"),
     gcp: z
       .strictObject({ project: gcpProject("the participant's GCP project"), storage_service_agent: storageServiceAgentSchema })
       .describe("the participant's GCP settings: project and optional storage_service_agent"),

@@ -96,6 +96,7 @@ describe('terraform_state', () => {
     const temp = await configWith({
       'cleanroom.yaml': `${MINIMAL_CLEANROOM_YAML}terraform_state:\n  bucket: publisher-tfstate\n  prefix: cleanroom/retail-media\n`,
       'participants/advertiser.yaml': `${participantYaml('advertiser', 'collaborator')}terraform_state:\n  bucket: advertiser-tfstate\n`,
+      'participants/measurement.yaml': participantYaml('measurement', 'collaborator'),
     });
     const config = await loadConfig(temp.dir);
     expect(config.terraformState).toEqual({ bucket: 'publisher-tfstate', prefix: 'cleanroom/retail-media' });

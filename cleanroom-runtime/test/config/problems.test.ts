@@ -175,7 +175,7 @@ describe('missing files', () => {
       'cleanroom.yaml:1:1 — missing file; create cleanroom.yaml with the clean room settings (see examples/cleanroom.yaml)',
       'participants/measurement.yaml:1:1 role — missing; expected the participant role: keeper or collaborator',
       "participants/measurement.yaml:1:1 bucket — missing; expected the participant's own bucket: a GCS bucket name of 3-63 characters, lowercase letters, digits, dashes and underscores, starting and ending with a letter or digit",
-      "participants/measurement.yaml:1:1 databricks — missing; expected the participant's Databricks settings: host",
+      "participants/measurement.yaml:1:1 databricks — missing; expected the participant's Databricks settings: host and optional owner",
       "participants/measurement.yaml:1:1 gcp — missing; expected the participant's GCP settings: project and optional storage_service_agent",
     ]);
   });
