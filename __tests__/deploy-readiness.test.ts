@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { CLEANROOM_APIS, PARTICIPANT_APIS } from 'cleanroom-runtime/src/doctor/requirements';
 import { apisForResourceType } from '../constructs/project-services';
 import type { CleanroomDefinition } from '../stacks/cleanroom-app';
 import { EXAMPLES_DIR, REPO_ROOT, allStrings, definitionFromDir, entries, ofType, synthDefinition, type JsonObject, type ResourceEntry, type SynthesizedApp } from './support/synth';
@@ -86,7 +87,7 @@ describe('APIs are enabled before anything uses them', () => {
     });
   });
 
-  test('the clean room project enables Cloud Run, Cloud Scheduler, Pub/Sub, Secret Manager, IAM, Artifact Registry and Cloud Storage', () => {
+  test('the clean room project enables Cloud Run, Cloud Scheduler, Pub/Sub, Secret Manager, IAM, Artifact Registry and Cloud Storage; participants Cloud Storage; as `cleanroom doctor` checks', () => {
     eachVariant(({ app }) => {
       const apis = ofType(entries(app, 'resource', ['cleanroom']), 'google_project_service').map((s) => s.body.service);
       expect([...apis].sort()).toEqual([
@@ -98,6 +99,11 @@ describe('APIs are enabled before anything uses them', () => {
         'secretmanager.googleapis.com',
         'storage.googleapis.com',
       ]);
+      expect([...apis].sort()).toEqual([...CLEANROOM_APIS].sort());
+      for (const [stack] of app.json) {
+        if (stack === 'cleanroom') continue;
+        expect(ofType(entries(app, 'resource', [stack]), 'google_project_service').map((s) => s.body.service)).toEqual([...PARTICIPANT_APIS]);
+      }
     });
   });
 

@@ -4,6 +4,8 @@ import { Permissions } from '@cdktf/provider-databricks/lib/permissions';
 import { SqlEndpoint } from '@cdktf/provider-databricks/lib/sql-endpoint';
 import { DATABRICKS_PRINCIPAL, principalField } from './databricks-principal';
 import { CLEANROOM_NAME, Problems, checkPattern } from './validation';
+import { computePolicyName, runtimeWarehouseName } from 'cleanroom-runtime/src/deployment/resource-names';
+export { computePolicyName, runtimeWarehouseName };
 
 /** The job-cluster shape one compute size stands for. */
 export interface ComputeSizeShape {
@@ -45,15 +47,6 @@ export interface ComputeSizesProps {
 
 /** Databricks SQL warehouse sizes (also the seed's compute size names). */
 export const WAREHOUSE_SIZES = ['2X-Small', 'X-Small', 'Small', 'Medium', 'Large', 'X-Large', '2X-Large', '3X-Large', '4X-Large'] as const;
-
-/** Cluster policy name of a size; the runtime's Databricks engine looks policies up by this name. */
-export function computePolicyName(cleanroomName: string, size: string): string {
-  return `${cleanroomName} ${size}`;
-}
-
-export function runtimeWarehouseName(cleanroomName: string): string {
-  return `${cleanroomName}-runtime`;
-}
 
 /**
  * In the clean room workspace: one cluster policy per offered compute size (job clusters only, node types and

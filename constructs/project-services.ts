@@ -24,11 +24,10 @@ export const RESOURCE_APIS: ReadonlyArray<readonly [prefix: string, api: string]
 ];
 
 /**
- * Enabling APIs goes through the Service Usage API, and the google provider reads the project through the Cloud
- * Resource Manager API: both must be on before the first deploy (`gcloud services enable`), which `cleanroom doctor`
- * checks. Service Usage is on by default in new projects.
+ * On before the first deploy (`gcloud services enable`), which `cleanroom doctor` checks: enabling the other APIs goes
+ * through Service Usage, and the google provider reads the project through Resource Manager.
  */
-export const PREREQUISITE_APIS = ['serviceusage.googleapis.com', 'cloudresourcemanager.googleapis.com'] as const;
+export { PREREQUISITE_APIS } from 'cleanroom-runtime/src/doctor/requirements';
 
 /** The APIs a Terraform resource type needs (none for types outside Google Cloud). */
 export function apisForResourceType(type: string): string[] {

@@ -24,6 +24,14 @@ import {
   checkBucketName,
   checkPattern,
 } from './validation';
+import {
+  databricksTokenSecretId,
+  eventsTopicName,
+  invokerAccountId,
+  runtimeServiceName,
+  runtimeTickJobName,
+} from 'cleanroom-runtime/src/deployment/resource-names';
+export { databricksTokenSecretId, eventsTopicId, eventsTopicName, invokerAccountId, runtimeServiceName } from 'cleanroom-runtime/src/deployment/resource-names';
 
 export interface RuntimeServiceProps {
   readonly cleanroomName: string;
@@ -71,7 +79,7 @@ export interface RuntimeServiceProps {
  */
 export const DEFAULT_RUNTIME_IMAGE = `ghcr.io/cleanroom/runtime:${runtimePackage.version}`;
 /** Prefix of events-table commits, the only objects whose creation should trigger a pass. */
-export const EVENTS_LOG_PREFIX = 'control/events/_delta_log/';
+export { EVENTS_LOG_PREFIX } from 'cleanroom-runtime/src/control/bucket-layout';
 /** Where the state bucket is mounted in the container, and where the config is inside it. */
 export const STATE_MOUNT_PATH = '/mnt/state';
 export const CONFIG_PREFIX = 'config/';
@@ -95,31 +103,6 @@ export const CONFIG_HASH_ENV = 'CLEANROOM_CONFIG_HASH';
 export function configFilesHash(files: Readonly<Record<string, string>>): string {
   const entries = Object.keys(files).sort().map((path) => [path, files[path]]);
   return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
-}
-
-export function eventsTopicName(cleanroomName: string): string {
-  return `${cleanroomName}-events`;
-}
-
-/** Full topic id; participant stacks point their bucket notifications at it without a cross-stack reference. */
-export function eventsTopicId(project: string, cleanroomName: string): string {
-  return `projects/${project}/topics/${eventsTopicName(cleanroomName)}`;
-}
-
-/** Service account ids are at most 30 characters: long clean room names are shortened with a stable hash. */
-export function invokerAccountId(cleanroomName: string): string {
-  const plain = `${cleanroomName}-invoker`;
-  if (plain.length <= 30) return plain;
-  const hash = createHash('sha256').update(cleanroomName).digest('hex').slice(0, 4);
-  return `${cleanroomName.slice(0, 16).replace(/-+$/, '')}-${hash}-invoker`;
-}
-
-export function runtimeServiceName(cleanroomName: string): string {
-  return `${cleanroomName}-runtime`;
-}
-
-export function databricksTokenSecretId(cleanroomName: string): string {
-  return `${cleanroomName}-databricks-token`;
 }
 
 /**
@@ -242,7 +225,7 @@ export class RuntimeService extends Construct {
     this.schedulerJob = new CloudSchedulerJob(this, 'schedule', {
       project: props.project,
       region: props.region,
-      name: `${name}-runtime-tick`,
+      name: runtimeTickJobName(name),
       description: `Clean room ${name}: periodic runtime pass`,
       schedule: props.schedule,
       timeZone: props.timeZone ?? 'Etc/UTC',

@@ -10,6 +10,7 @@ import { ProjectServices } from '../constructs/project-services';
 import { RuntimeService } from '../constructs/runtime-service';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { declareStateBackend, type StateBackendOptions } from '../constructs/state-backend';
+import { CLEANROOM_STACK_ID } from 'cleanroom-runtime/src/deployment/resource-names';
 import { DATABRICKS_HOST, GCP_PROJECT_ID, GCP_REGION, Problems, SERVICE_ACCOUNT_EMAIL, checkPattern } from '../constructs/validation';
 
 export interface CleanroomStackProps {
@@ -46,7 +47,7 @@ export interface CleanroomStackProps {
   readonly configFiles?: Readonly<Record<string, string>>;
 }
 
-export const CLEANROOM_STACK_ID = 'cleanroom';
+export { CLEANROOM_STACK_ID };
 /** Output holding the storage credential's Google service account, for `databricks.storage_service_account`. */
 export const STORAGE_SERVICE_ACCOUNT_OUTPUT = 'storage_service_account';
 

@@ -4,6 +4,7 @@ import { DatabricksProvider } from '@cdktf/provider-databricks/lib/provider';
 import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { STORAGE_SERVICE_AGENT_PATTERN } from 'cleanroom-runtime/src/config';
+import { participantStackId } from 'cleanroom-runtime/src/deployment/resource-names';
 import { CleanroomAccess } from '../constructs/cleanroom-access';
 import { CleanroomComputeAccess } from '../constructs/cleanroom-compute-access';
 import { ControlCatalog, type MetastoreOptions } from '../constructs/control-catalog';
@@ -60,9 +61,7 @@ export const STORAGE_SERVICE_AGENT_OUTPUT = 'storage_service_agent';
 /** Output saying whether the bucket announces new events to the clean room yet. */
 export const EVENTS_NOTIFICATION_OUTPUT = 'events_notification';
 
-export function participantStackId(name: string): string {
-  return `participant-${name}`;
-}
+export { participantStackId };
 
 /**
  * Everything one participant deploys with its own credentials (`cdktf deploy participant-<name>`): its bucket and

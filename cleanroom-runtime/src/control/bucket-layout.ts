@@ -17,6 +17,8 @@ export const OUTPUT_FOLDER = 'output/';
 /** The control tables: `control/events` is written by the participant, the others by the runtime. */
 export const CONTROL_FOLDER = 'control/';
 export const EVENTS_FOLDER = 'control/events/';
+/** New commits of a participant's events table: the objects whose creation triggers a pass. */
+export const EVENTS_LOG_PREFIX = 'control/events/_delta_log/';
 /** Approved code the runtime copies for each participant allowed to read it. */
 export const CODE_FOLDER = 'code/';
 /** What the runtime writes (minus EVENTS_FOLDER). */
