@@ -159,6 +159,20 @@ test('filling in databricks.storage_service_account adds, to each participant st
   }
 });
 
+test("a participant's databricks.owner owns the Unity Catalog objects of its stack only", async () => {
+  const owned = path.join(tmp, 'owned');
+  await copyExamples(owned);
+  const file = path.join(owned, 'participants', 'advertiser.yaml');
+  await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace(/(databricks:\n  host: .*\n)/, '$1  owner: advertiser-admins\n'));
+  const app = synthDefinition(await definitionFromDir(owned));
+  const owners = (stack: string): Set<unknown> => {
+    const resources = (app.json.get(stack) as JsonObject).resource as Record<string, Record<string, JsonObject>>;
+    return new Set(['databricks_storage_credential', 'databricks_external_location', 'databricks_catalog'].flatMap((type) => Object.values(resources[type] ?? {}).map((r) => r.owner)));
+  };
+  expect(owners('participant-advertiser')).toEqual(new Set(['advertiser-admins']));
+  expect(owners('participant-measurement')).toEqual(new Set(['${data.databricks_current_user.databricks-deployer.user_name}']));
+});
+
 describe('rules across participants', () => {
   let example: CleanroomDefinition;
   beforeAll(async () => {

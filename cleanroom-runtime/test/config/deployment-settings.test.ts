@@ -64,6 +64,13 @@ describe('databricks.owner', () => {
     ]);
   });
 
+  it("a participant's file may name the owner of its own stack's Unity Catalog objects", async () => {
+    const temp = await configWith({ 'participants/advertiser.yaml': participantYaml('advertiser', 'collaborator').replace(/(databricks:\n.*\n)/, '$1  owner: advertiser-admins\n') });
+    expect((await loadConfig(temp.dir)).participants.find((p) => p.name === 'advertiser')?.databricks).toEqual({ host: 'https://1111111111111111.1.gcp.databricks.com', owner: 'advertiser-admins' });
+    const bad = participantYaml('advertiser', 'collaborator').replace(/(databricks:\n.*\n)/, '$1  owner: "x; DROP"\n');
+    expect(await problems({ 'participants/advertiser.yaml': bad })).toEqual([expect.stringMatching(/^participants\/advertiser\.yaml:6:\d+ databricks\.owner — expected who owns the Unity Catalog objects of the participant's stack/)]);
+  });
+
   it('refuses a value that is no principal', async () => {
     expect(await problems({ 'cleanroom.yaml': withDatabricks('  owner: "admins; DROP"\n') })).toEqual([expect.stringMatching(/^cleanroom\.yaml:7:\d+ databricks\.owner — expected who owns/)]);
   });
