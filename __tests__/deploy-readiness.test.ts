@@ -90,15 +90,7 @@ describe('APIs are enabled before anything uses them', () => {
   test('the clean room project enables Cloud Run, Cloud Scheduler, Pub/Sub, Secret Manager, IAM, Artifact Registry and Cloud Storage; participants Cloud Storage; as `cleanroom doctor` checks', () => {
     eachVariant(({ app }) => {
       const apis = ofType(entries(app, 'resource', ['cleanroom']), 'google_project_service').map((s) => s.body.service);
-      expect([...apis].sort()).toEqual([
-        'artifactregistry.googleapis.com',
-        'cloudscheduler.googleapis.com',
-        'iam.googleapis.com',
-        'pubsub.googleapis.com',
-        'run.googleapis.com',
-        'secretmanager.googleapis.com',
-        'storage.googleapis.com',
-      ]);
+      for (const api of ['run', 'cloudscheduler', 'pubsub', 'secretmanager', 'iam', 'artifactregistry', 'storage']) expect(apis).toContain(`${api}.googleapis.com`);
       expect([...apis].sort()).toEqual([...CLEANROOM_APIS].sort());
       for (const [stack] of app.json) {
         if (stack === 'cleanroom') continue;
