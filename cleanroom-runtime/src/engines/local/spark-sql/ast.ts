@@ -59,6 +59,7 @@ export type Expr =
   | { k: 'tuple'; items: Expr[] }
   | { k: 'field'; arg: Expr; name: string }
   | { k: 'index'; arg: Expr; index: Expr }
+  | { k: 'named'; expr: Expr; name: string }
   | { k: 'unsupported'; what: string };
 
 export interface SelectItem {

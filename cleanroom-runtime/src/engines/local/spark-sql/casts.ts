@@ -86,7 +86,7 @@ export function castTo(t: Typed, target: SparkType, mode: CastMode): Typed {
   const name = mode === 'implicit' ? t.name : `${mode === 'try' ? 'TRY_CAST' : 'CAST'}(${t.name} AS ${typeName(target).toUpperCase()})`;
   const out = (sql: string) => ({ ...derived(sql, target, name, [t]), literal: undefined });
   if (sameType(t.type, target)) return mode === 'implicit' ? t : { ...t, name };
-  if (t.type.kind === 'void') return out(`CAST(NULL AS ${duckType(target)})`);
+  if (t.type.kind === 'void') return { ...out(`CAST(NULL AS ${duckType(target)})`), literal: { value: null } };
   if (mode === 'try') {
     // TRY_CAST: DuckDB's TRY_CAST differs in the same places as its CAST; only exact widenings are allowed.
     if (!lossless(t.type, target)) throw new Refusal(`TRY_CAST from ${typeName(t.type)} to ${typeName(target)}`);

@@ -21,7 +21,28 @@ export interface CompiledQuery {
 export interface TranslateOptions {
   /** The session time zone (Databricks in the clean room: UTC). */
   timeZone: string;
+  /** Spark settings the front reproduces; absent ones have Databricks' defaults. */
+  settings?: Partial<SparkSettings>;
 }
+
+/** Spark SQL settings whose non-default values the front reproduces. */
+export interface SparkSettings {
+  /** spark.sql.groupByAliases (default true): GROUP BY may name a select-list alias. */
+  groupByAliases: boolean;
+  /** spark.sql.legacy.parser.havingWithoutGroupByAsWhere (default false). */
+  havingWithoutGroupByAsWhere: boolean;
+  /** spark.sql.legacy.allowParameterlessCount (default false): count() is count(*). */
+  allowParameterlessCount: boolean;
+  /** spark.sql.legacy.allowStarWithSingleTableIdentifierInCount (default false): count(t.*) is count(*). */
+  allowStarWithSingleTableIdentifierInCount: boolean;
+}
+
+export const DEFAULT_SETTINGS: SparkSettings = {
+  groupByAliases: true,
+  havingWithoutGroupByAsWhere: false,
+  allowParameterlessCount: false,
+  allowStarWithSingleTableIdentifierInCount: false,
+};
 
 export interface CompiledStatement {
   kind: 'query' | 'command';
@@ -45,11 +66,14 @@ export class Compiler {
   private readonly ctes: Cte[][] = [];
   readonly exprs: ExpressionCompiler;
 
+  readonly settings: SparkSettings;
+
   constructor(
     readonly catalog: SessionCatalog,
     readonly options: TranslateOptions,
   ) {
     this.exprs = new ExpressionCompiler(this);
+    this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
   }
 
   newAlias(prefix = 't'): string {
@@ -281,7 +305,8 @@ export class Compiler {
 
   // ---- SELECT ----
 
-  private select(select: Select, outer: Scope | undefined, orderBy: OrderItem[]): CompiledQuery {
+  private select(statementSelect: Select, outer: Scope | undefined, orderBy: OrderItem[]): CompiledQuery {
+    let select = statementSelect;
     const from = this.fromClause(select.from, outer);
     const scope = from.scope;
     const parts: string[] = [];
@@ -289,6 +314,10 @@ export class Compiler {
 
     // WHERE: no aggregates, no windows.
     let where: string | undefined;
+    if (select.having && !select.groupBy && this.settings.havingWithoutGroupByAsWhere) {
+      // Legacy: HAVING without GROUP BY filters rows like WHERE.
+      select = { ...select, where: select.where ? { k: 'bin', op: 'and', left: select.where, right: select.having } : select.having, having: undefined };
+    }
     if (select.where) {
       const condition = this.exprs.expr(select.where, scope);
       if (condition.agg || condition.win) {
@@ -330,7 +359,7 @@ export class Compiler {
           if (target.agg) throw new SparkSqlError('GROUP_BY_POS_AGGREGATE', `GROUP BY position ${position} refers to an aggregate function`);
           return target.constant ? `${position}` : target.sql;
         }
-        const typed = this.exprs.expr(e, scope.withAliases(aliases));
+        const typed = this.exprs.expr(e, this.settings.groupByAliases ? scope.withAliases(aliases) : scope);
         if (typed.agg) throw new SparkSqlError('GROUP_BY_AGGREGATE', `aggregate functions are not allowed in GROUP BY, but found ${typed.name}`);
         if (typed.win) throw new SparkSqlError('GROUP_BY_AGGREGATE', `window functions are not allowed in GROUP BY`);
         if (typed.type.kind === 'map' || containsMap(typed.type)) throw new Refusal('GROUP BY on a map', 'DuckDB compares maps by entry order');

@@ -124,6 +124,8 @@ export class ExpressionCompiler {
       }
       case 'index':
         throw new Refusal('the [] subscript operator');
+      case 'named':
+        return { ...this.expr(e.expr, scope, options), name: e.name };
       case 'unsupported':
         throw new Refusal(e.what);
     }
@@ -277,8 +279,18 @@ export class ExpressionCompiler {
     const name = `(${left.name} ${op} ${right.name})`;
     // Dates: date ± integer days (Spark's date_add/date_sub).
     if (op === '+' || op === '-') {
-      if (left.type.kind === 'date' && (isIntegral(right.type) || right.type.kind === 'void')) return this.dateAdd(left, right, op === '-');
-      if (op === '+' && right.type.kind === 'date' && (isIntegral(left.type) || left.type.kind === 'void')) return this.dateAdd(right, left, false);
+      const days = (t: Typed) => ['int', 'smallint', 'tinyint', 'void'].includes(t.type.kind);
+      if (left.type.kind === 'date' && days(right)) return this.dateAdd(left, right, op === '-');
+      if (op === '+' && right.type.kind === 'date' && days(left)) return this.dateAdd(right, left, false);
+      if (op === '-' && left.type.kind === 'date' && right.type.kind === 'string') {
+        // Spark reads the string as a date (raising if it is not one), then subtracts dates.
+        this.promoteString(right, T.date, 'date subtraction');
+      }
+      const dateWith = (d: Typed, other: Typed) => d.type.kind === 'date' && (isNumeric(other.type) || other.type.kind === 'string');
+      if (dateWith(left, right) || (op === '+' && dateWith(right, left))) {
+        const other = left.type.kind === 'date' ? right : left;
+        throw new SparkSqlError('DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE', `${op === '+' ? 'date_add' : 'date_sub'} requires an int, smallint or tinyint number of days, but ${other.name} has type ${typeName(other.type)}`);
+      }
       if (isDatetime(left.type) || isDatetime(right.type)) {
         throw new Refusal(`${op === '-' ? 'subtracting' : 'adding'} ${typeName(right.type)} ${op === '-' ? 'from' : 'to'} ${typeName(left.type)}`, 'intervals are not reproduced locally');
       }

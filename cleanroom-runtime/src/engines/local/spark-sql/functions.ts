@@ -68,7 +68,8 @@ const REASONS: Record<string, string> = {
   from_csv: 'CSV parsing is not reproduced',
 };
 
-export function compileCall(call: CallExpr, scope: Scope, exprs: ExpressionCompiler, options: ExprOptions): Typed {
+export function compileCall(callExpr: CallExpr, scope: Scope, exprs: ExpressionCompiler, options: ExprOptions): Typed {
+  let call = callExpr;
   const entry = REGISTRY.get(call.name);
   if (!entry) {
     const reason = REASONS[call.name];
@@ -89,8 +90,23 @@ export function compileCall(call: CallExpr, scope: Scope, exprs: ExpressionCompi
     throw new SparkSqlError('INVALID_SQL_SYNTAX', `IGNORE/RESPECT NULLS is not allowed for ${call.name}`);
   }
   if (entry.windowOnly && !call.over) throw new SparkSqlError('WINDOW_FUNCTION_WITHOUT_OVER_CLAUSE', `${call.name} requires an OVER clause`);
+  if (call.over && call.filter) throw new SparkSqlError('UNSUPPORTED_EXPR_FOR_WINDOW', 'FILTER is not allowed with a window function');
+  if (call.over) windowClause(call.over, scope, exprs, options, call.name);
+  if (call.name !== 'struct' && call.args.some((a) => a.k === 'named')) throw new SparkSqlError('PARSE_SYNTAX_ERROR', `AS is not allowed in the arguments of ${call.name}`);
+  const settings = exprs.compiler.settings;
+  if (call.name === 'count' && call.args.length === 0 && !call.star && settings.allowParameterlessCount) call = { ...call, star: true };
+  if (call.name === 'count' && call.args.length === 1 && call.args[0].k === 'star' && call.args[0].qualifier && !call.distinct) {
+    if (!settings.allowStarWithSingleTableIdentifierInCount) throw new SparkSqlError('INVALID_USAGE_OF_STAR_WITH_SINGLE_TABLE_IDENTIFIER_IN_COUNT', `count(${call.args[0].qualifier.join('.')}.*) is not allowed; use count(*)`);
+    call = { ...call, args: [], star: true };
+  }
+  if (call.star && call.distinct) call = { ...call, star: false, args: [{ k: 'star' }] };
   const innerOptions = entry.aggregate ? { ...options } : options;
-  const args = call.args.map((a) => exprs.expr(a, scope, innerOptions));
+  const args = call.args.flatMap((a) => {
+    if (a.k === 'star' && call.name === 'count') {
+      return scope.star(a.qualifier).map((c): Typed => ({ sql: c.sql, type: c.type, name: c.name, agg: false, win: false }));
+    }
+    return [exprs.expr(a, scope, innerOptions)];
+  });
   if (entry.aggregate && !call.over) {
     const nested = args.find((a) => a.agg);
     if (nested) throw new SparkSqlError('NESTED_AGGREGATE_FUNCTION', `it is not allowed to use an aggregate function in the argument of another aggregate function: ${nested.name}`);
@@ -255,6 +271,13 @@ register(['avg', 'mean'], [1], (ctx) => {
   return aggregate(ctx, `avg(${distinct(ctx)}CAST(${a.sql} AS DOUBLE))`, T.double);
 }, { aggregate: true });
 
+function containsMapType(type: SparkType): boolean {
+  if (type.kind === 'map') return true;
+  if (type.kind === 'array') return containsMapType(type.element);
+  if (type.kind === 'struct') return type.fields.some((f) => containsMapType(f.type));
+  return false;
+}
+
 function numericOrNull(ctx: CallContext): Typed {
   const a = ctx.args[0];
   if (a.type.kind === 'void') return { ...a, sql: nullOf(T.double), type: T.double };
@@ -268,7 +291,7 @@ function numericOrNull(ctx: CallContext): Typed {
 register(['min', 'max'], [1], (ctx) => {
   const a = ctx.args[0];
   if (a.type.kind === 'map') throw new SparkSqlError('DATATYPE_MISMATCH.INVALID_ORDERING_TYPE', `${ctx.name} does not support map`);
-  if (a.type.kind === 'struct' || a.type.kind === 'array') throw new Refusal(`${ctx.name} of a ${a.type.kind}`);
+  if (containsMapType(a.type)) throw new SparkSqlError('DATATYPE_MISMATCH.INVALID_ORDERING_TYPE', `${ctx.name} does not support a map inside ${typeName(a.type)}`);
   return aggregate(ctx, `${ctx.name}(${a.sql})`, a.type);
 }, { aggregate: true });
 
@@ -431,11 +454,14 @@ export function windowClause(spec: WindowSpec | string, scope: Scope, exprs: Exp
           // RANGE with a value offset: one numeric ORDER BY key of the same kind as the offset.
           if (order.length !== 1) throw new SparkSqlError('DATATYPE_MISMATCH.RANGE_FRAME_MULTI_ORDER', 'a RANGE frame with a value offset needs exactly one ORDER BY key');
           const key = order[0].t;
+          if (key.type.kind === 'date' && ['int', 'smallint', 'tinyint'].includes(offset.type.kind)) {
+            if (BigInt(value) < 0n) throw new Refusal('negative frame offsets');
+            return `INTERVAL (${value}) DAY ${b.k === 'preceding' ? 'PRECEDING' : 'FOLLOWING'}`;
+          }
           if (!isNumeric(key.type) || !isNumeric(offset.type)) {
-            if (key.type.kind === 'date' || key.type.kind === 'timestamp' || key.type.kind === 'timestamp_ntz') throw new Refusal('RANGE frames over dates and timestamps');
+            if (key.type.kind === 'date' || key.type.kind === 'timestamp' || key.type.kind === 'timestamp_ntz') throw new Refusal('RANGE frames over dates and timestamps with this offset');
             throw new SparkSqlError('DATATYPE_MISMATCH.RANGE_FRAME_INVALID_TYPE', `a RANGE frame over ${typeName(key.type)} needs a numeric ORDER BY key`);
           }
-          if (order[0].desc) throw new Refusal('RANGE frames with value offsets over a descending order');
           if (BigInt(/^-?\d+$/.test(value) ? value : '0') < 0n || value.startsWith('-')) throw new Refusal('negative frame offsets');
           if (!isIntegral(offset.type) && !isIntegral(key.type) && key.type.kind !== 'double') throw new Refusal('RANGE frames with fractional offsets over this type');
           return `${offset.sql} ${b.k === 'preceding' ? 'PRECEDING' : 'FOLLOWING'}`;
@@ -500,6 +526,11 @@ register('equal_null', [2], (ctx) => {
 });
 register('nullifzero', [1], (ctx) => {
   const a = ctx.args[0];
+  if (a.type.kind === 'string' && a.literal && typeof a.literal.value === 'string') {
+    // Spark compares the string with 0 as a number (ANSI: a malformed string raises).
+    const n = castTo(a, T.double, 'explicit');
+    return simple(ctx, Number(n.literal?.value ?? a.literal.value) === 0 ? 'CAST(NULL AS VARCHAR)' : a.sql, T.string);
+  }
   if (!isNumeric(a.type) && a.type.kind !== 'void') throw mismatch(ctx.name, a, 'a numeric type');
   if (a.type.kind === 'void') return simple(ctx, 'CAST(NULL AS INTEGER)', T.int);
   return simple(ctx, `(CASE WHEN ${a.sql} = 0 THEN NULL ELSE ${a.sql} END)`, a.type);
@@ -544,6 +575,10 @@ register(['concat'], [0, Infinity], (ctx) => {
   const binary = ctx.args.every((a) => a.type.kind === 'binary');
   if (binary) return simple(ctx, `(${ctx.args.map((a) => a.sql).join(' || ')})`, T.binary);
   const parts = ctx.args.map((_, i) => str(ctx, i));
+  if (parts.every((p) => p.literal && typeof p.literal.value === 'string')) {
+    const value = parts.map((p) => p.literal!.value as string).join('');
+    return { sql: quoteString(value), type: T.string, name: display(ctx), agg: false, win: false, constant: true, literal: { value } };
+  }
   const name = ctx.call.syntax === '||' ? `concat(${ctx.args.map((a) => a.name).join(', ')})` : display(ctx);
   // Spark's concat is NULL when any argument is NULL, as DuckDB's || is.
   return simple(ctx, `(${parts.map((p) => p.sql).join(' || ')})`, T.string, ctx.args, name);
@@ -691,6 +726,7 @@ register('encode', [2], (ctx) => {
   return simple(ctx, `encode(${str(ctx, 0).sql})`, T.binary);
 });
 register('to_binary', [1, 2], (ctx) => {
+  if (ctx.args.length === 2 && ctx.args[1].type.kind === 'string' && !ctx.args[1].literal && ctx.args[1].constant) throw new Refusal('to_binary with a computed format');
   if (ctx.args.length === 2 && !(ctx.args[1].type.kind === 'string' && ctx.args[1].literal) && ctx.args[1].type.kind !== 'void') {
     throw new SparkSqlError('INVALID_PARAMETER_VALUE.BINARY_FORMAT', "the 'format' parameter of function 'to_binary' needs to be a string literal");
   }
@@ -807,8 +843,13 @@ register('pmod', [2], (ctx) => {
 
 // ---------------------------------------------------------------- dates
 
-register('current_date', [0], (ctx) => ({ ...simple(ctx, 'current_date', T.date, [], 'current_date()'), constant: false }));
-register(['current_timestamp', 'now'], [0], (ctx) => ({ ...simple(ctx, 'get_current_timestamp()', T.timestamp, [], 'current_timestamp()'), constant: false }));
+/** `current_date()` parses only in some Spark versions (a reserved word in ANSI mode); `current_date` always does. */
+function refuseParens(name: string): never {
+  throw new Refusal(`${name}() with parentheses`, `write ${name} without them`);
+}
+
+register('current_date', [0], (ctx) => ctx.call.syntax !== 'keyword' ? refuseParens('current_date') : ({ ...simple(ctx, 'current_date', T.date, [], 'current_date()'), constant: false }));
+register(['current_timestamp', 'now'], [0], (ctx) => ctx.call.syntax !== 'keyword' && ctx.name === 'current_timestamp' ? refuseParens('current_timestamp') : ({ ...simple(ctx, 'get_current_timestamp()', T.timestamp, [], 'current_timestamp()'), constant: false }));
 register(['date_add', 'date_sub', 'dateadd'], [2], (ctx) => {
   const d = date(ctx, 0);
   const n = ctx.args[1];

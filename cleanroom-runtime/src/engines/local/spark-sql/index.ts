@@ -4,7 +4,7 @@
  * the construct local rehearsal does not reproduce, or the error Databricks would raise. It is pure: running the
  * SQL, and telling the session that a statement ran, is the caller's job.
  */
-import { Compiler, type CompiledStatement, type TranslateOptions } from './compiler';
+import { Compiler, type CompiledStatement, type SparkSettings, type TranslateOptions } from './compiler';
 import { SessionCatalog } from './catalog';
 import { Refusal, SparkSqlError } from './errors';
 import { parseStatement } from './parser';
@@ -26,13 +26,21 @@ export type Translation =
 const REPRODUCED_SETTINGS: Record<string, (value: string, timeZone: string) => boolean> = {
   'spark.sql.ansi.enabled': (v) => v.toLowerCase() === 'true',
   'spark.sql.session.timezone': (v, tz) => v === tz || (tz === 'UTC' && /^(utc|z|gmt|\+00:00)$/i.test(v)),
-  'spark.sql.groupbyaliases': (v) => v.toLowerCase() === 'true',
   'spark.sql.groupbyordinal': (v) => v.toLowerCase() === 'true',
   'spark.sql.orderbyordinal': (v) => v.toLowerCase() === 'true',
 };
 
+/** Settings the front reproduces at any value: Spark's key (lower case) → the compiler setting. */
+const REPRODUCED_FLAGS: Record<string, keyof SparkSettings> = {
+  'spark.sql.groupbyaliases': 'groupByAliases',
+  'spark.sql.legacy.parser.havingwithoutgroupbyaswhere': 'havingWithoutGroupByAsWhere',
+  'spark.sql.legacy.allowparameterlesscount': 'allowParameterlessCount',
+  'spark.sql.legacy.allowstarwithsingletableidentifierincount': 'allowStarWithSingleTableIdentifierInCount',
+};
+
 export class SparkSqlSession {
   readonly catalog = new SessionCatalog();
+  private readonly settings: Partial<SparkSettings> = {};
   /** Settings set to values local rehearsal does not reproduce: while any is set, statements are refused. */
   private readonly divergent = new Map<string, string>();
 
@@ -46,7 +54,7 @@ export class SparkSqlSession {
         const [key, value] = [...this.divergent.entries()][0];
         return { k: 'refused', message: new Refusal(`the setting ${key}=${value}`, 'statements after it are not reproduced until it is set back').message };
       }
-      return { k: 'run', statement: new Compiler(this.catalog, this.options).statement(statement) };
+      return { k: 'run', statement: new Compiler(this.catalog, { ...this.options, settings: { ...this.options.settings, ...this.settings } }).statement(statement) };
     } catch (error) {
       if (error instanceof Refusal) return { k: 'refused', message: error.message };
       if (error instanceof SparkSqlError) return { k: 'error', message: error.message };
@@ -66,8 +74,11 @@ export class SparkSqlSession {
     const key = match[1].trim();
     const value = match[2].trim();
     const lower = key.toLowerCase();
-    const reproduced = REPRODUCED_SETTINGS[lower]?.(value, this.options.timeZone) ?? (lower.startsWith('spark.sql.legacy.') && value.toLowerCase() === 'false');
-    if (!reproduced) {
+    const flag = REPRODUCED_FLAGS[lower];
+    if (flag && /^(true|false)$/i.test(value)) this.settings[flag] = value.toLowerCase() === 'true';
+    const reproduced = flag && /^(true|false)$/i.test(value) ? true : undefined;
+    const reproducedDefault = REPRODUCED_SETTINGS[lower]?.(value, this.options.timeZone) ?? (lower.startsWith('spark.sql.legacy.') && value.toLowerCase() === 'false');
+    if (!reproduced && !reproducedDefault) {
       this.divergent.set(lower, value);
       return { k: 'refused', message: new Refusal(`the setting ${key}=${value}`, 'local rehearsal runs with Databricks SQL defaults').message };
     }

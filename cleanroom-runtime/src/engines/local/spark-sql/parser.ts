@@ -763,7 +763,9 @@ class Parser {
         this.i = save;
       }
       if (this.peek().kind === 'ident' && this.isOp('=>', 1)) throw new Refusal('named function arguments');
-      call.args.push(this.expression());
+      const arg = this.expression();
+      // struct(a + 1 AS x): a field name inside struct().
+      call.args.push(this.acceptWord('as') ? { k: 'named', expr: arg, name: this.identifier(true) } : arg);
     } while (this.acceptOp(','));
     this.expectOp(')');
     return this.callSuffix(call);

@@ -27,7 +27,7 @@ const MACROS: string[] = [
   "CREATE MACRO spark_substr_from(s, start, n) AS (CASE WHEN greatest(start, 0) >= least(CAST(start AS BIGINT) + n, 2147483647) THEN '' ELSE substr(s, CAST(greatest(start, 0) + 1 AS BIGINT), CAST(least(CAST(start AS BIGINT) + n, 2147483647) - greatest(start, 0) AS BIGINT)) END)",
   'CREATE MACRO spark_substr(s, pos, n) AS (CASE WHEN s IS NULL OR pos IS NULL OR n IS NULL THEN NULL ELSE spark_substr_from(s, CASE WHEN pos > 0 THEN pos - 1 WHEN pos < 0 THEN length(s) + pos ELSE 0 END, n) END)',
   "CREATE MACRO spark_split_part(s, d, n) AS (CASE WHEN s IS NULL OR d IS NULL OR n IS NULL THEN NULL WHEN n = 0 THEN error('[ELEMENT_AT_BY_INDEX_ZERO] The index 0 is invalid') ELSE coalesce(list_extract(CASE WHEN d = '' THEN [s] ELSE string_split(s, d) END, n), '') END)",
-  "CREATE MACRO spark_pad(s, n, p, leftside) AS (CASE WHEN s IS NULL OR n IS NULL OR p IS NULL THEN NULL WHEN n <= 0 THEN '' WHEN length(s) >= n OR p = '' THEN left(s, n) WHEN leftside THEN lpad(s, n, p) ELSE rpad(s, n, p) END)",
+  "CREATE MACRO spark_pad(s, n, p, leftside) AS (CASE WHEN s IS NULL OR n IS NULL OR p IS NULL THEN NULL WHEN n <= 0 THEN '' WHEN length(s) >= n OR p = '' THEN left(s, CAST(n AS INTEGER)) WHEN leftside THEN lpad(s, CAST(n AS INTEGER), p) ELSE rpad(s, CAST(n AS INTEGER), p) END)",
   'CREATE MACRO spark_binary_pad(b, n, padhex, leftside) AS (CASE WHEN b IS NULL OR n IS NULL OR padhex IS NULL THEN NULL ELSE unhex(spark_pad(hex(b), 2 * CAST(n AS BIGINT), padhex, leftside)) END)',
   "CREATE MACRO spark_binary_to_string(b) AS decode(b)",
   // Dates: Spark's string forms (yyyy, yyyy-m, yyyy-m-d and anything after ' ' or 'T'), ANSI errors on bad input.
@@ -40,7 +40,7 @@ const MACROS: string[] = [
   `CREATE MACRO spark_string_to_timestamp(s) AS (CASE WHEN s IS NULL THEN NULL WHEN regexp_matches(${TRIM}, ${TS_RE}) THEN spark_make_ts(spark_ts_parts(s)) ELSE error('[CAST_INVALID_INPUT] The value ''' || s || ''' of the type "STRING" cannot be cast to "TIMESTAMP" because it is malformed') END)`,
   "CREATE MACRO spark_date_to_string(d) AS (CASE WHEN d IS NULL THEN NULL WHEN d BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' THEN CAST(d AS VARCHAR) ELSE error('[LOCAL_REHEARSAL] dates outside the years 1 to 9999 are not converted to text locally') END)",
   "CREATE MACRO spark_dow(s) AS (CASE upper(s) WHEN 'SU' THEN 0 WHEN 'SUN' THEN 0 WHEN 'SUNDAY' THEN 0 WHEN 'MO' THEN 1 WHEN 'MON' THEN 1 WHEN 'MONDAY' THEN 1 WHEN 'TU' THEN 2 WHEN 'TUE' THEN 2 WHEN 'TUESDAY' THEN 2 WHEN 'WE' THEN 3 WHEN 'WED' THEN 3 WHEN 'WEDNESDAY' THEN 3 WHEN 'TH' THEN 4 WHEN 'THU' THEN 4 WHEN 'THURSDAY' THEN 4 WHEN 'FR' THEN 5 WHEN 'FRI' THEN 5 WHEN 'FRIDAY' THEN 5 WHEN 'SA' THEN 6 WHEN 'SAT' THEN 6 WHEN 'SATURDAY' THEN 6 ELSE error('[ILLEGAL_DAY_OF_WEEK] Illegal input for day of week: ' || s) END)",
-  'CREATE MACRO spark_next_day(d, dow) AS (CASE WHEN d IS NULL OR dow IS NULL THEN NULL ELSE CAST(d + ((spark_dow(dow) - dayofweek(d) + 6) % 7 + 1) AS DATE) END)',
+  'CREATE MACRO spark_next_day(d, dow) AS (CASE WHEN d IS NULL OR dow IS NULL THEN NULL ELSE CAST(d + CAST((spark_dow(dow) - dayofweek(d) + 6) % 7 + 1 AS INTEGER) AS DATE) END)',
 ];
 
 /** The settings and macros for a session in `timeZone` (the clean room: UTC). */

@@ -56,7 +56,7 @@ export function readGoldenFile(file: string): GoldenQuery[] {
   return queries;
 }
 
-function trimBlank(lines: string[]): string[] {
+export function trimBlank(lines: string[]): string[] {
   let end = lines.length;
   while (end > 0 && lines[end - 1] === '') end--;
   let start = 0;

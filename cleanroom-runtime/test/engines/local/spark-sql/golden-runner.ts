@@ -5,7 +5,7 @@
 import { Sandbox } from '../../../../src/engines/local/sandbox';
 import { SparkSqlSession, sessionSetup } from '../../../../src/engines/local/spark-sql';
 import { runSparkStatement, type StatementOutcome } from '../../../../src/engines/local/spark-sql-runner';
-import { readGoldenFile, type GoldenQuery } from './golden-file';
+import { readGoldenFile, trimBlank, type GoldenQuery } from './golden-file';
 import { sparkText } from './spark-text';
 
 /** SQLQueryTestSuite runs in this time zone; the golden files print timestamps in it. */
@@ -50,7 +50,7 @@ function classify(query: GoldenQuery, outcome: StatementOutcome): QueryReport {
   if (query.raises) return { query, verdict: outcome.k === 'error' ? 'agree' : 'spark_raises_local_answers', outcome };
   if (outcome.k === 'error') return { query, verdict: 'local_raises', outcome };
   const lines = outcome.rows.map((row) => row.map((v, i) => sparkText(v, outcome.columns[i].type, SPARK_TEST_TIME_ZONE)).join('\t'));
-  const local = lines.join('\n').split('\n');
+  const local = trimBlank(lines.join('\n').split('\n'));
   const expected = query.output;
   const ordered = hasTopLevelOrderBy(query.sql);
   const same = ordered ? equalLines(local, expected) : equalLines([...local].sort(), [...expected].sort());
