@@ -362,7 +362,8 @@ export class Compiler {
         const typed = this.exprs.expr(e, this.settings.groupByAliases ? scope.withAliases(aliases) : scope);
         if (typed.agg) throw new SparkSqlError('GROUP_BY_AGGREGATE', `aggregate functions are not allowed in GROUP BY, but found ${typed.name}`);
         if (typed.win) throw new SparkSqlError('GROUP_BY_AGGREGATE', `window functions are not allowed in GROUP BY`);
-        if (typed.type.kind === 'map' || containsMap(typed.type)) throw new Refusal('GROUP BY on a map', 'DuckDB compares maps by entry order');
+        // Spark groups maps by their entries whatever their order; DuckDB compares maps in entry order.
+        if (containsMap(typed.type)) return normalizedForGrouping(typed.sql, typed.type, 0);
         return typed.sql;
       });
     }
@@ -563,6 +564,21 @@ function containsMap(type: SparkType): boolean {
   if (type.kind === 'array') return containsMap(type.element);
   if (type.kind === 'struct') return type.fields.some((f) => containsMap(f.type));
   return false;
+}
+
+/** A value with every map inside replaced by its entries in sorted order, so equal maps group together. */
+function normalizedForGrouping(sql: string, type: SparkType, depth: number): string {
+  const v = `_e${depth}`;
+  switch (type.kind) {
+    case 'map':
+      return `list_sort(list_transform(map_entries(${sql}), ${v} -> struct_pack(k := ${normalizedForGrouping(`${v}.key`, type.key, depth + 1)}, v := ${normalizedForGrouping(`${v}.value`, type.value, depth + 1)})))`;
+    case 'array':
+      return containsMap(type.element) ? `list_transform(${sql}, ${v} -> ${normalizedForGrouping(v, type.element, depth + 1)})` : sql;
+    case 'struct':
+      return containsMap(type) ? `struct_pack(${type.fields.map((f, i) => `${quoteIdent(f.name)} := ${normalizedForGrouping(`struct_extract_at(${sql}, ${i + 1})`, f.type, depth + 1)}`).join(', ')})` : sql;
+    default:
+      return sql;
+  }
 }
 
 function checkOrderable(typed: Typed): void {

@@ -68,11 +68,18 @@ const REASONS: Record<string, string> = {
   from_csv: 'CSV parsing is not reproduced',
 };
 
+/** Functions refused by name whose argument count Spark still checks first. */
+const MINIMUM_ARGS: Record<string, number> = { format_string: 1, printf: 1, to_number: 2, to_char: 2, date_format: 2 };
+
 export function compileCall(callExpr: CallExpr, scope: Scope, exprs: ExpressionCompiler, options: ExprOptions): Typed {
   let call = callExpr;
   const entry = REGISTRY.get(call.name);
   if (!entry) {
     const reason = REASONS[call.name];
+    const minimum = MINIMUM_ARGS[call.name];
+    if (minimum !== undefined && call.args.length < minimum) {
+      throw new SparkSqlError('WRONG_NUM_ARGS', `the function ${call.name} requires at least ${minimum} argument${minimum > 1 ? 's' : ''}, but ${call.args.length} were given`);
+    }
     throw new Refusal(`the function ${call.name}`, reason ?? 'it is not on the list of functions whose local results are checked against Spark');
   }
   const [min, max] = entry.arity.length === 2 && entry.arity[1] === Infinity ? [entry.arity[0], Infinity] : [Math.min(...entry.arity), Math.max(...entry.arity)];
@@ -94,10 +101,10 @@ export function compileCall(callExpr: CallExpr, scope: Scope, exprs: ExpressionC
   if (call.over) windowClause(call.over, scope, exprs, options, call.name);
   if (call.name !== 'struct' && call.args.some((a) => a.k === 'named')) throw new SparkSqlError('PARSE_SYNTAX_ERROR', `AS is not allowed in the arguments of ${call.name}`);
   const settings = exprs.compiler.settings;
-  if (call.name === 'count' && call.args.length === 0 && !call.star && settings.allowParameterlessCount) call = { ...call, star: true };
+  // Legacy count(): Spark counts rows where all of no arguments are set, which it reports as 0.
+  if (call.name === 'count' && call.args.length === 0 && !call.star && settings.allowParameterlessCount) call = { ...call, args: [{ k: 'lit', lit: { k: 'null' } }] };
   if (call.name === 'count' && call.args.length === 1 && call.args[0].k === 'star' && call.args[0].qualifier && !call.distinct) {
     if (!settings.allowStarWithSingleTableIdentifierInCount) throw new SparkSqlError('INVALID_USAGE_OF_STAR_WITH_SINGLE_TABLE_IDENTIFIER_IN_COUNT', `count(${call.args[0].qualifier.join('.')}.*) is not allowed; use count(*)`);
-    call = { ...call, args: [], star: true };
   }
   if (call.star && call.distinct) call = { ...call, star: false, args: [{ k: 'star' }] };
   const innerOptions = entry.aggregate ? { ...options } : options;
@@ -754,9 +761,19 @@ register('split', [2, 3], (ctx) => {
   const limit = ctx.args.length === 3 ? literalInt(ctx, 2) : -1;
   if (limit === undefined) throw new Refusal('split with a computed limit');
   if (pattern === null) return simple(ctx, nullOf(T.array(T.string)), T.array(T.string));
-  if (/[\\^$.|?*+()[\]{}]/.test(pattern) || pattern === '') throw new Refusal('split with a regular expression', 'its pattern is a Java regular expression; use a pattern without special characters');
+  const name = `split(${ctx.args.map((a) => a.name).join(', ')}${ctx.args.length === 2 ? ', -1' : ''})`;
   if (limit > 0) throw new Refusal('split with a positive limit');
-  return simple(ctx, `string_split(${str(ctx, 0).sql}, ${quoteString(pattern)})`, T.array(T.string));
+  if (!/[\\^$.|?*+()[\]{}]/.test(pattern) && pattern !== '') return simple(ctx, `string_split(${str(ctx, 0).sql}, ${quoteString(pattern)})`, T.array(T.string), ctx.args, name);
+  // A regular expression: only patterns that mean the same in Java and RE2 and never match the empty string.
+  checkPortableRegex(pattern, 'split');
+  let matchesEmpty: boolean;
+  try {
+    matchesEmpty = new RegExp(`^(?:${pattern})$`).test('');
+  } catch {
+    throw new Refusal('split with this regular expression');
+  }
+  if (matchesEmpty || /\\[^dDsSwW.\\[\](){}*+?^$|-]/.test(pattern)) throw new Refusal('split with a regular expression that can match the empty string');
+  return simple(ctx, `regexp_split_to_array(${str(ctx, 0).sql}, ${quoteString(pattern)})`, T.array(T.string), ctx.args, name);
 });
 register('initcap', [1], () => {
   throw new Refusal('the function initcap', 'its word boundaries differ between the engines');
@@ -940,6 +957,17 @@ register('array', [0, Infinity], (ctx) => {
   const { type, sql } = commonArgs(ctx, ctx.args);
   if (type.kind === 'void') throw new Refusal('an array of NULLs');
   return simple(ctx, `[${sql.join(', ')}]`, T.array(type));
+});
+register('map', [2, Infinity], (ctx) => {
+  if (ctx.args.length % 2 !== 0) throw new SparkSqlError('WRONG_NUM_ARGS', 'map requires an even number of arguments');
+  const keys = ctx.args.filter((_, i) => i % 2 === 0);
+  const values = ctx.args.filter((_, i) => i % 2 === 1);
+  const k = commonArgs(ctx, keys);
+  const v = commonArgs(ctx, values);
+  if (k.type.kind === 'void' || v.type.kind === 'void') throw new Refusal('a map with NULL keys or only NULL values');
+  if (containsMapType(k.type)) throw new SparkSqlError('DATATYPE_MISMATCH.INVALID_MAP_KEY_TYPE', 'a map cannot be a map key');
+  // Duplicate keys raise in both engines (Spark's default mapKeyDedupPolicy is EXCEPTION).
+  return simple(ctx, `MAP([${k.sql.join(', ')}], [${v.sql.join(', ')}])`, T.map(k.type, v.type));
 });
 register(['size', 'cardinality', 'array_size'], [1], (ctx) => {
   const a = ctx.args[0];

@@ -4,7 +4,7 @@
  * time zone, binaries as their UTF-8 text, and nested values with quoted strings and lower-case null.
  */
 import type { SparkType } from '../../../../src/engines/local/spark-sql';
-import type { SparkValue } from '../../../../src/engines/local/spark-values';
+import { isoDay, type SparkValue } from '../../../../src/engines/local/spark-values';
 
 export function sparkText(value: SparkValue, type: SparkType, timeZone: string, nested = false): string {
   if (value === null) return nested ? 'null' : 'NULL';
@@ -17,7 +17,7 @@ export function sparkText(value: SparkValue, type: SparkType, timeZone: string, 
   }
   if (typeof value === 'string') return nested ? JSON.stringify(value) : value;
   if ('decimal' in value) return value.decimal;
-  if ('date' in value) return sparkDate(value.date);
+  if ('date' in value) return isoDay(value.date);
   if ('timestamp' in value) return sparkTimestamp(value.timestamp, value.ntz ? 'UTC' : timeZone);
   if ('binary' in value) return new TextDecoder('utf-8').decode(value.binary);
   if ('array' in value) {
@@ -57,13 +57,6 @@ export function javaFloat(value: number): string {
   return javaDouble(value);
 }
 
-function sparkDate(days: number): string {
-  const date = new Date(days * 86_400_000);
-  const year = date.getUTCFullYear();
-  const y = year > 9999 ? `+${year}` : year < 0 ? `-${String(-year).padStart(4, '0')}` : String(year).padStart(4, '0');
-  return `${y}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
-}
-
 function sparkTimestamp(micros: bigint, timeZone: string): string {
   const millis = Number(micros / 1000n - (micros % 1000n < 0n ? 1n : 0n));
   const fractionMicros = Number(((micros % 1_000_000n) + 1_000_000n) % 1_000_000n);
@@ -85,6 +78,3 @@ function sparkTimestamp(micros: bigint, timeZone: string): string {
   return `${String(year).padStart(4, '0')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}${fraction}`;
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
