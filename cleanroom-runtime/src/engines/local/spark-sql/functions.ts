@@ -7,6 +7,7 @@ import type { Expr, WindowSpec } from './ast';
 import { castTo } from './casts';
 import { Refusal, SparkSqlError } from './errors';
 import { checkPortableRegex, type ExpressionCompiler, type ExprOptions } from './expressions';
+import { intervalSql, parseInterval } from './intervals';
 import type { Scope } from './scope';
 import { derived, mismatch, quoteString, raise, type Typed } from './typed';
 import { boundedDecimal, duckType, isFractional, isIntegral, isNumeric, sameType, T, typeName, type SparkType } from './types';
@@ -265,6 +266,11 @@ register('sum', [1], (ctx) => {
 }, { aggregate: true });
 
 register(['avg', 'mean'], [1], (ctx) => {
+  const t = ctx.args[0];
+  if (t.type.kind === 'timestamp' || t.type.kind === 'timestamp_ntz') {
+    // Spark averages timestamps as seconds since the epoch (a double).
+    return aggregate(ctx, `avg(${distinct(ctx)}epoch_us(${t.sql}) / 1000000.0)`, T.double);
+  }
   const a = numericOrNull(ctx);
   if (a.type.kind === 'decimal') {
     const scale = a.type.scale;
@@ -449,6 +455,7 @@ export function windowClause(spec: WindowSpec | string, scope: Scope, exprs: Exp
         case 'current_row':
           return 'CURRENT ROW';
         default: {
+          if (b.offset!.k === 'lit' && b.offset!.lit.k === 'interval') return intervalBound(b.offset!.lit.text, b.k);
           const offset = exprs.expr(b.offset!, scope, noWindow);
           if (!offset.constant || offset.literal === undefined) throw new SparkSqlError('DATATYPE_MISMATCH.SPECIFIED_WINDOW_FRAME_WITHOUT_FOLDABLE', 'a window frame offset must be a literal');
           const value = String(offset.literal.value);
@@ -466,7 +473,6 @@ export function windowClause(spec: WindowSpec | string, scope: Scope, exprs: Exp
             return `INTERVAL (${value}) DAY ${b.k === 'preceding' ? 'PRECEDING' : 'FOLLOWING'}`;
           }
           if (!isNumeric(key.type) || !isNumeric(offset.type)) {
-            if (key.type.kind === 'date' || key.type.kind === 'timestamp' || key.type.kind === 'timestamp_ntz') throw new Refusal('RANGE frames over dates and timestamps with this offset');
             throw new SparkSqlError('DATATYPE_MISMATCH.RANGE_FRAME_INVALID_TYPE', `a RANGE frame over ${typeName(key.type)} needs a numeric ORDER BY key`);
           }
           if (BigInt(/^-?\d+$/.test(value) ? value : '0') < 0n || value.startsWith('-')) throw new Refusal('negative frame offsets');
@@ -474,6 +480,18 @@ export function windowClause(spec: WindowSpec | string, scope: Scope, exprs: Exp
           return `${offset.sql} ${b.k === 'preceding' ? 'PRECEDING' : 'FOLLOWING'}`;
         }
       }
+    };
+    /** RANGE over a date or timestamp with an INTERVAL offset: year-month on either, day-time on timestamps. */
+    const intervalBound = (text: string, side: string): string => {
+      const value = parseInterval(text);
+      if (!value) throw new Refusal(`INTERVAL ${text}`, 'this interval form is not reproduced locally');
+      if (f.unit !== 'range') throw new SparkSqlError('DATATYPE_MISMATCH.SPECIFIED_WINDOW_FRAME_UNACCEPTED_TYPE', 'a ROWS frame offset must be an integer');
+      if (order.length !== 1) throw new SparkSqlError('DATATYPE_MISMATCH.RANGE_FRAME_MULTI_ORDER', 'a RANGE frame with a value offset needs exactly one ORDER BY key');
+      const key = order[0].t.type.kind;
+      const fits = key === 'timestamp' || key === 'timestamp_ntz' || (key === 'date' && value.kind === 'year_month');
+      if (!fits) throw new SparkSqlError('DATATYPE_MISMATCH.RANGE_FRAME_INVALID_TYPE', `a RANGE frame over ${key} cannot use this interval`);
+      if (value.kind === 'year_month' ? value.months < 0 : value.micros < 0n) throw new Refusal('negative frame offsets');
+      return `${intervalSql(value)} ${side === 'preceding' ? 'PRECEDING' : 'FOLLOWING'}`;
     };
     if (f.unit === 'range' && order.length === 0 && (f.start.k === 'preceding' || f.start.k === 'following' || f.end.k === 'preceding' || f.end.k === 'following')) {
       throw new SparkSqlError('DATATYPE_MISMATCH.RANGE_FRAME_WITHOUT_ORDER', 'a RANGE frame with a value offset needs an ORDER BY');
@@ -903,23 +921,57 @@ register('unix_date', [1], (ctx) => {
   return simple(ctx, `CAST(${date(ctx, 0).sql} - DATE '1970-01-01' AS INTEGER)`, T.int);
 });
 register('to_date', [1, 2], (ctx) => {
+  const a = ctx.args[0];
   if (ctx.args.length === 2) {
     const format = literalString(ctx, 1, 'format');
-    if (format !== 'yyyy-MM-dd') throw new Refusal('to_date with a format other than yyyy-MM-dd', 'Java date patterns are not reproduced');
-  }
-  const a = ctx.args[0];
-  if (a.type.kind === 'string' && ctx.args.length === 2) {
-    // With a pattern, Spark parses the text strictly with it.
-    return simple(ctx, `spark_parse_iso_date(${a.sql})`, T.date);
+    if (format === null) return simple(ctx, nullOf(T.date), T.date);
+    if (a.type.kind !== 'string' && a.type.kind !== 'void') return simple(ctx, date(ctx, 0).sql, T.date);
+    // With a pattern, Spark parses the whole text strictly with it; fields it lacks default to 1970-01-01.
+    const { regex, fields } = datePattern(format);
+    const s = str(ctx, 0).sql;
+    const part = (name: string, fallback: number) => (fields.includes(name) ? `CAST(regexp_extract(${s}, ${quoteString(regex)}, ${fields.indexOf(name) + 1}) AS BIGINT)` : String(fallback));
+    const parse = `make_date(${part('y', 1970)}, ${part('M', 1)}, ${part('d', 1)})`;
+    return simple(ctx, `(CASE WHEN ${s} IS NULL THEN NULL WHEN regexp_matches(${s}, ${quoteString(regex)}) THEN ${parse} ELSE ${raise('CANNOT_PARSE_TIMESTAMP', `the text does not match the pattern ${format}`)} END)`, T.date);
   }
   return simple(ctx, date(ctx, 0).sql, T.date);
 });
+
+/**
+ * A Java date pattern made of numeric year, month and day fields (yyyy, M, MM, d, dd) and separators, as a regular
+ * expression with one group per field. Text fields (MMM, E, …) are refused; five or more letters are an error in
+ * Spark's parser.
+ */
+function datePattern(pattern: string): { regex: string; fields: string[] } {
+  let regex = '^';
+  const fields: string[] = [];
+  for (let i = 0; i < pattern.length; ) {
+    const ch = pattern[i];
+    let run = 1;
+    while (pattern[i + run] === ch) run++;
+    if (/[A-Za-z]/.test(ch)) {
+      if (run >= 5) throw new SparkSqlError('INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_PATTERN_RECOGNITION', `fail to recognize '${pattern}' pattern in the DateTimeFormatter`);
+      if (ch === 'y' && run === 4) regex += '([0-9]{4})';
+      else if ((ch === 'M' || ch === 'd') && run <= 2) regex += run === 1 ? '([0-9]{1,2})' : '([0-9]{2})';
+      else throw new Refusal(`to_date with the pattern letter ${ch.repeat(run)}`, 'Java date patterns are not reproduced beyond yyyy, M, MM, d and dd');
+      if (fields.includes(ch === 'y' ? 'y' : ch)) throw new Refusal('to_date with a repeated pattern field');
+      fields.push(ch === 'y' ? 'y' : ch);
+    } else if ('-/.: ,'.includes(ch)) regex += ch.replace(/[.]/, '\\.').repeat(run);
+    else throw new Refusal(`to_date with the pattern character ${ch}`);
+    i += run;
+  }
+  return { regex: `${regex}$`, fields };
+}
 register('next_day', [2], (ctx) => {
   const a = ctx.args[0];
   if (a.type.kind !== 'date' && a.type.kind !== 'string' && a.type.kind !== 'void') throw mismatch('next_day', a, 'a date');
   const d = date(ctx, 0);
   const dow = str(ctx, 1);
   return simple(ctx, `spark_next_day(${d.sql}, ${dow.sql})`, T.date);
+});
+register('to_timestamp_ntz', [1], (ctx) => {
+  const a = ctx.args[0];
+  if (a.type.kind === 'timestamp' || a.type.kind === 'date' || a.type.kind === 'timestamp_ntz') return simple(ctx, `CAST(${a.sql} AS TIMESTAMP)`, T.timestampNtz);
+  throw new Refusal(`to_timestamp_ntz of a ${typeName(a.type)}`);
 });
 register('timestamp_seconds', [1], (ctx) => {
   const a = ctx.args[0];
