@@ -4,6 +4,7 @@ import { registerConfigCommands } from './config-commands';
 import { registerDemoCommand } from './demo-command';
 import { registerParticipantCommands } from './participant-commands';
 import { registerRuntimeCommands } from './runtime-commands';
+import { registerSqlCommand } from './sql-command';
 import { registerTableCommands } from './table-commands';
 
 export function registerCommands(program: Command): void {
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerRuntimeCommands(program);
   registerTableCommands(program);
   registerDemoCommand(program);
+  registerSqlCommand(program);
 }
