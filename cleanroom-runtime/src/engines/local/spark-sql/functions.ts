@@ -51,8 +51,47 @@ const REASONS: Record<string, string> = {
   split: 'its pattern is a Java regular expression',
   regexp_replace: 'its replacement syntax differs from the local engine',
   regexp_extract: 'Java and the local engine differ on groups that do not match',
-  skewness: 'the local engine computes it with another formula',
-  kurtosis: 'the local engine computes it with another formula',
+  skewness: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  kurtosis: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  stddev: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  stddev_samp: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  stddev_pop: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  std: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  variance: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  var_samp: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  var_pop: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  corr: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  covar_pop: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  covar_samp: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  regr_slope: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  regr_intercept: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  regr_r2: 'its floating-point result depends on the order in which the engine combines values and can differ in the last digits',
+  exp: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  expm1: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  ln: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  log: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  log10: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  log2: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  log1p: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  pow: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  power: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  sin: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  cos: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  tan: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  asin: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  acos: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  atan: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  atan2: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  sinh: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  cosh: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  tanh: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  cbrt: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  degrees: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  radians: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  hypot: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  cot: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  sec: 'the math libraries of the JVM and the local engine can differ in the last digit',
+  csc: 'the math libraries of the JVM and the local engine can differ in the last digit',
   approx_count_distinct: 'approximate results differ between the engines',
   percentile_approx: 'approximate results differ between the engines',
   approx_percentile: 'approximate results differ between the engines',
@@ -310,29 +349,6 @@ register(['min', 'max'], [1], (ctx) => {
 
 register(['every', 'bool_and'], [1], (ctx) => aggregate(ctx, `bool_and(${bool(ctx, 0).sql})`, T.boolean), { aggregate: true });
 register(['some', 'any', 'bool_or'], [1], (ctx) => aggregate(ctx, `bool_or(${bool(ctx, 0).sql})`, T.boolean), { aggregate: true });
-
-for (const [names, duck] of [
-  [['stddev', 'stddev_samp', 'std'], 'stddev_samp'],
-  [['stddev_pop'], 'stddev_pop'],
-  [['variance', 'var_samp'], 'var_samp'],
-  [['var_pop'], 'var_pop'],
-] as const) {
-  register([...names], [1], (ctx) => aggregate(ctx, `${duck}(${distinct(ctx)}${toDouble(ctx, 0).sql})`, T.double), { aggregate: true });
-}
-
-for (const [name, duck] of [
-  ['corr', 'corr'],
-  ['covar_pop', 'covar_pop'],
-  ['covar_samp', 'covar_samp'],
-] as const) {
-  register(name, [2], (ctx) => {
-    if (ctx.call.distinct) {
-      // DISTINCT over pairs: aggregate over the distinct (x, y) pairs.
-      throw new Refusal(`${name}(DISTINCT ...)`);
-    }
-    return aggregate(ctx, `${duck}(${toDouble(ctx, 0).sql}, ${toDouble(ctx, 1).sql})`, T.double);
-  }, { aggregate: true });
-}
 
 register(['collect_list', 'array_agg'], [1], (ctx) => {
   const a = ctx.args[0];
@@ -631,11 +647,11 @@ register(['octet_length'], [1], (ctx) => {
   if (a.type.kind === 'binary') return simple(ctx, `CAST(octet_length(${a.sql}) AS INTEGER)`, T.int);
   return simple(ctx, `CAST(octet_length(encode(${str(ctx, 0).sql})) AS INTEGER)`, T.int);
 });
-register(['upper', 'ucase'], [1], (ctx) => simple(ctx, `upper(${str(ctx, 0).sql})`, T.string));
-register(['lower', 'lcase'], [1], (ctx) => simple(ctx, `lower(${str(ctx, 0).sql})`, T.string));
+register(['upper', 'ucase'], [1], (ctx) => simple(ctx, `spark_upper(${str(ctx, 0).sql})`, T.string));
+register(['lower', 'lcase'], [1], (ctx) => simple(ctx, `spark_lower(${str(ctx, 0).sql})`, T.string));
 register('reverse', [1], (ctx) => {
   if (ctx.args[0].type.kind === 'array') return simple(ctx, `list_reverse(${ctx.args[0].sql})`, ctx.args[0].type);
-  return simple(ctx, `reverse(${str(ctx, 0).sql})`, T.string);
+  return simple(ctx, `spark_reverse(${str(ctx, 0).sql})`, T.string);
 });
 register('replace', [2, 3], (ctx) => {
   const s = str(ctx, 0);
@@ -809,35 +825,11 @@ register(['negative'], [1], (ctx) => {
 });
 register(['positive'], [1], (ctx) => simple(ctx, numeric(ctx, 0).sql, ctx.args[0].type));
 register(['sign', 'signum'], [1], (ctx) => simple(ctx, `CAST(sign(${toDouble(ctx, 0).sql}) AS DOUBLE)`, T.double));
-for (const [name, duck] of [
-  ['sqrt', 'sqrt'],
-  ['exp', 'exp'],
-  ['sin', 'sin'],
-  ['cos', 'cos'],
-  ['tan', 'tan'],
-  ['asin', 'asin'],
-  ['acos', 'acos'],
-  ['atan', 'atan'],
-  ['cbrt', 'cbrt'],
-  ['degrees', 'degrees'],
-  ['radians', 'radians'],
-] as const) {
-  register(name, [1], (ctx) => {
-    const x = toDouble(ctx, 0).sql;
-    // Spark returns NaN where DuckDB raises (sqrt of a negative, asin outside [-1, 1]).
-    const guarded = name === 'sqrt' ? `(CASE WHEN ${x} < 0 THEN CAST('NaN' AS DOUBLE) ELSE sqrt(${x}) END)` : name === 'asin' || name === 'acos' ? `(CASE WHEN abs(${x}) > 1 THEN CAST('NaN' AS DOUBLE) ELSE ${duck}(${x}) END)` : `${duck}(${x})`;
-    return simple(ctx, guarded, T.double, ctx.args, `${name.toUpperCase()}(${ctx.args[0].name})`);
-  });
-}
-register(['ln'], [1], (ctx) => {
+register('sqrt', [1], (ctx) => {
+  // IEEE square roots are correctly rounded in both engines; Spark returns NaN for a negative input.
   const x = toDouble(ctx, 0).sql;
-  return simple(ctx, `(CASE WHEN ${x} <= 0 THEN NULL ELSE ln(${x}) END)`, T.double);
+  return simple(ctx, `(CASE WHEN ${x} < 0 THEN CAST('NaN' AS DOUBLE) ELSE sqrt(${x}) END)`, T.double, ctx.args, `SQRT(${ctx.args[0].name})`);
 });
-register(['log10', 'log2'], [1], (ctx) => {
-  const x = toDouble(ctx, 0).sql;
-  return simple(ctx, `(CASE WHEN ${x} <= 0 THEN NULL ELSE ${ctx.name}(${x}) END)`, T.double);
-});
-register(['power', 'pow'], [2], (ctx) => simple(ctx, `pow(${toDouble(ctx, 0).sql}, ${toDouble(ctx, 1).sql})`, T.double, ctx.args, `POWER(${ctx.args[0].name}, ${ctx.args[1].name})`));
 register(['ceil', 'ceiling', 'floor'], [1], (ctx) => {
   const a = numeric(ctx, 0);
   const fn = ctx.name === 'floor' ? 'floor' : 'ceil';

@@ -30,6 +30,11 @@ const MACROS: string[] = [
   "CREATE MACRO spark_pad(s, n, p, leftside) AS (CASE WHEN s IS NULL OR n IS NULL OR p IS NULL THEN NULL WHEN n <= 0 THEN '' WHEN length(s) >= n OR p = '' THEN left(s, CAST(n AS INTEGER)) WHEN leftside THEN lpad(s, CAST(n AS INTEGER), p) ELSE rpad(s, CAST(n AS INTEGER), p) END)",
   'CREATE MACRO spark_binary_pad(b, n, padhex, leftside) AS (CASE WHEN b IS NULL OR n IS NULL OR padhex IS NULL THEN NULL ELSE unhex(spark_pad(hex(b), 2 * CAST(n AS BIGINT), padhex, leftside)) END)',
   "CREATE MACRO spark_binary_to_string(b) AS decode(b)",
+  // Java reverses code points and applies full case mappings (ß → SS, final sigma); DuckDB keeps grapheme
+  // clusters and maps one character to one. Reverse by code points; raise where the case mappings differ.
+  "CREATE MACRO spark_reverse(s) AS array_to_string(list_reverse(regexp_extract_all(s, '(?s).')), '')",
+  "CREATE MACRO spark_upper(s) AS (CASE WHEN regexp_matches(s, '[\\x{DF}\\x{149}\\x{1F0}\\x{390}\\x{3B0}\\x{587}\\x{1E96}-\\x{1E9A}\\x{1F50}-\\x{1F57}\\x{1F80}-\\x{1FFF}\\x{FB00}-\\x{FB17}]') THEN error('[LOCAL_REHEARSAL] upper() of characters with special case mappings (such as ß) is not reproduced locally; it runs on Databricks') ELSE upper(s) END)",
+  "CREATE MACRO spark_lower(s) AS (CASE WHEN regexp_matches(s, '[\\x{130}\\x{3A3}]') THEN error('[LOCAL_REHEARSAL] lower() of İ or Σ (special case mappings) is not reproduced locally; it runs on Databricks') ELSE lower(s) END)",
   // Dates: Spark's string forms (yyyy, yyyy-m, yyyy-m-d and anything after ' ' or 'T'), ANSI errors on bad input.
   `CREATE MACRO spark_date_parts(s) AS regexp_extract(${TRIM}, ${DATE_RE}, ['sign', 'y', 'm_', 'm', 'd_', 'd'])`,
   'CREATE MACRO spark_make_date(p) AS make_date(CAST(p.y AS BIGINT) * (CASE WHEN p.sign = \'-\' THEN -1 ELSE 1 END), CAST(coalesce(nullif(p.m, \'\'), \'1\') AS BIGINT), CAST(coalesce(nullif(p.d, \'\'), \'1\') AS BIGINT))',

@@ -14,6 +14,8 @@ export interface GoldenQuery {
   output: string[];
   /** Spark raised: the output names an exception instead of rows. */
   raises: boolean;
+  /** Written by Spark 2.x (numbered markers), which printed decimals without trailing zeros. */
+  legacyFormat: boolean;
 }
 
 const MARKER = /^-- !query(?: (\d+))?(?: (schema|output))?$/;
@@ -23,6 +25,7 @@ export function readGoldenFile(file: string): GoldenQuery[] {
   const queries: GoldenQuery[] = [];
   let section: 'none' | 'sql' | 'schema' | 'output' = 'none';
   let current: { sql: string[]; schema: string[]; output: string[] } | undefined;
+  let legacyFormat = false;
   const flush = () => {
     if (!current) return;
     const output = trimBlank(current.output);
@@ -32,12 +35,14 @@ export function readGoldenFile(file: string): GoldenQuery[] {
       sql: current.sql.join('\n').trim(),
       schema,
       output,
+      legacyFormat: false,
       raises: schema === 'struct<>' && output.length > 0 && /^[a-z]+(\.[a-zA-Z0-9_$]+)+(Exception|Error)\b/.test(output[0]),
     });
   };
   for (const line of lines) {
     const marker = MARKER.exec(line);
     if (marker) {
+      if (marker[1] !== undefined) legacyFormat = true;
       if (!marker[2]) {
         flush();
         current = { sql: [], schema: [], output: [] };
@@ -53,7 +58,7 @@ export function readGoldenFile(file: string): GoldenQuery[] {
     else if (section === 'output') current.output.push(line);
   }
   flush();
-  return queries;
+  return queries.map((q) => ({ ...q, legacyFormat }));
 }
 
 export function trimBlank(lines: string[]): string[] {

@@ -49,7 +49,7 @@ function classify(query: GoldenQuery, outcome: StatementOutcome): QueryReport {
   if (outcome.k === 'refused') return { query, verdict: 'refused', outcome };
   if (query.raises) return { query, verdict: outcome.k === 'error' ? 'agree' : 'spark_raises_local_answers', outcome };
   if (outcome.k === 'error') return { query, verdict: 'local_raises', outcome };
-  const lines = outcome.rows.map((row) => row.map((v, i) => sparkText(v, outcome.columns[i].type, SPARK_TEST_TIME_ZONE)).join('\t'));
+  const lines = outcome.rows.map((row) => row.map((v, i) => sparkText(v, outcome.columns[i].type, SPARK_TEST_TIME_ZONE, false, query.legacyFormat)).join('\t'));
   const local = trimBlank(lines.join('\n').split('\n'));
   const expected = query.output;
   const ordered = hasTopLevelOrderBy(query.sql);

@@ -6,7 +6,7 @@
 import type { SparkType } from '../../../../src/engines/local/spark-sql';
 import { isoDay, type SparkValue } from '../../../../src/engines/local/spark-values';
 
-export function sparkText(value: SparkValue, type: SparkType, timeZone: string, nested = false): string {
+export function sparkText(value: SparkValue, type: SparkType, timeZone: string, nested = false, legacyDecimals = false): string {
   if (value === null) return nested ? 'null' : 'NULL';
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'bigint') return value.toString();
@@ -16,7 +16,7 @@ export function sparkText(value: SparkValue, type: SparkType, timeZone: string, 
     return String(value);
   }
   if (typeof value === 'string') return nested ? JSON.stringify(value) : value;
-  if ('decimal' in value) return value.decimal;
+  if ('decimal' in value) return legacyDecimals && value.decimal.includes('.') ? value.decimal.replace(/\.?0+$/, '') : value.decimal;
   if ('date' in value) return isoDay(value.date);
   if ('timestamp' in value) return sparkTimestamp(value.timestamp, value.ntz ? 'UTC' : timeZone);
   if ('binary' in value) return new TextDecoder('utf-8').decode(value.binary);
