@@ -349,7 +349,12 @@ export class Compiler {
 
     // GROUP BY: positions and select aliases (when no input column has the name) are Spark's extensions.
     let groupSql: string[] | undefined;
-    if (select.groupBy) {
+    if (select.groupBy?.special === 'GROUP BY ALL') {
+      // Spark: group by every select-list expression that has no aggregate (none: a global aggregate).
+      const keys = items.filter((i) => !i.typed.agg && !i.typed.win && !i.typed.constant);
+      if (items.some((i) => i.typed.win)) throw new Refusal('GROUP BY ALL with window functions');
+      groupSql = keys.map((k) => (containsMap(k.typed.type) ? normalizedForGrouping(k.typed.sql, k.typed.type, 0) : k.typed.sql));
+    } else if (select.groupBy) {
       if (select.groupBy.special) throw new Refusal(select.groupBy.special);
       groupSql = select.groupBy.items.map((e) => {
         const position = positionOf(e);
