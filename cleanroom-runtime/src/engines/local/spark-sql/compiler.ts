@@ -502,7 +502,7 @@ export class Compiler {
       if (cte) return { sql: quoteIdent(cte.sql), columns: cte.columns.map((c, i) => ({ ...c, sqlName: `_c${i}` })) };
     }
     const entry = this.catalog.lookup(name);
-    if (!entry) throw new SparkSqlError('TABLE_OR_VIEW_NOT_FOUND', `the table or view ${name.map((p) => `\`${p}\``).join('.')} cannot be found`);
+    if (!entry) throw new SparkSqlError('TABLE_OR_VIEW_NOT_FOUND', `the table or view ${name.map((p) => `\`${p}\``).join('.')} does not exist`);
     return { sql: entry.sql, columns: entry.columns.map((c) => ({ ...c, sqlName: c.name })) };
   }
 
