@@ -1,14 +1,19 @@
 /**
- * Runs approved SQL in a locked sandbox: statement by statement, each checked against the statement policy
- * before it runs; the last one must be a query, whose fully read result is returned.
+ * Runs approved SQL in a locked sandbox: Spark SQL, statement by statement, through the Spark SQL front (which
+ * refuses what local rehearsal does not reproduce) and the statement policy; `:name` markers are bound from the
+ * run's parameters. The last statement must be a query, whose fully read result is returned.
  */
 import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
 import { RunFailure } from './run-failure';
-import { isQuery, refusalFor, statementKindName } from './statement-policy';
+import { SparkSqlSession, splitStatements } from './spark-sql';
+import { duckErrorMessage, registerSandboxTables } from './spark-sql-runner';
+import { refusalFor, statementKindName } from './statement-policy';
 
 export interface RunSqlOptions {
   /** Interrupts the statement that is running when the time is up. */
   timeoutMs: number;
+  /** Values of the `:name` parameter markers, bound as strings. */
+  parameters?: Readonly<Record<string, string>>;
   /** Called before each statement, for the run log. */
   onStatement?: (index: number, count: number, kind: string) => void;
 }
@@ -20,26 +25,35 @@ export async function runSql(connection: DuckDBConnection, sql: string, options:
     connection.interrupt();
   }, options.timeoutMs);
   try {
-    const statements = await connection.extractStatements(sql).catch((error: unknown) => {
-      const full = messageOf(error);
-      throw new RunFailure(`the SQL does not parse: ${full.split('\n')[0]}`, full);
-    });
-    if (statements.count === 0) throw new RunFailure('the code contains no SQL statement; it must end with a query');
+    const statements = splitStatements(sql);
+    if (statements.length === 0) throw new RunFailure('the code contains no SQL statement; it must end with a query');
+    const session = new SparkSqlSession({ timeZone: 'UTC' });
+    await registerSandboxTables(connection, session);
+    const values = options.parameters ?? {};
     let last: DuckDBResultReader | undefined;
-    for (let i = 0; i < statements.count; i++) {
-      const position = `statement ${i + 1} of ${statements.count}`;
-      const prepared = await statements.prepare(i).catch((error: unknown) => {
+    for (const [i, { text }] of statements.entries()) {
+      const position = `statement ${i + 1} of ${statements.length}`;
+      const translation = session.translate(text);
+      if (translation.k === 'refused') throw new RunFailure(`${position} is refused: ${translation.message}`);
+      if (translation.k === 'error') throw new RunFailure(`${position} failed: ${translation.message}`);
+      const statement = translation.statement;
+      const final = i === statements.length - 1;
+      if (final && statement.kind !== 'query') {
+        const kind = text.split(/\s+/)[0].toUpperCase();
+        throw new RunFailure(`the last statement must be a query (SELECT ...) whose result becomes the job output; it is ${kind}`);
+      }
+      const missing = statement.parameters.filter((name) => values[name] === undefined);
+      if (missing.length > 0) throw new RunFailure(`${position} uses the parameter${missing.length > 1 ? 's' : ''} ${missing.map((m) => `:${m}`).join(', ')}, which the job does not set`);
+      const prepared = await connection.prepare(statement.sql).catch((error: unknown) => {
         throw failed(position, error);
       });
       const refusal = refusalFor(prepared.statementType);
       if (refusal) throw new RunFailure(`${position} is refused: ${refusal}`);
-      const final = i === statements.count - 1;
-      if (final && !isQuery(prepared.statementType)) {
-        throw new RunFailure(`the last statement must be a query (SELECT ...) whose result becomes the job output; it is ${statementKindName(prepared.statementType)}`);
-      }
-      options.onStatement?.(i + 1, statements.count, statementKindName(prepared.statementType));
+      for (const name of statement.parameters) prepared.bindVarchar(prepared.parameterIndex(name), values[name]);
+      options.onStatement?.(i + 1, statements.length, statementKindName(prepared.statementType));
       try {
         const reader = await prepared.runAndReadAll();
+        session.ran(statement);
         if (final) last = reader;
       } catch (error) {
         if (timedOut) throw new RunFailure(`${position} was stopped: the run exceeded its time limit of ${options.timeoutMs} ms`);
@@ -53,12 +67,8 @@ export async function runSql(connection: DuckDBConnection, sql: string, options:
   }
 }
 
-/** The error names the statement and DuckDB's first line; the trace keeps DuckDB's full text (LINE/caret). */
+/** The error names the statement and the engine's first line (with Spark's error class where known). */
 function failed(position: string, error: unknown): RunFailure {
-  const full = messageOf(error);
-  return new RunFailure(`${position} failed: ${full.split('\n')[0]}`, `${position}:\n${full}`);
-}
-
-function messageOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/^(Error: )+/, '');
+  const full = (error instanceof Error ? error.message : String(error)).replace(/^(Error: )+/, '');
+  return new RunFailure(`${position} failed: ${duckErrorMessage(error)}`, `${position}:\n${full}`);
 }

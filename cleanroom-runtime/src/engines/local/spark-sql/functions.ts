@@ -856,7 +856,13 @@ register('round', [1, 2], (ctx) => {
     const type = T.decimal(Math.min(38, a.type.precision - a.type.scale + s + 1), s);
     return simple(ctx, `CAST(round(${a.sql}, ${s}) AS ${duckType(type)})`, type);
   }
-  throw new Refusal('round of a floating-point value', 'Spark rounds its decimal expansion, the local engine its binary value');
+  if (a.type.kind === 'double' && scale >= 0 && scale <= 22) {
+    // Spark rounds the double's shortest decimal text (Scala's BigDecimal(d)) half up; DuckDB prints the same
+    // shortest text, and its decimal cast rounds half up. Doubles of 2^53 and more have no fraction to round.
+    const x = a.sql;
+    return simple(ctx, `(CASE WHEN isnan(${x}) OR isinf(${x}) OR abs(${x}) >= 9007199254740992 THEN ${x} ELSE CAST(CAST(CAST(${x} AS VARCHAR) AS DECIMAL(38,${scale})) AS DOUBLE) END)`, T.double);
+  }
+  throw new Refusal(a.type.kind === 'double' ? `round of a double ${scale < 0 ? 'to a negative scale' : 'to more than 22 decimals'}` : `round of a ${typeName(a.type)}`, 'Spark rounds its decimal expansion');
 });
 register('mod', [2], (ctx) => ctx.exprs.expr({ k: 'bin', op: '%', left: ctx.call.args[0], right: ctx.call.args[1] }, ctx.scope, ctx.options));
 register('pmod', [2], (ctx) => {
