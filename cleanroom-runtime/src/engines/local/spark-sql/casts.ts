@@ -38,7 +38,9 @@ export function typeFromSpec(spec: TypeSpec): SparkType {
       return T.string;
     case 'varchar':
     case 'char':
-      throw new Refusal(`the ${name.toUpperCase()}(n) type`, 'use STRING');
+      // Spark casts to CHAR(n)/VARCHAR(n) as to STRING (replaceCharVarcharWithStringForCast); a length is required.
+      if (spec.args.length !== 1) throw new SparkSqlError('DATATYPE_MISSING_SIZE', `${name.toUpperCase()} needs a length, e.g. ${name.toUpperCase()}(10)`);
+      return T.string;
     case 'binary':
       return T.binary;
     case 'date':
