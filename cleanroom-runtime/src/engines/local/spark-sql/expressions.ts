@@ -256,10 +256,8 @@ export class ExpressionCompiler {
     if (!t.literal || typeof t.literal.value !== 'string') {
       throw new Refusal(`${what} between a string and ${typeName(to)}`, 'cast one side explicitly');
     }
-    if (isIntegral(to)) {
-      if (!/^[\x00-\x20]*[+-]?\d+[\x00-\x20]*$/.test(t.literal.value)) throw new Refusal(`${what} between a non-integer string and ${typeName(to)}`);
-      return castTo(t, T.bigint, 'explicit');
-    }
+    // Against an integral type Spark (ANSI) reads the string as a bigint, raising CAST_INVALID_INPUT if it is not one.
+    if (isIntegral(to)) return castTo(t, T.bigint, 'explicit');
     if (to.kind === 'decimal' || isFractional(to)) {
       if (!/^[\x00-\x20]*[+-]?\d+[\x00-\x20]*$/.test(t.literal.value)) throw new Refusal(`${what} between a string and ${typeName(to)}`);
       return castTo(t, T.bigint, 'explicit');

@@ -81,6 +81,9 @@ describe('Spark semantics in the local engine', () => {
     expect(await error('SELECT 1 / 0')).toMatch(/DIVIDE_BY_ZERO/);
     expect(await error("SELECT CAST('1.5' AS INT)")).toMatch(/CAST_INVALID_INPUT/);
     expect(await error("SELECT CAST(a || 'x' AS INT) FROM t WHERE a = 1")).toMatch(/CAST_INVALID_INPUT/);
+    // Compared with an integer, a string is read as a bigint (ANSI), so a malformed one raises.
+    expect(await error("SELECT 'a' = 1")).toMatch(/CAST_INVALID_INPUT/);
+    expect(await rows("SELECT 1 = ' 1 ', 2 > '1'")).toEqual([[true, true]]);
     expect(await rows('SELECT CAST(1.5 AS INT), CAST(-1.5 AS INT), 7 / 2, 7 div 2, -7 % 2')).toEqual([[1, -1, 3.5, 3, -1]]);
   });
 
