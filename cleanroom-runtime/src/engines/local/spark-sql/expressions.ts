@@ -48,7 +48,7 @@ export class ExpressionCompiler {
       case 'param': {
         this.compiler.parameters.add(e.name);
         // Parameters are bound as string values; Spark's named markers accept any type, the clean room passes strings.
-        return { sql: `$${e.name}`, type: T.string, name: `:${e.name}`, agg: false, win: false, constant: true };
+        return { sql: `$${e.name}`, type: T.string, name: `:${e.name}`, agg: false, win: false, constant: true, param: true };
       }
       case 'unary':
         return this.unary(e.op, e.arg, scope, options);
@@ -253,6 +253,13 @@ export class ExpressionCompiler {
   }
 
   private promoteString(t: Typed, to: SparkType, what: string): Typed {
+    if (t.param) {
+      // A bound parameter is a string literal whose value comes at run time: read it as Spark reads a literal.
+      if (isIntegral(to)) return castTo(t, T.bigint, 'explicit');
+      if (to.kind === 'double' || to.kind === 'float') return castTo(t, T.double, 'explicit');
+      if (to.kind === 'date' || to.kind === 'timestamp' || to.kind === 'boolean') return castTo(t, to, 'explicit');
+      throw new Refusal(`${what} between the parameter ${t.name} and ${typeName(to)}`, 'cast the parameter explicitly');
+    }
     if (!t.literal || typeof t.literal.value !== 'string') {
       throw new Refusal(`${what} between a string and ${typeName(to)}`, 'cast one side explicitly');
     }

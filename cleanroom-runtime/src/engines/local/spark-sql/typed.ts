@@ -15,6 +15,8 @@ export interface Typed {
   literal?: { value: string | boolean | null };
   /** The expression has no column reference (constant for every row), so a subquery is not correlated through it. */
   constant?: boolean;
+  /** A `:name` parameter marker: a string whose value is bound when the statement runs. */
+  param?: boolean;
 }
 
 export function quoteIdent(name: string): string {

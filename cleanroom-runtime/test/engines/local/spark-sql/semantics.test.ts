@@ -110,6 +110,10 @@ describe('Spark semantics in the local engine', () => {
     const hostile = "x'); DROP TABLE t; --";
     expect(await rows('SELECT :v AS v, length(:v)', { v: hostile })).toEqual([[hostile, hostile.length]]);
     expect(await rows('SELECT count(*) FROM t')).toEqual([[4]]);
+    // Compared with a number or a date, a parameter is read as Spark reads a string literal there.
+    expect(await rows('SELECT count(*) FROM t HAVING count(*) >= :n', { n: '4' })).toEqual([[4]]);
+    expect(await rows("SELECT DATE '2020-01-02' = :d", { d: '2020-01-02' })).toEqual([[true]]);
+    expect((await run('SELECT count(*) FROM t HAVING count(*) >= :n', { n: '4 OR 1=1' })).k).toBe('error');
     expect(await run('SELECT :missing')).toEqual({ k: 'error', message: expect.stringMatching(/UNBOUND_SQL_PARAMETER.*:missing/) });
   });
 });
