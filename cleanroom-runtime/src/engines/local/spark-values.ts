@@ -4,6 +4,7 @@
  * The CLI prints them as JSON; tests print them as Spark does.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import { civilFromDays } from '../../delta/values';
 import type { SparkType } from './spark-sql';
 
 export type SparkValue =
@@ -93,19 +94,6 @@ export function isoDay(days: number): string {
   const { year, month, day } = civilFromDays(days);
   const y = year < 0 ? `-${String(-year).padStart(4, '0')}` : year > 9999 ? `+${year}` : String(year).padStart(4, '0');
   return `${y}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-}
-
-/** Howard Hinnant's days-to-civil algorithm (exact for every day number). */
-export function civilFromDays(days: number): { year: number; month: number; day: number } {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }
 
 /** `2017-08-01T00:00:00Z` (fractions only when present); a timestamp without time zone has no `Z`. */

@@ -11,7 +11,7 @@ import { Refusal, SparkSqlError } from './errors';
 import { ExpressionCompiler } from './expressions';
 import { Scope, type ScopeColumn } from './scope';
 import { quoteIdent, quoteString, type Typed } from './typed';
-import { commonType, duckType, sameType, T, typeName, type SparkType } from './types';
+import { commonType, containsMap, duckType, sameType, T, typeName, type SparkType } from './types';
 
 export interface CompiledQuery {
   sql: string;
@@ -562,13 +562,6 @@ export class Compiler {
 function isNumericPair(a: SparkType, b: SparkType): boolean {
   const numeric = (t: SparkType) => ['tinyint', 'smallint', 'int', 'bigint', 'float', 'double', 'decimal'].includes(t.kind);
   return numeric(a) && numeric(b);
-}
-
-function containsMap(type: SparkType): boolean {
-  if (type.kind === 'map') return true;
-  if (type.kind === 'array') return containsMap(type.element);
-  if (type.kind === 'struct') return type.fields.some((f) => containsMap(f.type));
-  return false;
 }
 
 /** A value with every map inside replaced by its entries in sorted order, so equal maps group together. */

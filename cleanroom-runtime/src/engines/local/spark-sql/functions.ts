@@ -10,7 +10,7 @@ import { checkPortableRegex, type ExpressionCompiler, type ExprOptions } from '.
 import { intervalSql, parseInterval } from './intervals';
 import type { Scope } from './scope';
 import { derived, mismatch, quoteString, raise, type Typed } from './typed';
-import { boundedDecimal, duckType, isFractional, isIntegral, isNumeric, sameType, T, typeName, type SparkType } from './types';
+import { boundedDecimal, containsMap, duckType, isFractional, isIntegral, isNumeric, sameType, T, typeName, type SparkType } from './types';
 
 type CallExpr = Extract<Expr, { k: 'call' }>;
 
@@ -323,13 +323,6 @@ register(['avg', 'mean'], [1], (ctx) => {
   return aggregate(ctx, `avg(${distinct(ctx)}CAST(${a.sql} AS DOUBLE))`, T.double);
 }, { aggregate: true });
 
-function containsMapType(type: SparkType): boolean {
-  if (type.kind === 'map') return true;
-  if (type.kind === 'array') return containsMapType(type.element);
-  if (type.kind === 'struct') return type.fields.some((f) => containsMapType(f.type));
-  return false;
-}
-
 function numericOrNull(ctx: CallContext): Typed {
   const a = ctx.args[0];
   if (a.type.kind === 'void') return { ...a, sql: nullOf(T.double), type: T.double };
@@ -343,7 +336,7 @@ function numericOrNull(ctx: CallContext): Typed {
 register(['min', 'max'], [1], (ctx) => {
   const a = ctx.args[0];
   if (a.type.kind === 'map') throw new SparkSqlError('DATATYPE_MISMATCH.INVALID_ORDERING_TYPE', `${ctx.name} does not support map`);
-  if (containsMapType(a.type)) throw new SparkSqlError('DATATYPE_MISMATCH.INVALID_ORDERING_TYPE', `${ctx.name} does not support a map inside ${typeName(a.type)}`);
+  if (containsMap(a.type)) throw new SparkSqlError('DATATYPE_MISMATCH.INVALID_ORDERING_TYPE', `${ctx.name} does not support a map inside ${typeName(a.type)}`);
   return aggregate(ctx, `${ctx.name}(${a.sql})`, a.type);
 }, { aggregate: true });
 
@@ -1015,7 +1008,7 @@ register('map', [2, Infinity], (ctx) => {
   const k = commonArgs(ctx, keys);
   const v = commonArgs(ctx, values);
   if (k.type.kind === 'void' || v.type.kind === 'void') throw new Refusal('a map with NULL keys or only NULL values');
-  if (containsMapType(k.type)) throw new SparkSqlError('DATATYPE_MISMATCH.INVALID_MAP_KEY_TYPE', 'a map cannot be a map key');
+  if (containsMap(k.type)) throw new SparkSqlError('DATATYPE_MISMATCH.INVALID_MAP_KEY_TYPE', 'a map cannot be a map key');
   // Duplicate keys raise in both engines (Spark's default mapKeyDedupPolicy is EXCEPTION).
   return simple(ctx, `MAP([${k.sql.join(', ')}], [${v.sql.join(', ')}])`, T.map(k.type, v.type));
 });

@@ -92,6 +92,14 @@ export function decimalForIntegral(type: SparkType): DecimalType | undefined {
   }
 }
 
+/** True when the type is or holds a map (maps are not ordered and compare by content in Spark). */
+export function containsMap(type: SparkType): boolean {
+  if (type.kind === 'map') return true;
+  if (type.kind === 'array') return containsMap(type.element);
+  if (type.kind === 'struct') return type.fields.some((f) => containsMap(f.type));
+  return false;
+}
+
 export function sameType(a: SparkType, b: SparkType): boolean {
   return typeName(a) === typeName(b);
 }
