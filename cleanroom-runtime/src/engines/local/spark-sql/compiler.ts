@@ -137,7 +137,8 @@ export class Compiler {
           throw new SparkSqlError('TABLE_OR_VIEW_NOT_FOUND', `the table or view ${statement.name.join('.')} cannot be found`);
         }
         if (existing.kind === 'dataset') throw new Refusal('DROP of a registered dataset');
-        if ((existing.kind === 'view') !== (statement.what === 'view')) {
+        // Spark's DROP TABLE also drops a temporary view; DROP VIEW does not drop a table.
+        if (statement.what === 'view' && existing.kind !== 'view') {
           throw new SparkSqlError(statement.what === 'view' ? 'WRONG_COMMAND_FOR_OBJECT_TYPE' : 'WRONG_COMMAND_FOR_OBJECT_TYPE', `${statement.name.join('.')} is a ${existing.kind}: use DROP ${existing.kind.toUpperCase()}`);
         }
         return { kind: 'command', sql: `DROP ${existing.kind === 'view' ? 'VIEW' : 'TABLE'} ${existing.sql}`, columns: [], effect: { k: 'drop', name: statement.name } };
@@ -258,6 +259,9 @@ export class Compiler {
       const items = q.columns.map((c, i) => `${castTo({ sql: quoteIdent(`_c${i}`), type: c.type, name: c.name, agg: false, win: false }, types[i], 'implicit').sql} AS ${quoteIdent(`_c${i}`)}`);
       return `(SELECT ${items.join(', ')} FROM (${q.sql}) AS ${quoteIdent(this.newAlias('q'))})`;
     };
+    if (!(body.op === 'union' && body.all) && types.some(containsMap)) {
+      throw new Refusal(`${body.op.toUpperCase()}${body.all ? ' ALL' : ''} over map columns`, 'maps are compared by content in Spark');
+    }
     const op = { union: 'UNION', except: 'EXCEPT', intersect: 'INTERSECT' }[body.op];
     return {
       sql: `SELECT * FROM ${side(left)} ${op}${body.all ? ' ALL' : ''} SELECT * FROM ${side(right)}`,
@@ -386,6 +390,7 @@ export class Compiler {
     const outputs = items.map((item, i) => ({ sql: quoteIdent(`_c${i}`), name: item.alias ?? item.typed.name, inner: item.typed.sql }));
     const order = orderBy.map((o) => this.orderItem(o, scope.withAliases(aliases), outputs, windows, select.distinct || aggregate));
 
+    if (select.distinct && items.some((i) => containsMap(i.typed.type))) throw new Refusal('SELECT DISTINCT over map columns', 'maps are compared by content in Spark');
     const selectList = items.map((item, i) => `${item.typed.sql} AS ${quoteIdent(`_c${i}`)}`);
     parts.push(`SELECT ${select.distinct ? 'DISTINCT ' : ''}${selectList.join(', ')}`);
     if (from.sql) parts.push(`FROM ${from.sql}`);

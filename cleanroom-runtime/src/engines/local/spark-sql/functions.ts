@@ -248,14 +248,15 @@ function literalInt(ctx: CallContext, i: number): number | undefined {
 
 // ---------------------------------------------------------------- aggregates
 
-function aggregate(ctx: CallContext, inner: string, type: SparkType, wrap = (s: string) => s): Typed {
+function aggregate(ctx: CallContext, inner: string, type: SparkType, wrap = (s: string) => s, ownFilter?: string): Typed {
   const { call } = ctx;
-  let filter = '';
+  const conditions = ownFilter ? [ownFilter] : [];
   if (call.filter) {
     const condition = ctx.exprs.boolean(ctx.exprs.expr(call.filter, ctx.scope, ctx.options), 'FILTER');
     if (condition.agg) throw new SparkSqlError('INVALID_WHERE_CONDITION', 'an aggregate FILTER cannot contain aggregates');
-    filter = ` FILTER (WHERE ${condition.sql})`;
+    conditions.push(condition.sql);
   }
+  const filter = conditions.length > 0 ? ` FILTER (WHERE ${conditions.join(' AND ')})` : '';
   const name = display(ctx);
   if (call.over) {
     const over = ctx.exprs.over(call.over, ctx.scope, ctx.options, ctx.name);
@@ -348,7 +349,7 @@ register(['collect_list', 'array_agg'], [1], (ctx) => {
   if (ctx.call.over) throw new Refusal(`${ctx.name} over a window`);
   // Spark skips NULLs and returns an empty array for no rows.
   const name = `collect_list(${a.name})`;
-  return { ...aggregate(ctx, `list(${distinct(ctx)}${a.sql}) FILTER (WHERE ${a.sql} IS NOT NULL)`, T.array(a.type), (s) => `coalesce(${s}, [])`), name };
+  return { ...aggregate(ctx, `list(${distinct(ctx)}${a.sql})`, T.array(a.type), (s) => `coalesce(${s}, [])`, `${a.sql} IS NOT NULL`), name };
 }, { aggregate: true });
 
 register(['first', 'first_value', 'last', 'last_value', 'any_value'], [1, 2], (ctx) => {
