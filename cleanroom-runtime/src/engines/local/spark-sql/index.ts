@@ -27,6 +27,7 @@ const REPRODUCED_SETTINGS: Record<string, (value: string, timeZone: string) => b
   'spark.sql.ansi.enabled': (v) => v.toLowerCase() === 'true',
   'spark.sql.session.timezone': (v, tz) => v === tz || (tz === 'UTC' && /^(utc|z|gmt|\+00:00)$/i.test(v)),
   'spark.sql.groupbyordinal': (v) => v.toLowerCase() === 'true',
+  'spark.sql.crossjoin.enabled': (v) => v.toLowerCase() === 'true',
   'spark.sql.orderbyordinal': (v) => v.toLowerCase() === 'true',
 };
 
