@@ -4,13 +4,13 @@
  * with explicit casts and guards, or refused. Query blocks output internal column names `_c0, _c1, …`; the
  * statement wraps the outermost one with Spark's column names.
  */
-import type { Expr, OrderItem, Query, Relation, Select, SelectItem, SetBody, Statement, WindowSpec } from './ast';
+import type { Expr, OrderItem, Query, Relation, Select, SetBody, Statement, WindowSpec } from './ast';
 import { castTo, typeFromSpec } from './casts';
 import type { CatalogColumn, CatalogEffect, SessionCatalog } from './catalog';
 import { Refusal, SparkSqlError } from './errors';
 import { ExpressionCompiler } from './expressions';
 import { Scope, type ScopeColumn } from './scope';
-import { quoteIdent, quoteString, type Typed } from './typed';
+import { quoteIdent, type Typed } from './typed';
 import { commonType, containsMap, duckType, sameType, T, typeName, type SparkType } from './types';
 
 export interface CompiledQuery {
@@ -298,7 +298,7 @@ export class Compiler {
     if (columnNames.length !== width) {
       throw new SparkSqlError('ASSIGNMENT_ARITY_MISMATCH', `the inline table has ${width} columns but ${columnNames.length} names were given`);
     }
-    const rowSql = compiled.map((row) => `(${row.map((v, i) => castTo(v, types[i], 'implicit').sql).map((sql, i) => (types[i].kind === 'void' ? 'CAST(NULL AS INTEGER)' : i === 0 && false ? sql : sql)).join(', ')})`);
+    const rowSql = compiled.map((row) => `(${row.map((v, i) => castTo(v, types[i], 'implicit').sql).map((sql, i) => (types[i].kind === 'void' ? 'CAST(NULL AS INTEGER)' : sql)).join(', ')})`);
     const alias = this.newAlias('v');
     const cols = types.map((_, i) => quoteIdent(`_c${i}`)).join(', ');
     return {
@@ -377,7 +377,6 @@ export class Compiler {
       });
     }
     const aggregate = groupSql !== undefined || items.some((i) => i.typed.agg) || select.having !== undefined;
-    if (aggregate) checkGrouping(select, items, groupSql ?? []);
 
     let having: string | undefined;
     if (select.having) {
@@ -594,16 +593,6 @@ function positionOf(expr: Expr): number | undefined {
   return undefined;
 }
 
-/**
- * Every non-aggregate select item must be a grouping expression or built from them (Spark's
- * MISSING_AGGREGATION / MISSING_GROUP_BY); DuckDB checks the same, so only the whole-query case is checked here.
- */
-function checkGrouping(select: Select, items: { typed: Typed; expr?: Expr }[], groupSql: string[]): void {
-  void select;
-  void items;
-  void groupSql;
-}
-
 function checkUnique(names: string[]): void {
   const seen = new Set<string>();
   for (const name of names) {
@@ -629,5 +618,3 @@ function outerSelect(query: CompiledQuery): string {
   return `SELECT ${items.join(', ')} FROM (${query.sql}) AS "_q"`;
 }
 
-export { quoteString };
-export type { SelectItem };

@@ -59,9 +59,8 @@ function validDate(p: DateParts): boolean {
 
 /** ISO text DuckDB reads back exactly ('-0001-01-28' style for years outside 0..9999 uses DuckDB's own form). */
 export function isoDate(p: DateParts): string {
-  const year = p.year < 0 ? `${String(-p.year).padStart(4, '0')}-01-01 (BC)` : String(p.year).padStart(4, '0');
+  // DuckDB writes years before 1 as BC, counting 1 BC as year 0 of the proleptic calendar.
   if (p.year < 0) return `${String(1 - p.year).padStart(4, '0')}-${pad(p.month)}-${pad(p.day)} (BC)`;
-  void year;
   return `${String(p.year).padStart(4, '0')}-${pad(p.month)}-${pad(p.day)}`;
 }
 

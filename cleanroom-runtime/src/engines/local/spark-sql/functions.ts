@@ -10,7 +10,7 @@ import { checkPortableRegex, type ExpressionCompiler, type ExprOptions } from '.
 import { intervalSql, parseInterval } from './intervals';
 import type { Scope } from './scope';
 import { derived, mismatch, quoteString, raise, type Typed } from './typed';
-import { boundedDecimal, containsMap, duckType, isFractional, isIntegral, isNumeric, sameType, T, typeName, type SparkType } from './types';
+import { boundedDecimal, containsMap, duckType, isIntegral, isNumeric, sameType, T, typeName, type SparkType } from './types';
 
 type CallExpr = Extract<Expr, { k: 'call' }>;
 
@@ -1027,5 +1027,3 @@ register('array_contains', [2], (ctx) => {
   return simple(ctx, `(CASE WHEN ${a.sql} IS NULL OR ${v.sql} IS NULL THEN NULL WHEN list_contains(${a.sql}, ${v.sql}) THEN true WHEN list_contains(list_transform(${a.sql}, x -> x IS NULL), true) THEN NULL ELSE false END)`, T.boolean);
 });
 
-void isFractional;
-void checkPortableRegex;
