@@ -5,6 +5,7 @@ import { registerDemoCommand } from './demo-command';
 import { registerDoctorCommand } from './doctor-command';
 import { registerParticipantCommands } from './participant-commands';
 import { registerRuntimeCommands } from './runtime-commands';
+import { registerSqlCommand } from './sql-command';
 import { registerTableCommands } from './table-commands';
 
 export function registerCommands(program: Command): void {
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerTableCommands(program);
   registerDemoCommand(program);
   registerDoctorCommand(program);
+  registerSqlCommand(program);
 }

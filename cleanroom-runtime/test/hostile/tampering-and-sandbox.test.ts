@@ -126,7 +126,8 @@ describe("sandbox escapes in the keeper's own approved SQL", () => {
   test.each(escapes.map(([name, , error]) => [name, error] as const))('%s: the run FAILED with the sandbox error', async (name, error) => {
     const run = (await room.read(KEEPER_BUCKET, 'runs')).find((r) => r.job_id === runs[name]);
     expect(run).toMatchObject({ state: 'TERMINATED', result_state: 'FAILED' });
-    expect(run?.error).toMatch(error);
+    // The Spark SQL front refuses these before DuckDB sees them; the locked sandbox stops what it lets through.
+    expect(run?.error).toMatch(new RegExp(`${error.source}|^statement 1 of \\d \\(line \\d+\\) is refused: .* is not available in local rehearsal`, error.flags));
     expect(`${String(run?.error)} ${String(run?.error_trace)}`).not.toContain(room.root);
   });
 

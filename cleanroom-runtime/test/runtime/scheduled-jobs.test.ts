@@ -11,7 +11,7 @@ import { crashWritesWhere } from '../support/instrumented-store';
 import { CONVERSIONS_SCHEMA, LocalCleanRoom, SETTINGS, USERS_SCHEMA } from './pass-fixtures';
 
 const SQL = [
-  'SELECT CAST(:run_time AS VARCHAR) AS run_time, u.country, count(*) AS conversions',
+  'SELECT CAST(:run_time AS STRING) AS run_time, u.country, count(*) AS conversions',
   'FROM publisher.users u JOIN advertiser.conversions c ON u.user_id = c.user_id',
   'GROUP BY u.country ORDER BY u.country',
 ].join('\n');

@@ -3,6 +3,7 @@
  * `lock()` then turns off every file/network access and freezes the configuration, before any approved SQL runs.
  */
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { sessionSetup, type SessionSetup } from './spark-sql';
 
 export interface SandboxLimits {
   /** DuckDB memory_limit, e.g. "2GB". Nothing spills to disk: the sandbox has no temp directory. */
@@ -39,11 +40,19 @@ export class Sandbox {
 
   private constructor(private readonly instance: DuckDBInstance, readonly connection: DuckDBConnection) {}
 
-  static async open(limits: SandboxLimits = DEFAULT_LIMITS): Promise<Sandbox> {
+  /**
+   * `setup` (default: the Spark SQL front's, in UTC) is applied before anything else and so before the lock:
+   * session settings and the macros compiled Spark SQL calls.
+   */
+  static async open(limits: SandboxLimits = DEFAULT_LIMITS, setup: SessionSetup = sessionSetup('UTC')): Promise<Sandbox> {
     const instance = await DuckDBInstance.create(':memory:', instanceOptions(limits));
     const connection = await instance.connect();
     // Delta timestamps and their partition values are UTC (an ICU setting: it cannot be given at creation).
     await connection.run("SET TimeZone = 'UTC'");
+    for (const [name, value] of Object.entries(setup.settings)) {
+      await connection.run(`SET ${name} = '${value.replace(/'/g, "''")}'`);
+    }
+    for (const statement of setup.statements) await connection.run(statement);
     return new Sandbox(instance, connection);
   }
 

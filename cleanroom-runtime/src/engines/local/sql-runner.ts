@@ -1,13 +1,16 @@
 /**
- * Runs approved SQL in a locked sandbox: the statements the clean room reads in the code (src/sql/sql-code.ts,
- * the same reading as on Databricks), each checked against the statement policy before it runs, with its `:name`
+ * Runs approved SQL in a locked sandbox: the statements the clean room reads in the code (src/sql/sql-code.ts, the
+ * same reading as at registration and on Databricks), each translated by the Spark SQL front (which refuses what
+ * local rehearsal does not reproduce) and checked against the statement policy before it runs, with its `:name`
  * markers bound as values through a DuckDB prepared statement — a value never becomes SQL text. The last
- * statement must be a query, whose fully read result is returned.
+ * statement must be a query, whose result (at most `maxResultRows` rows, read as a stream) is returned.
  */
 import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
-import { readSqlCode, toDuckDbParameters } from '../../sql/sql-code';
+import { readSqlCode } from '../../sql/sql-code';
 import { RunFailure, RunTimedOut } from './run-failure';
-import { isQuery, refusalFor, statementKindName } from './statement-policy';
+import { SparkSqlSession } from './spark-sql';
+import { duckErrorMessage, registerSandboxTables } from './spark-sql-runner';
+import { refusalFor, statementKindName } from './statement-policy';
 
 export interface RunSqlOptions {
   /** Interrupts the statement that is running when the time is up. */
@@ -35,22 +38,29 @@ export async function runSql(connection: DuckDBConnection, sql: string, options:
     connection.interrupt();
   }, options.timeoutMs);
   try {
+    const session = new SparkSqlSession({ timeZone: 'UTC' });
+    await registerSandboxTables(connection, session);
     let last: DuckDBResultReader | undefined;
     for (let i = 0; i < count; i++) {
-      const statement = code.statements[i];
-      const position = `statement ${i + 1} of ${count} (line ${statement.line})`;
-      const prepared = await prepareOne(connection, toDuckDbParameters(statement.text), position);
+      const { text, line } = code.statements[i];
+      const position = `statement ${i + 1} of ${count} (line ${line})`;
+      const translation = session.translate(text);
+      if (translation.k === 'refused') throw new RunFailure(`${position} is refused: ${translation.message}`);
+      if (translation.k === 'error') throw new RunFailure(`${position} failed: ${translation.message}`);
+      const statement = translation.statement;
+      const final = i === count - 1;
+      if (final && statement.kind !== 'query') {
+        throw new RunFailure(`the last statement must be a query (SELECT ...) whose result becomes the job output; it is ${text.trim().split(/\s+/)[0].toUpperCase()}`);
+      }
+      const prepared = await prepareOne(connection, statement.sql, position);
       const refusal = refusalFor(prepared.statementType);
       if (refusal) throw new RunFailure(`${position} is refused: ${refusal}`);
-      const final = i === count - 1;
-      if (final && !isQuery(prepared.statementType)) {
-        throw new RunFailure(`the last statement must be a query (SELECT ...) whose result becomes the job output; it is ${statementKindName(prepared.statementType)}`);
-      }
       bindParameters(prepared, statement.parameters, parameters, position);
       options.onStatement?.(i + 1, count, statementKindName(prepared.statementType));
       try {
         if (final) last = await readResult(prepared, options.maxResultRows);
         else await prepared.run();
+        session.ran(statement);
       } catch (error) {
         if (error instanceof RunFailure && !timedOut) throw error;
         if (timedOut) throw new RunTimedOut(`${position} was stopped: the run exceeded its time limit of ${options.timeoutMs} ms`);
@@ -89,32 +99,25 @@ async function prepareOne(connection: DuckDBConnection, text: string, position: 
 
 /** Binds each marker the statement uses to the job's value, as a string (as Databricks binds widget values). */
 function bindParameters(prepared: DuckDBPreparedStatement, used: readonly string[], given: Readonly<Record<string, string>>, position: string): void {
-  const values: Record<string, string> = {};
-  for (const name of used) {
-    if (!Object.hasOwn(given, name)) {
-      const known = Object.keys(given).sort().join(', ') || 'none';
-      throw new RunFailure(
-        `${position} uses the parameter :${name} but the job does not give it (given: ${known}); pass it in the job's --params JSON or add it to the code's default parameters`,
-      );
-    }
-    values[name] = given[name];
+  const missing = used.filter((name) => !Object.hasOwn(given, name));
+  if (missing.length > 0) {
+    const known = Object.keys(given).sort().join(', ') || 'none';
+    throw new RunFailure(
+      `${position} uses the parameter ${missing.map((m) => `:${m}`).join(', ')} but the job does not give it (given: ${known}); pass it in the job's --params JSON or add it to the code's default parameters`,
+    );
   }
   if (prepared.parameterCount !== used.length) {
     throw new RunFailure(`${position} has ${prepared.parameterCount} parameters in the local engine but ${used.length} named markers (:name); write each parameter as :name`);
   }
   for (let index = 1; index <= prepared.parameterCount; index++) {
     const name = prepared.parameterName(index);
-    if (!Object.hasOwn(values, name)) throw new RunFailure(`${position} has a parameter the clean room did not find as a :name marker (${name.slice(0, 64)})`);
-    prepared.bindVarchar(index, values[name]);
+    if (!used.includes(name)) throw new RunFailure(`${position} has a parameter the clean room did not find as a :name marker (${name.slice(0, 64)})`);
+    prepared.bindVarchar(index, given[name]);
   }
 }
 
-/** The error names the statement and DuckDB's first line; the trace keeps DuckDB's full text (LINE/caret). */
+/** The error names the statement and the engine's first line (with Spark's error class where known); the trace keeps the full text. */
 function failed(position: string, error: unknown): RunFailure {
-  const full = messageOf(error);
-  return new RunFailure(`${position} failed: ${full.split('\n')[0]}`, `${position}:\n${full}`);
-}
-
-function messageOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/^(Error: )+/, '');
+  const full = (error instanceof Error ? error.message : String(error)).replace(/^(Error: )+/, '');
+  return new RunFailure(`${position} failed: ${duckErrorMessage(error)}`, `${position}:\n${full}`);
 }

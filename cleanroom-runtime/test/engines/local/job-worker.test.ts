@@ -57,7 +57,7 @@ test('a result over the row limit fails the run with the limit, without building
 
 test('a query over the engine memory limit fails the run with the engine error', async () => {
   const engine = new LocalEngine({ localRoot: local.root, limits: { memoryLimit: '64MB' }, waitForRuns: true });
-  const { runId } = await engine.submit(spec('memory', "SELECT count(DISTINCT i::VARCHAR || repeat('x', 40)) AS n FROM range(20000000) t(i)"));
+  const { runId } = await engine.submit(spec('memory', "SELECT count(DISTINCT concat(CAST(i AS STRING), repeat('x', 40))) AS n FROM range(20000000) t(i)"));
   const ended = await engine.getRun(runId);
   expect(ended).toMatchObject({ lifeCycleState: 'TERMINATED', resultState: 'FAILED' });
   expect(ended.error).toMatch(/Out of Memory Error/);

@@ -11,7 +11,7 @@ import { LocalObjectStore } from '../../../src/storage/local-store';
 import { makeLocalRoot, readDeltaWithDuckDb, runSpec, writeSampleData, type LocalRoot } from './local-fixtures';
 
 const JOIN_SQL = `
-  CREATE TEMP TABLE matched AS
+  CREATE TEMPORARY VIEW matched AS
     SELECT u.country, c.campaign_id, c.amount
     FROM publisher.users u JOIN advertiser.conversions c ON u.user_id = c.user_id;
   SELECT m.country, k.title, count(*) AS conversions, sum(m.amount) AS revenue
@@ -159,8 +159,8 @@ describe('LocalEngine', () => {
     const { runId } = await engine.submit(runSpec(datasets, 'SELECT 1 AS a;\nSELECT no_such_column FROM publisher.users'));
     const status = await engine.getRun(runId);
     expect(status).toMatchObject({ lifeCycleState: 'TERMINATED', resultState: 'FAILED' });
-    expect(status.error).toMatch(/^statement 2 of 2 \(line \d+\) failed: Binder Error: .*no_such_column/);
-    expect(status.errorTrace).toMatch(/^statement 2 of 2 \(line 2\):\nBinder Error: .*\n[\s\S]*LINE 1: SELECT no_such_column/);
+    expect(status.error).toMatch(/^statement 2 of 2 \(line 2\) failed: \[UNRESOLVED_COLUMN.*no_such_column/);
+    expect(status.errorTrace).toMatch(/statement 2 of 2 \(line 2\) failed: \[UNRESOLVED_COLUMN[\s\S]*no_such_column/);
     expect(status.startTime).toBeInstanceOf(Date);
     expect(status.endTime!.getTime()).toBeGreaterThanOrEqual(status.startTime!.getTime());
     const log = await fs.readFile(new URL(status.runPageUrl as string), 'utf8');
@@ -178,7 +178,7 @@ describe('LocalEngine', () => {
   test('result columns Delta cannot name are refused with a hint', async () => {
     const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     const status = await engine.getRun((await engine.submit(runSpec(datasets, 'SELECT count(*) FROM publisher.users'))).runId);
-    expect(status.error).toMatch(/result column "count_star\(\)" .*give it an alias/);
+    expect(status.error).toMatch(/result column "count\(1\)" .*give it an alias/);
   });
 
   test.each(['PYTHON', 'SCALA', 'R'] as const)('%s code fails naming the Databricks engine', async (language) => {

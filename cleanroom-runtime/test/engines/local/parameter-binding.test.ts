@@ -18,7 +18,8 @@ let sandbox: Sandbox;
 
 beforeAll(async () => {
   sandbox = await Sandbox.open();
-  await sandbox.connection.run('CREATE TABLE t AS SELECT * FROM (VALUES (1, \'a\'), (2, \'b\')) v(n, c)');
+  await sandbox.connection.run('CREATE SCHEMA p');
+  await sandbox.connection.run('CREATE TABLE p.t AS SELECT * FROM (VALUES (1, \'a\'), (2, \'b\')) v(n, c)');
   await sandbox.lock();
 });
 
@@ -29,7 +30,7 @@ const run = (sql: string, parameters: Record<string, string>) => runSql(sandbox.
 test('any value comes back exactly as given, in any position of the code', async () => {
   await fc.assert(
     fc.asyncProperty(value, value, async (a, b) => {
-      const reader = await run("SELECT :a AS a, concat('[', :b, ']') AS b, (SELECT count(*) FROM t WHERE c = :a) AS n -- :a\n", { a, b });
+      const reader = await run("SELECT :a AS a, concat('[', :b, ']') AS b, (SELECT count(*) FROM p.t WHERE c = :a) AS n -- :a\n", { a, b });
       const [row] = reader.getRowObjectsJS();
       expect(row).toEqual({ a, b: `[${b}]`, n: BigInt(['a', 'b'].includes(a) ? 1 : 0) });
     }),
@@ -55,15 +56,15 @@ test('the rewrite for DuckDB touches only markers in code: strings, names and co
 
 test('a value that looks like code stays a value: no row leaks through a crafted filter', async () => {
   for (const hostile of HOSTILE) {
-    const reader = await run('SELECT count(*) AS n FROM t WHERE c = :country', { country: hostile });
+    const reader = await run('SELECT count(*) AS n FROM p.t WHERE c = :country', { country: hostile });
     expect(reader.getRowObjectsJS()).toEqual([{ n: 0n }]);
   }
 });
 
 test('a numeric value is cast by the engine where the code compares it with a number', async () => {
-  const reader = await run('SELECT count(*) AS n FROM t HAVING count(*) >= :min', { min: '2' });
+  const reader = await run('SELECT count(*) AS n FROM p.t HAVING count(*) >= :min', { min: '2' });
   expect(reader.getRowObjectsJS()).toEqual([{ n: 2n }]);
-  await expect(run('SELECT count(*) AS n FROM t HAVING count(*) >= :min', { min: '2 OR 1=1' })).rejects.toThrow(/statement 1 of 1 \(line 1\) failed: Conversion Error/);
+  await expect(run('SELECT count(*) AS n FROM p.t HAVING count(*) >= :min', { min: '2 OR 1=1' })).rejects.toThrow(/statement 1 of 1 \(line 1\) failed: Conversion Error/);
 });
 
 test('a marker the job does not give fails the run naming it and what was given', async () => {
