@@ -1,4 +1,5 @@
 /** The validated clean room configuration as the runtime and the infrastructure use it (camelCase, defaults applied). */
+import { LIMIT_DEFINITIONS, withLimits, type Limits } from '../limits';
 import type { ComputeSize } from './compute-sizes';
 import type { CleanroomFile, ParticipantFile } from './schema';
 
@@ -21,6 +22,8 @@ export interface CleanroomConfig {
   readonly computeSizes: readonly ComputeSize[];
   readonly runHistoryRetentionDays: number;
   readonly runtime: { readonly schedule: string; readonly image?: string };
+  /** Bounds on the work one participant can cause: the defaults of src/limits.ts with the file's `limits:` applied. */
+  readonly limits: Limits;
   /** Sorted by name. */
   readonly participants: readonly ParticipantConfig[];
 }
@@ -40,10 +43,20 @@ export function toCleanroomConfig(file: CleanroomFile, participants: readonly Pa
     computeSizes: file.compute_sizes,
     runHistoryRetentionDays: file.run_history_retention_days,
     runtime: file.runtime.image === undefined ? { schedule: file.runtime.schedule } : { ...file.runtime },
+    limits: limitsOf(file.limits),
     participants: [...participants]
       .map((participant) => ({ ...participant, databricks: { host: withoutTrailingSlash(participant.databricks.host) } }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
   };
+}
+
+function limitsOf(section: Readonly<Record<string, number | undefined>>): Limits {
+  const overrides: Partial<Record<keyof Limits, number>> = {};
+  for (const limit of LIMIT_DEFINITIONS) {
+    const value = section[limit.key];
+    if (value !== undefined) overrides[limit.name] = value;
+  }
+  return withLimits(overrides);
 }
 
 function withoutTrailingSlash(url: string): string {

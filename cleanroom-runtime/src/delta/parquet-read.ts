@@ -7,6 +7,7 @@
  *   removing the DECIMAL annotation from the parsed footer before decoding; the scale is returned alongside.
  * Byte arrays are only decoded to text where annotated as UTF8/STRING (`utf8: false`), so binary stays binary.
  */
+import { checkAfterDecoding, checkBeforeDecoding, isBounded, type ParquetLimits } from './parquet-bounds';
 import { compressors, hyparquet } from './parquet-lib';
 import type { FileMetaData, ParquetParsers } from './parquet-lib';
 import { floorDiv, formatDate } from './values';
@@ -34,12 +35,16 @@ const PARSERS: Partial<ParquetParsers> = {
   dateFromDays: (days: number) => formatDate(Number(days)),
 };
 
-/** Decodes a whole Parquet file; `columns` limits decoding to those top-level columns when given. */
-export async function readParquet(bytes: Uint8Array, columns?: string[]): Promise<ParquetContents> {
+/**
+ * Decodes a whole Parquet file; `columns` limits decoding to those top-level columns when given. With `limits`
+ * (files from a participant's bucket) a file above them throws ParquetLimitError before it is decoded.
+ */
+export async function readParquet(bytes: Uint8Array, columns?: string[], limits?: ParquetLimits): Promise<ParquetContents> {
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const metadata: FileMetaData = hyparquet.parquetMetadata(buffer, { parsers: PARSERS });
   const info = describeColumns(metadata);
   const wanted = columns?.filter((c) => info.has(c));
+  if (isBounded(limits)) checkBeforeDecoding(buffer, metadata, wanted, limits);
   if (wanted && wanted.length === 0) {
     return { rows: Array.from({ length: Number(metadata.num_rows) }, () => ({})), columns: info, numRows: Number(metadata.num_rows) };
   }
@@ -51,6 +56,7 @@ export async function readParquet(bytes: Uint8Array, columns?: string[]): Promis
     utf8: false,
     parsers: PARSERS,
   })) as Array<Record<string, unknown>>;
+  if (limits) checkAfterDecoding(rows, limits);
   return { rows, columns: info, numRows: Number(metadata.num_rows) };
 }
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Action, AddAction, checkpointFileName, commitFileName, decodeLogPath, encodeLogPath, logPrefix, MetadataAction, ProtocolAction, serializeCommit } from './actions';
 import { encodeCheckpoint } from './checkpoint';
 import { encodeDataFile, toDeltaRows, validateValue } from './data-file';
-import { DataFileTooLargeError, DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, UnsupportedDeltaFeatureError } from './errors';
+import { DataFileTooLargeError, DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, ReadLimitError, UnsupportedDeltaFeatureError } from './errors';
 import {
   describeLocation,
   findLatestVersion,
@@ -20,6 +20,7 @@ import {
   TableLocation,
   tableKey,
 } from './log-reader';
+import { ParquetLimitError, type ParquetLimits } from './parquet-bounds';
 import { readParquet } from './parquet-read';
 import { formatPartitionValue, partitionDirectory } from './partition-values';
 import { checkReadSupport, checkWriteSupport, READER_VERSION, WRITER_VERSION } from './protocol-support';
@@ -63,6 +64,8 @@ export interface HistoryEntry {
 export interface TableReadLimits extends LogReadLimits {
   /** Data files above this (by `add.size` or listed size) throw DataFileTooLargeError instead of being read. */
   maxDataFileBytes?: number;
+  /** Rows and decoded size of one data file; a file above them throws ReadLimitError instead of being decoded. */
+  dataFileParquet?: ParquetLimits;
 }
 
 export class DeltaTable {
@@ -84,6 +87,14 @@ export class DeltaTable {
     const table = new DeltaTable(store, bucket, prefix, limits);
     if ((await findLatestVersion(table.loc)) === undefined) throw new DeltaTableNotFoundError(table.location);
     return table;
+  }
+
+  /**
+   * A handle on a table without any request (no check that it exists): for readers that follow the log themselves
+   * and only need rows of the files its commits add (readAddedRows with a snapshot they built).
+   */
+  static handle(store: ObjectStore, bucket: string, prefix: string, limits?: TableReadLimits): DeltaTable {
+    return new DeltaTable(store, bucket, prefix, limits);
   }
 
   /** Creates an empty table at version 0 (protocol reader 1 / writer 2); throws DeltaTableExistsError if one exists. */
@@ -247,7 +258,10 @@ export class DeltaTable {
     const key = this.fileKey(file.path);
     await this.checkDataFileSize(file, key);
     const dataColumns = snapshot.schema.fields.map((f) => f.name).filter((n) => !snapshot.partitionColumns.includes(n));
-    const contents = await readParquet(await this.loc.store.get(this.loc.bucket, key), dataColumns);
+    const bytes = await this.loc.store.get(this.loc.bucket, key);
+    const contents = await readParquet(bytes, dataColumns, this.limits.dataFileParquet).catch((error: unknown) => {
+      throw error instanceof ParquetLimitError ? new ReadLimitError(this.location, `its data file ${file.path} ${error.message}`) : error;
+    });
     return toDeltaRows(contents, snapshot.schema, snapshot.partitionColumns, file.partitionValues, file.path);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { DatasetRef, ExecutionEngine, RunSpec } from '../engines/engine';
 import { EngineUnavailableError, RunNotFoundError, RunRefusedError } from '../engines/errors';
+import type { Limits } from '../limits';
 import type { ParticipantInfo } from '../processor/context';
 import { codeObjectKey } from '../processor/effects';
 import {
@@ -45,6 +46,8 @@ export async function performEffects(
     now: number;
     /** Where published code copies live, to restore a lost or altered code blob from (default: none). */
     participants?: readonly ParticipantInfo[];
+    /** Bounds on reading participants' datasets and code copies (default: DEFAULT_LIMITS). */
+    limits?: Limits;
   },
   report: EffectsReport,
 ): Promise<void> {
@@ -55,7 +58,7 @@ export async function performEffects(
   // unreadable (e.g. files in another participant's bucket) is left out, so the engine drops its table.
   let datasets: DatasetRef[];
   try {
-    const confined = await confineDatasets(io.store, datasetRefs(state));
+    const confined = await confineDatasets(io.store, datasetRefs(state), io.limits);
     for (const { dataset, reason } of confined.refused) {
       report.errors.push(`dataset ${dataset.participant}.${dataset.table} left out of job runs this pass, its Delta table at ${dataset.location} is refused: ${reason} (its owner must fix the table)`);
     }
