@@ -14,8 +14,8 @@ export interface Limits {
   readonly deltaLastCheckpointBytes: number;
   /** Commits replayed after the newest usable checkpoint to build a snapshot of a participant's table. */
   readonly deltaCommitsReplayed: number;
-  /** Objects one listing of a participant's `_delta_log/` may return. */
-  readonly deltaLogObjects: number;
+  /** Objects one listing of a participant's folder (a table's `_delta_log/`, `code/`) may return. */
+  readonly listedObjects: number;
   /** A Parquet data file or checkpoint part above this (listed size) is not read. */
   readonly parquetFileBytes: number;
   /** Rows a Parquet file may declare in its footer (data files and checkpoint parts: actions). */
@@ -89,12 +89,12 @@ export const LIMIT_DEFINITIONS: readonly LimitDefinition[] = [
     whenExceeded: 'the table is refused with a message asking for a checkpoint (events: one ERROR event_status)',
   },
   {
-    name: 'deltaLogObjects',
-    key: 'delta_log_objects',
+    name: 'listedObjects',
+    key: 'listed_objects',
     default: 20_000,
     unit: 'objects',
-    bounds: "the objects one listing of a participant table's _delta_log/ may return",
-    whenExceeded: 'the table is refused with a message asking to clean up its log',
+    bounds: "the objects one listing of a participant folder (a table's _delta_log/, code/) may return",
+    whenExceeded: "a table whose log holds more is refused with a message asking to clean up its log; code copies past it are rewritten",
   },
   {
     name: 'parquetFileBytes',

@@ -75,7 +75,7 @@ export function parseEvent(envelope: EventEnvelope, limits: PayloadLimits = DEFA
   if (typeof row.payload !== 'string') return fail('payload is missing: it must be a JSON document', true);
   const payloadBytes = Buffer.byteLength(row.payload, 'utf8');
   if (payloadBytes > limits.eventPayloadBytes) {
-    return fail(`payload is ${payloadBytes} bytes, above the limit of ${describeBytes(limits.eventPayloadBytes)} (event_payload_bytes): shrink it (notebooks at most 1 MiB)`, true);
+    return fail(`payload is ${payloadBytes} bytes, above the limit of ${limits.eventPayloadBytes} bytes: shrink it (notebooks at most 1 MiB)`, true);
   }
   if (typeof row.user === 'string' && Buffer.byteLength(row.user, 'utf8') > limits.eventFieldBytes) {
     return fail(`column "user" is ${Buffer.byteLength(row.user, 'utf8')} bytes, above the limit of ${describeBytes(limits.eventFieldBytes)} (event_field_bytes): write the user's name or email`, true);

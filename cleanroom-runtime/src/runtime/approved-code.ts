@@ -5,7 +5,7 @@
  * room published to a participant bucket, when one still hashes right: participants can write their buckets, so
  * the hash is the only thing trusted.
  */
-import { sha256Hex } from '../processor/code-content';
+import { MAX_NOTEBOOK_BYTES, sha256Hex } from '../processor/code-content';
 import { codeBlobKey, codeObjectKey } from '../processor/effects';
 import { NotFoundError, type ObjectStore } from '../storage/object-store';
 
@@ -46,6 +46,9 @@ export async function readApprovedCode(store: ObjectStore, stateBucket: string, 
   for (const bucket of copyBuckets) {
     let bytes: Uint8Array;
     try {
+      // A participant can put anything at that key: its size is checked before it is read.
+      const listed = (await store.list(bucket, copyKey, { maxResults: 1 })).objects.find((o) => o.key === copyKey);
+      if (!listed || listed.size > MAX_NOTEBOOK_BYTES) continue;
       bytes = await store.get(bucket, copyKey);
     } catch (error) {
       if (!(error instanceof NotFoundError)) transient.push(`gs://${bucket}/${copyKey}: ${(error as Error).message}`);

@@ -388,7 +388,7 @@ class EventsReader {
 
   /**
    * One listing of the log from `version`'s commit name: commits (with generations) and the newest version seen.
-   * It stops past `until` and after `deltaLogObjects` objects (`all`: to the end, still within that bound), so a
+   * It stops past `until` and after `listedObjects` objects (`all`: to the end, still within that bound), so a
    * log of millions of files costs a bounded number of list calls.
    */
   private async listFrom(version: number, until: number, all = false): Promise<Listing> {
@@ -402,7 +402,7 @@ class EventsReader {
         if (file.kind === 'commit') commits.set(file.version, { key: file.key, generation: object.generation ?? null, size: object.size });
         latest = Math.max(latest, file.version);
       }
-      if (++seen >= this.limits.deltaLogObjects || (!all && latest > until)) break;
+      if (++seen >= this.limits.listedObjects || (!all && latest > until)) break;
     }
     return { commits, latest };
   }

@@ -5,7 +5,7 @@
  */
 import type { TableReadLimits } from '../delta/table';
 import type { Limits } from '../limits';
-import { NotFoundError, type ListOptions, type ListPage, type ObjectStore } from '../storage/object-store';
+import { AlreadyExistsError, NotFoundError, type ListOptions, type ListPage, type ObjectStore } from '../storage/object-store';
 
 /** The read limits for any Delta table in a participant's bucket. */
 export function participantTableLimits(limits: Limits): TableReadLimits {
@@ -14,7 +14,7 @@ export function participantTableLimits(limits: Limits): TableReadLimits {
     maxCommitBytes: limits.deltaCommitBytes,
     maxLastCheckpointBytes: limits.deltaLastCheckpointBytes,
     maxCommitsReplayed: limits.deltaCommitsReplayed,
-    maxLogObjects: limits.deltaLogObjects,
+    maxLogObjects: limits.listedObjects,
     maxCheckpointPartBytes: limits.parquetFileBytes,
     checkpointParquet: parquet,
     maxDataFileBytes: limits.parquetFileBytes,
@@ -89,7 +89,8 @@ export async function withTimeBudget<T>(store: ObjectStore, budgetMs: number, wh
 }
 
 /**
- * Passes requests through, remembering the first failure other than an absent object (an answer, not a failure), so
+ * Passes requests through, remembering the first failure other than an absent (or, for a create, present) object,
+ * which are answers, not failures, so
  * a caller can tell "storage did not answer" (retry later) from "the content is bad" (tell its owner).
  */
 export class FailureWatchingStore implements ObjectStore {
@@ -121,7 +122,7 @@ export class FailureWatchingStore implements ObjectStore {
     try {
       return await request;
     } catch (error) {
-      if (!(error instanceof NotFoundError)) this.failure ??= error as Error;
+      if (!(error instanceof NotFoundError) && !(error instanceof AlreadyExistsError)) this.failure ??= error as Error;
       throw error;
     }
   }
