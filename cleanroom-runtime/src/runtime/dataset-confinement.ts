@@ -11,7 +11,7 @@ import type { DatasetRef } from '../engines/engine';
 import { DEFAULT_LIMITS, type Limits } from '../limits';
 import { parseGsUri } from '../storage/location';
 import type { ObjectStore } from '../storage/object-store';
-import { FailureWatchingStore, ParticipantTimeoutError, participantTableLimits, withTimeBudget } from './participant-io';
+import { FailureWatchingStore, ParticipantTimeoutError, participantTableLimits, withTimeBudget, type BudgetTimer } from './participant-io';
 
 export interface RefusedDataset {
   dataset: DatasetRef;
@@ -30,8 +30,8 @@ export class DatasetCheckUnavailableError extends Error {
 }
 
 /** Checks every Delta dataset (others pass through). Throws DatasetCheckUnavailableError on a storage failure. */
-export async function confineDatasets(store: ObjectStore, datasets: readonly DatasetRef[], limits: Limits = DEFAULT_LIMITS): Promise<ConfinedDatasets> {
-  const reasons = await Promise.all(datasets.map((d) => (d.format === 'delta' ? deltaRefusal(store, d, limits) : undefined)));
+export async function confineDatasets(store: ObjectStore, datasets: readonly DatasetRef[], limits: Limits = DEFAULT_LIMITS, timer?: BudgetTimer): Promise<ConfinedDatasets> {
+  const reasons = await Promise.all(datasets.map((d) => (d.format === 'delta' ? deltaRefusal(store, d, limits, timer) : undefined)));
   const result: ConfinedDatasets = { usable: [], refused: [] };
   datasets.forEach((dataset, i) => {
     const reason = reasons[i];
@@ -42,7 +42,7 @@ export async function confineDatasets(store: ObjectStore, datasets: readonly Dat
 }
 
 /** Why the dataset's current snapshot is refused, or undefined when it is fine. */
-async function deltaRefusal(store: ObjectStore, dataset: DatasetRef, limits: Limits): Promise<string | undefined> {
+async function deltaRefusal(store: ObjectStore, dataset: DatasetRef, limits: Limits, timer?: BudgetTimer): Promise<string | undefined> {
   const what = `checking dataset ${dataset.participant}.${dataset.table} at ${dataset.location}`;
   // Told apart by where the error came from: a failed storage request postpones, anything else is the table's fault.
   return withTimeBudget(store, limits.participantReadTimeoutMs, what, async (budgeted) => {
@@ -59,5 +59,5 @@ async function deltaRefusal(store: ObjectStore, dataset: DatasetRef, limits: Lim
       }
       return (error as Error).message;
     }
-  });
+  }, timer);
 }

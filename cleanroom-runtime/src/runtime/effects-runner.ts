@@ -23,6 +23,7 @@ import type { CleanroomState } from '../processor/state';
 import type { ObjectStore } from '../storage/object-store';
 import { CodeStorageUnavailableError, readApprovedCode } from './approved-code';
 import { confineDatasets, DatasetCheckUnavailableError } from './dataset-confinement';
+import type { BudgetTimer } from './participant-io';
 
 export interface EffectsReport {
   submitted: string[];
@@ -48,6 +49,8 @@ export async function performEffects(
     participants?: readonly ParticipantInfo[];
     /** Bounds on reading participants' datasets and code copies (default: DEFAULT_LIMITS). */
     limits?: Limits;
+    /** The clock of participants' time budgets (default: the system clock). */
+    budgetTimer?: BudgetTimer;
   },
   report: EffectsReport,
 ): Promise<void> {
@@ -58,7 +61,7 @@ export async function performEffects(
   // unreadable (e.g. files in another participant's bucket) is left out, so the engine drops its table.
   let datasets: DatasetRef[];
   try {
-    const confined = await confineDatasets(io.store, datasetRefs(state), io.limits);
+    const confined = await confineDatasets(io.store, datasetRefs(state), io.limits, io.budgetTimer);
     for (const { dataset, reason } of confined.refused) {
       report.errors.push(`dataset ${dataset.participant}.${dataset.table} left out of job runs this pass, its Delta table at ${dataset.location} is refused: ${reason} (its owner must fix the table)`);
     }

@@ -22,6 +22,19 @@ export function participantTableLimits(limits: Limits): TableReadLimits {
   };
 }
 
+/** Starts the clock of a time budget: `elapsed` resolves when `ms` have passed; `cancel` stops it. */
+export type BudgetTimer = (ms: number, what: string) => { elapsed: Promise<void>; cancel: () => void };
+
+/** The system clock (the timer does not keep the process alive). */
+export const realTimer: BudgetTimer = (ms) => {
+  let handle: ReturnType<typeof setTimeout> | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    handle = setTimeout(resolve, ms);
+    handle.unref?.();
+  });
+  return { elapsed, cancel: () => clearTimeout(handle) };
+};
+
 /** A participant's bucket did not answer within the time budget of a pass phase. */
 export class ParticipantTimeoutError extends Error {
   override readonly name = 'ParticipantTimeoutError';
@@ -34,22 +47,21 @@ export class ParticipantTimeoutError extends Error {
  */
 export class TimeBudgetStore implements ObjectStore {
   private readonly expired: Promise<never>;
-  private timer?: ReturnType<typeof setTimeout>;
+  private readonly cancel: () => void;
   private timedOut?: ParticipantTimeoutError;
 
-  constructor(private readonly inner: ObjectStore, readonly budgetMs: number, what: string) {
-    this.expired = new Promise<never>((_, reject) => {
-      this.timer = setTimeout(() => {
-        this.timedOut = new ParticipantTimeoutError(`${what} took longer than ${budgetMs} ms (participant_read_timeout_ms); abandoned`);
-        reject(this.timedOut);
-      }, budgetMs);
-      this.timer.unref?.();
+  constructor(private readonly inner: ObjectStore, readonly budgetMs: number, what: string, timer: BudgetTimer = realTimer) {
+    const clock = timer(budgetMs, what);
+    this.cancel = clock.cancel;
+    this.expired = clock.elapsed.then(() => {
+      this.timedOut = new ParticipantTimeoutError(`${what} took longer than ${budgetMs} ms (participant_read_timeout_ms); abandoned`);
+      throw this.timedOut;
     });
     this.expired.catch(() => undefined); // observed by each race; never an unhandled rejection
   }
 
   close(): void {
-    clearTimeout(this.timer);
+    this.cancel();
   }
 
   get(bucket: string, key: string): Promise<Uint8Array> {
@@ -79,8 +91,8 @@ export class TimeBudgetStore implements ObjectStore {
 }
 
 /** Runs `phase` with a time-budgeted view of the store; the budget ends with the phase. */
-export async function withTimeBudget<T>(store: ObjectStore, budgetMs: number, what: string, phase: (budgeted: ObjectStore) => Promise<T>): Promise<T> {
-  const budgeted = new TimeBudgetStore(store, budgetMs, what);
+export async function withTimeBudget<T>(store: ObjectStore, budgetMs: number, what: string, phase: (budgeted: ObjectStore) => Promise<T>, timer?: BudgetTimer): Promise<T> {
+  const budgeted = new TimeBudgetStore(store, budgetMs, what, timer);
   try {
     return await phase(budgeted);
   } finally {

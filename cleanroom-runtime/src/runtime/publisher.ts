@@ -22,7 +22,7 @@ import { codeBlobKey } from '../processor/effects';
 import type { CleanroomState } from '../processor/state';
 import { codeObjectsFor, rowsHash, viewFor, type PublishedTable } from '../processor/views';
 import { listAll, type ObjectStore } from '../storage/object-store';
-import { withTimeBudget } from './participant-io';
+import { withTimeBudget, type BudgetTimer } from './participant-io';
 import { publishControlTable, publishedTableProblem } from './published-tables';
 
 /** How often (clean room time) a participant with nothing to publish has its published tables checked. */
@@ -48,6 +48,8 @@ export interface PublishIo {
   checkIntervalMs?: number;
   /** Bounds on reading back what participants may have changed, and the time budget per participant (default: DEFAULT_LIMITS). */
   limits?: Limits;
+  /** The clock of participants' time budgets (default: the system clock). */
+  budgetTimer?: BudgetTimer;
 }
 
 export async function publishViews(state: CleanroomState, io: PublishIo, report: PublishReport): Promise<void> {
@@ -56,7 +58,7 @@ export async function publishViews(state: CleanroomState, io: PublishIo, report:
     // One unreachable, slow or hanging bucket must not stop the others; what was not published is retried next pass.
     await withTimeBudget(io.store, limits.participantReadTimeoutMs, `publishing to gs://${participant.bucket}`, (store) =>
       publishParticipant(state, { ...io, store, limits }, participant, report),
-    );
+    io.budgetTimer);
   }
 }
 

@@ -23,7 +23,7 @@ import { DEFAULT_LIMITS, type Limits } from '../limits';
 import { performEffects, pollRuns, type EffectsReport } from './effects-runner';
 import { readContextFor, readNewEvents, recordEventsRead, type NewEvents } from './events-reader';
 import { inspectLocation } from './location-facts';
-import { withTimeBudget } from './participant-io';
+import { withTimeBudget, type BudgetTimer } from './participant-io';
 import { publishViews, type PublishReport } from './publisher';
 import { participantInfos, type RuntimeSettings } from './settings';
 import { commitState, loadLatestState, StateConflictError, type LoadedState } from './state-store';
@@ -38,6 +38,8 @@ export interface PassOptions {
   maxAttempts?: number;
   /** Clean room time between tamper checks of a participant with nothing to publish (default: publisher.ts). */
   publishedCheckIntervalMs?: number;
+  /** The clock of each participant's time budget (default: the system clock; tests end budgets on cue). */
+  budgetTimer?: BudgetTimer;
 }
 
 export interface PassReport {
@@ -94,7 +96,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
       participants.map(async (p) => {
         const after = loaded.state.eventsVersions[p.name] ?? -1;
         try {
-          return { p, ...(await readParticipant(store, p, after, loaded.state, ctxBase, limits)) };
+          return { p, ...(await readParticipant(store, p, after, loaded.state, ctxBase, limits, options.budgetTimer)) };
         } catch (error) {
           readErrors.push(`events of ${p.name} (gs://${p.bucket}/control/events) could not be read after version ${after}; they wait for the next pass: ${(error as Error).message}`);
           return { p, read: { lastVersion: after, envelopes: [] } as NewEvents, facts: {} };
@@ -147,13 +149,14 @@ async function readParticipant(
   state: CleanroomState,
   ctx: ProcessorContext,
   limits: Limits,
+  timer: BudgetTimer | undefined,
 ): Promise<{ read: NewEvents; facts: Record<string, LocationFacts> }> {
   return withTimeBudget(store, limits.participantReadTimeoutMs, `reading gs://${p.bucket}`, async (budgeted) => {
     const read = await readNewEvents(budgeted, p.name, p.bucket, after, readContextFor(state, p.name, limits));
     const facts: Record<string, LocationFacts> = {};
     for (const target of locationsToCheck(read.envelopes, ctx)) facts[target.key] = await inspectLocation(budgeted, target.location, target.format, limits);
     return { read, facts };
-  });
+  }, timer);
 }
 
 async function act(options: PassOptions, clock: () => Date, maxAttempts: number, start: LoadedState, report: PassReport): Promise<number> {
@@ -164,11 +167,11 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     const work = structuredClone(base.state);
     const now = clock().getTime();
     const effects: EffectsReport = { submitted: [], submitFailures: [], runsPolled: 0, errors: [] };
-    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits }, effects);
+    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits, budgetTimer: options.budgetTimer }, effects);
     await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays }, effects);
     const published: PublishReport = { tables: [], codeObjects: 0, repaired: [], errors: [] };
     // After a lost swap the other pass may have published an older view over ours: republish everything.
-    const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs, limits: config.limits };
+    const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs, limits: config.limits, budgetTimer: options.budgetTimer };
     await publishViews(work, publishIo, published);
     report.submitted.push(...effects.submitted);
     report.submitFailures.push(...effects.submitFailures);
