@@ -3,6 +3,7 @@
  * used, never a FAILED run); a blob that is gone or altered is restored from a published copy that still hashes
  * right; only when none does is the submission refused.
  */
+import { MAX_NOTEBOOK_BYTES } from '../../src/processor/code-content';
 import { codeBlobKey, codeObjectKey } from '../../src/processor/effects';
 import { MAX_SUBMIT_ATTEMPTS } from '../../src/processor/runs';
 import { runPass } from '../../src/runtime/run-pass';
@@ -89,4 +90,18 @@ test('an altered blob with no good copy left is a definitive refusal, with a mes
     { jobId, error: expect.stringMatching(/does not match its sha256 .*no published copy has sha256 .*register the code again/) },
   ]);
   expect((await state()).pendingEffects).toContainEqual({ kind: 'submit_job', jobId, attempts: 1 });
+});
+
+test('a published copy larger than any code is never read while the blob is restored from another one', async () => {
+  await room.store.delete(SETTINGS.stateBucket, BLOB);
+  await room.store.put('advertiser-bucket', COPY, new Uint8Array(MAX_NOTEBOOK_BYTES + 1));
+  const reads: string[] = [];
+  room.store.beforeRequest = (kind, bucket, key) => {
+    if (kind === 'get') reads.push(`${bucket}/${key}`);
+  };
+  const jobId = await sendJob();
+  const report = await pass();
+  expect(reads).not.toContain(`advertiser-bucket/${COPY}`);
+  expect(report.submitted).toEqual([jobId]);
+  expect(report.errors).toEqual([expect.stringContaining(`restored into the state bucket from gs://publisher-bucket/${COPY}`)]);
 });

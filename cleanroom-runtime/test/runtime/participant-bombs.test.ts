@@ -110,9 +110,36 @@ describe('row bombs', () => {
 
   test('a checkpoint of millions of actions is refused whatever its columns hold, within the configured limit', async () => {
     await datasetWithCheckpointBomb('input/wide', 300_000);
+    await room.writeDataset(ADVERTISER, 'input/fine', USERS_SCHEMA, [{ user_id: 'u2', country: 'DE' }]);
     const limits = { ...DEFAULT_LIMITS, parquetRows: 100_000 };
-    const confined = await confineDatasets(room.store, [{ participant: 'agency', table: 'wide', location: 'gs://agency-bucket/input/wide', format: 'delta' }], limits);
+    const confined = await confineDatasets(
+      room.store,
+      [
+        { participant: 'agency', table: 'wide', location: 'gs://agency-bucket/input/wide', format: 'delta' },
+        { participant: 'advertiser', table: 'fine', location: 'gs://advertiser-bucket/input/fine', format: 'delta' },
+      ],
+      limits,
+    );
+    expect(confined.refused.map((r) => r.dataset.table)).toEqual(['wide']);
     expect(confined.refused[0].reason).toMatch(/its checkpoint at version 1 declares 300000 rows, above the limit of 100000 rows$/);
+    expect(confined.usable.map((d) => d.table)).toEqual(['fine']);
+  });
+
+  test("in the events table's checkpoint, when the table must be re-read: one ERROR row for the table, others served", async () => {
+    await room.send(AGENCY, cli.code('agency_first', 'INSERT', 'SELECT 1', at(50)));
+    await pass();
+    // Eleven more commits (a checkpoint at 10), then log cleanup removes commits not processed yet, and the
+    // checkpoint left is a bomb.
+    for (let i = 0; i < 11; i++) await room.send(AGENCY, cli.code(`agency_${i}`, 'INSERT', `SELECT ${i}`, at(40)));
+    for (let v = 0; v <= 9; v++) await room.store.delete(AGENCY, logPrefix(EVENTS) + commitFileName(v));
+    await room.store.put(AGENCY, `${logPrefix(EVENTS)}00000000000000000010.checkpoint.parquet`, await duckDbParquet('SELECT 1 AS add FROM range(2000000)'));
+    await room.send(ADVERTISER, cli.code('advertiser_code', 'INSERT', 'SELECT 3', at(30)));
+    const report = await pass();
+    expect(outcomes(report)).toEqual(['advertiser:CODE:SUCCESS', 'agency:-:ERROR']);
+    const row = report.events.find((e) => e.participant === 'agency')!;
+    expect(row.eventUuid).toBe('no-uuid-table-v12');
+    expect(row.message).toMatch(/cannot be read: .*its checkpoint at version 10 declares 2000000 rows, above the limit of 1000000 rows/);
+    expect((await pass()).events).toEqual([]);
   });
 });
 

@@ -193,6 +193,17 @@ describe('a broken events table', () => {
     expect(again.errors).toEqual([expect.stringMatching(/^WARNING: .*re-read the whole table/)]);
   });
 
+  test('a metaData action too large to keep as the table shape is skipped; later commits read with the shape before', async () => {
+    const version = (await latest()) + 1;
+    const metaData = { id: 'other', format: { provider: 'parquet', options: {} }, schemaString: JSON.stringify(CONTROL_TABLES.events), partitionColumns: [], configuration: { junk: 'z'.repeat(100_000) } };
+    await writeCommit(room.store, AGENCY, EVENTS, version, [{ metaData }]);
+    await room.send(AGENCY, cli.code('agency_after', 'INSERT', 'SELECT 1', at(20)));
+    await room.send(ADVERTISER, cli.code('advertiser_code', 'INSERT', 'SELECT 2', at(10)));
+    const report = await pass();
+    expect(outcomes(report)).toEqual(['advertiser:CODE:SUCCESS', 'agency:-:ERROR', 'agency:CODE:SUCCESS']);
+    expect(report.events.find((e) => e.status === 'ERROR')!.message).toMatch(/its protocol and metaData take \d+ bytes, above the 65536 bytes an events table needs/);
+  });
+
   test('a table that cannot be read at all gets one ERROR row, is not read again until its log changes, then flows', async () => {
     const config = { ...SETTINGS, limits: withLimits({ deltaCommitsReplayed: 20 }) };
     await room.send(AGENCY, cli.code('agency_first', 'INSERT', 'SELECT 1', at(50)));
