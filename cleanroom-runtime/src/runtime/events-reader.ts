@@ -123,12 +123,16 @@ class EventsReader {
   async read(afterVersion: number): Promise<NewEvents> {
     this.afterVersion = afterVersion;
     const known = this.ctx?.known;
+    // A table reported unreadable is read again only once its log changed: its latest commit is another, or has a
+    // successor (one list call from that commit's name).
+    if (known?.blocked) {
+      const since = await this.listFrom(known.blocked.latest, known.blocked.latest);
+      if (since.latest === known.blocked.latest && (since.commits.get(since.latest)?.generation ?? null) === known.blocked.generation) {
+        return { lastVersion: afterVersion, envelopes: [] };
+      }
+    }
     const listing = await this.listFrom(Math.max(afterVersion, 0), afterVersion + this.limits.eventsCommitsPerPass + 1);
     if (listing.latest < 0 && afterVersion < 0) return { lastVersion: afterVersion, envelopes: [] }; // no events table (yet)
-    // A table reported unreadable is read again only once its log changed.
-    if (known?.blocked && known.blocked.latest === listing.latest && known.blocked.generation === (listing.commits.get(listing.latest)?.generation ?? null)) {
-      return { lastVersion: afterVersion, envelopes: [] };
-    }
     const last = listing.commits.get(afterVersion);
     const laterExists = listing.latest > afterVersion;
     if (afterVersion < 0) {
@@ -431,7 +435,7 @@ function withShapeActions(state: SnapshotState, actions: Action[], version: numb
   const shaping = actions.filter((a) => 'protocol' in a || 'metaData' in a);
   if (shaping.length === 0) {
     state.version = version;
-    return undefined;
+    return state.protocol && state.metadata ? undefined : { what: 'no protocol and metaData action precedes it (the table is not a Delta table the clean room can read)', fix: REWRITE };
   }
   const next = state.clone();
   next.apply(version, shaping);

@@ -58,6 +58,9 @@ const row: fc.Arbitrary<DeltaRow> = fc.record(
 
 const envelope = (r: DeltaRow, version = 3, index = 1) => ({ participant: 'agency', eventsVersion: version, index, row: r });
 
+/** Fields from the row's columns, not the payload: the uuid (at most 64 characters) and what derives from it. */
+const ENVELOPE_FIELDS = new Set(['user', 'uuid', 'dedupKey', 'participant', 'codeId']);
+
 /** Byte length of every text field of a parsed event, by the limit it falls under. */
 function withinLimits(event: Record<string, unknown>, limits: PayloadLimits): string[] {
   const over: string[] = [];
@@ -71,8 +74,8 @@ function withinLimits(event: Record<string, unknown>, limits: PayloadLimits): st
           ? limits.eventParametersBytes
           : field === 'notebookContents'
             ? limits.eventPayloadBytes
-            : field === 'user' || field === 'uuid' || field === 'dedupKey' || field === 'participant'
-              ? limits.eventFieldBytes * 2
+            : ENVELOPE_FIELDS.has(field)
+              ? Math.max(limits.eventFieldBytes, 256)
               : limits.eventFieldBytes;
     if (bytes > limit) over.push(`${field}: ${bytes} > ${limit}`);
   }

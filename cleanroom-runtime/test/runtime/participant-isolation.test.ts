@@ -205,7 +205,7 @@ describe('a broken events table', () => {
   });
 
   test('a table that cannot be read at all gets one ERROR row, is not read again until its log changes, then flows', async () => {
-    const config = { ...SETTINGS, limits: withLimits({ deltaCommitsReplayed: 20 }) };
+    const config = { ...SETTINGS, limits: withLimits({ deltaCommitsReplayed: 20, eventsCommitsPerPass: 10 }) };
     await room.send(AGENCY, cli.code('agency_first', 'INSERT', 'SELECT 1', at(50)));
     await pass(config);
     // Recreated with 30 commits and no checkpoint: the re-read it needs would replay more than the limit.
