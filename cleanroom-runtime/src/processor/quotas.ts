@@ -11,20 +11,20 @@ import type { CleanroomState } from './state';
 
 /** Why a CODE INSERT would go over the submitter's code quota; undefined when it fits. */
 export function codeQuotaProblem(state: CleanroomState, event: CodeEvent, ctx: ProcessorContext, submitter: ParticipantInfo): string | undefined {
-  if (event.action !== 'INSERT') return undefined;
-  const limit = (ctx.limits ?? DEFAULT_LIMITS).codePerParticipant;
   const owned = Object.values(state.code).filter((code) => code.owner === submitter.name).length;
-  if (owned < limit) return undefined;
-  return `you have ${owned} code registered, the most one participant may have (code_per_participant = ${limit}): delete code you no longer use (CODE DELETE) before registering more`;
+  return registrationQuota(event.action, owned, (ctx.limits ?? DEFAULT_LIMITS).codePerParticipant, 'code', 'code_per_participant', 'delete code you no longer use (CODE DELETE)');
 }
 
 /** Why a DATA INSERT would go over the submitter's dataset quota; undefined when it fits. */
 export function datasetQuotaProblem(state: CleanroomState, event: DataEvent, ctx: ProcessorContext, submitter: ParticipantInfo): string | undefined {
-  if (event.action !== 'INSERT') return undefined;
-  const limit = (ctx.limits ?? DEFAULT_LIMITS).datasetsPerParticipant;
   const owned = Object.values(state.datasets).filter((dataset) => dataset.participant === submitter.name).length;
-  if (owned < limit) return undefined;
-  return `you have ${owned} datasets registered, the most one participant may have (datasets_per_participant = ${limit}): delete datasets you no longer use (DATA DELETE) before registering more`;
+  return registrationQuota(event.action, owned, (ctx.limits ?? DEFAULT_LIMITS).datasetsPerParticipant, 'datasets', 'datasets_per_participant', 'delete datasets you no longer use (DATA DELETE)');
+}
+
+/** Only an INSERT registers something new (an UPDATE or DELETE never goes over a quota). */
+function registrationQuota(action: string, owned: number, limit: number, what: string, key: string, remedy: string): string | undefined {
+  if (action !== 'INSERT' || owned < limit) return undefined;
+  return `you have ${owned} ${what} registered, the most one participant may have (${key} = ${limit}): ${remedy} before registering more`;
 }
 
 /** Why a scheduled JOB would go over the submitter's quota of active scheduled jobs; undefined when it fits. */
