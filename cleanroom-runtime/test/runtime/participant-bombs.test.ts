@@ -196,4 +196,30 @@ describe('huge log files', () => {
       `needs ${last + 1} commits replayed after version 0 (no usable checkpoint), above the limit of ${DEFAULT_LIMITS.deltaCommitsReplayed}: write a checkpoint`,
     );
   });
+
+  test('a pass with one new event reads that commit and its data file only: no checkpoint, no earlier commit', async () => {
+    for (let i = 0; i < 25; i++) await room.send(AGENCY, cli.code(`agency_${i}`, 'INSERT', `SELECT ${i}`, at(60)));
+    await pass();
+    expect(await room.store.list(AGENCY, `${logPrefix(EVENTS)}00000000000000000020.checkpoint.parquet`)).toMatchObject({ objects: [expect.anything()] });
+    await room.send(AGENCY, cli.code('agency_new', 'INSERT', 'SELECT 99', at(10)));
+    const version = await latestVersion(AGENCY, EVENTS);
+    const gets = recordGets();
+    const report = await pass();
+    expect(outcomes(report)).toEqual(['agency:CODE:SUCCESS']);
+    const eventsGets = gets.filter((key) => key.startsWith(`${AGENCY}/${EVENTS}/`)).map((key) => key.slice(`${AGENCY}/${EVENTS}/`.length));
+    expect(eventsGets).toEqual([`_delta_log/${commitFileName(version)}`, expect.stringMatching(/^part-.*\.parquet$/)]);
+  });
+});
+
+describe('dataset schemas', () => {
+  test('a schema larger than the limit is refused at registration (it would be kept in the state); others are served', async () => {
+    const wide = { type: 'struct' as const, fields: Array.from({ length: 200 }, (_, i) => ({ name: `column_with_a_rather_long_name_${i}`, type: 'string' as const, nullable: true, metadata: {} })) };
+    await DeltaTable.create(room.store, AGENCY, 'input/wide', wide);
+    await room.send(AGENCY, seed.data('agency.wide', 'INSERT', 'gs://agency-bucket/input/wide', 'delta', room.clock - 20_000));
+    await room.send(ADVERTISER, cli.code('advertiser_code', 'INSERT', 'SELECT 3', at(10)));
+    const config = { ...SETTINGS, limits: { ...DEFAULT_LIMITS, datasetSchemaBytes: 4096 } };
+    const report = await runPass({ config, store: room.store, engine: room.engine, now: room.now });
+    expect(outcomes(report)).toEqual(['advertiser:CODE:SUCCESS', 'agency:DATA:ERROR']);
+    expect(report.events.find((e) => e.participant === 'agency')!.message).toMatch(/its schema is \d+ bytes of JSON, above the limit of 4096 bytes \(4 KiB\) \(dataset_schema_bytes\)/);
+  });
 });
