@@ -102,7 +102,7 @@ export async function performEffects(
     let content: string;
     try {
       const code = { owner: job.codeOwner, name: job.codeName, hash: job.hash };
-      const read = await readApprovedCode(io.store, io.stateBucket, code, copyBuckets(state, io.participants ?? [], code));
+      const read = await readApprovedCode(io.store, io.stateBucket, code, copyBuckets(state, io.participants ?? [], code), { limits: io.limits, timer: io.budgetTimer });
       if (!read.ok) {
         recordSubmitFailure(state, jobId, read.problem, io.engine.name, io.now);
         report.submitFailures.push({ jobId, error: read.problem });

@@ -6,8 +6,10 @@
 import { MAX_NOTEBOOK_BYTES } from '../../src/processor/code-content';
 import { codeBlobKey, codeObjectKey } from '../../src/processor/effects';
 import { MAX_SUBMIT_ATTEMPTS } from '../../src/processor/runs';
+import { readApprovedCode } from '../../src/runtime/approved-code';
 import { runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
+import { budgetEndsFor, HangingStore } from '../support/hanging-store';
 import type { RequestKind } from '../support/instrumented-store';
 import { sha256 } from '../processor/fixtures';
 import { approveCode, CODE_NAME, declareDatasetsAndCode, sendCountJob } from './count-users-scenario';
@@ -104,4 +106,14 @@ test('a published copy larger than any code is never read while the blob is rest
   expect(reads).not.toContain(`advertiser-bucket/${COPY}`);
   expect(report.submitted).toEqual([jobId]);
   expect(report.errors).toEqual([expect.stringContaining(`restored into the state bucket from gs://publisher-bucket/${COPY}`)]);
+});
+
+test('a published copy in a bucket that never answers is abandoned at the time budget; another copy restores the blob', async () => {
+  await room.store.delete(SETTINGS.stateBucket, BLOB);
+  const store = new HangingStore(room.store);
+  store.hanging.add('advertiser-bucket');
+  const code = { owner: 'advertiser', name: CODE_NAME, hash: HASH };
+  const read = await readApprovedCode(store, SETTINGS.stateBucket, code, ['advertiser-bucket', 'publisher-bucket'], { timer: budgetEndsFor('advertiser-bucket') });
+  expect(read).toEqual({ ok: true, content: SQL, restoredFrom: `gs://publisher-bucket/${COPY}` });
+  expect(new TextDecoder().decode(await room.store.get(SETTINGS.stateBucket, BLOB))).toBe(SQL);
 });

@@ -13,7 +13,8 @@ import { confineDatasets } from '../../src/runtime/dataset-confinement';
 import type { BudgetTimer } from '../../src/runtime/participant-io';
 import { runPass, type PassReport } from '../../src/runtime/run-pass';
 import type { RuntimeSettings } from '../../src/runtime/settings';
-import { listAll, type ListOptions, type ListPage, type ObjectStore } from '../../src/storage/object-store';
+import { listAll, type ObjectStore } from '../../src/storage/object-store';
+import { budgetEndsFor, HangingStore } from '../support/hanging-store';
 import { cli } from '../processor/fixtures';
 import { writeCommit } from '../support/parquet-bombs';
 import { LocalCleanRoom, SETTINGS, USERS_SCHEMA } from './pass-fixtures';
@@ -22,40 +23,11 @@ const AGENCY = 'agency-bucket';
 const ADVERTISER = 'advertiser-bucket';
 const EVENTS = controlTableKey('events');
 
-/** The room's store, except that requests to the buckets in `hanging` never answer. */
-class HangingStore implements ObjectStore {
-  readonly hanging = new Set<string>();
-  constructor(private readonly inner: ObjectStore) {}
-  get(bucket: string, key: string): Promise<Uint8Array> {
-    return this.hang(bucket) ?? this.inner.get(bucket, key);
-  }
-  list(bucket: string, prefix: string, options?: ListOptions): Promise<ListPage> {
-    return this.hang(bucket) ?? this.inner.list(bucket, prefix, options);
-  }
-  createIfAbsent(bucket: string, key: string, data: Uint8Array): Promise<void> {
-    return this.hang(bucket) ?? this.inner.createIfAbsent(bucket, key, data);
-  }
-  put(bucket: string, key: string, data: Uint8Array): Promise<void> {
-    return this.hang(bucket) ?? this.inner.put(bucket, key, data);
-  }
-  delete(bucket: string, key: string): Promise<void> {
-    return this.hang(bucket) ?? this.inner.delete(bucket, key);
-  }
-  private hang(bucket: string): Promise<never> | undefined {
-    return this.hanging.has(bucket) ? new Promise<never>(() => undefined) : undefined;
-  }
-}
-
 let room: LocalCleanRoom;
 const at = (secondsAgo: number) => ({ atMs: room.clock - secondsAgo * 1000 });
 const outcomes = (report: PassReport) => report.events.map((e) => `${e.participant}:${e.eventType ?? '-'}:${e.status}`).sort();
 const pass = (config: RuntimeSettings = SETTINGS, store: ObjectStore = room.store, budgetTimer?: BudgetTimer) => runPass({ config, store, engine: room.engine, now: room.now, budgetTimer });
 
-/** A budget clock on cue: the phases touching `bucket` run out of time at once, the others never do (no real waiting). */
-const budgetEndsFor = (bucket: string): BudgetTimer => (_ms, what) => ({
-  elapsed: what.includes(`gs://${bucket}`) ? Promise.resolve() : new Promise<void>(() => undefined),
-  cancel: () => undefined,
-});
 
 beforeEach(async () => {
   room = new LocalCleanRoom();
