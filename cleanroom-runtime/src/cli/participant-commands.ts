@@ -132,7 +132,10 @@ function registerCodeCommands(program: Command, io: CliIo): void {
     .action(async (name: string, options: SessionOptions & { hash?: string }) => {
       const session = await openSession(options, io);
       const stored = await storedCode(session, name, options.hash);
-      io.stderr.write(`code "${stored.codeName}" by ${stored.owner}, ${stored.language}, sha256 ${stored.hash}\n`);
+      io.stderr.write(
+        `code "${stored.codeName}" by ${stored.owner}, ${stored.language}, sha256 ${stored.hash}, default parameters ${stored.defaultParameters}\n` +
+          `version hash (approve with --hash): ${stored.versionHash}\n`,
+      );
       io.stdout.write(stored.source.endsWith('\n') ? stored.source : `${stored.source}\n`);
     });
 
@@ -141,14 +144,18 @@ function registerCodeCommands(program: Command, io: CliIo): void {
       .command(decision)
       .description(`${decision === 'approve' ? 'Approve' : 'Reject'} code (keeper only), pinned to the hash you reviewed.`)
       .argument('<name>', 'code name')
-      .option('--hash <sha256>', 'the sha256 you reviewed (from `cleanroom code pending`)')
+      .option('--hash <sha256>', 'the version hash you reviewed (from `cleanroom code pending` or `code show`): it covers the content, language and default parameters')
       .option('--reason <text>', decision === 'reject' ? 'what must change (required)' : 'why it is approved');
     requestCommand<ReviewOptions>(command, io, async (name, options, session) => {
       const request = approvalRequest(decision, name, options, session);
       // The code id pins the decision to this registration (a deleted and re-registered name is another code).
       const approvals = (await tryReadPublished(session, 'approval_status')) ?? [];
-      const codeId = approvals.find((row) => row.code_name === request.codeName)?.code_id;
-      if (typeof codeId === 'string') request.codeId = codeId;
+      const row = approvals.find((r) => r.code_name === request.codeName);
+      if (row && row.notebook_contents_hash === request.versionHash && row.version_hash !== request.versionHash) {
+        throw new CliError(`${request.versionHash} is the content sha256 of "${request.codeName}"; ${decision} its version hash ${String(row.version_hash)} (shown by \`cleanroom code pending\`), which also covers its language and default parameters`);
+      }
+      if (typeof row?.code_id === 'string') request.codeId = row.code_id;
+      if (row?.version_hash === request.versionHash && typeof row.notebook_contents_hash === 'string') request.notebookContentsHash = row.notebook_contents_hash;
       return buildApprovalEvent(request, origin(io));
     });
   }

@@ -122,7 +122,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   }
   if (dataEvents) await tick();
 
-  out.heading(`The ${CODE_OWNER} registers its SQL (a ${'${min_users}'} parameter, aggregate-only output)`);
+  out.heading(`The ${CODE_OWNER} registers its SQL (a :min_users parameter, bound as a value; aggregate-only output)`);
   const hash = sha256Hex(CODE_SQL);
   const codeFile = path.join(localRoot, 'workspace', CODE_OWNER, CODE_FILE);
   await fs.mkdir(path.dirname(codeFile), { recursive: true });
@@ -138,14 +138,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     await tick();
   }
 
-  out.heading(`The keeper (${config.keeper}) reviews the code and approves that exact hash`);
+  out.heading(`The keeper (${config.keeper}) reviews the code and approves that exact version (content, language, defaults)`);
   const approval = (await publishedRows(store, bucketOf(config.keeper), 'approval_status')).find((r) => r.code_name === CODE_NAME);
   if (approval?.approval_status === APPROVED && approval.notebook_contents_hash === hash) {
-    skip(`code "${CODE_NAME}" is already approved at sha256 ${hash}`);
+    skip(`code "${CODE_NAME}" is already approved at version ${String(approval.version_hash)}`);
   } else {
     await cli(config.keeper, ['code', 'pending']);
     await cli(config.keeper, ['code', 'show', CODE_NAME]);
-    await cli(config.keeper, ['code', 'approve', CODE_NAME, '--hash', hash, '--reason', 'aggregates only, segments under min_users hidden']);
+    // The keeper copies the version hash that `code pending` showed.
+    const version = String(approval?.version_hash ?? '');
+    await cli(config.keeper, ['code', 'approve', CODE_NAME, '--hash', version, '--reason', 'aggregates only, segments under min_users hidden']);
     await tick();
   }
 
@@ -155,8 +157,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   report.outputLocation = `gs://${bucketOf(CODE_OWNER)}/output/${report.jobName}`;
   if (ownJobs.length) out.note(`earlier runs of the demo submitted ${ownJobs.length} job(s): this one is "${report.jobName}"`);
   const submitted = await cli(CODE_OWNER, ['job', 'submit', report.jobName, '--code', CODE_NAME, '--params', JSON.stringify({ output: report.outputLocation }), '--compute', JOB_COMPUTE]);
-  report.jobId = submitted.stdout.trim();
+  const eventUuid = submitted.stdout.trim();
   await tick();
+  const job = (await publishedRows(store, bucketOf(CODE_OWNER), 'jobs')).find((r) => r.event_uuid === eventUuid);
+  report.jobId = String(job?.job_id ?? eventUuid);
   const run = (await publishedRows(store, bucketOf(CODE_OWNER), 'runs')).find((r) => r.job_id === report.jobId);
   if (run?.result_state !== 'SUCCESS') {
     throw new DemoError(`job ${report.jobName} did not succeed: ${run ? `${String(run.state)} ${String(run.result_state)}: ${String(run.error ?? '')}` : 'no run was published'}`);

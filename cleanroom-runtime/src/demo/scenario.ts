@@ -51,7 +51,7 @@ export const CODE_DEFAULTS = { min_users: String(DEFAULT_MIN_USERS) };
 
 export const CODE_SQL = [
   '-- Audience overlap between the publisher\'s readers and the advertiser\'s buyers, per publisher segment.',
-  '-- Aggregates only: a segment with fewer than ${min_users} matched people is not reported.',
+  '-- Aggregates only: a segment with fewer than :min_users matched people is not reported.',
   'SELECT u.segment,',
   '       count(DISTINCT u.email_sha256) AS matched_users,',
   '       count(*) AS conversions,',
@@ -59,7 +59,7 @@ export const CODE_SQL = [
   'FROM publisher.users u',
   'JOIN advertiser.conversions c ON c.email_sha256 = u.email_sha256',
   'GROUP BY u.segment',
-  'HAVING count(DISTINCT u.email_sha256) >= ${min_users}',
+  'HAVING count(DISTINCT u.email_sha256) >= :min_users',
   'ORDER BY matched_users DESC, u.segment',
   '',
 ].join('\n');

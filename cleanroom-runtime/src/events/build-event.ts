@@ -51,8 +51,10 @@ export interface ApprovalRequest {
   codeName: string;
   /** The code id from control.approval_status, when known (pins the decision to that registration). */
   codeId?: string;
-  /** The hash the keeper reviewed. */
-  notebookContentsHash: string;
+  /** The version hash the keeper reviewed (content, language and default parameters). */
+  versionHash: string;
+  /** The content sha256 of that version, when known (informative; the version hash decides). */
+  notebookContentsHash?: string;
   reason: string;
 }
 
@@ -99,6 +101,7 @@ export function buildCodeEvent(request: CodeRequest, origin: EventOrigin): Built
 export function buildApprovalEvent(request: ApprovalRequest, origin: EventOrigin): BuiltEvent {
   return toRow(request.decision, definedFields({
     code_name: request.codeName,
+    version_hash: request.versionHash,
     notebook_contents_hash: request.notebookContentsHash,
     reason: request.reason,
     code_id: request.codeId,

@@ -4,7 +4,7 @@
  * api_version "1" is what the seed's notebooks write: payload = JSON of the widget dict plus enrichments; for
  * approvals the row's `uuid` is the code id and the payload is a JSON string holding the reason.
  * api_version "2" is what the cleanroom CLI writes: the same fields plus explicit ones (approvals carry
- * `{ code_id, code_name, notebook_contents_hash, reason }` and a fresh event uuid; notebook_contents is the
+ * `{ code_id, code_name, notebook_contents_hash, version_hash, reason }` and a fresh event uuid; notebook_contents is the
  * plain source text instead of the Workspace export's base64).
  */
 import type { DeltaRow } from '../delta/schema-types';
@@ -35,7 +35,7 @@ export interface EventEnvelope {
 export interface EventBase {
   /** The row's uuid column (for v1 approvals: the code id). */
   uuid: string;
-  /** Identity for duplicate detection (= uuid, except for v1 approvals whose uuid is the code id). */
+  /** Identity for duplicate detection: `<participant>/<uuid>` (v1 approvals, whose uuid is the code id, add their type and time). */
   dedupKey: string;
   apiVersion: ApiVersion;
   /** Event time written by the submitter, epoch milliseconds. */
@@ -73,8 +73,10 @@ export interface ApprovalEvent extends EventBase {
   type: 'CODE_REQUEST_APPROVED' | 'CODE_REQUEST_REJECTED';
   codeId: string | null;
   codeName: string | null;
-  /** The hash the keeper reviewed (api_version 2 only). */
+  /** The content hash the keeper reviewed (api_version 2 only; informative: it does not cover language or defaults). */
   reviewedHash: string | null;
+  /** The version hash the keeper reviewed: content, language and default parameters (api_version 2 only). */
+  reviewedVersionHash: string | null;
   reason: string;
 }
 

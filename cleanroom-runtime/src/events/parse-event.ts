@@ -47,7 +47,7 @@ export function parseEvent(envelope: EventEnvelope, limits: PayloadLimits = DEFA
     error: {
       uuid: usableUuid && rawUuid !== null ? rawUuid : syntheticEventId(envelope),
       // A well-formed uuid is used up even when the row is refused, so no later event gets a second row under it.
-      dedupKey: usableUuid && rawUuid !== null ? dedupKeyOf(rawUuid, row.api_version, rawType, row.timestamp) : null,
+      dedupKey: usableUuid && rawUuid !== null ? dedupKeyOf(envelope.participant, rawUuid, row.api_version, rawType, row.timestamp) : null,
       eventType: rawType,
       message,
     },
@@ -91,7 +91,7 @@ export function parseEvent(envelope: EventEnvelope, limits: PayloadLimits = DEFA
   const version = apiVersion as ApiVersion;
   const base = {
     uuid: rawUuid,
-    dedupKey: dedupKeyOf(rawUuid, version, type, row.timestamp),
+    dedupKey: dedupKeyOf(envelope.participant, rawUuid, version, type, row.timestamp),
     apiVersion: version,
     timestampMs,
     user: typeof row.user === 'string' ? row.user : null,
@@ -106,10 +106,19 @@ export function parseEvent(envelope: EventEnvelope, limits: PayloadLimits = DEFA
   }
 }
 
-/** A v1 approval's uuid is the code id, repeated by every approval of that code: the time tells them apart. */
-function dedupKeyOf(uuid: string, apiVersion: unknown, eventType: string | null, timestamp: unknown): string {
+/**
+ * `<participant>/<uuid>`: uuids are unique per participant, so another participant's event (even with a uuid it
+ * has seen) can never use up this one's. A v1 approval's uuid is the code id, repeated by every approval of that
+ * code: the time tells them apart.
+ */
+function dedupKeyOf(participant: string, uuid: string, apiVersion: unknown, eventType: string | null, timestamp: unknown): string {
   const isV1Approval = apiVersion === '1' && (eventType === 'CODE_REQUEST_APPROVED' || eventType === 'CODE_REQUEST_REJECTED');
-  return isV1Approval ? `${eventType}:${uuid}@${String(timestamp)}` : uuid;
+  return `${participant}/${isV1Approval ? `${eventType}:${uuid}@${String(timestamp)}` : uuid}`;
+}
+
+/** The key states written before keys were per participant used for the same event (no participant in front). */
+export function legacyDedupKey(key: string): string {
+  return key.slice(key.indexOf('/') + 1);
 }
 
 function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base: EventBase, fields: Fields): CleanroomEvent {
@@ -119,7 +128,7 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
       if (typeof payload !== 'string') {
         throw new PayloadError('payload of an api_version "1" approval must be a JSON string holding the reason');
       }
-      return { ...base, type, codeId: base.uuid, codeName: null, reviewedHash: null, reason: fields.bounded('reason', payload).trim() };
+      return { ...base, type, codeId: base.uuid, codeName: null, reviewedHash: null, reviewedVersionHash: null, reason: fields.bounded('reason', payload).trim() };
     }
     const p = asObject(payload);
     if (optional(p, 'code_id') === null && optional(p, 'code_name') === null) {
@@ -130,7 +139,8 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
       type,
       codeId: optional(p, 'code_id'),
       codeName: optional(p, 'code_name'),
-      reviewedHash: required(p, 'notebook_contents_hash'),
+      reviewedHash: optional(p, 'notebook_contents_hash'),
+      reviewedVersionHash: optional(p, 'version_hash'),
       reason: (optional(p, 'reason') ?? '').trim(),
     };
   }

@@ -3,7 +3,7 @@
  * Every event gets exactly one status, whatever it contains; a bad event changes nothing but its status.
  */
 import type { CleanroomEvent, EventEnvelope } from '../events/event-model';
-import { parseEvent } from '../events/parse-event';
+import { legacyDedupKey, parseEvent } from '../events/parse-event';
 import { applyApproval } from './approval-rules';
 import { applyCode } from './code-rules';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type ParticipantInfo, type ProcessorContext } from './context';
@@ -47,7 +47,7 @@ export function applyEventInPlace(state: CleanroomState, envelope: EventEnvelope
   let eventType: string | null;
   if (!parsed.ok) {
     const key = parsed.error.dedupKey;
-    const reused = key !== null && recordOf(state.processedEvents, key) !== undefined;
+    const reused = key !== null && isProcessedEvent(state, key);
     if (key !== null) state.processedEvents[key] = true;
     decision = refuse(reused ? duplicateMessage(parsed.error.uuid) : parsed.error.message);
     eventUuid = parsed.error.uuid;
@@ -82,7 +82,7 @@ export function applyEventInPlace(state: CleanroomState, envelope: EventEnvelope
 }
 
 function decide(state: CleanroomState, event: CleanroomEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
-  if (recordOf(state.processedEvents, event.dedupKey)) {
+  if (isProcessedEvent(state, event.dedupKey)) {
     return refuse(duplicateMessage(event.uuid));
   }
   state.processedEvents[event.dedupKey] = true;
@@ -105,8 +105,13 @@ function decide(state: CleanroomState, event: CleanroomEvent, ctx: ProcessorCont
   }
 }
 
+/** True when an event with this dedup key was processed (also under the key older states used, without the participant). */
+export function isProcessedEvent(state: CleanroomState, dedupKey: string): boolean {
+  return recordOf(state.processedEvents, dedupKey) !== undefined || recordOf(state.processedEvents, legacyDedupKey(dedupKey)) !== undefined;
+}
+
 function duplicateMessage(uuid: string): string {
-  return `duplicate event: an event with uuid ${uuid} was already processed; send a new event with a fresh uuid`;
+  return `duplicate event: you already sent an event with uuid ${uuid}; send a new event with a fresh uuid`;
 }
 
 function addPendingEffect(state: CleanroomState, effect: Effect): void {

@@ -1,16 +1,22 @@
 /**
  * CODE_REQUEST_APPROVED / CODE_REQUEST_REJECTED: only the keeper decides; a rejection needs a reason; a decision
- * applies to the version the keeper reviewed.
- * - api_version 2 carries the reviewed hash: refused unless it is the current hash.
- * - api_version 1 carries none: refused when the current version was applied by the clean room after the
- *   approval event was written (its timestamp), i.e. the keeper cannot have seen it. Event timestamps of the
- *   keeper are trusted for this (the keeper is the reviewer); a collaborator cannot move them.
+ * applies to the version the keeper reviewed (content, language and default parameters: code-version.ts).
+ * - api_version 2 carries the reviewed version hash: refused unless it is the current one (a content hash
+ *   alone is refused too: it does not cover the language or the default parameters).
+ * - api_version 1 (the seed's notebooks) carries no hash, so it can only mean a version the keeper could see:
+ *   an approval applies only to code that has had a single version since it was registered, applied before the
+ *   approval was written; after any update the keeper approves with the version hash (the CLI, api_version 2).
+ *   A rejection applies when the current version was applied before it was written (rejecting is never unsafe).
+ *   Event timestamps of the keeper are trusted for this (the keeper is the reviewer).
  */
 import type { ApprovalEvent } from '../events/event-model';
 import type { ParticipantInfo, ProcessorContext } from './context';
+import { codeVersionHash } from './code-version';
 import { accept, refuse, type Decision } from './decision';
 import { quote } from './names';
 import { recordOf, type CleanroomState, type CodeRecord } from './state';
+
+const HEX_64 = /^[0-9a-f]{64}$/;
 
 export function applyApproval(state: CleanroomState, event: ApprovalEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
   const approving = event.type === 'CODE_REQUEST_APPROVED';
@@ -23,21 +29,14 @@ export function applyApproval(state: CleanroomState, event: ApprovalEvent, ctx: 
   if (!approving && event.reason === '') {
     return refuse(`a rejection needs a reason: say what must change in "${code.name}" so its owner can fix it`);
   }
-  if (event.reviewedHash !== null) {
-    const reviewed = event.reviewedHash.trim().toLowerCase();
-    if (reviewed !== code.hash) {
-      return refuse(`code "${code.name}" changed since you reviewed it: you reviewed sha256 ${reviewed.slice(0, 64)}, the current version is ${code.hash}; review the current version and ${verb} again`);
-    }
-  } else {
-    const current = code.versions[code.versions.length - 1];
-    if (current && current.appliedAt > event.timestampMs) {
-      return refuse(`code "${code.name}" changed after this ${verb} request was written (new version sha256 ${code.hash}); review the current version and ${verb} again`);
-    }
-  }
+  const versionHash = codeVersionHash(code);
+  const pinned = event.apiVersion === '1' ? hashlessProblem(code, event, approving) : reviewedHashProblem(code, event, versionHash);
+  if (pinned !== undefined) return refuse(`${pinned}; review the current version and ${verb} again`);
 
   code.approval = {
     status: event.type,
     hash: code.hash,
+    versionHash,
     reason: event.reason === '' ? null : event.reason,
     reviewedBy: submitter.name,
     updatedAt: ctx.now,
@@ -45,19 +44,56 @@ export function applyApproval(state: CleanroomState, event: ApprovalEvent, ctx: 
   };
   return accept(
     approving
-      ? `code "${code.name}" (sha256 ${code.hash}) approved; jobs can use this version`
-      : `code "${code.name}" (sha256 ${code.hash}) rejected: ${event.reason.slice(0, 2000)}`,
+      ? `code "${code.name}" version ${versionHash} (sha256 ${code.hash}, ${code.language}, default parameters ${code.defaultParameters.slice(0, 500)}) approved; jobs can use this version`
+      : `code "${code.name}" version ${versionHash} (sha256 ${code.hash}) rejected: ${event.reason.slice(0, 2000)}`,
   );
+}
+
+/** api_version 2: the version hash the keeper reviewed must be the current one. */
+function reviewedHashProblem(code: CodeRecord, event: ApprovalEvent, versionHash: string): string | undefined {
+  const reviewed = (event.reviewedVersionHash ?? '').trim().toLowerCase();
+  if (reviewed === '') {
+    const content = (event.reviewedHash ?? '').trim().toLowerCase();
+    return content === code.hash
+      ? `the request pins only the content sha256 of "${code.name}", which does not cover its language or default parameters: give version_hash ${versionHash} (the version shown by \`cleanroom code pending\`)`
+      : `the request for "${code.name}" names no version_hash: give the version shown by \`cleanroom code pending\``;
+  }
+  if (!HEX_64.test(reviewed)) return `version_hash ${quote(reviewed, 70)} is not a sha256 hex digest (64 hex characters): copy it from \`cleanroom code pending\``;
+  if (reviewed === code.hash) {
+    return `${reviewed} is the content sha256 of "${code.name}", not its version hash: the version hash (${versionHash}, shown by \`cleanroom code pending\`) also covers the language and the default parameters`;
+  }
+  if (reviewed !== versionHash) {
+    const known = code.versions.some((v) => v.versionHash === reviewed);
+    return known
+      ? `code "${code.name}" changed since you reviewed it: you reviewed version ${reviewed}, the current version is ${versionHash} (${describeCurrent(code)})`
+      : `version ${reviewed} is not a version of "${code.name}" (the current one is ${versionHash}): check the hash you copied`;
+  }
+  return undefined;
+}
+
+/** api_version 1: no hash, so only a version the keeper must have seen. */
+function hashlessProblem(code: CodeRecord, event: ApprovalEvent, approving: boolean): string | undefined {
+  const current = code.versions[code.versions.length - 1];
+  if (current && current.appliedAt > event.timestampMs) {
+    return `code "${code.name}" changed after this request was written (new version sha256 ${code.hash})`;
+  }
+  if (approving && code.versions.length > 1) {
+    return `code "${code.name}" has had ${code.versions.length} versions, and an approval without a hash (api_version "1") cannot say which one was reviewed: approve it with \`cleanroom code approve ${code.name} --hash ${codeVersionHash(code)}\``;
+  }
+  return undefined;
+}
+
+function describeCurrent(code: CodeRecord): string {
+  return `${code.language}, content sha256 ${code.hash}, default parameters ${code.defaultParameters.slice(0, 300)}`;
 }
 
 function findCode(state: CleanroomState, event: ApprovalEvent): { ok: true; code: CodeRecord } | { ok: false; message: string } {
   // The id wins when present: a name may since have been deleted and re-registered by someone else.
-  const code =
-    event.codeId !== null
-      ? Object.values(state.code).find((c) => c.codeId === event.codeId)
-      : event.codeName !== null
-        ? recordOf(state.code, event.codeName)
-        : undefined;
+  const byId = event.codeId !== null ? Object.values(state.code).filter((c) => c.codeId === event.codeId) : [];
+  if (byId.length > 1) {
+    return { ok: false, message: `code id ${quote(event.codeId, 100)} names ${byId.length} codes (${byId.map((c) => c.name).join(', ')}): decide with the code name and version hash (cleanroom code approve|reject)` };
+  }
+  const code = event.codeId !== null ? byId[0] : event.codeName !== null ? recordOf(state.code, event.codeName) : undefined;
   if (!code) {
     const ref = event.codeId !== null ? `with id ${event.codeId.slice(0, 100)}` : quote(event.codeName ?? '');
     return { ok: false, message: `code ${ref} does not exist (it may have been deleted): check control.code or control.approval_status` };

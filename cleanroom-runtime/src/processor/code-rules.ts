@@ -1,11 +1,15 @@
 /**
  * CODE events: register, update or remove code. Names are globally unique; only the owner changes its code;
- * the content hash is verified; new content resets a collaborator's approval (the keeper's code is approved
- * on registration). An UPDATE keeps the description and default parameters it does not carry. Content goes
- * to the state bucket as a blob and is copied to visible buckets by the publisher.
+ * the content hash is verified; SQL code must use bound parameters (src/sql/sql-code.ts). A change to anything
+ * that decides what runs — content, language or default parameters, together the version hash
+ * (code-version.ts) — resets a collaborator's approval to pending (the keeper's code is approved on
+ * registration). An UPDATE keeps the description and default parameters it does not carry. Content goes to the
+ * state bucket as a blob and is copied to visible buckets by the publisher.
  */
 import type { CodeEvent } from '../events/event-model';
+import { readSqlCode } from '../sql/sql-code';
 import { decodeNotebook, detectLanguage } from './code-content';
+import { codeVersionHash } from './code-version';
 import type { ParticipantInfo, ProcessorContext } from './context';
 import { accept, refuse, type Decision } from './decision';
 import { codeBlobKey } from './effects';
@@ -13,6 +17,7 @@ import { checkObjectName } from './names';
 import { parseParameters } from './parameters';
 import { codeQuotaProblem } from './quotas';
 import { recordOf, type ApprovalRecord, type CleanroomState } from './state';
+import { uniqueRecordId } from './unique-ids';
 
 export function applyCode(state: CleanroomState, event: CodeEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
   const overQuota = codeQuotaProblem(state, event, ctx, submitter);
@@ -47,29 +52,39 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
   // A field absent from an UPDATE keeps its stored value; an empty one ("" or "{}") clears it.
   const defaults = parseParameters(event.defaultParameters ?? existing?.defaultParameters ?? '{}', 'default_parameters');
   if (!defaults.ok) return refuse(defaults.message);
+  if (language.value === 'SQL') {
+    const sql = readSqlCode(notebook.value.source, { parameters: Object.keys(defaults.value) });
+    if (sql.problems.length > 0) return refuse(sqlProblemsMessage(sql.problems));
+    if (sql.statements.length === 0) return refuse('the SQL code has no statement: it must end with a query whose result becomes the job output');
+    // A widget's DEFAULT is a default parameter unless default_parameters sets it.
+    for (const widget of sql.widgets) {
+      if (widget.defaultValue !== null && widget.defaultValue !== '' && !Object.hasOwn(defaults.value, widget.name)) defaults.value[widget.name] = widget.defaultValue;
+    }
+  }
 
   const hash = notebook.value.hash;
+  const defaultParameters = JSON.stringify(defaults.value);
+  const versionHash = codeVersionHash({ hash, language: language.value, defaultParameters });
   const isKeeper = submitter.role === 'keeper';
   const contentChanged = !existing || existing.hash !== hash;
+  const versionChanged = !existing || codeVersionHash(existing) !== versionHash;
   const approval: ApprovalRecord =
-    existing && !contentChanged
+    existing && !versionChanged
       ? existing.approval
       : isKeeper
-        ? { status: 'CODE_REQUEST_APPROVED', hash, reason: 'registered by the keeper', reviewedBy: submitter.name, updatedAt: ctx.now, eventUuid: event.uuid }
-        : { status: 'CODE_REQUEST_PENDING_APPROVAL', hash, reason: null, reviewedBy: null, updatedAt: ctx.now, eventUuid: event.uuid };
+        ? { status: 'CODE_REQUEST_APPROVED', hash, versionHash, reason: 'registered by the keeper', reviewedBy: submitter.name, updatedAt: ctx.now, eventUuid: event.uuid }
+        : { status: 'CODE_REQUEST_PENDING_APPROVAL', hash, versionHash, reason: null, reviewedBy: null, updatedAt: ctx.now, eventUuid: event.uuid };
 
   state.code[codeName] = {
-    codeId: existing?.codeId ?? event.uuid,
+    codeId: existing?.codeId ?? uniqueRecordId(Object.values(state.code).map((c) => c.codeId), submitter.name, event.uuid),
     name: codeName,
     owner: submitter.name,
     description: event.description ?? existing?.description ?? '',
     language: language.value,
     pathToNotebook: event.pathToNotebook,
-    defaultParameters: JSON.stringify(defaults.value),
+    defaultParameters,
     hash,
-    versions: contentChanged
-      ? [...(existing?.versions ?? []), { hash, appliedAt: ctx.now, eventUuid: event.uuid }]
-      : existing.versions,
+    versions: versionChanged ? [...(existing?.versions ?? []), { hash, versionHash, appliedAt: ctx.now, eventUuid: event.uuid }] : existing.versions,
     approval,
     createdAt: existing?.createdAt ?? ctx.now,
     updatedAt: ctx.now,
@@ -78,12 +93,25 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
   };
 
   const blobs = contentChanged ? [{ key: codeBlobKey(hash), content: notebook.value.source }] : [];
-  const what = existing ? (contentChanged ? 'updated to a new version' : 'updated (same content)') : 'registered';
+  const what = existing
+    ? contentChanged
+      ? 'updated to a new version'
+      : versionChanged
+        ? 'updated to a new version (same content; language or default parameters changed)'
+        : 'updated (same version)'
+    : 'registered';
   const next =
     approval.status === 'CODE_REQUEST_APPROVED'
       ? 'it is approved and can be used in jobs'
       : approval.status === 'CODE_REQUEST_PENDING_APPROVAL'
         ? "it awaits the keeper's approval"
         : 'it stays rejected until new content is sent';
-  return accept(`code "${codeName}" ${what} (${language.value}, sha256 ${hash}); ${next}`, [], blobs);
+  return accept(`code "${codeName}" ${what} (${language.value}, sha256 ${hash}, version ${versionHash}); ${next}`, [], blobs);
+}
+
+/** The first problems of SQL code, with their lines: enough to fix them, bounded in size. */
+function sqlProblemsMessage(problems: ReadonlyArray<{ line: number; message: string }>): string {
+  const shown = problems.slice(0, 3).map((p) => `line ${p.line}: ${p.message}`);
+  const more = problems.length > 3 ? `; and ${problems.length - 3} more` : '';
+  return `the SQL code cannot be registered: ${shown.join('; ')}${more}`;
 }

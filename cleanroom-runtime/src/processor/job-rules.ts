@@ -13,7 +13,9 @@ import { checkObjectName, checkOutputLocation, quote } from './names';
 import { parseParameters } from './parameters';
 import { scheduledJobQuotaProblem } from './quotas';
 import { AD_HOC_SCHEDULE, isScheduled, parseJobSchedule } from './schedules';
+import { approvalCoversCurrent, codeVersionHash, isApprovedNow } from './code-version';
 import { recordOf, type CleanroomState } from './state';
+import { uniqueRecordId } from './unique-ids';
 
 /** Set by the clean room for every run (the occurrence's ISO time), so a job cannot set it. */
 export const RUN_TIME_PARAMETER = 'run_time';
@@ -32,11 +34,11 @@ export function applyJob(state: CleanroomState, event: JobEvent, ctx: ProcessorC
   const keeper = ctx.participants.find((p) => p.role === 'keeper');
   const visible = submitter.role === 'keeper' || code.owner === submitter.name || code.owner === keeper?.name;
   if (!visible) return refuse(`code "${code.name}" is not available to you: you can run your own code and the keeper's`);
-  if (code.approval.status !== 'CODE_REQUEST_APPROVED' || code.approval.hash !== code.hash) {
+  if (!isApprovedNow(code)) {
     const why =
-      code.approval.status === 'CODE_REQUEST_REJECTED'
+      code.approval.status === 'CODE_REQUEST_REJECTED' && approvalCoversCurrent(code)
         ? `it was rejected${code.approval.reason ? `: ${code.approval.reason}` : ''}; update it and ask for a new review`
-        : `its current version (sha256 ${code.hash}) awaits the keeper's approval`;
+        : `its current version ${codeVersionHash(code)} (sha256 ${code.hash}) awaits the keeper's approval`;
     return refuse(`code "${code.name}" is not approved: ${why}`);
   }
   if (!ctx.computeSizes.includes(event.compute)) {
@@ -66,14 +68,16 @@ export function applyJob(state: CleanroomState, event: JobEvent, ctx: ProcessorC
     }
   }
 
-  state.jobs[event.uuid] = {
-    jobId: event.uuid,
+  const jobId = uniqueRecordId(Object.keys(state.jobs), submitter.name, event.uuid);
+  state.jobs[jobId] = {
+    jobId,
     jobName: name.value,
     participant: submitter.name,
     codeId: code.codeId,
     codeName: code.name,
     codeOwner: code.owner,
     hash: code.hash,
+    versionHash: codeVersionHash(code),
     language: code.language,
     parameters: merged,
     compute: event.compute,
@@ -84,7 +88,7 @@ export function applyJob(state: CleanroomState, event: JobEvent, ctx: ProcessorC
     eventsVersion: event.eventsVersion,
   };
   if (schedule.schedule.kind === 'cron') {
-    const job = state.jobs[event.uuid]!;
+    const job = state.jobs[jobId]!;
     const first = nextOccurrence(schedule.schedule.cron, ctx.now);
     job.status = 'ACTIVE';
     job.nextRunAt = first;
@@ -92,12 +96,12 @@ export function applyJob(state: CleanroomState, event: JobEvent, ctx: ProcessorC
     job.statusMessage = `runs on "${job.schedule}" (UTC); no run yet`;
     const when = first === null ? 'no further occurrence' : `first run at ${new Date(first).toISOString()}`;
     return accept(
-      `job "${name.value}" scheduled (id ${event.uuid}): runs code "${code.name}" sha256 ${code.hash} on ${event.compute} at "${job.schedule}" (UTC), ${when}; each run overwrites ${output.value.uri}; follow it in control.jobs and control.runs`,
+      `job "${name.value}" scheduled (id ${jobId}): runs code "${code.name}" sha256 ${code.hash} on ${event.compute} at "${job.schedule}" (UTC), ${when}; each run overwrites ${output.value.uri}; follow it in control.jobs and control.runs`,
     );
   }
   return accept(
-    `job "${name.value}" accepted (id ${event.uuid}): runs code "${code.name}" sha256 ${code.hash} on ${event.compute}, output ${output.value.uri}; follow it in control.runs`,
-    [{ kind: 'submit_job', jobId: event.uuid, attempts: 0 }],
+    `job "${name.value}" accepted (id ${jobId}): runs code "${code.name}" sha256 ${code.hash} on ${event.compute}, output ${output.value.uri}; follow it in control.runs`,
+    [{ kind: 'submit_job', jobId, attempts: 0 }],
   );
 }
 

@@ -9,6 +9,7 @@
  * A job runs the code version approved when it was registered: once that code is updated, rejected or deleted,
  * the job stops and says why.
  */
+import { approvalCoversCurrent, codeVersionHash, isApprovedNow } from './code-version';
 import { nextOccurrence, parseCron, previousOccurrence, cronNeverFires, type CronSchedule } from './cron';
 import type { Effect } from './effects';
 import { quote } from './names';
@@ -81,10 +82,13 @@ export function pinnedCodeProblem(state: CleanroomState, job: JobRecord): string
   const code = recordOf(state.code, job.codeName);
   if (!code || code.codeId !== job.codeId) return `code "${job.codeName}" was deleted`;
   if (code.hash !== job.hash) return `code "${job.codeName}" was updated (now sha256 ${code.hash}; the job was registered for sha256 ${job.hash})`;
-  if (code.approval.status === 'CODE_REQUEST_REJECTED' && code.approval.hash === job.hash) {
+  if (job.versionHash !== undefined && codeVersionHash(code) !== job.versionHash) {
+    return `code "${job.codeName}" was changed (its language or default parameters; now version ${codeVersionHash(code)})`;
+  }
+  if (code.approval.status === 'CODE_REQUEST_REJECTED' && approvalCoversCurrent(code)) {
     return `code "${job.codeName}" was rejected${code.approval.reason ? `: ${code.approval.reason}` : ''}`;
   }
-  if (code.approval.status !== 'CODE_REQUEST_APPROVED' || code.approval.hash !== job.hash) return `code "${job.codeName}" is no longer approved`;
+  if (!isApprovedNow(code)) return `code "${job.codeName}" is no longer approved`;
   return undefined;
 }
 

@@ -28,8 +28,10 @@ export type ApprovalState = 'CODE_REQUEST_PENDING_APPROVAL' | 'CODE_REQUEST_APPR
 
 export interface ApprovalRecord {
   status: ApprovalState;
-  /** The hash this decision applies to. */
+  /** The content hash this decision applies to. */
   hash: string;
+  /** The version (content, language, default parameters: code-version.ts) it applies to; absent in older states. */
+  versionHash?: string;
   reason: string | null;
   reviewedBy: string | null;
   updatedAt: number;
@@ -38,6 +40,8 @@ export interface ApprovalRecord {
 
 export interface CodeVersion {
   hash: string;
+  /** Content, language and default parameters (code-version.ts); absent in older states. */
+  versionHash?: string;
   /** Clean room time the version was applied (approvals of api_version 1 compare against it). */
   appliedAt: number;
   eventUuid: string;
@@ -71,6 +75,8 @@ export interface JobRecord {
   codeOwner: string;
   /** The approved hash the job runs, pinned at submission. */
   hash: string;
+  /** The approved version (content, language, default parameters) it runs; absent in older states. */
+  versionHash?: string;
   language: CodeLanguage;
   /** Parameters merged over the code's defaults; includes `output`. */
   parameters: Record<string, string>;

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ControlTableName } from '../control/tables';
 import type { DeltaRow } from '../delta/schema-types';
+import { codeVersionHash } from './code-version';
 import { codeObjectKey } from './effects';
 import type { ParticipantInfo } from './context';
 import { isScheduled, parseRunKey } from './schedules';
@@ -59,6 +60,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       notebook_language: c.language,
       default_parameters: c.defaultParameters,
       notebook_contents_hash: c.hash,
+      version_hash: codeVersionHash(c),
       stored_path: `gs://${viewer.bucket}/${codeObjectKey(c.owner, c.name, c.hash)}`,
       created_at: micros(c.createdAt),
       updated_at: micros(c.updatedAt),
@@ -70,6 +72,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       code_name: c.name,
       participant: c.owner,
       notebook_contents_hash: c.hash,
+      version_hash: codeVersionHash(c),
       approval_status: c.approval.status,
       reason: c.approval.reason,
       reviewed_by: c.approval.reviewedBy,
@@ -83,6 +86,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       code_id: j.codeId,
       code_name: j.codeName,
       notebook_contents_hash: j.hash,
+      version_hash: j.versionHash ?? null,
       parameters: JSON.stringify(j.parameters),
       compute: j.compute,
       schedule: j.schedule,

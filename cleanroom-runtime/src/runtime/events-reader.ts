@@ -39,6 +39,7 @@ import { controlTableKey } from '../control/tables';
 import type { EventEnvelope } from '../events/event-model';
 import { parseEvent } from '../events/parse-event';
 import { DEFAULT_LIMITS, describeBytes, type Limits } from '../limits';
+import { isProcessedEvent } from '../processor/apply-event';
 import { markEventsRead } from '../processor/apply-events';
 import { sha256Hex } from '../processor/code-content';
 import { recordOf, type CleanroomState, type EventsTableMark, type EventsTableShape } from '../processor/state';
@@ -492,7 +493,7 @@ export function readContextFor(state: CleanroomState, participant: string, limit
   let ids: Set<string> | undefined;
   return {
     known: recordOf(state.eventsTables ?? {}, participant),
-    isProcessed: (key) => recordOf(state.processedEvents, key) !== undefined,
+    isProcessed: (key) => isProcessedEvent(state, key),
     hasStatus: (id) => (ids ??= new Set(statuses.map((s) => s.eventUuid))).has(id),
     limits,
   };

@@ -1,6 +1,6 @@
 /** `cleanroom code pending|show`, `cleanroom status` and `--wait`, over control tables written by the test as the runtime publishes them. */
 import type { DeltaRow } from '../../src/delta';
-import { sha256 } from '../processor/fixtures';
+import { sha256, versionHash } from '../processor/fixtures';
 import { micros, Sandbox } from './participant-harness';
 
 let box: Sandbox;
@@ -16,15 +16,15 @@ const HASH = sha256(SQL);
 
 function codeRow(name: string, owner: string, hash: string, description: string): DeltaRow {
   return {
-    code_id: `id-${name}`, participant: owner, code_name: name, description, notebook_language: 'SQL', default_parameters: '{}',
-    notebook_contents_hash: hash, stored_path: `gs://publisher-cleanroom-data/code/${owner}/${name}/${hash}`,
+    code_id: `id-${name}`, participant: owner, code_name: name, description, notebook_language: 'SQL', default_parameters: '{"min": "5"}',
+    notebook_contents_hash: hash, version_hash: `version-of-${name}`, stored_path: `gs://publisher-cleanroom-data/code/${owner}/${name}/${hash}`,
     created_at: micros('2024-06-01T08:00:00Z'), updated_at: micros('2024-06-01T08:00:00Z'), event_uuid: `ev-${name}`, events_version: 3n,
   };
 }
 
 function approvalRow(name: string, owner: string, hash: string, status: string): DeltaRow {
   return {
-    code_id: `id-${name}`, code_name: name, participant: owner, notebook_contents_hash: hash, approval_status: status,
+    code_id: `id-${name}`, code_name: name, participant: owner, notebook_contents_hash: hash, version_hash: `version-of-${name}`, approval_status: status,
     reason: status === 'CODE_REQUEST_APPROVED' ? 'registered by the keeper' : null, reviewed_by: null, updated_at: micros('2024-06-01T08:00:00Z'), event_uuid: `ev-${name}`,
   };
 }
@@ -40,10 +40,10 @@ describe('code pending', () => {
     ]);
     const text = await box.run(['code', 'pending', '--as', 'publisher']);
     const lines = text.stdout.trimEnd().split('\n');
-    expect(lines[0].split(/\s{2,}/)).toEqual(['code_name', 'notebook_contents_hash', 'participant', 'notebook_language', 'updated_at', 'description']);
+    expect(lines[0].split(/\s{2,}/)).toEqual(['code_name', 'version_hash', 'participant', 'notebook_language', 'default_parameters', 'updated_at', 'description']);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
-      ['adv_lift', HASH, 'advertiser', 'SQL', '2024-06-01T08:00:00.000000Z', 'weekly lift'],
-      ['m_reach', otherHash, 'measurement', 'SQL', '2024-06-01T08:00:00.000000Z', 'reach'],
+      ['adv_lift', 'version-of-adv_lift', 'advertiser', 'SQL', '{"min": "5"}', '2024-06-01T08:00:00.000000Z', 'weekly lift'],
+      ['m_reach', 'version-of-m_reach', 'measurement', 'SQL', '{"min": "5"}', '2024-06-01T08:00:00.000000Z', 'reach'],
     ]);
     const json = await box.run(['code', 'pending', '--as', 'publisher', '--json']);
     expect(json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).code_name)).toEqual(['adv_lift', 'm_reach']);
@@ -67,7 +67,8 @@ describe('code show', () => {
     const result = await box.run(['code', 'show', 'adv_lift', '--as', 'publisher']);
     expect(result.error).toBeUndefined();
     expect(result.stdout).toBe(SQL);
-    expect(result.stderr).toBe(`code "adv_lift" by advertiser, SQL, sha256 ${HASH}\n`);
+    // The version hash to approve covers the content, the language and the default parameters the keeper sees here.
+    expect(result.stderr).toBe(`code "adv_lift" by advertiser, SQL, sha256 ${HASH}, default parameters {"min": "5"}\nversion hash (approve with --hash): ${versionHash(SQL, { defaults: { min: '5' } })}\n`);
   });
 
   test('refuses a stored file that was modified in the bucket', async () => {

@@ -1,7 +1,7 @@
 /** `cleanroom data|code|job ...`: each command appends exactly one well-formed api_version 2 event, or none and says why. */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { sha256 } from '../processor/fixtures';
+import { sha256, versionHash } from '../processor/fixtures';
 import { micros, REPO_ROOT, Sandbox, START_MS } from './participant-harness';
 
 let box: Sandbox;
@@ -142,22 +142,32 @@ describe('code', () => {
 describe('code approve / reject', () => {
   const HASH = sha256(SQL);
 
-  test('approve pins the reviewed hash and the code id from the published approval_status', async () => {
-    await box.publish('publisher', 'approval_status', [
-      { code_id: 'code-41', code_name: 'adv_lift', participant: 'advertiser', notebook_contents_hash: HASH, approval_status: 'CODE_REQUEST_PENDING_APPROVAL', reason: null, reviewed_by: null, updated_at: micros('2024-06-01T10:00:00Z'), event_uuid: 'e-1' },
-    ]);
+  const VERSION = versionHash(SQL);
+  const pendingRow = { code_id: 'code-41', code_name: 'adv_lift', participant: 'advertiser', notebook_contents_hash: HASH, version_hash: VERSION, approval_status: 'CODE_REQUEST_PENDING_APPROVAL', reason: null, reviewed_by: null, updated_at: micros('2024-06-01T10:00:00Z'), event_uuid: 'e-1' };
+
+  test('approve pins the reviewed version hash and the code id from the published approval_status', async () => {
+    await box.publish('publisher', 'approval_status', [pendingRow]);
     const uuid = box.nextUuid();
-    const result = await box.run(['code', 'approve', 'adv_lift', '--as', 'publisher', '--hash', HASH.toUpperCase(), '--reason', 'aggregates only']);
+    const result = await box.run(['code', 'approve', 'adv_lift', '--as', 'publisher', '--hash', VERSION.toUpperCase(), '--reason', 'aggregates only']);
     expect(result.stdout).toBe(`${uuid}\n`);
     const [event] = await box.parsedEvents('publisher');
-    expect(event).toMatchObject({ type: 'CODE_REQUEST_APPROVED', uuid, dedupKey: uuid, codeId: 'code-41', codeName: 'adv_lift', reviewedHash: HASH, reason: 'aggregates only' });
+    expect(event).toMatchObject({ type: 'CODE_REQUEST_APPROVED', uuid, dedupKey: `publisher/${uuid}`, codeId: 'code-41', codeName: 'adv_lift', reviewedVersionHash: VERSION, reviewedHash: HASH, reason: 'aggregates only' });
+  });
+
+  test('the content sha256 given instead of the version hash is refused with the version to approve', async () => {
+    await box.publish('publisher', 'approval_status', [pendingRow]);
+    const result = await box.run(['code', 'approve', 'adv_lift', '--as', 'publisher', '--hash', HASH]);
+    expect(result.error?.message).toBe(
+      `${HASH} is the content sha256 of "adv_lift"; approve its version hash ${VERSION} (shown by \`cleanroom code pending\`), which also covers its language and default parameters`,
+    );
+    expect(await box.eventRows('publisher')).toEqual([]);
   });
 
   test('reject without --reason, a malformed hash and a collaborator are refused without an event', async () => {
     const noReason = await box.run(['code', 'reject', 'adv_lift', '--as', 'publisher', '--hash', HASH]);
     expect(noReason.error?.message).toBe('--reason is required to reject code: say what must change in "adv_lift" so its owner can fix it');
     const badHash = await box.run(['code', 'approve', 'adv_lift', '--as', 'publisher', '--hash', 'abc123']);
-    expect(badHash.error?.message).toBe('--hash "abc123" is not a sha256 hex digest (64 hex characters): copy it from `cleanroom code pending`');
+    expect(badHash.error?.message).toBe('--hash "abc123" is not a sha256 hex digest (64 hex characters): copy the version hash from `cleanroom code pending`');
     const collaborator = await box.run(['code', 'approve', 'adv_lift', '--as', 'advertiser', '--hash', HASH]);
     expect(collaborator.error?.message).toBe('only the keeper (publisher) can approve code; advertiser is a collaborator');
     expect(await box.eventRows('publisher')).toEqual([]);
@@ -167,7 +177,7 @@ describe('code approve / reject', () => {
   test('reject with a reason and no published table sends the name only', async () => {
     await box.run(['code', 'reject', 'adv_lift', '--as', 'publisher', '--hash', HASH, '--reason', 'returns user ids']);
     const [event] = await box.parsedEvents('publisher');
-    expect(event).toMatchObject({ type: 'CODE_REQUEST_REJECTED', codeId: null, codeName: 'adv_lift', reviewedHash: HASH, reason: 'returns user ids' });
+    expect(event).toMatchObject({ type: 'CODE_REQUEST_REJECTED', codeId: null, codeName: 'adv_lift', reviewedVersionHash: HASH, reviewedHash: null, reason: 'returns user ids' });
   });
 });
 

@@ -19,10 +19,10 @@ const BIN = path.join(REPO, 'cleanroom-runtime', 'bin', 'cleanroom.js');
 const ADVERTISER_BUCKET = 'advertiser-cleanroom-data';
 
 const SQL = [
-  '-- Orders and revenue per product category, orders under ${min_value} left out.',
+  '-- Orders and revenue per product category, orders under :min_value left out.',
   'SELECT product_category, count(*) AS orders, round(sum(order_value), 2) AS revenue',
   'FROM advertiser.conversions',
-  'WHERE order_value >= ${min_value}',
+  'WHERE order_value >= :min_value',
   'GROUP BY product_category',
   'ORDER BY product_category',
   '',
@@ -77,8 +77,8 @@ test('register, tick, review and approve the hash, tick, submit, tick: the run s
 
   const pending = await cleanroom('code', 'pending', '--json', '--as', 'publisher');
   const awaiting = pending.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, string>);
-  expect(awaiting.map((p) => [p.code_name, p.participant, p.notebook_contents_hash])).toEqual([['by_category', 'advertiser', hash]]);
-  await cleanroom('code', 'approve', 'by_category', '--hash', awaiting[0].notebook_contents_hash, '--reason', 'aggregates only', '--as', 'publisher');
+  expect(awaiting.map((p) => [p.code_name, p.participant, p.notebook_contents_hash, p.default_parameters])).toEqual([['by_category', 'advertiser', hash, '{"min_value":"15"}']]);
+  await cleanroom('code', 'approve', 'by_category', '--hash', awaiting[0].version_hash, '--reason', 'aggregates only', '--as', 'publisher');
   expect(await tick()).toEqual(['CODE_REQUEST_APPROVED:SUCCESS:']);
 
   const output = `gs://${ADVERTISER_BUCKET}/output/by_category_1`;

@@ -36,7 +36,7 @@ describe('build-event', () => {
     const insert = parsed(
       buildDataEvent({ action: 'INSERT', dataMetastoreName: 'advertiser.conversions', description: 'orders', location: 'gs://b/input/c', format: 'delta' }, origin('d-1')),
     );
-    expect(insert).toMatchObject({ type: 'DATA', action: 'INSERT', dataMetastoreName: 'advertiser.conversions', location: 'gs://b/input/c', format: 'delta', description: 'orders', uuid: 'd-1', dedupKey: 'd-1', timestampMs: NOW, user: 'alice@example.com', apiVersion: '2' });
+    expect(insert).toMatchObject({ type: 'DATA', action: 'INSERT', dataMetastoreName: 'advertiser.conversions', location: 'gs://b/input/c', format: 'delta', description: 'orders', uuid: 'd-1', dedupKey: 'advertiser/d-1', timestampMs: NOW, user: 'alice@example.com', apiVersion: '2' });
     const remove = parsed(buildDataEvent({ action: 'DELETE', dataMetastoreName: 'advertiser.conversions', description: '' }, origin('d-2')));
     expect(remove).toMatchObject({ type: 'DATA', action: 'DELETE', location: '', format: '' });
   });
@@ -52,9 +52,9 @@ describe('build-event', () => {
   });
 
   test('approvals carry a fresh uuid, the code id and name, the reviewed hash and the reason', () => {
-    const approve = parsed(buildApprovalEvent({ decision: 'CODE_REQUEST_APPROVED', codeName: 'adv_match', codeId: 'code-9', notebookContentsHash: HASH, reason: 'ok' }, origin('a-1')));
-    expect(approve).toMatchObject({ type: 'CODE_REQUEST_APPROVED', uuid: 'a-1', dedupKey: 'a-1', codeId: 'code-9', codeName: 'adv_match', reviewedHash: HASH, reason: 'ok' });
-    const reject = parsed(buildApprovalEvent({ decision: 'CODE_REQUEST_REJECTED', codeName: 'adv_match', notebookContentsHash: HASH, reason: 'uses raw ids' }, origin('a-2')));
+    const approve = parsed(buildApprovalEvent({ decision: 'CODE_REQUEST_APPROVED', codeName: 'adv_match', codeId: 'code-9', versionHash: HASH, reason: 'ok' }, origin('a-1')));
+    expect(approve).toMatchObject({ type: 'CODE_REQUEST_APPROVED', uuid: 'a-1', dedupKey: 'advertiser/a-1', codeId: 'code-9', codeName: 'adv_match', reviewedVersionHash: HASH, reviewedHash: null, reason: 'ok' });
+    const reject = parsed(buildApprovalEvent({ decision: 'CODE_REQUEST_REJECTED', codeName: 'adv_match', versionHash: HASH, reason: 'uses raw ids' }, origin('a-2')));
     expect(reject).toMatchObject({ type: 'CODE_REQUEST_REJECTED', codeId: null, codeName: 'adv_match', reason: 'uses raw ids' });
   });
 

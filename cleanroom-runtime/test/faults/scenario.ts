@@ -20,7 +20,7 @@ import type { RuntimeSettings } from '../../src/runtime/settings';
 import { loadLatestState } from '../../src/runtime/state-store';
 import { LocalObjectStore } from '../../src/storage/local-store';
 import { listAll, type ObjectStore } from '../../src/storage/object-store';
-import { sha256 } from '../processor/fixtures';
+import { sha256, versionHash } from '../processor/fixtures';
 import { BY_COUNTRY_SQL, CONVERSIONS_SCHEMA, SETTINGS, USERS_SCHEMA } from '../runtime/pass-fixtures';
 import { CrashError, FaultyStore, InjectedWriteError } from './faulty-store';
 
@@ -63,7 +63,7 @@ export const STEPS: Step[] = [
   {
     atMs: T2,
     events: [
-      ev('publisher', buildApprovalEvent({ decision: 'CODE_REQUEST_APPROVED', codeName: 'adv_by_country', notebookContentsHash: SQL_HASH, reason: 'aggregates only' }, origin(4, T2 - 3000))),
+      ev('publisher', buildApprovalEvent({ decision: 'CODE_REQUEST_APPROVED', codeName: 'adv_by_country', versionHash: versionHash(SQL, { defaults: { excluded: 'IT' } }), reason: 'aggregates only' }, origin(4, T2 - 3000))),
       ev('advertiser', buildJobEvent({ jobName: 'by_country', codeName: 'adv_by_country', parameters: `{"output": "gs://${OUTPUT.bucket}/${OUTPUT.prefix}"}`, compute: 'Small' }, origin(5, T2 - 2000))),
       ev('agency', buildJobEvent({ jobName: 'nothing', codeName: 'no_such_code', parameters: '{"output": "gs://agency-bucket/output/x"}', compute: 'Small' }, origin(6, T2 - 1000))),
     ],

@@ -15,13 +15,14 @@ import {
   seed,
   sha256,
   type Case,
+  versionHash,
 } from './hostile-room';
 
 const INJECTABLE_SQL = [
   '-- Databricks notebook source',
-  "SELECT '${label}' AS label, count(*) AS n",
+  'SELECT :label AS label, count(*) AS n',
   'FROM advertiser.conversions',
-  "WHERE user_id = '${user}' AND amount >= ${min_amount}",
+  'WHERE user_id = :user AND amount >= :min_amount',
   '',
 ].join('\n');
 const STALE_V1 = 'SELECT 1 AS reviewed';
@@ -66,7 +67,7 @@ beforeAll(async () => {
   room.clock += 60_000;
   t = room.clock - 30_000;
   const advertiserB: Case[] = [
-    { title: 'approval: a collaborator approves its own code (api_version 2)', row: cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv_pending' }, sha256('SELECT 1 AS pending'), 'lgtm', t), message: 'only the keeper can approve code' },
+    { title: 'approval: a collaborator approves its own code (api_version 2)', row: cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv_pending' }, versionHash('SELECT 1 AS pending'), 'lgtm', t), message: 'only the keeper can approve code' },
     { title: 'approval: a collaborator approves its own code (api_version 1, seed row)', row: seed.approval('CODE_REQUEST_APPROVED', ids.adv_pending, 'approved by me', t), message: 'only the keeper can approve code' },
     { title: 'approval: a collaborator rejects code', row: seed.approval('CODE_REQUEST_REJECTED', ids.adv_stale, 'no', t), message: 'only the keeper can reject code' },
   ];
@@ -82,38 +83,43 @@ beforeAll(async () => {
   const keeperB: Case[] = [
     {
       title: 'approval: the keeper approves a hash that is no longer current (api_version 2)',
-      row: cli.approval('CODE_REQUEST_APPROVED', { code_id: ids.adv_stale, code_name: 'adv_stale' }, sha256(STALE_V1), 'reviewed v1', k),
-      message: `code "adv_stale" changed since you reviewed it: you reviewed sha256 ${sha256(STALE_V1)}, the current version is ${sha256(STALE_V2)}; review the current version and approve again`,
+      row: cli.approval('CODE_REQUEST_APPROVED', { code_id: ids.adv_stale, code_name: 'adv_stale' }, versionHash(STALE_V1), 'reviewed v1', k),
+      message: `code "adv_stale" changed since you reviewed it: you reviewed version ${versionHash(STALE_V1)}, the current version is ${versionHash(STALE_V2)} (SQL, content sha256 ${sha256(STALE_V2)}, default parameters {}); review the current version and approve again`,
     },
     {
       title: 'approval: the keeper approves, by id, a version written after the approval (api_version 1)',
       row: seed.approval('CODE_REQUEST_APPROVED', ids.adv_stale, 'looks fine', k),
-      message: `code "adv_stale" changed after this approve request was written (new version sha256 ${sha256(STALE_V2)}); review the current version and approve again`,
+      message: `code "adv_stale" changed after this request was written (new version sha256 ${sha256(STALE_V2)}); review the current version and approve again`,
     },
     {
       title: 'approval: deleted code',
-      row: cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv_deleted' }, sha256('SELECT 1 AS deleted'), 'ok', k),
+      row: cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv_deleted' }, versionHash('SELECT 1 AS deleted'), 'ok', k),
       message: 'code "adv_deleted" does not exist (it may have been deleted): check control.code or control.approval_status',
     },
     {
       title: "approval: an id of one code with another code's name",
-      row: cli.approval('CODE_REQUEST_APPROVED', { code_id: ids.adv_inject, code_name: 'adv_pending' }, sha256(INJECTABLE_SQL), 'ok', k),
+      row: cli.approval('CODE_REQUEST_APPROVED', { code_id: ids.adv_inject, code_name: 'adv_pending' }, versionHash(INJECTABLE_SQL), 'ok', k),
       message: `code_id ${ids.adv_inject} is the code "adv_inject", not "adv_pending": send the id and name shown in control.approval_status`,
     },
     {
       title: 'approval: an unknown code id',
-      row: cli.approval('CODE_REQUEST_APPROVED', { code_id: 'no-such-code' }, sha256(INJECTABLE_SQL), 'ok', k),
+      row: cli.approval('CODE_REQUEST_APPROVED', { code_id: 'no-such-code' }, versionHash(INJECTABLE_SQL), 'ok', k),
       message: 'code with id no-such-code does not exist (it may have been deleted): check control.code or control.approval_status',
     },
     {
       title: 'approval: SQL in the code name',
-      row: cli.approval('CODE_REQUEST_APPROVED', { code_name: "x' OR '1'='1" }, sha256(INJECTABLE_SQL), 'ok', k),
+      row: cli.approval('CODE_REQUEST_APPROVED', { code_name: "x' OR '1'='1" }, versionHash(INJECTABLE_SQL), 'ok', k),
       message: `code "x' OR '1'='1" does not exist (it may have been deleted): check control.code or control.approval_status`,
     },
     {
       title: 'approval: without a reviewed hash (api_version 2)',
       row: cli.row('CODE_REQUEST_APPROVED', { code_name: 'adv_pending', reason: 'ok' }, k),
-      message: 'payload field "notebook_contents_hash" is required and must not be empty',
+      message: 'the request for "adv_pending" names no version_hash: give the version shown by `cleanroom code pending`; review the current version and approve again',
+    },
+    {
+      title: 'approval: only the content hash, which does not cover language or default parameters (api_version 2)',
+      row: cli.row('CODE_REQUEST_APPROVED', { code_name: 'adv_pending', notebook_contents_hash: sha256('SELECT 1 AS pending'), reason: 'ok' }, k),
+      message: `the request pins only the content sha256 of "adv_pending", which does not cover its language or default parameters: give version_hash ${versionHash('SELECT 1 AS pending')} (the version shown by \`cleanroom code pending\`); review the current version and approve again`,
     },
     {
       title: 'approval: naming no code',
@@ -122,20 +128,20 @@ beforeAll(async () => {
     },
     {
       title: 'rejection: without a reason',
-      row: cli.approval('CODE_REQUEST_REJECTED', { code_name: 'adv_pending' }, sha256('SELECT 1 AS pending'), '   ', k),
+      row: cli.approval('CODE_REQUEST_REJECTED', { code_name: 'adv_pending' }, versionHash('SELECT 1 AS pending'), '   ', k),
       message: 'a rejection needs a reason: say what must change in "adv_pending" so its owner can fix it',
     },
     {
       title: 'rejection: by the keeper, with a reason (control)',
-      row: cli.approval('CODE_REQUEST_REJECTED', { code_name: 'adv_rejected' }, sha256('SELECT user_id FROM advertiser.conversions'), REJECTION, k),
+      row: cli.approval('CODE_REQUEST_REJECTED', { code_name: 'adv_rejected' }, versionHash('SELECT user_id FROM advertiser.conversions'), REJECTION, k),
       status: 'SUCCESS',
-      message: `code "adv_rejected" (sha256 ${sha256('SELECT user_id FROM advertiser.conversions')}) rejected: ${REJECTION}`,
+      message: `code "adv_rejected" version ${versionHash('SELECT user_id FROM advertiser.conversions')} (sha256 ${sha256('SELECT user_id FROM advertiser.conversions')}) rejected: ${REJECTION}`,
     },
     {
       title: 'approval: by the keeper at the current hash (control)',
-      row: cli.approval('CODE_REQUEST_APPROVED', { code_id: ids.adv_inject }, sha256(INJECTABLE_SQL), 'aggregates only', k),
+      row: cli.approval('CODE_REQUEST_APPROVED', { code_id: ids.adv_inject }, versionHash(INJECTABLE_SQL, { defaults: { min_amount: '0' } }), 'aggregates only', k),
       status: 'SUCCESS',
-      message: `code "adv_inject" (sha256 ${sha256(INJECTABLE_SQL)}) approved; jobs can use this version`,
+      message: `code "adv_inject" version ${versionHash(INJECTABLE_SQL, { defaults: { min_amount: '0' } })} (sha256 ${sha256(INJECTABLE_SQL)}, SQL, default parameters {"min_amount":"0"}) approved; jobs can use this version`,
     },
   ];
   await room.sendBatch(KEEPER_BUCKET, keeperB.map((c) => c.row));
@@ -148,10 +154,10 @@ beforeAll(async () => {
   t = room.clock - 30_000;
   const job = (name: string, code: string, params = out(name), compute = 'Small', schedule = 'ad-hoc') => seed.job(name, code, params, compute, t, schedule);
   jobCases.push(
-    { title: 'job: pending code', row: job('j_pending', 'adv_pending'), message: `code "adv_pending" is not approved: its current version (sha256 ${sha256('SELECT 1 AS pending')}) awaits the keeper's approval` },
+    { title: 'job: pending code', row: job('j_pending', 'adv_pending'), message: `code "adv_pending" is not approved: its current version ${versionHash('SELECT 1 AS pending')} (sha256 ${sha256('SELECT 1 AS pending')}) awaits the keeper's approval` },
     { title: 'job: rejected code', row: job('j_rejected', 'adv_rejected'), message: `code "adv_rejected" is not approved: it was rejected: ${REJECTION}; update it and ask for a new review` },
     { title: 'job: deleted code', row: job('j_deleted', 'adv_deleted'), message: 'code "adv_deleted" does not exist: register it first, or check the name in control.code' },
-    { title: 'job: code changed after an approval attempt', row: job('j_stale', 'adv_stale'), message: `code "adv_stale" is not approved: its current version (sha256 ${sha256(STALE_V2)}) awaits the keeper's approval` },
+    { title: 'job: code changed after an approval attempt', row: job('j_stale', 'adv_stale'), message: `code "adv_stale" is not approved: its current version ${versionHash(STALE_V2)} (sha256 ${sha256(STALE_V2)}) awaits the keeper's approval` },
     { title: 'job: SQL in the code name', row: job('j_sql', 'kp_count; DROP TABLE code'), message: 'code "kp_count; DROP TABLE code" does not exist: register it first, or check the name in control.code' },
     { title: 'job: unknown compute size', row: job('j_xxl', 'kp_count', out('j_xxl'), 'XXL'), message: `compute "XXL" is not offered: use one of ${SIZES}` },
     { title: 'job: compute size in the wrong case', row: job('j_small', 'kp_count', out('j_small'), 'small'), message: `compute "small" is not offered: use one of ${SIZES}` },
@@ -161,7 +167,7 @@ beforeAll(async () => {
   );
   const quoted = job('j_quoted', 'adv_inject', JSON.stringify({ output: 'gs://advertiser-bucket/output/j_quoted', label: "x'; DROP TABLE advertiser.conversions; --", user: "u1' OR '1'='1" }));
   const unquoted = job('j_unquoted', 'adv_inject', JSON.stringify({ output: 'gs://advertiser-bucket/output/j_unquoted', label: 'a', user: 'u1', min_amount: '0 OR 1=1' }));
-  const plain = job('j_plain', 'adv_inject', JSON.stringify({ output: 'gs://advertiser-bucket/output/j_plain', label: '${user}', user: 'u1', min_amount: 5 }));
+  const plain = job('j_plain', 'adv_inject', JSON.stringify({ output: 'gs://advertiser-bucket/output/j_plain', label: ':user', user: 'u1', min_amount: 5 }));
   injection.quoted = quoted.uuid as string;
   injection.unquoted = unquoted.uuid as string;
   injection.plain = plain.uuid as string;
@@ -188,7 +194,7 @@ async function compare(list: Case[]): Promise<{ actual: unknown[]; wanted: unkno
 describe('approvals', () => {
   test('every hostile approval gets its exact ERROR; the keeper\'s valid decisions after them apply', async () => {
     const { actual, wanted } = await compare(approvalCases);
-    expect(approvalCases).toHaveLength(15);
+    expect(approvalCases).toHaveLength(16);
     expect(actual).toEqual(wanted);
   });
 
@@ -218,27 +224,25 @@ describe('jobs', () => {
   });
 });
 
-describe('SQL injection through parameter values, run on the local engine', () => {
+describe('SQL injection through parameter values, run on the local engine (values are bound, never spliced)', () => {
   const runOf = async (jobId: string) => (await room.read(ADVERTISER_BUCKET, 'runs')).find((r) => r.job_id === jobId);
 
-  test("quoted parameters stay one string literal: the OR '1'='1' matches nothing and the DROP is just text", async () => {
+  test("a value with quotes stays one value: the OR '1'='1' matches nothing and the DROP is just text", async () => {
     expect(await runOf(injection.quoted)).toMatchObject({ state: 'TERMINATED', result_state: 'SUCCESS' });
     const rows = await room.outputRows(ADVERTISER_BUCKET, 'output/j_quoted');
     expect(rows.map((r) => [r.label, Number(r.n)])).toEqual([["x'; DROP TABLE advertiser.conversions; --", 0]]);
   });
 
-  test('an unquoted parameter must be a number or a name: the run fails, naming the parameter', async () => {
-    expect(await runOf(injection.unquoted)).toMatchObject({
-      state: 'TERMINATED',
-      result_state: 'FAILED',
-      error: 'parameter ${min_amount} is used outside quotes in the code, so its value must be a number or a name (letters, digits, _ and dots); got "0 OR 1=1". To pass text, the code must quote it: \'${min_amount}\'',
-    });
+  test('a value with clauses compared with a number is a value that is not a number: the run fails, nothing leaks', async () => {
+    const run = await runOf(injection.unquoted);
+    expect(run).toMatchObject({ state: 'TERMINATED', result_state: 'FAILED' });
+    expect(run?.error).toMatch(/^statement 1 of 1 \(line 2\) failed: Conversion Error: Could not convert string '0 OR 1=1' to DOUBLE$/);
   });
 
-  test('the dataset is intact and values are not re-scanned: a later run sees all rows and a literal ${user}', async () => {
+  test('the dataset is intact and values are not re-scanned: a later run sees all rows and a literal :user', async () => {
     expect(await runOf(injection.plain)).toMatchObject({ result_state: 'SUCCESS' });
     const rows = await room.outputRows(ADVERTISER_BUCKET, 'output/j_plain');
-    expect(rows.map((r) => [r.label, Number(r.n)])).toEqual([['${user}', 1]]);
+    expect(rows.map((r) => [r.label, Number(r.n)])).toEqual([[':user', 1]]);
     expect((await room.outputRows(ADVERTISER_BUCKET, 'input/conversions')).map((r) => r.user_id)).toEqual(['u1', 'u3']);
   });
 });

@@ -11,7 +11,7 @@ import { DeltaTable } from '../../src/delta/table';
 import { runPass, type PassReport } from '../../src/runtime/run-pass';
 import { LocalCleanRoom, SETTINGS, USERS_SCHEMA, CONVERSIONS_SCHEMA } from '../runtime/pass-fixtures';
 
-import { cli, seed, sha256 } from '../processor/fixtures';
+import { cli, seed, sha256, versionHash } from '../processor/fixtures';
 
 export { cli, seed, pythonJsonDumps, COMPUTE_SIZES } from '../processor/fixtures';
 export { SETTINGS };
@@ -20,7 +20,7 @@ export const KEEPER_BUCKET = 'publisher-bucket';
 export const ADVERTISER_BUCKET = 'advertiser-bucket';
 export const AGENCY_BUCKET = 'agency-bucket';
 
-export { sha256 };
+export { sha256, versionHash };
 
 /** The keeper's code every collaborator may run (approved on registration). */
 export const KEEPER_SQL = '-- Databricks notebook source\nSELECT count(*) AS n FROM publisher.users\n';

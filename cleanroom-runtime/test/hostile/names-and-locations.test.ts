@@ -15,6 +15,7 @@ import {
   seed,
   sha256,
   type Case,
+  versionHash,
 } from './hostile-room';
 
 const NUL = '\u0000';
@@ -114,7 +115,7 @@ function cases(): Case[] {
         notebook_contents: 'SELECT 1', notebook_contents_hash: sha256('SELECT 1'), participant: 'publisher', owner: 'publisher', role: 'keeper',
       }, t),
       status: 'SUCCESS',
-      message: `code "adv_claims_keeper" registered (SQL, sha256 ${sha256('SELECT 1')}); it awaits the keeper's approval`,
+      message: `code "adv_claims_keeper" registered (SQL, sha256 ${sha256('SELECT 1')}, version ${versionHash('SELECT 1')}); it awaits the keeper's approval`,
     },
   ];
 }

@@ -15,6 +15,7 @@ import {
   seed,
   sha256,
   type Case,
+  versionHash,
 } from './hostile-room';
 
 const EVENT_TYPES_TEXT = 'DATA, CODE, CODE_REQUEST_APPROVED, CODE_REQUEST_REJECTED, JOB';
@@ -183,21 +184,21 @@ describe('hostile payloads and envelope columns in one pass', () => {
 });
 
 describe('duplicate event uuids', () => {
-  const duplicate = `duplicate event: an event with uuid ${DUP} was already processed; send a new event with a fresh uuid`;
+  const duplicate = `duplicate event: you already sent an event with uuid ${DUP}; send a new event with a fresh uuid`;
 
   test('the same uuid twice in one table: the first applies, the second is refused', async () => {
     const rows = (await room.statuses(ADVERTISER_BUCKET)).get(DUP) ?? [];
     expect(rows.map((r) => [r.status, r.message])).toEqual([
-      ['SUCCESS', `code "adv_dup_first" registered (SQL, sha256 ${sha256('SELECT 1')}); it awaits the keeper's approval`],
+      ['SUCCESS', `code "adv_dup_first" registered (SQL, sha256 ${sha256('SELECT 1')}, version ${versionHash('SELECT 1')}); it awaits the keeper's approval`],
       ['ERROR', duplicate],
     ]);
   });
 
-  test("another participant reusing the uuid is refused, and its next event succeeds", async () => {
+  test('another participant using the same uuid is served too: uuids are unique per participant', async () => {
     const rows = await room.read(AGENCY_BUCKET, 'event_status');
     expect(rows.map((r) => [r.event_uuid === DUP, r.status, r.message])).toEqual([
-      [true, 'ERROR', duplicate],
-      [false, 'SUCCESS', `code "agency_fine" registered (SQL, sha256 ${sha256('SELECT 4')}); it awaits the keeper's approval`],
+      [true, 'SUCCESS', `code "agency_dup" registered (SQL, sha256 ${sha256('SELECT 3')}, version ${versionHash('SELECT 3')}); it awaits the keeper's approval`],
+      [false, 'SUCCESS', `code "agency_fine" registered (SQL, sha256 ${sha256('SELECT 4')}, version ${versionHash('SELECT 4')}); it awaits the keeper's approval`],
     ]);
   });
 
@@ -209,7 +210,7 @@ describe('duplicate event uuids', () => {
     const report = await room.pass();
     expect(report.events.map((e) => [e.eventUuid, e.status, e.message])).toEqual([
       [DUP, 'ERROR', duplicate],
-      [fresh.uuid, 'SUCCESS', `code "adv_after_dup" registered (SQL, sha256 ${sha256('SELECT 5')}); it awaits the keeper's approval`],
+      [fresh.uuid, 'SUCCESS', `code "adv_after_dup" registered (SQL, sha256 ${sha256('SELECT 5')}, version ${versionHash('SELECT 5')}); it awaits the keeper's approval`],
     ]);
   });
 });

@@ -4,7 +4,7 @@
  * inherited property. Before the fix, the keeper's JOB on code "__proto__" threw inside the pass (blocking every
  * event after it, for good), "constructor" was "not unique", and the uuid "constructor" was a "duplicate".
  */
-import { ADVERTISER_BUCKET, HostileRoom, KEEPER_BUCKET, cli, expected, outcomeOf, seed, sha256, type Case } from './hostile-room';
+import { ADVERTISER_BUCKET, HostileRoom, KEEPER_BUCKET, cli, expected, outcomeOf, seed, sha256, versionHash, type Case } from './hostile-room';
 
 let room: HostileRoom;
 let t = 0;
@@ -12,7 +12,7 @@ const keeperCases: Case[] = [];
 const advertiserCases: Case[] = [];
 
 const missing = (name: string) => `code "${name}" does not exist: register it first, or check the name in control.code`;
-const registered = (name: string, source: string) => `code "${name}" registered (SQL, sha256 ${sha256(source)}); it awaits the keeper's approval`;
+const registered = (name: string, source: string) => `code "${name}" registered (SQL, sha256 ${sha256(source)}, version ${versionHash(source)}); it awaits the keeper's approval`;
 
 beforeAll(async () => {
   room = new HostileRoom();
@@ -25,7 +25,7 @@ beforeAll(async () => {
     { title: 'keeper job on code "hasOwnProperty"', row: job('hasOwnProperty'), message: missing('hasOwnProperty') },
     {
       title: 'keeper approval of code "__proto__"',
-      row: cli.approval('CODE_REQUEST_APPROVED', { code_name: '__proto__' }, sha256('x'), 'ok', t),
+      row: cli.approval('CODE_REQUEST_APPROVED', { code_name: '__proto__' }, versionHash('x'), 'ok', t),
       message: 'code "__proto__" does not exist (it may have been deleted): check control.code or control.approval_status',
     },
   );
@@ -60,6 +60,6 @@ test.each([0, 1, 2, 3])('advertiser case %i is decided on its own merits', async
 
 test('the keeper event after them succeeds and the registry holds exactly the real code', async () => {
   const keeperStatuses = await room.read(KEEPER_BUCKET, 'event_status');
-  expect(keeperStatuses[keeperStatuses.length - 1]).toMatchObject({ status: 'SUCCESS', message: `code "kp_after" registered (SQL, sha256 ${sha256('SELECT 5')}); it is approved and can be used in jobs` });
+  expect(keeperStatuses[keeperStatuses.length - 1]).toMatchObject({ status: 'SUCCESS', message: `code "kp_after" registered (SQL, sha256 ${sha256('SELECT 5')}, version ${versionHash('SELECT 5')}); it is approved and can be used in jobs` });
   expect((await room.read(KEEPER_BUCKET, 'code')).map((c) => c.code_name).sort()).toEqual(['adv_uuid_named', 'constructor', 'kp_after', 'kp_count', 'toString']);
 });

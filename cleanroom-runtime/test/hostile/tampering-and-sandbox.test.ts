@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { overwriteControlTable } from '../../src/runtime/control-tables';
-import { ADVERTISER_BUCKET, HostileRoom, KEEPER_BUCKET, KEEPER_SQL, cli, seed, sha256 } from './hostile-room';
+import { ADVERTISER_BUCKET, HostileRoom, KEEPER_BUCKET, KEEPER_SQL, cli, seed, sha256, versionHash } from './hostile-room';
 
 const ADV_SQL = '-- Databricks notebook source\nSELECT count(*) AS n FROM advertiser.conversions\n';
 const FORGED_SQL = '-- Databricks notebook source\nSELECT * FROM publisher.users\n';
@@ -50,7 +50,7 @@ describe('tampered control tables in a participant bucket', () => {
   test('a forged approval decides nothing: the job on the still-pending code is refused', async () => {
     const status = (await room.statuses(ADVERTISER_BUCKET)).get(forgedJob);
     expect(status?.map((s) => [s.status, s.message])).toEqual([
-      ['ERROR', `code "adv_count" is not approved: its current version (sha256 ${sha256(ADV_SQL)}) awaits the keeper's approval`],
+      ['ERROR', `code "adv_count" is not approved: its current version ${versionHash(ADV_SQL)} (sha256 ${sha256(ADV_SQL)}) awaits the keeper's approval`],
     ]);
     expect(room.engine.submits.map((s) => s.jobId)).toEqual([keeperCodeJob]);
   });
@@ -67,7 +67,7 @@ describe('tampered control tables in a participant bucket', () => {
     // The keeper rejects adv_count and registers new code: both tables change, so both are published again.
     room.clock += 60_000;
     await room.sendBatch(KEEPER_BUCKET, [
-      cli.approval('CODE_REQUEST_REJECTED', { code_name: 'adv_count' }, sha256(ADV_SQL), 'counts rows of one user', room.clock - 10_000),
+      cli.approval('CODE_REQUEST_REJECTED', { code_name: 'adv_count' }, versionHash(ADV_SQL), 'counts rows of one user', room.clock - 10_000),
       cli.code('kp_second', 'INSERT', 'SELECT 2 AS n', { atMs: room.clock - 10_000 }),
     ]);
     const report = await room.pass();
@@ -91,13 +91,13 @@ describe("sandbox escapes in the keeper's own approved SQL", () => {
   let outside = '';
 
   const escapes: Array<[name: string, sql: string, error: RegExp]> = [
-    ['read_passwd', "SELECT * FROM read_csv('/etc/passwd')", /^statement 1 of 1 failed: .*Cannot access file "\/etc\/passwd".*disabled by configuration/],
-    ['read_raw_files', "SELECT * FROM read_parquet('<root>/gs/advertiser-bucket/input/conversions/*.parquet')", /^statement 1 of 1 failed: .*disabled by configuration/],
-    ['attach', "ATTACH '<root>/other.duckdb' AS other; SELECT 1 AS x", /^statement 1 of 2 is refused: ATTACH opens other databases; only the registered datasets are available$/],
-    ['copy_to', "COPY publisher.users TO '<root>/stolen.csv'; SELECT 1 AS x", /^statement 1 of 2 (is refused: COPY reads or writes files|failed: .*disabled by configuration)/],
-    ['install', 'INSTALL httpfs; SELECT 1 AS x', /^statement 1 of 2 is refused: INSTALL\/LOAD of extensions is not available in the clean room$/],
-    ['unlock', 'SET enable_external_access = true; SELECT 1 AS x', /^statement 1 of 2 is refused: SET\/RESET\/USE change the engine configuration, which is locked in the clean room$/],
-    ['url', "SELECT * FROM read_csv('https://example.com/x.csv')", /^statement 1 of 1 failed: .*disabled by configuration/],
+    ['read_passwd', "SELECT * FROM read_csv('/etc/passwd')", /^statement 1 of 1 \(line \d+\) failed: .*Cannot access file "\/etc\/passwd".*disabled by configuration/],
+    ['read_raw_files', "SELECT * FROM read_parquet('<root>/gs/advertiser-bucket/input/conversions/*.parquet')", /^statement 1 of 1 \(line \d+\) failed: .*disabled by configuration/],
+    ['attach', "ATTACH '<root>/other.duckdb' AS other; SELECT 1 AS x", /^statement 1 of 2 \(line \d+\) is refused: ATTACH opens other databases; only the registered datasets are available$/],
+    ['copy_to', "COPY publisher.users TO '<root>/stolen.csv'; SELECT 1 AS x", /^statement 1 of 2 \(line \d+\) (is refused: COPY reads or writes files|failed: .*disabled by configuration)/],
+    ['install', 'INSTALL httpfs; SELECT 1 AS x', /^statement 1 of 2 \(line \d+\) is refused: INSTALL\/LOAD of extensions is not available in the clean room$/],
+    ['unlock', 'SET enable_external_access = true; SELECT 1 AS x', /^statement 1 of 2 \(line \d+\) is refused: SET\/RESET\/USE change the engine configuration, which is locked in the clean room$/],
+    ['url', "SELECT * FROM read_csv('https://example.com/x.csv')", /^statement 1 of 1 \(line \d+\) failed: .*disabled by configuration/],
   ];
 
   beforeAll(async () => {

@@ -26,10 +26,34 @@ describe('every event gets exactly one status; bad events never block later ones
     const row = cli.code('a', 'INSERT', SQL_SOURCE);
     h.ok(ADVERTISER, row);
     const again = h.send(ADVERTISER, { ...cli.code('b', 'INSERT', SQL_SOURCE), uuid: row.uuid });
-    expect(again.message).toBe(`duplicate event: an event with uuid ${row.uuid} was already processed; send a new event with a fresh uuid`);
+    expect(again.message).toBe(`duplicate event: you already sent an event with uuid ${row.uuid}; send a new event with a fresh uuid`);
     expect(h.state.code.b).toBeUndefined();
-    // another participant cannot reuse it either (job ids must be unique clean-room-wide)
-    expect(h.send(AGENCY, { ...cli.code('c', 'INSERT', SQL_SOURCE), uuid: row.uuid }).status).toBe('ERROR');
+  });
+
+  test('uuids are unique per participant: another participant using the same uuid neither takes it over nor is blocked', () => {
+    const h = new Harness();
+    const keeperRow = cli.code('pub_code', 'INSERT', SQL_SOURCE);
+    // A collaborator that saw the keeper's uuid sends it first (backdated, it would be ordered first in a pass).
+    h.ok(AGENCY, { ...cli.code('agency_code', 'INSERT', SQL_SOURCE), uuid: keeperRow.uuid });
+    h.ok(KEEPER, keeperRow);
+    expect(h.state.code.agency_code.codeId).toBe(keeperRow.uuid);
+    expect(h.state.code.pub_code.codeId).toBe(`publisher-${keeperRow.uuid}`);
+    // Job ids made from the same uuid stay apart too.
+    const job = seed.job('j', 'pub_code', '{"output": "gs://agency-bucket/output/j"}');
+    h.ok(AGENCY, job);
+    h.ok(KEEPER, { ...seed.job('k', 'pub_code', '{"output": "gs://publisher-bucket/output/k"}'), uuid: job.uuid });
+    expect(Object.values(h.state.jobs).map((j) => [j.participant, j.jobId])).toEqual([
+      ['agency', job.uuid],
+      ['publisher', `publisher-${job.uuid}`],
+    ]);
+    expect(h.send(KEEPER, { ...cli.code('x', 'INSERT', SQL_SOURCE), uuid: keeperRow.uuid }).message).toMatch(/^duplicate event: you already sent/);
+  });
+
+  test('a state written before dedup keys were per participant still refuses replays of its events', () => {
+    const h = new Harness();
+    const row = cli.code('a', 'INSERT', SQL_SOURCE);
+    h.state.processedEvents[String(row.uuid)] = true; // the key format of older states
+    expect(h.send(ADVERTISER, row).message).toMatch(/^duplicate event/);
   });
 
   test('a refused event still consumes its uuid, so a replay cannot sneak through later', () => {

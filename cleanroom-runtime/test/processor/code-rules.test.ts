@@ -1,5 +1,5 @@
 import { codeBlobKey } from '../../src/processor/effects';
-import { ADVERTISER, AGENCY, cli, Harness, KEEPER, seed, sourceHash, SQL_SOURCE } from './fixtures';
+import { ADVERTISER, AGENCY, cli, Harness, KEEPER, seed, sourceHash, SQL_SOURCE, versionHash } from './fixtures';
 
 const PY_SOURCE = '# Databricks notebook source\nprint("hi")\n';
 
@@ -9,7 +9,8 @@ describe('CODE events', () => {
     const row = seed.code('adv_match', 'INSERT', SQL_SOURCE, { defaults: '{"country": "FR", "limit": 10}' });
     const outcome = h.ok(ADVERTISER, row);
     const hash = sourceHash(SQL_SOURCE);
-    expect(outcome.message).toBe(`code "adv_match" registered (SQL, sha256 ${hash}); it awaits the keeper's approval`);
+    const version = versionHash(SQL_SOURCE, { defaults: { country: 'FR', limit: '10' } });
+    expect(outcome.message).toBe(`code "adv_match" registered (SQL, sha256 ${hash}, version ${version}); it awaits the keeper's approval`);
     expect(outcome.blobs).toEqual([{ key: codeBlobKey(hash), content: SQL_SOURCE }]);
     expect(h.state.code.adv_match).toMatchObject({
       codeId: row.uuid, owner: 'advertiser', hash, language: 'SQL', defaultParameters: '{"country":"FR","limit":"10"}',
@@ -46,18 +47,38 @@ describe('CODE events', () => {
     expect(h.state.code.adv).toBeUndefined();
   });
 
-  test('UPDATE with new content resets approval; same content keeps it', () => {
+  test('UPDATE with new content resets approval; the same version keeps it', () => {
     const h = new Harness();
     h.ok(ADVERTISER, cli.code('adv', 'INSERT', SQL_SOURCE));
-    h.ok(KEEPER, cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv' }, sourceHash(SQL_SOURCE), 'fine'));
-    const same = h.ok(ADVERTISER, cli.code('adv', 'UPDATE', SQL_SOURCE, { defaults: '{"x": "1"}' }));
-    expect(same.message).toMatch(/updated \(same content\).*it is approved and can be used in jobs$/);
+    h.ok(KEEPER, cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv' }, versionHash(SQL_SOURCE), 'fine'));
+    const same = h.ok(ADVERTISER, cli.code('adv', 'UPDATE', SQL_SOURCE));
+    expect(same.message).toMatch(/updated \(same version\).*it is approved and can be used in jobs$/);
     expect(same.blobs).toEqual([]);
     expect(h.state.code.adv.approval.status).toBe('CODE_REQUEST_APPROVED');
     const changed = h.ok(ADVERTISER, cli.code('adv', 'UPDATE', `${SQL_SOURCE}-- tweak\n`));
     expect(changed.message).toMatch(/updated to a new version .* it awaits the keeper's approval$/);
     expect(h.state.code.adv.approval).toMatchObject({ status: 'CODE_REQUEST_PENDING_APPROVAL', hash: sourceHash(`${SQL_SOURCE}-- tweak\n`) });
     expect(h.state.code.adv.versions.map((v) => v.hash)).toEqual([sourceHash(SQL_SOURCE), sourceHash(`${SQL_SOURCE}-- tweak\n`)]);
+  });
+
+  test('an approval covers the language and the default parameters too: changing either makes a version that awaits review', () => {
+    // Valid SQL and valid Python at once: what it does depends on the language it runs as.
+    const POLYGLOT = 'SELECT 1 AS n -- """; import os; os.system("id") #\n';
+    const h = new Harness();
+    h.ok(ADVERTISER, cli.code('adv', 'INSERT', POLYGLOT, { defaults: '{"min": "10"}' }));
+    h.ok(KEEPER, cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv' }, versionHash(POLYGLOT, { defaults: { min: '10' } }), 'fine'));
+    expect(h.state.code.adv.approval.status).toBe('CODE_REQUEST_APPROVED');
+
+    const defaults = h.ok(ADVERTISER, cli.code('adv', 'UPDATE', POLYGLOT, { defaults: '{"min": "1"}' }));
+    expect(defaults.message).toMatch(/updated to a new version \(same content; language or default parameters changed\).*it awaits the keeper's approval$/);
+    expect(h.state.code.adv.approval.status).toBe('CODE_REQUEST_PENDING_APPROVAL');
+    h.ok(KEEPER, cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv' }, versionHash(POLYGLOT, { defaults: { min: '1' } }), 'fine'));
+
+    // The same bytes registered under a .py path would run as Python: a new version, pending again.
+    const polyglot = h.ok(ADVERTISER, cli.code('adv', 'UPDATE', POLYGLOT, { path: 'adv.py', defaults: '{"min": "1"}' }));
+    expect(polyglot.message).toMatch(/\(PYTHON, sha256 .*awaits the keeper's approval$/);
+    expect(h.state.code.adv).toMatchObject({ language: 'PYTHON', approval: { status: 'CODE_REQUEST_PENDING_APPROVAL' } });
+    expect(h.state.code.adv.versions).toHaveLength(3);
   });
 
   test('UPDATE keeps the description and default parameters its payload leaves out; empty values clear them', () => {

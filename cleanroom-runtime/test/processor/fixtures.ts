@@ -91,10 +91,21 @@ export const cli = {
       notebook_contents_hash: sha256(source),
     }, opts.atMs);
   },
-  approval(kind: 'CODE_REQUEST_APPROVED' | 'CODE_REQUEST_REJECTED', ref: { code_id?: string; code_name?: string }, hash: string, reason: string, atMs = T0): DeltaRow {
-    return cli.row(kind, { ...ref, notebook_contents_hash: hash, reason }, atMs);
+  /** `versionHash`: the version the keeper reviewed (see versionHash below). */
+  approval(kind: 'CODE_REQUEST_APPROVED' | 'CODE_REQUEST_REJECTED', ref: { code_id?: string; code_name?: string }, versionHash: string, reason: string, atMs = T0): DeltaRow {
+    return cli.row(kind, { ...ref, version_hash: versionHash, reason }, atMs);
   },
 };
+
+/**
+ * The version hash of code, computed here from its definition and not by the code under test: sha256 of the JSON
+ * array ["cleanroom code version 1", sha256(source), language, default parameters with sorted keys].
+ */
+export function versionHash(source: string, opts: { language?: string; defaults?: Record<string, string> } = {}): string {
+  const defaults = opts.defaults ?? {};
+  const sorted = Object.fromEntries(Object.keys(defaults).sort().map((k) => [k, defaults[k]]));
+  return sha256(JSON.stringify(['cleanroom code version 1', sha256(source), opts.language ?? 'SQL', JSON.stringify(sorted)]));
+}
 
 export const SQL_SOURCE = '-- Databricks notebook source\nSELECT count(*) FROM publisher.users u JOIN advertiser.conversions c USING (user_id)\n';
 export const sourceHash = sha256;

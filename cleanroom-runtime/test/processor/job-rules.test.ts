@@ -1,4 +1,4 @@
-import { ADVERTISER, AGENCY, cli, Harness, KEEPER, seed, sourceHash, SQL_SOURCE } from './fixtures';
+import { ADVERTISER, AGENCY, cli, Harness, KEEPER, seed, sourceHash, SQL_SOURCE, versionHash } from './fixtures';
 
 const OUT = 'gs://advertiser-bucket/output/match';
 
@@ -30,14 +30,14 @@ describe('JOB events', () => {
     expect(h.send(ADVERTISER, seed.job('j', 'nope', `{"output": "${OUT}"}`)).message).toBe('code "nope" does not exist: register it first, or check the name in control.code');
     h.ok(ADVERTISER, seed.code('adv_match', 'INSERT', SQL_SOURCE));
     expect(h.send(ADVERTISER, seed.job('j', 'adv_match', `{"output": "${OUT}"}`)).message).toBe(
-      `code "adv_match" is not approved: its current version (sha256 ${sourceHash(SQL_SOURCE)}) awaits the keeper's approval`,
+      `code "adv_match" is not approved: its current version ${versionHash(SQL_SOURCE)} (sha256 ${sourceHash(SQL_SOURCE)}) awaits the keeper's approval`,
     );
     h.ok(KEEPER, seed.approval('CODE_REQUEST_REJECTED', h.codeId('adv_match'), 'leaks ids', h.now));
     expect(h.send(ADVERTISER, seed.job('j', 'adv_match', `{"output": "${OUT}"}`)).message).toBe(
       'code "adv_match" is not approved: it was rejected: leaks ids; update it and ask for a new review',
     );
     h.ok(ADVERTISER, cli.code('adv_match', 'UPDATE', 'SELECT 2'));
-    h.ok(KEEPER, seed.approval('CODE_REQUEST_APPROVED', h.codeId('adv_match'), 'ok', h.now));
+    h.ok(KEEPER, cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv_match' }, versionHash('SELECT 2'), 'ok'));
     h.ok(ADVERTISER, cli.code('adv_match', 'UPDATE', 'SELECT 3'));
     expect(h.send(ADVERTISER, seed.job('j', 'adv_match', `{"output": "${OUT}"}`)).message).toMatch(/is not approved: its current version .* awaits the keeper's approval$/);
     expect(h.state.jobs).toEqual({});
@@ -56,7 +56,7 @@ describe('JOB events', () => {
   test('output is required and confined to the own output/ folder', () => {
     const h = new Harness();
     h.ok(ADVERTISER, cli.code('nodefault', 'INSERT', SQL_SOURCE));
-    h.ok(KEEPER, cli.approval('CODE_REQUEST_APPROVED', { code_name: 'nodefault' }, sourceHash(SQL_SOURCE), ''));
+    h.ok(KEEPER, cli.approval('CODE_REQUEST_APPROVED', { code_name: 'nodefault' }, versionHash(SQL_SOURCE), ''));
     expect(h.send(ADVERTISER, seed.job('j', 'nodefault', '{}')).message).toBe(
       'parameter "output" is required: set it to where the result goes, below your output folder, e.g. {"output": "gs://advertiser-bucket/output/j"}',
     );

@@ -49,10 +49,10 @@ describe('parseEvent: api_version 1 rows as the seed notebooks write them', () =
 });
 
 describe('parseEvent: api_version 2 and envelope errors', () => {
-  test('v2 approval carries code id, name and reviewed hash; dedup key is the fresh uuid', () => {
+  test('v2 approval carries code id, name and reviewed version hash; dedup key is the participant and the fresh uuid', () => {
     const row = cli.approval('CODE_REQUEST_APPROVED', { code_id: 'c1', code_name: 'n' }, 'ab'.repeat(32), 'ok');
     const result = parse(row);
-    expect(result.ok && result.event).toMatchObject({ codeId: 'c1', codeName: 'n', reviewedHash: 'ab'.repeat(32), reason: 'ok', dedupKey: row.uuid });
+    expect(result.ok && result.event).toMatchObject({ codeId: 'c1', codeName: 'n', reviewedVersionHash: 'ab'.repeat(32), reviewedHash: null, reason: 'ok', dedupKey: `advertiser/${row.uuid}` });
   });
 
   test('v2 approval must name the code', () => {

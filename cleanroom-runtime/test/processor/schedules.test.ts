@@ -1,7 +1,7 @@
 import { parseEvent } from '../../src/events/parse-event';
 import { advanceSchedules, hasScheduleWork, parseJobSchedule, runTarget } from '../../src/processor/schedules';
 import { viewFor } from '../../src/processor/views';
-import { ADVERTISER, AGENCY, cli, Harness, KEEPER, seed, sourceHash, SQL_SOURCE } from './fixtures';
+import { ADVERTISER, AGENCY, cli, Harness, KEEPER, seed, sourceHash, SQL_SOURCE, versionHash } from './fixtures';
 
 const OUT = 'gs://advertiser-bucket/output/weekly';
 const WEEKLY = '0 6 * * 1'; // Mondays 06:00 UTC; the harness starts on Thursday 2026-01-15 09:01
@@ -10,7 +10,7 @@ const at = (iso: string) => Date.parse(iso);
 function ready(): Harness {
   const h = new Harness();
   h.ok(ADVERTISER, cli.code('adv_match', 'INSERT', SQL_SOURCE));
-  h.ok(KEEPER, cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv_match' }, sourceHash(SQL_SOURCE), 'ok'));
+  h.ok(KEEPER, cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv_match' }, versionHash(SQL_SOURCE), 'ok'));
   return h;
 }
 
@@ -105,7 +105,7 @@ describe('advanceSchedules', () => {
 
     const r = ready();
     const rejected = scheduled(r);
-    r.ok(KEEPER, cli.approval('CODE_REQUEST_REJECTED', { code_name: 'adv_match' }, sourceHash(SQL_SOURCE), 'joins on raw ids'));
+    r.ok(KEEPER, cli.approval('CODE_REQUEST_REJECTED', { code_name: 'adv_match' }, versionHash(SQL_SOURCE), 'joins on raw ids'));
     advanceSchedules(r.state, r.now);
     expect(r.state.jobs[rejected]!.statusMessage).toMatch(/: code "adv_match" was rejected: joins on raw ids; no further runs/);
 

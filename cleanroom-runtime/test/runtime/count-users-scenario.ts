@@ -4,7 +4,7 @@
  * Databricks engine wired to the Databricks fake with near-zero retry delays.
  */
 import { DatabricksEngine } from '../../src/engines/databricks';
-import { cli, seed, sha256 } from '../processor/fixtures';
+import { cli, seed, versionHash } from '../processor/fixtures';
 import type { FakeDatabricks } from '../support/fake-databricks';
 import { CONVERSIONS_SCHEMA, SETTINGS, USERS_SCHEMA, type LocalCleanRoom } from './pass-fixtures';
 
@@ -24,7 +24,7 @@ export async function declareDatasetsAndCode(room: LocalCleanRoom, sql: string):
 
 /** The keeper (publisher) approves `count_users` with content `sql`, 30 s before the clock. */
 export async function approveCode(room: LocalCleanRoom, sql: string): Promise<void> {
-  await room.send('publisher-bucket', cli.approval('CODE_REQUEST_APPROVED', { code_name: CODE_NAME }, sha256(sql), 'ok', room.clock - 30_000));
+  await room.send('publisher-bucket', cli.approval('CODE_REQUEST_APPROVED', { code_name: CODE_NAME }, versionHash(sql), 'ok', room.clock - 30_000));
 }
 
 /** The advertiser asks for one run of `count_users` on Small compute; returns the job id. */

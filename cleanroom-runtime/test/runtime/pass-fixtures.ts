@@ -47,7 +47,7 @@ export const CONVERSIONS_SCHEMA: StructType = struct([['user_id', 'string'], ['a
 export const BY_COUNTRY_SQL = [
   'SELECT u.country, count(*) AS conversions, sum(c.amount) AS revenue',
   'FROM publisher.users u JOIN advertiser.conversions c ON u.user_id = c.user_id',
-  "WHERE u.country <> '${excluded}'",
+  'WHERE u.country <> :excluded',
   'GROUP BY u.country ORDER BY u.country',
   '',
 ].join('\n');

@@ -17,7 +17,7 @@ beforeEach(async () => {
 });
 afterEach(() => room.cleanup());
 
-const duplicate = (uuid: string) => `duplicate event: an event with uuid ${uuid} was already processed; send a new event with a fresh uuid`;
+const duplicate = (uuid: string) => `duplicate event: you already sent an event with uuid ${uuid}; send a new event with a fresh uuid`;
 
 test('a uuid refused at parsing cannot be reused, in the same pass or a later one', async () => {
   const bad = cli.code('agency_x', 'INSERT', 'SELECT 1', { atMs: room.clock - 3000 });

@@ -1,7 +1,7 @@
 import { DeltaTable } from '../../src/delta/table';
 import { runDecidePhase, runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
-import { cli, seed, sha256 } from '../processor/fixtures';
+import { cli, seed, sha256, versionHash } from '../processor/fixtures';
 import { crashWritesWhere } from '../support/instrumented-store';
 import { BY_COUNTRY_SQL, CONVERSIONS_SCHEMA, LocalCleanRoom, SETTINGS, USERS_SCHEMA } from './pass-fixtures';
 
@@ -36,7 +36,7 @@ async function registerAll(): Promise<void> {
 
 async function approveAndSubmit(): Promise<string> {
   room.clock += 60_000;
-  await room.send('publisher-bucket', cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv_by_country' }, HASH, 'aggregates only', room.clock - 30_000));
+  await room.send('publisher-bucket', cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv_by_country' }, versionHash(SQL, { defaults: { excluded: 'IT' } }), 'aggregates only', room.clock - 30_000));
   const job = seed.job('by_country', 'adv_by_country', '{"output": "gs://advertiser-bucket/output/by_country"}', 'Small', room.clock - 20_000);
   await room.send('advertiser-bucket', job);
   return job.uuid as string;

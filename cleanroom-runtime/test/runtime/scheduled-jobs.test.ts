@@ -6,16 +6,15 @@
 import { DeltaTable } from '../../src/delta/table';
 import { runDecidePhase, runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
-import { cli, seed, sha256 } from '../processor/fixtures';
+import { cli, seed, versionHash } from '../processor/fixtures';
 import { crashWritesWhere } from '../support/instrumented-store';
 import { CONVERSIONS_SCHEMA, LocalCleanRoom, SETTINGS, USERS_SCHEMA } from './pass-fixtures';
 
 const SQL = [
-  'SELECT CAST(\'${run_time}\' AS VARCHAR) AS run_time, u.country, count(*) AS conversions',
+  'SELECT CAST(:run_time AS VARCHAR) AS run_time, u.country, count(*) AS conversions',
   'FROM publisher.users u JOIN advertiser.conversions c ON u.user_id = c.user_id',
   'GROUP BY u.country ORDER BY u.country',
 ].join('\n');
-const HASH = sha256(SQL);
 const OUTPUT = 'gs://advertiser-bucket/output/weekly';
 const WEEKLY = '0 6 * * 1'; // Mondays 06:00 UTC; the room's clock starts on Thursday 2026-01-15 09:00
 
@@ -36,7 +35,7 @@ beforeEach(async () => {
   await room.send('advertiser-bucket',
     seed.data('advertiser.conversions', 'INSERT', 'gs://advertiser-bucket/input/conversions', 'delta', t),
     cli.code('adv_weekly', 'INSERT', SQL, { atMs: t }));
-  await room.send('publisher-bucket', cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv_weekly' }, HASH, 'aggregates only', t + 1000));
+  await room.send('publisher-bucket', cli.approval('CODE_REQUEST_APPROVED', { code_name: 'adv_weekly' }, versionHash(SQL), 'aggregates only', t + 1000));
   await pass();
 });
 afterEach(() => room.cleanup());

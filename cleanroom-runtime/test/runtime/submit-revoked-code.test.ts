@@ -6,7 +6,7 @@
 import { codeBlobKey } from '../../src/processor/effects';
 import { runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
-import { cli, sha256 } from '../processor/fixtures';
+import { cli, sha256, versionHash } from '../processor/fixtures';
 import { CODE_NAME, readyForJob, sendCountJob } from './count-users-scenario';
 import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
 
@@ -16,7 +16,7 @@ let room: LocalCleanRoom;
 const pass = () => runPass({ config: SETTINGS, store: room.store, engine: room.engine, now: room.now });
 const state = async () => (await loadLatestState(room.store, SETTINGS.stateBucket)).state;
 const reject = (atMs: number) =>
-  room.send('publisher-bucket', cli.approval('CODE_REQUEST_REJECTED', { code_name: CODE_NAME }, sha256(SQL), 'it leaks user ids', atMs));
+  room.send('publisher-bucket', cli.approval('CODE_REQUEST_REJECTED', { code_name: CODE_NAME }, versionHash(SQL), 'it leaks user ids', atMs));
 
 beforeEach(async () => {
   room = new LocalCleanRoom();

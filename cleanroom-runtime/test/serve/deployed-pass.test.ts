@@ -13,6 +13,7 @@ import type { DeltaRow } from '../../src/delta/schema-types';
 import { struct } from '../../src/delta/schema-types';
 import { DeltaTable } from '../../src/delta/table';
 import { buildApprovalEvent, buildCodeEvent, buildDataEvent, buildJobEvent, type EventOrigin } from '../../src/events/build-event';
+import { versionHash } from '../processor/fixtures';
 import { createLogger } from '../../src/logging/logger';
 import { appendEventRow, onboardParticipant } from '../../src/runtime/control-tables';
 import { createRuntimePass, type RuntimePassTuning } from '../../src/serve/runtime-pass-adapter';
@@ -132,7 +133,7 @@ async function registerApproveAndSubmitJob(): Promise<{ events: string[]; jobId:
   await send(ADVERTISER, code.row);
   expect(await pubsub(ADVERTISER)).toMatchObject({ status: 200 });
 
-  const approval = buildApprovalEvent({ decision: 'CODE_REQUEST_APPROVED', codeName: 'by_country', notebookContentsHash: HASH, reason: 'aggregates only' }, origin('pat@publisher', 20));
+  const approval = buildApprovalEvent({ decision: 'CODE_REQUEST_APPROVED', codeName: 'by_country', versionHash: versionHash(SQL), reason: 'aggregates only' }, origin('pat@publisher', 20));
   const job = buildJobEvent({ jobName: 'conversions_by_country', codeName: 'by_country', parameters: JSON.stringify({ output: `gs://${ADVERTISER}/output/by_country` }), compute: 'Small' }, origin('ann@advertiser', 19));
   await send(PUBLISHER, approval.row);
   await send(ADVERTISER, job.row);

@@ -1,6 +1,8 @@
 /** What the keeper needs to review code: the list awaiting review and the stored content, verified. */
 import { struct, type DeltaRow } from '../../delta';
+import type { CodeLanguage } from '../../engines/engine';
 import { codeObjectKey, sha256Hex } from '../../processor';
+import { codeVersionHash } from '../../processor/code-version';
 import { readObject, readPublished, tryReadPublished } from './control-tables';
 import { CliError } from './errors';
 import type { ParticipantSession } from './session';
@@ -9,14 +11,16 @@ export const PENDING_STATUS = 'CODE_REQUEST_PENDING_APPROVAL';
 
 export const PENDING_SCHEMA = struct([
   ['code_name', 'string'],
-  ['notebook_contents_hash', 'string'],
+  ['version_hash', 'string'],
   ['participant', 'string'],
   ['notebook_language', 'string'],
+  ['default_parameters', 'string'],
+  ['notebook_contents_hash', 'string'],
   ['description', 'string'],
   ['code_id', 'string'],
   ['updated_at', 'timestamp'],
 ]);
-export const PENDING_COLUMNS = ['code_name', 'notebook_contents_hash', 'participant', 'notebook_language', 'updated_at', 'description'];
+export const PENDING_COLUMNS = ['code_name', 'version_hash', 'participant', 'notebook_language', 'default_parameters', 'updated_at', 'description'];
 
 /** Code awaiting the keeper's review: published approval_status joined with code (for description and language). */
 export async function pendingCode(session: ParticipantSession): Promise<DeltaRow[]> {
@@ -28,9 +32,11 @@ export async function pendingCode(session: ParticipantSession): Promise<DeltaRow
       const c = code.find((row) => row.code_id === a.code_id) ?? code.find((row) => row.code_name === a.code_name);
       return {
         code_name: a.code_name ?? null,
-        notebook_contents_hash: a.notebook_contents_hash ?? c?.notebook_contents_hash ?? null,
+        version_hash: a.version_hash ?? c?.version_hash ?? null,
         participant: a.participant ?? null,
         notebook_language: c?.notebook_language ?? null,
+        default_parameters: c?.default_parameters ?? null,
+        notebook_contents_hash: a.notebook_contents_hash ?? c?.notebook_contents_hash ?? null,
         description: c?.description ?? null,
         code_id: a.code_id ?? null,
         updated_at: a.updated_at ?? null,
@@ -44,6 +50,9 @@ export interface StoredCode {
   owner: string;
   language: string;
   hash: string;
+  /** What the keeper approves: content, language and default parameters (of the current version). */
+  versionHash: string;
+  defaultParameters: string;
   key: string;
   source: string;
 }
@@ -71,5 +80,8 @@ export async function storedCode(session: ParticipantSession, name: string, want
       `gs://${session.bucket}/${key} was modified: its sha256 is ${actual}, not ${hash}. Do not review or approve it from this copy; ask the operator to republish it`,
     );
   }
-  return { codeName: name, owner, language: String(row.notebook_language ?? ''), hash, key, source: Buffer.from(bytes).toString('utf8') };
+  const language = String(row.notebook_language ?? '');
+  const defaultParameters = String(row.default_parameters ?? '{}');
+  const versionHash = codeVersionHash({ hash, language: language as CodeLanguage, defaultParameters });
+  return { codeName: name, owner, language, hash, versionHash, defaultParameters, key, source: Buffer.from(bytes).toString('utf8') };
 }

@@ -88,13 +88,13 @@ export function approvalRequest(decision: 'approve' | 'reject', name: string, op
     throw new CliError(`only the keeper (${session.config.keeper}) can ${decision} code; ${session.participant.name} is a collaborator`);
   }
   const codeName = valid(checkObjectName('code', name));
-  const hash = required(options.hash, '--hash', `to ${decision} code: the sha256 you reviewed, as shown by \`cleanroom code pending\``).trim().toLowerCase();
-  if (!SHA256_HEX.test(hash)) throw new CliError(`--hash ${JSON.stringify(options.hash)} is not a sha256 hex digest (64 hex characters): copy it from \`cleanroom code pending\``);
+  const hash = required(options.hash, '--hash', `to ${decision} code: the version hash you reviewed, as shown by \`cleanroom code pending\` or \`cleanroom code show\``).trim().toLowerCase();
+  if (!SHA256_HEX.test(hash)) throw new CliError(`--hash ${JSON.stringify(options.hash)} is not a sha256 hex digest (64 hex characters): copy the version hash from \`cleanroom code pending\``);
   const reason = (options.reason ?? '').trim();
   if (decision === 'reject' && reason === '') {
     throw new CliError(`--reason is required to reject code: say what must change in "${codeName}" so its owner can fix it`);
   }
-  return { decision: decision === 'approve' ? 'CODE_REQUEST_APPROVED' : 'CODE_REQUEST_REJECTED', codeName, notebookContentsHash: hash, reason };
+  return { decision: decision === 'approve' ? 'CODE_REQUEST_APPROVED' : 'CODE_REQUEST_REJECTED', codeName, versionHash: hash, reason };
 }
 
 export interface JobOptions {

@@ -14,10 +14,10 @@ export interface StatusView {
 
 export const STATUS_VIEWS = {
   data: { table: 'data', columns: ['data_metastore_name', 'participant', 'format', 'location', 'updated_at', 'description'], orderBy: 'data_metastore_name' },
-  code: { table: 'code', columns: ['code_name', 'participant', 'notebook_language', 'notebook_contents_hash', 'updated_at', 'description'], orderBy: 'code_name' },
+  code: { table: 'code', columns: ['code_name', 'participant', 'notebook_language', 'version_hash', 'updated_at', 'description'], orderBy: 'code_name' },
   approvals: {
     table: 'approval_status',
-    columns: ['code_name', 'participant', 'approval_status', 'notebook_contents_hash', 'reviewed_by', 'updated_at', 'reason'],
+    columns: ['code_name', 'participant', 'approval_status', 'version_hash', 'reviewed_by', 'updated_at', 'reason'],
     orderBy: 'code_name',
   },
   jobs: {

@@ -6,8 +6,7 @@ import type { DatasetRef, ExecutionEngine, RunSpec, RunStatus } from '../engine'
 import { DatabricksClient, type DatabricksClientOptions } from './databricks-client';
 import { DatasetSynchronizer } from './dataset-sync';
 import { DatabricksApiError, DatabricksInputError } from './errors';
-import { RunNotFoundError, RunRefusedError } from '../errors';
-import { ParameterError, substituteParameters } from '../sql-parameters';
+import { RunNotFoundError } from '../errors';
 import { needsErrorOutput, outputRunId, toRunStatus, type JobsRun, type JobsRunOutput } from './run-state';
 import { SqlStatementRunner } from './sql-statements';
 import { buildSubmitRunBody, type PolicyIdForCompute } from './submit-request';
@@ -77,7 +76,6 @@ export class DatabricksEngine implements ExecutionEngine {
   async submit(spec: RunSpec): Promise<{ runId: string }> {
     // Everything participant-controlled is validated before the first request.
     const body = buildSubmitRunBody(spec, notebookPath(this.workspaceRoot, spec.code), this.options);
-    assertParametersKeepCode(spec);
     spec.datasets.forEach(assertDataset);
     await this.notebooks.ensure(spec.code);
     if (this.lastSyncedDatasets !== fingerprint(spec.datasets)) await this.syncDatasets(spec.datasets);
@@ -130,19 +128,4 @@ function fingerprint(datasets: readonly DatasetRef[]): string {
   return JSON.stringify(
     datasets.map((d) => [d.participant, d.table, d.location, d.format]).sort((a, b) => a.join('\0').localeCompare(b.join('\0'))),
   );
-}
-
-/**
- * A SQL notebook's `${name}` references are replaced by Databricks as plain text: a value that would end its quoted
- * context (or add clauses outside quotes) would rewrite the approved code, so such a run is refused. Python, Scala
- * and R notebooks read parameters as widget values, which never become code.
- */
-function assertParametersKeepCode(spec: RunSpec): void {
-  if (spec.code.language !== 'SQL') return;
-  try {
-    substituteParameters(spec.code.content, spec.parameters, { textual: true });
-  } catch (error) {
-    if (error instanceof ParameterError) throw new RunRefusedError(`the run was not started: ${error.message}`);
-    throw error;
-  }
 }

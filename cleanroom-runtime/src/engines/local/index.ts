@@ -1,6 +1,5 @@
 export { LocalEngine, DEFAULT_TIMEOUT_MS } from './local-engine';
 export type { LocalEngineLimits, LocalEngineOptions } from './local-engine';
-export { substituteParameters, ParameterError } from '../sql-parameters';
 export { runIdFor, RunRecordStore } from './run-records';
 export type { RunRecord } from './run-records';
 export { LOCK_STATEMENTS, DEFAULT_LIMITS } from './sandbox';

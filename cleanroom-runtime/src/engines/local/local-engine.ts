@@ -15,7 +15,6 @@ import { RunNotFoundError } from '../errors';
 import type { DeltaBridge } from './delta-bridge';
 import { loadDatasets, type LoadReport } from './dataset-loader';
 import { parseGsLocation } from './gs-paths';
-import { ParameterError, substituteParameters } from '../sql-parameters';
 import { resultToDelta } from './result-to-delta';
 import { RunFailure, scrubHostPaths } from './run-failure';
 import { RunRecordStore, runIdFor, toRunStatus, type RunOwner, type RunRecord } from './run-records';
@@ -133,13 +132,6 @@ export class LocalEngine implements ExecutionEngine {
           `Run this clean room with the Databricks engine to use ${spec.code.language} notebooks, or rewrite ${spec.code.name} in SQL`,
       );
     }
-    let sql: string;
-    try {
-      sql = substituteParameters(spec.code.content, spec.parameters);
-    } catch (error) {
-      if (error instanceof ParameterError) throw new RunFailure(error.message);
-      throw error;
-    }
     const output = parseGsLocation(spec.outputLocation);
     const sandbox = await Sandbox.open(this.limits);
     try {
@@ -148,8 +140,9 @@ export class LocalEngine implements ExecutionEngine {
       for (const reason of report.failures.values()) await log(`not loaded: ${reason}`);
       await sandbox.lock();
       await log('sandbox locked: no file, network, extension or settings access');
-      const reader = await runSql(sandbox.connection, sql, {
+      const reader = await runSql(sandbox.connection, spec.code.content, {
         timeoutMs: this.limits.timeoutMs,
+        parameters: spec.parameters,
         onStatement: (index, count, kind) => void log(`statement ${index}/${count}: ${kind}`).catch(() => undefined),
       }).catch((error: unknown) => {
         throw explainMissingDataset(error, report);

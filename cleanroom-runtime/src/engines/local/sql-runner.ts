@@ -1,43 +1,51 @@
 /**
- * Runs approved SQL in a locked sandbox: statement by statement, each checked against the statement policy
- * before it runs; the last one must be a query, whose fully read result is returned.
+ * Runs approved SQL in a locked sandbox: the statements the clean room reads in the code (src/sql/sql-code.ts,
+ * the same reading as on Databricks), each checked against the statement policy before it runs, with its `:name`
+ * markers bound as values through a DuckDB prepared statement — a value never becomes SQL text. The last
+ * statement must be a query, whose fully read result is returned.
  */
-import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
+import { readSqlCode, toDuckDbParameters } from '../../sql/sql-code';
 import { RunFailure } from './run-failure';
 import { isQuery, refusalFor, statementKindName } from './statement-policy';
 
 export interface RunSqlOptions {
   /** Interrupts the statement that is running when the time is up. */
   timeoutMs: number;
+  /** Job parameters (merged over the code's defaults), bound by name to the code's `:name` markers. */
+  parameters?: Readonly<Record<string, string>>;
   /** Called before each statement, for the run log. */
   onStatement?: (index: number, count: number, kind: string) => void;
 }
 
 export async function runSql(connection: DuckDBConnection, sql: string, options: RunSqlOptions): Promise<DuckDBResultReader> {
+  const code = readSqlCode(sql);
+  if (code.problems.length > 0) {
+    const [first] = code.problems;
+    throw new RunFailure(`the code cannot run as SQL: line ${first.line}: ${first.message}`, code.problems.map((p) => `line ${p.line}: ${p.message}`).join('\n'));
+  }
+  const parameters = options.parameters ?? {};
+  const count = code.statements.length;
+  if (count === 0) throw new RunFailure('the code contains no SQL statement; it must end with a query');
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     connection.interrupt();
   }, options.timeoutMs);
   try {
-    const statements = await connection.extractStatements(sql).catch((error: unknown) => {
-      const full = messageOf(error);
-      throw new RunFailure(`the SQL does not parse: ${full.split('\n')[0]}`, full);
-    });
-    if (statements.count === 0) throw new RunFailure('the code contains no SQL statement; it must end with a query');
     let last: DuckDBResultReader | undefined;
-    for (let i = 0; i < statements.count; i++) {
-      const position = `statement ${i + 1} of ${statements.count}`;
-      const prepared = await statements.prepare(i).catch((error: unknown) => {
-        throw failed(position, error);
-      });
+    for (let i = 0; i < count; i++) {
+      const statement = code.statements[i];
+      const position = `statement ${i + 1} of ${count} (line ${statement.line})`;
+      const prepared = await prepareOne(connection, toDuckDbParameters(statement.text), position);
       const refusal = refusalFor(prepared.statementType);
       if (refusal) throw new RunFailure(`${position} is refused: ${refusal}`);
-      const final = i === statements.count - 1;
+      const final = i === count - 1;
       if (final && !isQuery(prepared.statementType)) {
         throw new RunFailure(`the last statement must be a query (SELECT ...) whose result becomes the job output; it is ${statementKindName(prepared.statementType)}`);
       }
-      options.onStatement?.(i + 1, statements.count, statementKindName(prepared.statementType));
+      bindParameters(prepared, statement.parameters, parameters, position);
+      options.onStatement?.(i + 1, count, statementKindName(prepared.statementType));
       try {
         const reader = await prepared.runAndReadAll();
         if (final) last = reader;
@@ -50,6 +58,41 @@ export async function runSql(connection: DuckDBConnection, sql: string, options:
     return last;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** One statement as the clean room split it; DuckDB must see exactly one too, else the two readings differ. */
+async function prepareOne(connection: DuckDBConnection, text: string, position: string): Promise<DuckDBPreparedStatement> {
+  const extracted = await connection.extractStatements(text).catch((error: unknown) => {
+    throw failed(position, error);
+  });
+  if (extracted.count !== 1) {
+    throw new RunFailure(`${position} reads as ${extracted.count} statements in the local engine: end each statement with ';' outside strings and comments`);
+  }
+  return extracted.prepare(0).catch((error: unknown) => {
+    throw failed(position, error);
+  });
+}
+
+/** Binds each marker the statement uses to the job's value, as a string (as Databricks binds widget values). */
+function bindParameters(prepared: DuckDBPreparedStatement, used: readonly string[], given: Readonly<Record<string, string>>, position: string): void {
+  const values: Record<string, string> = {};
+  for (const name of used) {
+    if (!Object.hasOwn(given, name)) {
+      const known = Object.keys(given).sort().join(', ') || 'none';
+      throw new RunFailure(
+        `${position} uses the parameter :${name} but the job does not give it (given: ${known}); pass it in the job's --params JSON or add it to the code's default parameters`,
+      );
+    }
+    values[name] = given[name];
+  }
+  if (prepared.parameterCount !== used.length) {
+    throw new RunFailure(`${position} has ${prepared.parameterCount} parameters in the local engine but ${used.length} named markers (:name); write each parameter as :name`);
+  }
+  for (let index = 1; index <= prepared.parameterCount; index++) {
+    const name = prepared.parameterName(index);
+    if (!Object.hasOwn(values, name)) throw new RunFailure(`${position} has a parameter the clean room did not find as a :name marker (${name.slice(0, 64)})`);
+    prepared.bindVarchar(index, values[name]);
   }
 }
 

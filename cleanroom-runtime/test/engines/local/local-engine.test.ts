@@ -16,7 +16,7 @@ const JOIN_SQL = `
     FROM publisher.users u JOIN advertiser.conversions c ON u.user_id = c.user_id;
   SELECT m.country, k.title, count(*) AS conversions, sum(m.amount) AS revenue
   FROM matched m JOIN advertiser.campaigns k USING (campaign_id)
-  WHERE m.amount >= \${min_amount} AND m.country <> '\${excluded_country}'
+  WHERE m.amount >= :min_amount AND m.country <> :excluded_country
   GROUP BY ALL ORDER BY m.country, k.title`;
 
 let local: LocalRoot;
@@ -107,10 +107,10 @@ describe('LocalEngine', () => {
 
   test('a missing parameter fails the run naming it', async () => {
     const engine = new LocalEngine({ localRoot: local.root });
-    const spec = runSpec(datasets, 'SELECT * FROM publisher.users WHERE country = \'${country}\'');
+    const spec = runSpec(datasets, 'SELECT * FROM publisher.users WHERE country = :country');
     const status = await engine.getRun((await engine.submit(spec)).runId);
     expect(status).toMatchObject({ lifeCycleState: 'TERMINATED', resultState: 'FAILED' });
-    expect(status.error).toMatch(/parameter \$\{country\} but the job does not give it/);
+    expect(status.error).toMatch(/uses the parameter :country but the job does not give it/);
   });
 
   test('a second submit of the same job returns the same run and does not run it again', async () => {
@@ -159,13 +159,13 @@ describe('LocalEngine', () => {
     const { runId } = await engine.submit(runSpec(datasets, 'SELECT 1 AS a;\nSELECT no_such_column FROM publisher.users'));
     const status = await engine.getRun(runId);
     expect(status).toMatchObject({ lifeCycleState: 'TERMINATED', resultState: 'FAILED' });
-    expect(status.error).toMatch(/^statement 2 of 2 failed: Binder Error: .*no_such_column/);
-    expect(status.errorTrace).toMatch(/LINE 2: SELECT no_such_column/);
+    expect(status.error).toMatch(/^statement 2 of 2 \(line \d+\) failed: Binder Error: .*no_such_column/);
+    expect(status.errorTrace).toMatch(/^statement 2 of 2 \(line 2\):\nBinder Error: .*\n[\s\S]*LINE 1: SELECT no_such_column/);
     expect(status.startTime).toBeInstanceOf(Date);
     expect(status.endTime!.getTime()).toBeGreaterThanOrEqual(status.startTime!.getTime());
     const log = await fs.readFile(new URL(status.runPageUrl as string), 'utf8');
     expect(log).toMatch(/sandbox locked/);
-    expect(log).toMatch(/FAILED: statement 2 of 2 failed/);
+    expect(log).toMatch(/FAILED: statement 2 of 2 \(line \d+\) failed/);
     expect(log).not.toContain(local.root);
   });
 

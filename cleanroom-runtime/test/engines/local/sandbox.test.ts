@@ -62,8 +62,8 @@ describe('file access', () => {
   test('COPY ... TO is refused', async () => {
     const target = local.pathOf('advertiser-bucket', 'output/stolen.csv');
     // DuckDB checks the target already when preparing; the statement policy would refuse it next.
-    await expectFailure(`COPY publisher.users TO '${target}'; SELECT 1 AS x`, /statement 1 of 2 (is refused: COPY|failed: .*disabled by configuration)/);
-    await expectFailure(`COPY (SELECT 1) TO '/tmp/x.csv'; SELECT 1 AS x`, /statement 1 of 2 (is refused: COPY|failed: .*disabled by configuration)/);
+    await expectFailure(`COPY publisher.users TO '${target}'; SELECT 1 AS x`, /statement 1 of 2 \(line \d+\) (is refused: COPY|failed: .*disabled by configuration)/);
+    await expectFailure(`COPY (SELECT 1) TO '/tmp/x.csv'; SELECT 1 AS x`, /statement 1 of 2 \(line \d+\) (is refused: COPY|failed: .*disabled by configuration)/);
     await expectFailure(`EXPORT DATABASE '${local.root}/dump'; SELECT 1 AS x`, /refused: EXPORT|disabled by configuration/);
   });
 
