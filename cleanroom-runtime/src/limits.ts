@@ -24,7 +24,7 @@ export interface Limits {
   readonly parquetDecodedBytes: number;
   /** Events read per participant per pass (a commit holding more is skipped); the rest wait for the next pass. */
   readonly eventsPerPass: number;
-  /** Events commits read per participant per pass; later ones wait for the next pass. */
+  /** Events commits read per participant per pass (together at most deltaCommitBytes); later ones wait for the next pass. */
   readonly eventsCommitsPerPass: number;
   /** Time a participant's reads may take in one pass phase; after it they fail and wait for the next pass. */
   readonly participantReadTimeoutMs: number;
@@ -133,7 +133,7 @@ export const LIMIT_DEFINITIONS: readonly LimitDefinition[] = [
     key: 'events_commits_per_pass',
     default: 1000,
     unit: 'commits',
-    bounds: 'the events commits read from one participant in one pass',
+    bounds: 'the events commits read from one participant in one pass (together at most delta_commit_bytes of commit files)',
     whenExceeded: 'later commits wait for the next pass, in order',
   },
   {

@@ -95,6 +95,9 @@ interface Problem {
   fix: string;
 }
 
+/** Commits whose rows are read at once: bounds one participant's memory to a few files within the Parquet limits. */
+const ROW_WINDOW = 4;
+
 const SMALLER_COMMITS = 'append events in smaller commits (a few events per commit, small files) and send the skipped events again';
 const REWRITE = 'append the skipped events again with a Delta writer (the cleanroom CLI or Spark)';
 
@@ -148,8 +151,16 @@ class EventsReader {
         return this.reread(`commit ${afterVersion + 1} of ${this.where} is missing while later versions exist: log cleanup removed commits not processed yet`);
       }
     }
+    // At most eventsCommitsPerPass commits, holding together at most deltaCommitBytes (by listed size; at least one).
     const versions: number[] = [];
-    for (let v = afterVersion + 1; listing.commits.has(v) && versions.length < this.limits.eventsCommitsPerPass; v++) versions.push(v);
+    let commitBytes = 0;
+    for (let v = afterVersion + 1; listing.commits.has(v) && versions.length < this.limits.eventsCommitsPerPass; v++) {
+      const size = listing.commits.get(v)!.size;
+      const read = size > this.limits.deltaCommitBytes ? 0 : size; // an oversized commit is never read
+      if (versions.length > 0 && commitBytes + read > this.limits.deltaCommitBytes) break;
+      commitBytes += read;
+      versions.push(v);
+    }
     if (versions.length === 0) return { lastVersion: afterVersion, envelopes: [] };
 
     let shape = known?.shape;
@@ -173,11 +184,12 @@ class EventsReader {
     const envelopes: EventEnvelope[] = [];
     let events = 0;
     let consumed: { version: number; sha256: string; shape?: EventsTableShape } | undefined;
-    // Rows are read a few commits at a time (a busy table has one small file per appended event); a window whose
-    // events go over the quota is cut at the last commit that fits, and the rest waits for the next pass.
+    // Rows are read a few commits at a time (a busy table has one small file per appended event), so at most
+    // ROW_WINDOW data files of one participant are decoded at once; a window whose events go over the quota is cut
+    // at the last commit that fits, and the rest waits for the next pass.
     for (let i = 0; i < versions.length; ) {
       const window: Array<{ version: number; sha256: string; shape?: EventsTableShape; snapshot?: Snapshot; problem?: Problem; adds: AddAction[] }> = [];
-      for (; i < versions.length && window.length < 8; i++) {
+      for (; i < versions.length && window.length < ROW_WINDOW; i++) {
         const version = versions[i];
         const commit = commits[i];
         const entry = { version, sha256: commit.sha256, adds: [] as AddAction[] };
@@ -202,7 +214,7 @@ class EventsReader {
           window.push({ ...entry, shape: currentShape(state), problem: problemOf(error) });
         }
       }
-      const rows = await mapLimit(window, 8, (entry) => (entry.snapshot ? this.readRows(entry.snapshot, entry.adds) : Promise.resolve(entry.problem!)));
+      const rows = await mapLimit(window, ROW_WINDOW, (entry) => (entry.snapshot ? this.readRows(entry.snapshot, entry.adds) : Promise.resolve(entry.problem!)));
       for (let w = 0; w < window.length; w++) {
         const entry = window[w];
         const result = rows[w];

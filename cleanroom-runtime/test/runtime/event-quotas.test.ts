@@ -10,6 +10,7 @@ import { runPass, type PassReport } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
 import type { RuntimeSettings } from '../../src/runtime/settings';
 import { cli } from '../processor/fixtures';
+import { writeCommit } from '../support/parquet-bombs';
 import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
 
 jest.setTimeout(120_000);
@@ -69,4 +70,20 @@ test('twenty CODE events with 1.9 MB descriptions are refused one by one and lea
   expect(names(report, 'advertiser')).toEqual(['1:SUCCESS']);
   const after = JSON.stringify((await loadLatestState(room.store, SETTINGS.stateBucket)).state).length;
   expect(after - before).toBeLessThan(64 * 1024);
+});
+
+test('the commits read in one pass hold at most delta_commit_bytes together; the rest wait for the next pass', async () => {
+  const config = { ...SETTINGS, limits: withLimits({ deltaCommitBytes: 8 * 1024 }) };
+  const events = controlTableKey('events');
+  const start = await (await DeltaTable.open(room.store, AGENCY, events)).latestVersion();
+  for (let v = start + 1; v <= 6; v++) await writeCommit(room.store, AGENCY, events, v, [{ commitInfo: { padding: 'p'.repeat(3000) } }]);
+  await room.send(ADVERTISER, cli.code('advertiser_code', 'INSERT', 'SELECT 1', { atMs: room.clock - 1000 }));
+  const versions: number[] = [];
+  for (let p = 0; p < 4; p++) {
+    const report = await pass(config);
+    if (p === 0) expect(names(report, 'advertiser')).toEqual(['1:SUCCESS']);
+    versions.push((await loadLatestState(room.store, SETTINGS.stateBucket)).state.eventsVersions.agency);
+  }
+  // Version 0 (the table's creation, small) and two padded commits fit in 8 KiB; then two per pass.
+  expect(versions).toEqual([2, 4, 6, 6]);
 });
