@@ -88,7 +88,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
   const limits = config.limits ?? DEFAULT_LIMITS;
   for (let attempt = 1; ; attempt++) {
     const loaded = await loadLatestState(store, config.stateBucket);
-    const ctxBase: ProcessorContext = { participants, computeSizes: config.computeSizes, now: clock().getTime(), limits };
+    const readCtx: ProcessorContext = { participants, computeSizes: config.computeSizes, now: clock().getTime(), limits };
     const readErrors: string[] = [];
     // Each participant's bucket is read on its own, within its own time budget: a slow, hanging or broken bucket
     // delays only that participant's events, never the others'.
@@ -96,7 +96,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
       participants.map(async (p) => {
         const after = loaded.state.eventsVersions[p.name] ?? -1;
         try {
-          return { p, ...(await readParticipant(store, p, after, loaded.state, ctxBase, limits, options.budgetTimer)) };
+          return { p, ...(await readParticipant(store, p, after, loaded.state, readCtx, limits, options.budgetTimer)) };
         } catch (error) {
           readErrors.push(`events of ${p.name} (gs://${p.bucket}/control/events) could not be read after version ${after}; they wait for the next pass: ${(error as Error).message}`);
           return { p, read: { lastVersion: after, envelopes: [] } as NewEvents, facts: {} };
@@ -105,7 +105,8 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
     );
     if (attempt === 1) report.errors.push(...readErrors);
     const nothingNew = reads.every(({ p, read }) => read.envelopes.length === 0 && !read.reread && read.lastVersion === (loaded.state.eventsVersions[p.name] ?? -1));
-    const now = ctxBase.now;
+    const now = clock().getTime();
+    const ctxBase: ProcessorContext = { ...readCtx, now };
     if (nothingNew && !hasScheduleWork(loaded.state, now)) return loaded;
     const grouped: Record<string, EventEnvelope[]> = {};
     const facts: Record<string, LocationFacts> = {};
