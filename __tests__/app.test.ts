@@ -24,6 +24,7 @@ databricks:
   host: https://5678901234567890.2.gcp.databricks.com
 gcp:
   project: newco-analytics
+  storage_service_agent: service-567890123456@gs-project-accounts.iam.gserviceaccount.com
 `;
 
 let tmp: string;
@@ -63,7 +64,7 @@ test('adding a participant adds exactly its stack and leaves every other partici
   expect(JSON.stringify(newco)).not.toMatch(/publisher-cleanroom-data|advertiser-cleanroom-data|measurement-cleanroom-data/);
 });
 
-test("the clean room stack only gains the participant's config file, publisher grant and external location", () => {
+test("the clean room stack only gains the participant's config file, publisher grant and external locations", () => {
   const before = base.json.get('cleanroom') as JsonObject;
   const after = withNewco.json.get('cleanroom') as JsonObject;
   const addresses = (json: JsonObject): Map<string, JsonObject> => {
@@ -80,15 +81,21 @@ test("the clean room stack only gains the participant's config file, publisher g
   const gained = [...is.keys()].filter((a) => !was.has(a));
   expect([...was.keys()].filter((a) => !is.has(a))).toEqual([]);
   expect(gained.map((a) => a.split('.').slice(0, -1).join('.')).sort()).toEqual([
-    'data.google_storage_project_service_account',
     'databricks_external_location',
+    'databricks_external_location',
+    'databricks_grants',
     'databricks_grants',
     'google_pubsub_topic_iam_member',
     'google_storage_bucket_object',
   ]);
-  expect(is.get(gained.find((a) => a.startsWith('databricks_external_location')) as string)).toMatchObject({ name: 'retail-media-newco', url: 'gs://newco-cleanroom-data/' });
+  expect(gained.filter((a) => a.startsWith('databricks_external_location')).map((a) => is.get(a)).map((l) => [l?.name, l?.url])).toEqual([
+    ['retail-media-newco-input', 'gs://newco-cleanroom-data/input/'],
+    ['retail-media-newco-output', 'gs://newco-cleanroom-data/output/'],
+  ]);
   expect(is.get(gained.find((a) => a.startsWith('google_storage_bucket_object')) as string)).toMatchObject({ name: 'config/participants/newco.yaml', content: NEWCO });
-  expect(is.get(gained.find((a) => a.startsWith('data.')) as string)).toEqual({ project: 'newco-analytics' });
+  expect(is.get(gained.find((a) => a.startsWith('google_pubsub_topic_iam_member')) as string)).toMatchObject({
+    member: 'serviceAccount:service-567890123456@gs-project-accounts.iam.gserviceaccount.com',
+  });
   // Existing resources are unchanged, except that the service now also waits for the new config file and carries
   // the new config hash (a new revision).
   for (const [address, body] of was) {
@@ -150,6 +157,20 @@ test('filling in databricks.storage_service_account adds, to each participant st
     for (const name of Object.keys(was)) expect(is[name]).toEqual(was[name]);
     expect(JSON.stringify(after.json.get(id)?.output)).toContain(`granted: ${account}`);
   }
+});
+
+test("a participant's databricks.owner owns the Unity Catalog objects of its stack only", async () => {
+  const owned = path.join(tmp, 'owned');
+  await copyExamples(owned);
+  const file = path.join(owned, 'participants', 'advertiser.yaml');
+  await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace(/(databricks:\n  host: .*\n)/, '$1  owner: advertiser-admins\n'));
+  const app = synthDefinition(await definitionFromDir(owned));
+  const owners = (stack: string): Set<unknown> => {
+    const resources = (app.json.get(stack) as JsonObject).resource as Record<string, Record<string, JsonObject>>;
+    return new Set(['databricks_storage_credential', 'databricks_external_location', 'databricks_catalog'].flatMap((type) => Object.values(resources[type] ?? {}).map((r) => r.owner)));
+  };
+  expect(owners('participant-advertiser')).toEqual(new Set(['advertiser-admins']));
+  expect(owners('participant-measurement')).toEqual(new Set(['${data.databricks_current_user.databricks-deployer.user_name}']));
 });
 
 describe('rules across participants', () => {

@@ -3,7 +3,6 @@ import { Testing, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { ClusterPolicy } from '@cdktf/provider-databricks/lib/cluster-policy';
 import { SqlEndpoint } from '@cdktf/provider-databricks/lib/sql-endpoint';
-import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { CONTROL_TABLES } from 'cleanroom-runtime/src/control/tables';
 import { struct } from 'cleanroom-runtime/src/delta/schema-types';
 import { CleanroomAccess } from '../constructs/cleanroom-access';
@@ -52,7 +51,12 @@ const runtimeProps: RuntimeServiceProps = {
   databricksHost: 'https://1234.5.gcp.databricks.com',
   databricksWarehouseId: '0123456789abcdef',
   databricksPolicyIds: { Small: 'E0631F5C0D000A2B', Large: 'E0631F5C0D000A2C' },
-  participantProjects: ['alpha-project', 'beta-project', 'alpha-project'],
+  databricksCatalog: 'cleanroom_demo',
+  participantStorageAgents: [
+    'service-111111111111@gs-project-accounts.iam.gserviceaccount.com',
+    'service-222222222222@gs-project-accounts.iam.gserviceaccount.com',
+    'service-111111111111@gs-project-accounts.iam.gserviceaccount.com',
+  ],
 };
 
 function containerEnv(service: JsonObject): JsonObject[] {
@@ -88,14 +92,19 @@ describe('SecureBucket and ParticipantBucket', () => {
 });
 
 describe('CleanroomAccess', () => {
-  test('grants object admin on the one bucket to the clean room service account', () => {
+  test('reads input/ output/ control/ code/ and writes control/ (never control/events/) and code/ of the one bucket, through IAM conditions', () => {
     const text = Testing.synthScope((s) => new CleanroomAccess(s, 'access', { bucketName: 'alpha-data', cleanroomServiceAccountEmail: 'cr-runtime@demo-cleanroom.iam.gserviceaccount.com' }));
-    expect(text).toHaveResourceWithProperties(StorageBucketIamMember, {
-      bucket: 'alpha-data',
-      role: 'roles/storage.objectAdmin',
-      member: 'serviceAccount:cr-runtime@demo-cleanroom.iam.gserviceaccount.com',
-    });
-    expect(resources(JSON.parse(text) as JsonObject, 'google_storage_bucket_iam_member')).toHaveLength(1);
+    const grants = resources(JSON.parse(text) as JsonObject, 'google_storage_bucket_iam_member');
+    expect(grants.map((g) => [g.bucket, g.role, g.member])).toEqual([
+      ['alpha-data', 'roles/storage.objectViewer', 'serviceAccount:cr-runtime@demo-cleanroom.iam.gserviceaccount.com'],
+      ['alpha-data', 'roles/storage.objectAdmin', 'serviceAccount:cr-runtime@demo-cleanroom.iam.gserviceaccount.com'],
+    ]);
+    const objects = (prefix: string): string => `resource.name.startsWith("projects/_/buckets/alpha-data/objects/${prefix}")`;
+    const list = (prefix: string): string => `api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("${prefix}")`;
+    expect((grants[0].condition as JsonObject).expression).toBe(
+      `(${['input/', 'output/', 'control/', 'code/'].map(objects).join(' || ')}) || ${['input/', 'output/', 'control/', 'code/'].map(list).join(' || ')}`,
+    );
+    expect((grants[1].condition as JsonObject).expression).toBe(`(${objects('control/')} || ${objects('code/')}) && !${objects('control/events/')}`);
   });
 
   test.each(['allUsers', 'allAuthenticatedUsers', 'user:someone@example.com', 'group:ops@example.com'])('refuses "%s" as the clean room principal', (principal) => {
@@ -138,15 +147,28 @@ describe('ControlCatalog', () => {
     ]);
   });
 
-  test('Unity Catalog: credential, external location over the bucket, catalog, participant and control schemas', () => {
+  test('Unity Catalog: credential, external locations over control/ and the catalog storage, catalog with a storage root, schemas', () => {
     const json = synth((s) => new ControlCatalog(s, 'catalog', { participantName: 'alpha_co', bucketName: 'alpha-data' }));
     expect(resources(json, 'databricks_storage_credential')).toEqual([expect.objectContaining({ name: 'cleanroom-alpha-co', databricks_gcp_service_account: {} })]);
-    expect(resources(json, 'databricks_external_location')).toEqual([expect.objectContaining({ url: 'gs://alpha-data/' })]);
-    expect(resources(json, 'databricks_catalog')).toEqual([expect.objectContaining({ name: 'cleanroom_alpha_co' })]);
+    expect(resources(json, 'databricks_external_location').map((l) => [l.name, l.url]).sort()).toEqual([
+      ['cleanroom-alpha-co-catalog', 'gs://alpha-data/catalog/'],
+      ['cleanroom-alpha-co-control', 'gs://alpha-data/control/'],
+    ]);
+    expect(resources(json, 'databricks_catalog')).toEqual([expect.objectContaining({ name: 'cleanroom_alpha_co', storage_root: 'gs://alpha-data/catalog/' })]);
     expect(resources(json, 'databricks_schema').map((s) => s.name).sort()).toEqual(['alpha_co', 'control']);
     const grants = resources(json, 'google_storage_bucket_iam_member');
-    expect(grants.map((g) => [g.bucket, g.role]).sort()).toEqual([['alpha-data', 'roles/storage.legacyBucketReader'], ['alpha-data', 'roles/storage.objectAdmin']]);
+    expect(grants.map((g) => [g.bucket, g.role, (g.condition as JsonObject | undefined)?.expression]).sort()).toEqual([
+      ['alpha-data', 'roles/storage.legacyBucketReader', undefined],
+      ['alpha-data', 'roles/storage.objectAdmin', 'resource.name.startsWith("projects/_/buckets/alpha-data/objects/control/") || resource.name.startsWith("projects/_/buckets/alpha-data/objects/catalog/")'],
+    ]);
     for (const grant of grants) expect(grant.member).toMatch(/^serviceAccount:\$\{databricks_storage_credential\.[^}]+\.databricks_gcp_service_account\[0\]\.email\}$/);
+    // Owned deliberately: by the deploying identity unless told otherwise.
+    const owners = [...resources(json, 'databricks_storage_credential'), ...resources(json, 'databricks_external_location'), ...resources(json, 'databricks_catalog')].map((r) => r.owner);
+    expect(new Set(owners)).toEqual(new Set(['${data.databricks_current_user.databricks-deployer.user_name}']));
+    const owned = synth((s) => new ControlCatalog(s, 'catalog', { participantName: 'alpha', bucketName: 'alpha-data', metastore: { kind: 'unity', owner: 'alpha-admins', catalogStorageRoot: 'gs://alpha-data/uc/managed' } }));
+    expect(new Set(resources(owned, 'databricks_external_location').map((l) => l.owner))).toEqual(new Set(['alpha-admins']));
+    expect(resources(owned, 'databricks_catalog')[0]).toMatchObject({ owner: 'alpha-admins', storage_root: 'gs://alpha-data/uc/managed/' });
+    expect(owned.data).toBeUndefined();
   });
 
   test('an existing catalog can be used instead of creating one', () => {
@@ -168,8 +190,10 @@ describe('ControlCatalog', () => {
     expect(errorOf((s) => new ControlCatalog(s, 'c', { participantName: 'Alpha-Co', bucketName: 'alpha-data' })).message).toMatch(/participantName — expected a participant name matching/);
     expect(errorOf((s) => new ControlCatalog(s, 'c', { participantName: 'control', bucketName: 'alpha-data' })).message).toMatch(/participantName — expected a name other than "control"/);
     expect(errorOf((s) => new ControlCatalog(s, 'c', { participantName: '../x', bucketName: 'alpha-data' })).message).toMatch(/participantName/);
-    const overlap = errorOf((s) => new ControlCatalog(s, 'c', { participantName: 'alpha', bucketName: 'alpha-data', metastore: { kind: 'unity', catalogStorageRoot: 'gs://alpha-data/control/managed' } }));
-    expect(overlap.message).toMatch(/metastore\.catalogStorageRoot — expected a gs:\/\/ URL that does not contain the control tables/);
+    for (const root of ['gs://alpha-data/control/managed', 'gs://alpha-data/input', 'gs://alpha-data/', 'gs://other-bucket/catalog/', 'gs://alpha-data/out put/']) {
+      const overlap = errorOf((s) => new ControlCatalog(s, 'c', { participantName: 'alpha', bucketName: 'alpha-data', metastore: { kind: 'unity', catalogStorageRoot: root } }));
+      expect(overlap.message).toMatch(/metastore\.catalogStorageRoot — expected a folder of gs:\/\/alpha-data\/ outside control\/, input\/, output\/, code\//);
+    }
     expect(errorOf((s) => new ControlCatalog(s, 'c', { participantName: 'alpha', bucketName: 'alpha-data', metastore: { kind: 'unity', catalog: 'hive_metastore' } })).message).toMatch(/metastore\.catalog — expected a Unity Catalog catalog/);
     expect(errorOf((s) => new ControlCatalog(s, 'c', { participantName: 'alpha', bucketName: 'alpha-data', metastore: { kind: 'hive', clusterServiceAccountEmail: 'allUsers' } })).message).toMatch(/metastore\.clusterServiceAccountEmail/);
     expect(errorOf((s) => new ControlCatalog(s, 'c', { participantName: 'alpha', bucketName: 'alpha-data', warehouseId: "x'; DROP" })).message).toMatch(/warehouseId — expected a SQL warehouse id/);
@@ -188,7 +212,7 @@ describe('ComputeSizes', () => {
     expect(large.node_type_id).toEqual({ type: 'fixed', value: 'n2-standard-8' });
     expect(large.driver_node_type_id).toEqual({ type: 'fixed', value: 'n2-highmem-8' });
     expect(large.num_workers).toEqual({ type: 'fixed', value: 16 });
-    expect(large['custom_tags.cleanroom_compute_size']).toEqual({ type: 'fixed', value: 'Large' });
+    expect(large['custom_tags.cleanroom_compute_size']).toEqual({ type: 'fixed', value: 'large' });
     expect(text).toHaveResource(ClusterPolicy);
     expect(text).toHaveResourceWithProperties(SqlEndpoint, { name: 'demo-runtime', cluster_size: '2X-Small', auto_stop_mins: 10, max_num_clusters: 1 });
   });
@@ -221,9 +245,12 @@ describe('RuntimeService', () => {
     expect(String((job.http_target as JsonObject).uri)).toMatch(/\.uri\}\/tick$/);
     const [push] = resources(json, 'google_pubsub_subscription');
     expect(String((push.push_config as JsonObject).push_endpoint)).toMatch(/\.uri\}\/pubsub$/);
-    const agents = Object.values((json.data as Record<string, Record<string, JsonObject>>).google_storage_project_service_account);
-    expect(agents.map((a) => a.project).sort()).toEqual(['alpha-project', 'beta-project']);
-    expect(resources(json, 'google_pubsub_topic_iam_member')).toHaveLength(2);
+    // One publisher grant per distinct agent, each named by the participants' config; nothing read from their projects.
+    expect(json.data).toBeUndefined();
+    expect(resources(json, 'google_pubsub_topic_iam_member').map((m) => m.member).sort()).toEqual([
+      'serviceAccount:service-111111111111@gs-project-accounts.iam.gserviceaccount.com',
+      'serviceAccount:service-222222222222@gs-project-accounts.iam.gserviceaccount.com',
+    ]);
     // The reviewed config is uploaded for the runtime, with directory markers for the mounted bucket.
     const objects = resources(json, 'google_storage_bucket_object');
     expect(objects.map((o) => o.name).sort()).toEqual(['config/', 'config/cleanroom.yaml', 'config/participants/', 'config/participants/alpha.yaml']);
@@ -272,14 +299,14 @@ describe('RuntimeService', () => {
           image: 'not an image',
           serviceAccountEmail: 'allUsers',
           databricksHost: 'http://insecure.example.com',
-          participantProjects: ['Bad Project'],
+          participantStorageAgents: ['attacker@evil-project.iam.gserviceaccount.com'],
           configFiles: { '../escape.yaml': '' },
           maxInstances: 0,
           databricksWarehouseId: 'x; rm',
           databricksPolicyIds: { Small: 'not a policy' },
         }),
     );
-    for (const field of ['schedule', 'image', 'serviceAccountEmail', 'databricksHost', 'participantProjects[0]', 'configFiles["../escape.yaml"]', 'maxInstances', 'databricksWarehouseId', 'databricksPolicyIds["Small"]']) {
+    for (const field of ['schedule', 'image', 'serviceAccountEmail', 'databricksHost', 'participantStorageAgents[0]', 'configFiles["../escape.yaml"]', 'maxInstances', 'databricksWarehouseId', 'databricksPolicyIds["Small"]']) {
       expect(error.message).toContain(`${field} — expected`);
     }
     expect(error.problems).toHaveLength(9);
@@ -293,24 +320,34 @@ describe('ParticipantDataLocations', () => {
     { participant: 'alpha', bucket: 'alpha-data' },
   ];
 
-  test('declares one credential, one location per bucket and grants to the deploying identity by default', () => {
+  test('declares one credential, locations over input/ and output/ of each bucket, grants and ownership to the deploying identity by default', () => {
     const json = synth((s) => new ParticipantDataLocations(s, 'data', { cleanroomName: 'demo', buckets }));
     expect(resources(json, 'databricks_storage_credential').map((c) => c.name)).toEqual(['demo-participant-data']);
     expect(resources(json, 'databricks_external_location').map((l) => [l.name, l.url, l.skip_validation])).toEqual([
-      ['demo-alpha', 'gs://alpha-data/', true],
-      ['demo-beta', 'gs://beta-data/', true],
+      ['demo-alpha-input', 'gs://alpha-data/input/', true],
+      ['demo-alpha-output', 'gs://alpha-data/output/', true],
+      ['demo-beta-input', 'gs://beta-data/input/', true],
+      ['demo-beta-output', 'gs://beta-data/output/', true],
     ]);
-    const currentUser = Object.keys(((json.data as Record<string, Record<string, JsonObject>>) ?? {}).databricks_current_user ?? {});
-    expect(currentUser).toHaveLength(1);
-    for (const grant of resources(json, 'databricks_grants')) {
-      expect((grant.grant as JsonObject[])[0].principal).toBe(`\${data.databricks_current_user.${currentUser[0]}.user_name}`);
-    }
+    const deployer = '${data.databricks_current_user.databricks-deployer.user_name}';
+    expect(Object.keys(((json.data as Record<string, Record<string, JsonObject>>) ?? {}).databricks_current_user ?? {})).toEqual(['databricks-deployer']);
+    for (const grant of resources(json, 'databricks_grants')) expect((grant.grant as JsonObject[])[0].principal).toBe(deployer);
+    for (const owned of [...resources(json, 'databricks_storage_credential'), ...resources(json, 'databricks_external_location')]) expect(owned.owner).toBe(deployer);
   });
 
-  test('grants a configured runtime principal and declares no data source then', () => {
-    const json = synth((s) => new ParticipantDataLocations(s, 'data', { cleanroomName: 'demo', buckets, runtimePrincipal: 'runtime@demo.example' }));
+  test('grants a configured runtime principal, owned by a configured owner, and declares no data source then', () => {
+    const json = synth((s) => new ParticipantDataLocations(s, 'data', { cleanroomName: 'demo', buckets, runtimePrincipal: 'runtime@demo.example', owner: 'cleanroom-admins' }));
     expect(json.data).toBeUndefined();
-    expect(resources(json, 'databricks_grants').map((g) => (g.grant as JsonObject[])[0].principal)).toEqual(['runtime@demo.example', 'runtime@demo.example']);
+    expect(resources(json, 'databricks_grants').map((g) => (g.grant as JsonObject[])[0])).toEqual([
+      { principal: 'runtime@demo.example', privileges: ['CREATE_EXTERNAL_TABLE', 'READ_FILES'] },
+      { principal: 'runtime@demo.example', privileges: ['READ_FILES', 'WRITE_FILES'] },
+      { principal: 'runtime@demo.example', privileges: ['CREATE_EXTERNAL_TABLE', 'READ_FILES'] },
+      { principal: 'runtime@demo.example', privileges: ['READ_FILES', 'WRITE_FILES'] },
+    ]);
+    expect(new Set(resources(json, 'databricks_external_location').map((l) => l.owner))).toEqual(new Set(['cleanroom-admins']));
+    expect(errorOf((s) => new ParticipantDataLocations(s, 'data', { cleanroomName: 'demo', buckets, runtimePrincipal: 'runtime@demo.example', owner: 'Runtime@demo.example' })).message).toMatch(
+      /owner — expected an owner other than the runtime principal/,
+    );
   });
 
   test('refuses bad names, duplicates and a malformed principal, naming each field', () => {
@@ -336,13 +373,13 @@ describe('ParticipantDataLocations', () => {
 describe('CleanroomComputeAccess', () => {
   const account = 'db-uc-storage-1234@uc-europewest1.iam.gserviceaccount.com';
 
-  test('reads the bucket and writes only below output/, through an IAM condition', () => {
+  test('reads objects below input/ only and writes only below output/, through IAM conditions', () => {
     const json = synth((s) => new CleanroomComputeAccess(s, 'compute', { bucketName: 'alpha-data', storageServiceAccountEmail: account }));
     const grants = resources(json, 'google_storage_bucket_iam_member');
     expect(grants.map((g) => [g.role, g.bucket, g.member, (g.condition as JsonObject | undefined)?.expression]).sort()).toEqual([
       ['roles/storage.legacyBucketReader', 'alpha-data', `serviceAccount:${account}`, undefined],
       ['roles/storage.objectAdmin', 'alpha-data', `serviceAccount:${account}`, 'resource.name.startsWith("projects/_/buckets/alpha-data/objects/output/")'],
-      ['roles/storage.objectViewer', 'alpha-data', `serviceAccount:${account}`, undefined],
+      ['roles/storage.objectViewer', 'alpha-data', `serviceAccount:${account}`, 'resource.name.startsWith("projects/_/buckets/alpha-data/objects/input/")'],
     ]);
     expect(outputOnlyExpression('beta-data')).toBe('resource.name.startsWith("projects/_/buckets/beta-data/objects/output/")');
   });
@@ -398,8 +435,9 @@ describe('stacks', () => {
       stateBucket: 'demo-state',
       computeSizes: [{ name: 'Small', nodeType: 'n2-standard-4', numWorkers: 2 }],
       runtime: { schedule: '*/5 * * * *' },
-      participantProjects: ['alpha-project'],
+      participantStorageAgents: [],
       participantBuckets: [{ participant: 'alpha', bucket: 'alpha-data' }],
+      databricksCatalog: 'cleanroom_demo',
     };
     const own = new CleanroomStack(Testing.app(), { ...props, serviceAccountEmail: 'cr-runtime@demo-cleanroom.iam.gserviceaccount.com' });
     expect(resources(JSON.parse(Testing.synth(own)) as JsonObject, 'google_service_account').map((a) => a.account_id).sort()).toEqual(['cr-runtime', 'demo-invoker']);

@@ -3,10 +3,10 @@
  * (one synth shared by all assertions).
  */
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
-import { CLEANROOM_BUCKET_ROLE } from '../constructs/cleanroom-access';
-import { COMPUTE_OUTPUT_ROLE, COMPUTE_READ_ROLES } from '../constructs/cleanroom-compute-access';
-import { PARTICIPANT_LOCATION_PRIVILEGES } from '../constructs/participant-data-locations';
-import { RUNTIME_SECRET_ROLE, RUNTIME_STATE_BUCKET_ROLE } from '../constructs/runtime-service';
+import { CLEANROOM_READ_ROLE, CLEANROOM_WRITE_ROLE, runtimeReadCondition, runtimeWriteCondition } from '../constructs/cleanroom-access';
+import { COMPUTE_BUCKET_ROLE, COMPUTE_OUTPUT_ROLE, COMPUTE_READ_ROLE } from '../constructs/cleanroom-compute-access';
+import { DATASET_LOCATION_PRIVILEGES, OUTPUT_LOCATION_PRIVILEGES } from '../constructs/participant-data-locations';
+import { RUNTIME_SECRET_ROLE, RUNTIME_STATE_BUCKET_ROLE, TOKEN_FILE_NAME, TOKEN_MOUNT_PATH } from '../constructs/runtime-service';
 import type { CleanroomDefinition } from '../stacks/cleanroom-app';
 import { EXAMPLES_DIR, allStrings, definitionFromDir, entries, ofType, synthDefinition, type JsonObject, type SynthesizedApp } from './support/synth';
 
@@ -66,14 +66,20 @@ test('no ACLs, no authoritative IAM and no project-, folder- or organization-lev
   expect(forbidden).toEqual([]);
 });
 
-test('each participant stack grants the clean room exactly one role on exactly its own bucket', () => {
+// Deliberately changed: the runtime had object admin on the whole bucket; it now reads input/ output/ control/ code/
+// and writes control/ (never control/events/) and code/, each through an IAM condition.
+test("each participant stack grants the clean room two conditioned roles on exactly its own bucket: read its folders, write control/ and code/", () => {
   for (const participant of definition.participants) {
     const stack = `participant-${participant.name}`;
     const grants = ofType(entries(app, 'resource', [stack]), 'google_storage_bucket_iam_member').map((g) => g.body);
     // Every grant in the stack (clean room, storage credential) is on the participant's own bucket.
     expect(new Set(grants.map((g) => g.bucket))).toEqual(new Set([participant.bucket]));
     const cleanroomGrants = grants.filter((g) => g.member === runtimeMember());
-    expect(cleanroomGrants).toEqual([expect.objectContaining({ bucket: participant.bucket, role: CLEANROOM_BUCKET_ROLE })]);
+    expect(cleanroomGrants).toEqual([
+      expect.objectContaining({ bucket: participant.bucket, role: CLEANROOM_READ_ROLE, condition: expect.objectContaining({ expression: runtimeReadCondition(participant.bucket) }) }),
+      expect.objectContaining({ bucket: participant.bucket, role: CLEANROOM_WRITE_ROLE, condition: expect.objectContaining({ expression: runtimeWriteCondition(participant.bucket) }) }),
+    ]);
+    expect(String((cleanroomGrants[1].condition as JsonObject).expression)).toContain(`!resource.name.startsWith("projects/_/buckets/${participant.bucket}/objects/control/events/")`);
   }
 });
 
@@ -91,8 +97,9 @@ test('the runtime identity has object admin on the state bucket and access to th
   expect(secrets).toHaveLength(1);
   const secretGrant = holders.find((h) => h.type === 'google_secret_manager_secret_iam_member');
   expect(secretGrant?.body.secret_id).toBe(`\${google_secret_manager_secret.${secrets[0].name}.secret_id}`);
-  // Elsewhere the runtime only appears through the participants' CleanroomAccess grants.
-  expect(holders.filter((h) => h.stack !== 'cleanroom').map((h) => h.body.role)).toEqual(participantStacks().map(() => CLEANROOM_BUCKET_ROLE));
+  // Elsewhere the runtime only appears through the participants' CleanroomAccess grants, always conditioned.
+  expect(holders.filter((h) => h.stack !== 'cleanroom').map((h) => h.body.role)).toEqual(participantStacks().flatMap(() => [CLEANROOM_READ_ROLE, CLEANROOM_WRITE_ROLE]));
+  expect(holders.filter((h) => h.stack !== 'cleanroom' && h.body.condition === undefined)).toEqual([]);
 });
 
 test('only the invoker account may call the service, with OIDC tokens for the service audience', () => {
@@ -113,15 +120,20 @@ test('only the invoker account may call the service, with OIDC tokens for the se
   expect(env).toEqual(expect.arrayContaining([{ name: 'CLEANROOM_AUDIENCE', value: audience }, { name: 'CLEANROOM_INVOKERS', value: invokerRef }]));
 });
 
-test('the Databricks token is a Secret Manager reference: no secret version, no plain value, nothing inlined', () => {
+// Deliberately changed: the token was a secret environment variable (which keeps the first revision from starting
+// before a version exists); it is now a file of a secret volume, read at each use.
+test('the Databricks token is a mounted Secret Manager secret: no secret version, no plain value, nothing inlined', () => {
   const all = entries(app);
   expect(ofType(all, 'google_secret_manager_secret_version')).toEqual([]);
   const [service] = ofType(all, 'google_cloud_run_v2_service');
-  const env = ((service.body.template as JsonObject).containers as JsonObject[])[0].env as JsonObject[];
-  const token = env.find((e) => e.name === 'DATABRICKS_TOKEN');
-  expect(token).toEqual({ name: 'DATABRICKS_TOKEN', value_source: { secret_key_ref: { secret: expect.stringMatching(/^\$\{google_secret_manager_secret\./), version: 'latest' } } });
-  // No other variable looks like a credential with a plain value.
-  expect(env.filter((e) => /TOKEN|SECRET|PASSWORD|KEY/i.test(String(e.name)) && e.value !== undefined)).toEqual([]);
+  const template = service.body.template as JsonObject;
+  const env = (template.containers as JsonObject[])[0].env as JsonObject[];
+  expect(env.find((e) => e.name === 'DATABRICKS_TOKEN')).toBeUndefined();
+  expect(env).toContainEqual({ name: 'DATABRICKS_TOKEN_FILE', value: `${TOKEN_MOUNT_PATH}/${TOKEN_FILE_NAME}` });
+  const volume = (template.volumes as JsonObject[]).find((v) => v.secret !== undefined);
+  expect(volume).toEqual({ name: 'databricks-token', secret: { secret: expect.stringMatching(/^\$\{google_secret_manager_secret\./), items: [{ version: 'latest', path: TOKEN_FILE_NAME }] } });
+  // No variable looks like a credential with a plain value.
+  expect(env.filter((e) => /TOKEN$|SECRET|PASSWORD|KEY/i.test(String(e.name)) && e.value !== undefined)).toEqual([]);
   for (const [stack, text] of app.text) {
     expect({ stack, inlined: text.includes(TOKEN_CANARY) || /dapi[0-9a-f]{32}/.test(text) }).toEqual({ stack, inlined: false });
     // Neither provider is configured with a credential: each deployer brings its own.
@@ -151,16 +163,14 @@ test('participant stacks are self-contained: own providers, no references to oth
   }
 });
 
-test("each participant project's storage agent, and nobody else, may publish to the events topic", () => {
+// Deliberately changed: the agents were read from each participant's project (a data source needing access there);
+// they now come from each participant's reviewed config.
+test("each participant's published storage agent, and nobody else, may publish to the events topic", () => {
   const cleanroom = app.json.get('cleanroom') as JsonObject;
-  const agents = (cleanroom.data as JsonObject).google_storage_project_service_account as Record<string, JsonObject>;
-  expect(Object.values(agents).map((a) => a.project).sort()).toEqual([...new Set(definition.participants.map((p) => p.gcpProject))].sort());
+  expect(((cleanroom.data ?? {}) as JsonObject).google_storage_project_service_account).toBeUndefined();
   const publishers = ofType(entries(app, 'resource', ['cleanroom']), 'google_pubsub_topic_iam_member').map((p) => p.body);
-  expect(publishers).toHaveLength(Object.keys(agents).length);
-  for (const grant of publishers) {
-    expect(grant.role).toBe('roles/pubsub.publisher');
-    expect(grant.member).toMatch(/^\$\{data\.google_storage_project_service_account\.[^.]+\.member\}$/);
-  }
+  expect(publishers.map((p) => p.member).sort()).toEqual(definition.participants.map((p) => `serviceAccount:${String(p.storageServiceAgent)}`).sort());
+  for (const grant of publishers) expect(grant.role).toBe('roles/pubsub.publisher');
 });
 
 describe("the clean room's Databricks compute reaching participant data", () => {
@@ -187,30 +197,37 @@ describe("the clean room's Databricks compute reaching participant data", () => 
     expect(ofType(entries(granted, 'resource', participantStacks()), 'databricks_storage_credential').map((c) => c.body.name)).not.toContain(credentials[0].body.name);
   });
 
-  test('exactly one external location per participant bucket, over that bucket, through that credential', () => {
+  // Deliberately changed: one location over the whole bucket became one over input/ and one over output/.
+  test("external locations over each participant's input/ and output/ only (and the catalog's storage), through that credential", () => {
     const cleanroom = entries(granted, 'resource', ['cleanroom']);
     const [credential] = ofType(cleanroom, 'databricks_storage_credential');
     const locations = ofType(cleanroom, 'databricks_external_location').map((l) => l.body);
-    expect(locations.map((l) => l.url).sort()).toEqual(definition.participants.map((p) => `gs://${p.bucket}/`).sort());
+    expect(locations.map((l) => l.url).sort()).toEqual(
+      [...definition.participants.flatMap((p) => [`gs://${p.bucket}/input/`, `gs://${p.bucket}/output/`]), `gs://${definition.stateBucket}/catalog/`].sort(),
+    );
     for (const location of locations) {
       expect(location).toMatchObject({ credential_name: `\${databricks_storage_credential.${credential.name}.name}`, isolation_mode: 'ISOLATION_MODE_ISOLATED' });
       expect(location.read_only ?? false).toBe(false);
     }
   });
 
-  test("only the runtime's principal has privileges on each external location, and only the ones it needs", () => {
+  test("only the runtime's principal has privileges on each participant location: read datasets, read and write output/", () => {
     const cleanroom = entries(granted, 'resource', ['cleanroom']);
-    const locationRefs = ofType(cleanroom, 'databricks_external_location').map((l) => `\${databricks_external_location.${l.name}.id}`);
-    const grants = ofType(cleanroom, 'databricks_grants').map((g) => g.body);
-    expect(grants.map((g) => g.external_location).sort()).toEqual([...locationRefs].sort());
-    for (const grant of grants) {
+    const locations = ofType(cleanroom, 'databricks_external_location').filter((l) => String(l.body.url).startsWith('gs://') && !String(l.body.url).startsWith(`gs://${definition.stateBucket}/`));
+    const grants = ofType(cleanroom, 'databricks_grants').map((g) => g.body).filter((g) => g.external_location !== undefined);
+    expect(grants.map((g) => g.external_location).sort()).toEqual(locations.map((l) => `\${databricks_external_location.${l.name}.id}`).sort());
+    for (const location of locations) {
+      const grant = grants.find((g) => g.external_location === `\${databricks_external_location.${location.name}.id}`) as JsonObject;
       expect(Object.keys(grant).filter((k) => !['external_location', 'grant', 'depends_on'].includes(k))).toEqual([]);
-      expect(grant.grant).toEqual([{ principal: RUNTIME_PRINCIPAL, privileges: [...PARTICIPANT_LOCATION_PRIVILEGES] }]);
+      const privileges = String(location.body.url).endsWith('/output/') ? OUTPUT_LOCATION_PRIVILEGES : DATASET_LOCATION_PRIVILEGES;
+      expect(grant.grant).toEqual([{ principal: RUNTIME_PRINCIPAL, privileges: [...privileges] }]);
     }
-    expect([...PARTICIPANT_LOCATION_PRIVILEGES].sort()).toEqual(['CREATE_EXTERNAL_TABLE', 'READ_FILES', 'WRITE_FILES']);
+    expect([...DATASET_LOCATION_PRIVILEGES].sort()).toEqual(['CREATE_EXTERNAL_TABLE', 'READ_FILES']);
+    expect([...OUTPUT_LOCATION_PRIVILEGES].sort()).toEqual(['READ_FILES', 'WRITE_FILES']);
   });
 
-  test("the credential's account gets grants only on participant buckets: read the bucket, write below output/ only", () => {
+  // Deliberately changed: objectViewer on the whole bucket became objectViewer below input/ only.
+  test("the credential's account gets grants only on participant buckets: bucket metadata, read input/, write below output/ only", () => {
     const holders = entries(granted).filter((e) => allStrings(e.body).includes(storageMember));
     expect(holders.every((h) => h.type === 'google_storage_bucket_iam_member')).toBe(true);
     expect(holders.some((h) => h.stack === 'cleanroom')).toBe(false);
@@ -218,17 +235,22 @@ describe("the clean room's Databricks compute reaching participant data", () => 
       const mine = holders.filter((h) => h.stack === `participant-${participant.name}`).map((h) => h.body);
       expect(new Set(mine.map((g) => g.bucket))).toEqual(new Set([participant.bucket]));
       const unconditioned = mine.filter((g) => g.condition === undefined).map((g) => g.role);
-      expect(unconditioned.sort()).toEqual([...COMPUTE_READ_ROLES].sort());
+      expect(unconditioned).toEqual([COMPUTE_BUCKET_ROLE]);
       const conditioned = mine.filter((g) => g.condition !== undefined);
       expect(conditioned).toEqual([
+        expect.objectContaining({
+          role: COMPUTE_READ_ROLE,
+          condition: expect.objectContaining({ expression: `resource.name.startsWith("projects/_/buckets/${participant.bucket}/objects/input/")` }),
+        }),
         expect.objectContaining({
           role: COMPUTE_OUTPUT_ROLE,
           condition: expect.objectContaining({ expression: `resource.name.startsWith("projects/_/buckets/${participant.bucket}/objects/output/")` }),
         }),
       ]);
     }
-    // Nothing writes outside output/: no unconditioned role that can create or delete objects.
-    expect(holders.filter((h) => h.body.condition === undefined && /objectAdmin|objectCreator|objectUser|admin$/i.test(String(h.body.role)))).toEqual([]);
+    // Nothing reads an object's content or writes anywhere without a condition: the only unconditioned role is the
+    // bucket reader Databricks requires, which grants bucket metadata and listing.
+    expect(holders.filter((h) => h.body.condition === undefined && h.body.role !== COMPUTE_BUCKET_ROLE)).toEqual([]);
   });
 
   test('still no project-, folder- or organization-level grants and no public principal', () => {
@@ -243,11 +265,13 @@ describe("the clean room's Databricks compute reaching participant data", () => 
       expect(pending).toMatch(/^pending: databricks\.storage_service_account is not set in cleanroom\.yaml/);
       expect(pending).toContain(`cdktf deploy participant-${participant.name}`);
       const done = ((granted.json.get(`participant-${participant.name}`) as JsonObject).output as Record<string, JsonObject>).cleanroom_compute_access.value;
-      expect(done).toBe(`granted: ${STORAGE_ACCOUNT} reads gs://${participant.bucket} and writes below gs://${participant.bucket}/output/ only`);
+      expect(done).toBe(`granted: ${STORAGE_ACCOUNT} reads below gs://${participant.bucket}/input/ and writes below gs://${participant.bucket}/output/ only`);
     }
     // Without the field, nobody but the runtime's service account and the participant's own credential is granted.
     const pendingGrants = ofType(entries(app, 'resource', participantStacks()), 'google_storage_bucket_iam_member');
-    expect(pendingGrants.filter((g) => g.body.condition !== undefined)).toEqual([]);
+    for (const grant of pendingGrants.filter((g) => g.body.member !== runtimeMember())) {
+      expect(grant.body.member).toMatch(/^serviceAccount:\$\{databricks_storage_credential\.control-catalog_credential_[^.]+\.databricks_gcp_service_account\[0\]\.email\}$/);
+    }
   });
 
   test('job clusters use a Unity Catalog access mode and no cluster-wide Google identity', () => {

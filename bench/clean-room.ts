@@ -51,7 +51,7 @@ export async function makeCleanRoom(root: string, count: number): Promise<BenchC
     const dataset = await DeltaTable.create(store, p.bucket, 'input/users', DATASET_SCHEMA);
     await dataset.append([{ user_id: 1n, country: 'FR' }, { user_id: 2n, country: 'DE' }]);
   }
-  const engine = new LocalEngine({ localRoot: root });
+  const engine = new LocalEngine({ localRoot: root, waitForRuns: true });
   return { settings, store, engine, participants, pass: () => runPass({ config: settings, store, engine }) };
 }
 

@@ -40,7 +40,7 @@ export async function runLocalEngine(emit: Emit): Promise<void> {
     const { ms: generateMs } = await timed(() => writeDatasets(root));
     progress(NAME, `data written in ${(generateMs / 1000).toFixed(1)} s; running the join + group-by`);
 
-    const engine = new LocalEngine({ localRoot: root });
+    const engine = new LocalEngine({ localRoot: root, waitForRuns: true });
     await engine.syncDatasets(DATASETS);
     const store = new LocalObjectStore(root);
     const wallMs: number[] = [];

@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { DATASET_FOLDERS, OUTPUT_FOLDER } from 'cleanroom-runtime/src/control/bucket-layout';
+import { prefixCondition } from './storage-conditions';
 import { ANY_SERVICE_ACCOUNT_EMAIL, Problems, checkBucketName, checkPattern } from './validation';
 
 export interface CleanroomComputeAccessProps {
@@ -16,27 +18,36 @@ export interface CleanroomComputeAccessProps {
 }
 
 /**
- * Read roles on the whole bucket: datasets may live in any folder the participant chose. `legacyBucketReader` adds
- * the bucket metadata (`storage.buckets.get`) Databricks checks for a storage credential; `objectViewer` reads objects.
+ * Databricks documents `Storage Legacy Bucket Reader` on the bucket for a GCS storage credential
+ * (https://docs.gcp.databricks.com/en/connect/unity-catalog/cloud-storage/storage-credentials.html): bucket metadata
+ * and object listing, never an object's content.
  */
-export const COMPUTE_READ_ROLES = ['roles/storage.legacyBucketReader', 'roles/storage.objectViewer'] as const;
-/** Write role, conditioned on `output/` (listing, which IAM checks on the bucket, comes from the read roles). */
+export const COMPUTE_BUCKET_ROLE = 'roles/storage.legacyBucketReader';
+/** Reads datasets, conditioned on the dataset folders. */
+export const COMPUTE_READ_ROLE = 'roles/storage.objectViewer';
+/** Write role, conditioned on `output/` (job results; the runtime refuses any other `output`). */
 export const COMPUTE_OUTPUT_ROLE = 'roles/storage.objectAdmin';
-/** Job results land below `output/` (the runtime refuses any other `output`), so writes stop there. */
-export const OUTPUT_FOLDER = 'output/';
+export { OUTPUT_FOLDER };
 
 /** The IAM condition limiting a grant to the objects below `output/` of `bucketName`. */
 export function outputOnlyExpression(bucketName: string): string {
-  return `resource.name.startsWith("projects/_/buckets/${bucketName}/objects/${OUTPUT_FOLDER}")`;
+  return prefixCondition(bucketName, [OUTPUT_FOLDER]);
+}
+
+/** The IAM condition limiting a grant to the objects of the dataset folders (`input/`). */
+export function datasetsOnlyExpression(bucketName: string): string {
+  return prefixCondition(bucketName, DATASET_FOLDERS);
 }
 
 /**
- * A participant's grants to the clean room's Databricks compute, on its own bucket only: read everything (the SQL
- * warehouse registers datasets as external tables; job clusters read them) and create, overwrite or delete objects
- * only below `output/` (job results). Nothing on the project, nothing on the bucket's IAM or settings.
+ * A participant's grants to the clean room's Databricks compute, on its own bucket only: read the datasets below
+ * `input/` (the SQL warehouse registers them as external tables; job clusters read them) and create, overwrite or
+ * delete objects only below `output/` (job results). `control/`, `code/` and everything else stay out of reach.
+ * Nothing on the project, nothing on the bucket's IAM or settings.
  */
 export class CleanroomComputeAccess extends Construct {
-  readonly readGrants: StorageBucketIamMember[];
+  readonly bucketGrant: StorageBucketIamMember;
+  readonly readGrant: StorageBucketIamMember;
   readonly outputGrant: StorageBucketIamMember;
 
   constructor(scope: Construct, id: string, props: CleanroomComputeAccessProps) {
@@ -47,15 +58,23 @@ export class CleanroomComputeAccess extends Construct {
     problems.throwIfAny(`CleanroomComputeAccess "${id}"`);
 
     const member = `serviceAccount:${props.storageServiceAccountEmail}`;
-    this.readGrants = COMPUTE_READ_ROLES.map(
-      (role) =>
-        new StorageBucketIamMember(this, role.replace('roles/storage.', ''), {
-          bucket: props.bucketName,
-          role,
-          member,
-          dependsOn: props.dependsOn,
-        }),
-    );
+    this.bucketGrant = new StorageBucketIamMember(this, 'legacyBucketReader', {
+      bucket: props.bucketName,
+      role: COMPUTE_BUCKET_ROLE,
+      member,
+      dependsOn: props.dependsOn,
+    });
+    this.readGrant = new StorageBucketIamMember(this, 'datasets-object-viewer', {
+      bucket: props.bucketName,
+      role: COMPUTE_READ_ROLE,
+      member,
+      condition: {
+        title: 'cleanroom-datasets-only',
+        description: `Clean room compute: reads objects below ${DATASET_FOLDERS.map((f) => `gs://${props.bucketName}/${f}`).join(' ')} only`,
+        expression: datasetsOnlyExpression(props.bucketName),
+      },
+      dependsOn: props.dependsOn,
+    });
     this.outputGrant = new StorageBucketIamMember(this, 'output-object-admin', {
       bucket: props.bucketName,
       role: COMPUTE_OUTPUT_ROLE,

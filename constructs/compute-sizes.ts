@@ -1,7 +1,11 @@
 import { Construct } from 'constructs';
 import { ClusterPolicy } from '@cdktf/provider-databricks/lib/cluster-policy';
+import { Permissions } from '@cdktf/provider-databricks/lib/permissions';
 import { SqlEndpoint } from '@cdktf/provider-databricks/lib/sql-endpoint';
+import { DATABRICKS_PRINCIPAL, principalField } from './databricks-principal';
 import { CLEANROOM_NAME, Problems, checkPattern } from './validation';
+import { computePolicyName, runtimeWarehouseName } from 'cleanroom-runtime/src/deployment/resource-names';
+export { computePolicyName, runtimeWarehouseName };
 
 /** The job-cluster shape one compute size stands for. */
 export interface ComputeSizeShape {
@@ -32,19 +36,17 @@ export interface ComputeSizesProps {
   /** Default Databricks runtime of job clusters (default `auto:latest-lts`). */
   readonly sparkVersion?: string;
   readonly warehouse?: RuntimeWarehouseOptions;
+  /**
+   * The Databricks principal of the runtime's token when it is not the deployer (`databricks.runtime_principal`): it
+   * gets CAN_USE on every policy and on the warehouse, without which a non-admin can neither submit a run under a
+   * policy nor run a statement. Unset, the deployer runs the clean room: it created the policies (which takes a
+   * workspace admin, and admins may use every policy) and owns the warehouse.
+   */
+  readonly runtimePrincipal?: string;
 }
 
 /** Databricks SQL warehouse sizes (also the seed's compute size names). */
 export const WAREHOUSE_SIZES = ['2X-Small', 'X-Small', 'Small', 'Medium', 'Large', 'X-Large', '2X-Large', '3X-Large', '4X-Large'] as const;
-
-/** Cluster policy name of a size; the runtime's Databricks engine looks policies up by this name. */
-export function computePolicyName(cleanroomName: string, size: string): string {
-  return `${cleanroomName} ${size}`;
-}
-
-export function runtimeWarehouseName(cleanroomName: string): string {
-  return `${cleanroomName}-runtime`;
-}
 
 /**
  * In the clean room workspace: one cluster policy per offered compute size (job clusters only, node types and
@@ -55,6 +57,8 @@ export class ComputeSizes extends Construct {
   /** Size → the policy's id (a Terraform reference), as the runtime's Databricks engine needs it. */
   readonly policyIds: Readonly<Record<string, string>>;
   readonly warehouse: SqlEndpoint;
+  /** The runtime principal's CAN_USE (absent when it is the deployer). */
+  readonly permissions: Permissions[];
 
   constructor(scope: Construct, id: string, props: ComputeSizesProps) {
     super(scope, id);
@@ -80,9 +84,33 @@ export class ComputeSizes extends Construct {
       maxNumClusters: 1,
       warehouseType: 'PRO',
       enableServerlessCompute: warehouse.serverless ?? false,
-      tags: { customTags: [{ key: 'cleanroom', value: props.cleanroomName }] },
+      tags: { customTags: [{ key: 'cleanroom', value: gceLabelValue(props.cleanroomName) }] },
     });
+
+    // Authoritative lists: nobody but the runtime principal (and workspace admins, who cannot be removed) may use them.
+    // "cluster policies have ACLs that limit their use to specific users and groups ... Admin users also have access to
+    // all policies": https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/cluster_policy;
+    // warehouse ACLs: https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/permissions
+    this.permissions = [];
+    if (props.runtimePrincipal !== undefined) {
+      const canUse = [{ ...principalField(props.runtimePrincipal), permissionLevel: 'CAN_USE' }];
+      for (const [size, policy] of Object.entries(policies)) {
+        this.permissions.push(new Permissions(this, `policy-${size.toLowerCase()}-use`, { clusterPolicyId: policy.id, accessControl: canUse }));
+      }
+      this.permissions.push(new Permissions(this, 'warehouse-use', { sqlEndpointId: this.warehouse.id, accessControl: canUse }));
+    }
   }
+}
+
+/**
+ * Cluster custom tags become labels of the GCE instances and disks (https://docs.databricks.com/gcp/en/admin/account-settings/usage-detail-tags),
+ * and label values are at most 63 lowercase letters, digits, `_` and `-`
+ * (https://cloud.google.com/compute/docs/labeling-resources#requirements): `X-Small` becomes `x-small`.
+ */
+export function gceLabelValue(value: string): string {
+  const label = value.toLowerCase();
+  if (!/^[a-z0-9_-]{0,63}$/.test(label)) throw new Error(`"${value}" cannot be a GCE label value: at most 63 letters, digits, "_" and "-"`);
+  return label;
 }
 
 /** Databricks cluster policy definition (policy definition language) for one size. */
@@ -98,8 +126,8 @@ export function clusterPolicyDefinition(cleanroomName: string, size: ComputeSize
     data_security_mode: { type: 'fixed', value: 'SINGLE_USER' },
     // No cluster-wide Google identity: it would reach storage around Unity Catalog's grants.
     'gcp_attributes.google_service_account': { type: 'forbidden' },
-    'custom_tags.cleanroom': { type: 'fixed', value: cleanroomName },
-    'custom_tags.cleanroom_compute_size': { type: 'fixed', value: size.name },
+    'custom_tags.cleanroom': { type: 'fixed', value: gceLabelValue(cleanroomName) },
+    'custom_tags.cleanroom_compute_size': { type: 'fixed', value: gceLabelValue(size.name) },
   };
 }
 
@@ -120,6 +148,9 @@ function validateComputeSizesProps(props: ComputeSizesProps, construct: string):
     }
     problems.check(Number.isInteger(size.numWorkers) && size.numWorkers >= 0 && size.numWorkers <= 1000, `${field}.numWorkers`, 'a whole number of workers from 0 to 1000', size.numWorkers);
   });
+  if (props.runtimePrincipal !== undefined) {
+    checkPattern(problems, 'runtimePrincipal', props.runtimePrincipal, DATABRICKS_PRINCIPAL, 'a service principal application id or a user email');
+  }
   const warehouse = props.warehouse;
   if (warehouse?.clusterSize !== undefined) {
     problems.check((WAREHOUSE_SIZES as readonly string[]).includes(warehouse.clusterSize), 'warehouse.clusterSize', `one of ${WAREHOUSE_SIZES.join(', ')}`, warehouse.clusterSize);

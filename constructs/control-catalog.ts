@@ -6,8 +6,11 @@ import { Schema } from '@cdktf/provider-databricks/lib/schema';
 import { SqlTable } from '@cdktf/provider-databricks/lib/sql-table';
 import { StorageCredential } from '@cdktf/provider-databricks/lib/storage-credential';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { CATALOG_FOLDER, CODE_FOLDER, CONTROL_FOLDER, DATASET_FOLDERS, OUTPUT_FOLDER } from 'cleanroom-runtime/src/control/bucket-layout';
 import { CONTROL_TABLES, controlTableKey, type ControlTableName } from 'cleanroom-runtime/src/control/tables';
+import { DATABRICKS_OWNER, deployerUserName } from './databricks-principal';
 import { sqlColumns } from './delta-sql-types';
+import { prefixCondition } from './storage-conditions';
 import { ANY_SERVICE_ACCOUNT_EMAIL, PARTICIPANT_NAME, Problems, checkBucketName, checkPattern } from './validation';
 
 /** Unity Catalog (default): a storage credential + external location over the bucket, schemas in a catalog. */
@@ -17,8 +20,13 @@ export interface UnityCatalogOptions {
   readonly catalog?: string;
   /** Create the catalog (default true); false to use an existing one, e.g. the workspace's default catalog. */
   readonly createCatalog?: boolean;
-  /** Managed storage root for a created catalog, needed when the metastore has none. Must not overlap `control/`. */
+  /**
+   * Managed storage root of a created catalog: a folder of the participant's bucket, default `catalog/`
+   * (`gs://<bucket>/catalog/`). Outside the folders the clean room reaches (`control/`, `input/`, `output/`, `code/`).
+   */
   readonly catalogStorageRoot?: string;
+  /** Owner of the credential, external locations and catalog. Default: the deployer. */
+  readonly owner?: string;
 }
 
 /**
@@ -70,7 +78,10 @@ export class ControlCatalog extends Construct {
   readonly catalogName: string;
   readonly tables: Record<ControlTableName, SqlTable>;
   readonly storageCredential?: StorageCredential;
+  /** Over `control/`. */
   readonly externalLocation?: ExternalLocation;
+  /** Over the catalog's managed storage (absent when an existing catalog is used). */
+  readonly catalogStorageLocation?: ExternalLocation;
 
   constructor(scope: Construct, id: string, props: ControlCatalogProps) {
     super(scope, id);
@@ -81,18 +92,29 @@ export class ControlCatalog extends Construct {
 
     if (metastore.kind === 'unity') {
       const baseName = `cleanroom-${props.participantName.replace(/_/g, '-')}`;
+      const owner = metastore.owner ?? deployerUserName(this);
+      const createCatalog = metastore.createCatalog ?? true;
+      const storageFolder = catalogStorageFolder(props.bucketName, metastore.catalogStorageRoot);
       this.storageCredential = new StorageCredential(this, 'credential', {
         name: baseName,
         comment: `Clean room participant ${props.participantName}: access to ${bucketUrl}`,
         // Databricks creates and owns the Google service account; only its email is granted below.
         databricksGcpServiceAccount: {},
+        owner,
       });
       const member = `serviceAccount:${this.storageCredential.databricksGcpServiceAccount.email}`;
-      // Roles Databricks documents for a GCS storage credential, both scoped to this one bucket.
+      // Roles Databricks documents for a GCS storage credential (bucket reader, object admin), the object admin only on
+      // the folders the locations below cover.
+      const folders = [CONTROL_FOLDER, ...(createCatalog ? [storageFolder] : [])];
       const objectAdmin = new StorageBucketIamMember(this, 'credential-object-admin', {
         bucket: props.bucketName,
         role: 'roles/storage.objectAdmin',
         member,
+        condition: {
+          title: 'cleanroom-participant-workspace',
+          description: `The participant's workspace: ${folders.map((f) => `gs://${props.bucketName}/${f}`).join(' ')} only`,
+          expression: prefixCondition(props.bucketName, folders),
+        },
         dependsOn: props.dependsOn,
       });
       const bucketReader = new StorageBucketIamMember(this, 'credential-bucket-reader', {
@@ -101,25 +123,41 @@ export class ControlCatalog extends Construct {
         member,
         dependsOn: props.dependsOn,
       });
+      // Over `control/` only, not the bucket root: the clean room's own locations over `input/` and `output/` must not
+      // overlap it when this workspace shares the clean room's metastore (https://docs.databricks.com/gcp/en/volumes/paths).
       this.externalLocation = new ExternalLocation(this, 'location', {
-        name: baseName,
-        url: `${bucketUrl}/`,
+        name: `${baseName}-control`,
+        url: `${bucketUrl}/${CONTROL_FOLDER}`,
         credentialName: this.storageCredential.name,
-        comment: `Clean room participant ${props.participantName}`,
+        comment: `Clean room participant ${props.participantName}: control tables`,
+        owner,
         dependsOn: [objectAdmin, bucketReader],
       });
       dependencies.push(this.externalLocation);
 
       this.catalogName = metastore.catalog ?? `cleanroom_${props.participantName}`;
-      const catalog =
-        (metastore.createCatalog ?? true)
-          ? new Catalog(this, 'catalog', {
-              name: this.catalogName,
-              comment: 'Clean room: participant data and control tables',
-              storageRoot: metastore.catalogStorageRoot,
-            })
-          : undefined;
-      if (catalog !== undefined) dependencies.push(catalog);
+      let catalog: Catalog | undefined;
+      if (createCatalog) {
+        // A catalog needs a storage root when the metastore has none (workspaces enabled for Unity Catalog
+        // automatically), inside an external location:
+        // https://docs.databricks.com/gcp/en/connect/unity-catalog/cloud-storage/managed-storage
+        this.catalogStorageLocation = new ExternalLocation(this, 'catalog-storage-location', {
+          name: `${baseName}-catalog`,
+          url: `${bucketUrl}/${storageFolder}`,
+          credentialName: this.storageCredential.name,
+          comment: `Clean room participant ${props.participantName}: managed storage of catalog ${this.catalogName}`,
+          owner,
+          dependsOn: [objectAdmin, bucketReader],
+        });
+        catalog = new Catalog(this, 'catalog', {
+          name: this.catalogName,
+          comment: 'Clean room: participant data and control tables',
+          storageRoot: `${bucketUrl}/${storageFolder}`,
+          owner,
+          dependsOn: [this.catalogStorageLocation],
+        });
+        dependencies.push(catalog);
+      }
       for (const database of [props.participantName, CONTROL_DATABASE]) {
         dependencies.push(
           new Schema(this, `schema-${database}`, {
@@ -177,13 +215,14 @@ function validateControlCatalogProps(props: ControlCatalogProps, construct: stri
     }
     if (metastore.catalogStorageRoot !== undefined) {
       problems.check(
-        /^gs:\/\/[a-z0-9][a-z0-9_.-]+[a-z0-9](\/.*)?$/.test(metastore.catalogStorageRoot) &&
-          !metastore.catalogStorageRoot.replace(/\/?$/, '/').startsWith(`gs://${props.bucketName}/control/`) &&
-          metastore.catalogStorageRoot.replace(/\/?$/, '/') !== `gs://${props.bucketName}/`,
+        catalogStorageFolderProblem(props.bucketName, metastore.catalogStorageRoot) === undefined,
         'metastore.catalogStorageRoot',
-        'a gs:// URL that does not contain the control tables',
+        catalogStorageFolderProblem(props.bucketName, metastore.catalogStorageRoot) ?? '',
         metastore.catalogStorageRoot,
       );
+    }
+    if (metastore.owner !== undefined) {
+      checkPattern(problems, 'metastore.owner', metastore.owner, DATABRICKS_OWNER, 'a group name, user email or service principal application id');
     }
   } else if (metastore?.kind === 'hive') {
     if (metastore.clusterServiceAccountEmail !== undefined) {
@@ -196,4 +235,23 @@ function validateControlCatalogProps(props: ControlCatalogProps, construct: stri
     checkPattern(problems, 'warehouseId', props.warehouseId, /^[a-z0-9]{8,32}$/, 'a SQL warehouse id');
   }
   problems.throwIfAny(construct);
+}
+
+/** Folders of the participant bucket its catalog's storage may not overlap (the clean room's and the control tables). */
+const RESERVED_FOLDERS = [CONTROL_FOLDER, ...DATASET_FOLDERS, OUTPUT_FOLDER, CODE_FOLDER];
+
+function catalogStorageFolderProblem(bucketName: string, root: string): string | undefined {
+  const prefix = `gs://${bucketName}/`;
+  const folder = root.endsWith('/') ? root.slice(prefix.length) : `${root.slice(prefix.length)}/`;
+  const inBucket = root.startsWith(prefix) && /^([a-z0-9_-]+\/)+$/.test(folder);
+  const overlaps = RESERVED_FOLDERS.some((reserved) => folder.startsWith(reserved) || reserved.startsWith(folder));
+  if (inBucket && !overlaps) return undefined;
+  return `a folder of gs://${bucketName}/ outside ${RESERVED_FOLDERS.join(', ')} (e.g. gs://${bucketName}/${CATALOG_FOLDER})`;
+}
+
+/** The folder (ending with `/`) of the catalog's managed storage in the participant's bucket. */
+function catalogStorageFolder(bucketName: string, root: string | undefined): string {
+  if (root === undefined) return CATALOG_FOLDER;
+  const folder = root.slice(`gs://${bucketName}/`.length);
+  return folder.endsWith('/') ? folder : `${folder}/`;
 }

@@ -2,7 +2,6 @@ import { Construct } from 'constructs';
 import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-service';
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job';
-import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account';
 import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
@@ -14,6 +13,7 @@ import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-o
 import { createHash } from 'node:crypto';
 import { Fn, Token, type ITerraformDependable } from 'cdktf';
 import runtimePackage from 'cleanroom-runtime/package.json';
+import { STORAGE_SERVICE_AGENT_PATTERN } from 'cleanroom-runtime/src/config';
 import {
   CLEANROOM_NAME,
   DATABRICKS_HOST,
@@ -24,6 +24,14 @@ import {
   checkBucketName,
   checkPattern,
 } from './validation';
+import {
+  databricksTokenSecretId,
+  eventsTopicName,
+  invokerAccountId,
+  runtimeServiceName,
+  runtimeTickJobName,
+} from 'cleanroom-runtime/src/deployment/resource-names';
+export { databricksTokenSecretId, eventsTopicId, eventsTopicName, invokerAccountId, runtimeServiceName } from 'cleanroom-runtime/src/deployment/resource-names';
 
 export interface RuntimeServiceProps {
   readonly cleanroomName: string;
@@ -49,11 +57,14 @@ export interface RuntimeServiceProps {
   readonly databricksWarehouseId: string;
   /** Compute size → cluster policy id, e.g. `ComputeSizes.policyIds`; passed to the runtime as JSON. */
   readonly databricksPolicyIds: Readonly<Record<string, string>>;
+  /** The clean room's Unity Catalog catalog (datasets are `<catalog>.<participant>.<table>`). */
+  readonly databricksCatalog: string;
   /**
-   * Projects holding participant buckets: each project's Cloud Storage service agent may publish their
-   * `control/events/_delta_log/` notifications to the events topic.
+   * The Cloud Storage service agents of participants' projects, as each participant published it in its reviewed
+   * config (`gcp.storage_service_agent`): each may publish its bucket's `control/events/_delta_log/` notifications to
+   * the events topic. Taken from config, never read from the participants' projects (another organisation's).
    */
-  readonly participantProjects: readonly string[];
+  readonly participantStorageAgents: readonly string[];
   /** The reviewed config files (`cleanroom.yaml`, `participants/<name>.yaml` → text) the runtime reads. */
   readonly configFiles?: Readonly<Record<string, string>>;
   /** Upper bound of instances (default 1: passes are serialized by the state's compare-and-swap anyway). */
@@ -68,10 +79,19 @@ export interface RuntimeServiceProps {
  */
 export const DEFAULT_RUNTIME_IMAGE = `ghcr.io/cleanroom/runtime:${runtimePackage.version}`;
 /** Prefix of events-table commits, the only objects whose creation should trigger a pass. */
-export const EVENTS_LOG_PREFIX = 'control/events/_delta_log/';
+export { EVENTS_LOG_PREFIX } from 'cleanroom-runtime/src/control/bucket-layout';
 /** Where the state bucket is mounted in the container, and where the config is inside it. */
 export const STATE_MOUNT_PATH = '/mnt/state';
 export const CONFIG_PREFIX = 'config/';
+/**
+ * The Databricks token is a file of a secret volume, not an environment variable: Cloud Run resolves a secret
+ * environment variable when an instance starts and refuses to start one whose secret has no version yet, while a
+ * mounted secret is read from Secret Manager on each read of the file, at its latest version
+ * (https://cloud.google.com/run/docs/configuring/services/secrets). So the first deploy starts before anyone has added
+ * the token, and a rotated token is used without a new revision.
+ */
+export const TOKEN_MOUNT_PATH = '/run/secrets/databricks';
+export const TOKEN_FILE_NAME = 'token';
 /** Roles of the runtime's identity, each on one resource (asserted by the tests). */
 export const RUNTIME_STATE_BUCKET_ROLE = 'roles/storage.objectAdmin';
 export const RUNTIME_SECRET_ROLE = 'roles/secretmanager.secretAccessor';
@@ -83,31 +103,6 @@ export const CONFIG_HASH_ENV = 'CLEANROOM_CONFIG_HASH';
 export function configFilesHash(files: Readonly<Record<string, string>>): string {
   const entries = Object.keys(files).sort().map((path) => [path, files[path]]);
   return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
-}
-
-export function eventsTopicName(cleanroomName: string): string {
-  return `${cleanroomName}-events`;
-}
-
-/** Full topic id; participant stacks point their bucket notifications at it without a cross-stack reference. */
-export function eventsTopicId(project: string, cleanroomName: string): string {
-  return `projects/${project}/topics/${eventsTopicName(cleanroomName)}`;
-}
-
-/** Service account ids are at most 30 characters: long clean room names are shortened with a stable hash. */
-export function invokerAccountId(cleanroomName: string): string {
-  const plain = `${cleanroomName}-invoker`;
-  if (plain.length <= 30) return plain;
-  const hash = createHash('sha256').update(cleanroomName).digest('hex').slice(0, 4);
-  return `${cleanroomName.slice(0, 16).replace(/-+$/, '')}-${hash}-invoker`;
-}
-
-export function runtimeServiceName(cleanroomName: string): string {
-  return `${cleanroomName}-runtime`;
-}
-
-export function databricksTokenSecretId(cleanroomName: string): string {
-  return `${cleanroomName}-databricks-token`;
 }
 
 /**
@@ -183,13 +178,19 @@ export class RuntimeService extends Construct {
         // The runtime coalesces concurrent triggers into at most one running and one queued pass.
         maxInstanceRequestConcurrency: 8,
         scaling: { minInstanceCount: 0, maxInstanceCount: props.maxInstances ?? 1 },
-        volumes: [{ name: 'state', gcs: { bucket: props.stateBucketName, readOnly: true } }],
+        volumes: [
+          { name: 'state', gcs: { bucket: props.stateBucketName, readOnly: true } },
+          { name: 'databricks-token', secret: { secret: this.databricksToken.secretId, items: [{ version: 'latest', path: TOKEN_FILE_NAME }] } },
+        ],
         containers: [
           {
             image: props.image ?? DEFAULT_RUNTIME_IMAGE,
             ports: { containerPort: 8080 },
             resources: { limits: { cpu: '1', memory: '1Gi' } },
-            volumeMounts: [{ name: 'state', mountPath: STATE_MOUNT_PATH }],
+            volumeMounts: [
+              { name: 'state', mountPath: STATE_MOUNT_PATH },
+              { name: 'databricks-token', mountPath: TOKEN_MOUNT_PATH },
+            ],
             env: [
               { name: 'CLEANROOM_CONFIG_DIR', value: `${STATE_MOUNT_PATH}/${CONFIG_PREFIX.slice(0, -1)}` },
               // Part of the revision template, so a reviewed config change rolls out a new revision (fresh instances),
@@ -197,15 +198,15 @@ export class RuntimeService extends Construct {
               ...(Object.keys(props.configFiles ?? {}).length === 0 ? [] : [{ name: CONFIG_HASH_ENV, value: configFilesHash(props.configFiles ?? {}) }]),
               { name: 'CLEANROOM_AUDIENCE', value: this.audience },
               { name: 'CLEANROOM_INVOKERS', value: this.invoker.email },
+              // Only the invoker holds run.invoker, so Cloud Run's IAM check authenticates every caller first.
+              { name: 'CLEANROOM_IAM_CHECKED', value: 'true' },
               { name: 'GOOGLE_CLOUD_PROJECT', value: props.project },
               { name: 'DATABRICKS_HOST', value: props.databricksHost },
               { name: 'CLEANROOM_DATABRICKS_WAREHOUSE_ID', value: props.databricksWarehouseId },
               // Resolved by Terraform once the policies exist: {"<size>":"<policy id>",...}.
               { name: 'CLEANROOM_DATABRICKS_POLICY_IDS', value: Fn.jsonencode(sortedByKey(props.databricksPolicyIds)) },
-              {
-                name: 'DATABRICKS_TOKEN',
-                valueSource: { secretKeyRef: { secret: this.databricksToken.secretId, version: 'latest' } },
-              },
+              { name: 'CLEANROOM_DATABRICKS_CATALOG', value: props.databricksCatalog },
+              { name: 'DATABRICKS_TOKEN_FILE', value: `${TOKEN_MOUNT_PATH}/${TOKEN_FILE_NAME}` },
             ],
           },
         ],
@@ -224,7 +225,7 @@ export class RuntimeService extends Construct {
     this.schedulerJob = new CloudSchedulerJob(this, 'schedule', {
       project: props.project,
       region: props.region,
-      name: `${name}-runtime-tick`,
+      name: runtimeTickJobName(name),
       description: `Clean room ${name}: periodic runtime pass`,
       schedule: props.schedule,
       timeZone: props.timeZone ?? 'Etc/UTC',
@@ -258,14 +259,14 @@ export class RuntimeService extends Construct {
       },
     });
 
-    // Each participant project's Cloud Storage service agent publishes that project's bucket notifications.
-    for (const project of [...new Set(props.participantProjects)].sort()) {
-      const agent = new DataGoogleStorageProjectServiceAccount(this, `gcs-agent-${project}`, { project });
-      new PubsubTopicIamMember(this, `gcs-agent-publisher-${project}`, {
+    // Each participant project's Cloud Storage service agent publishes that project's bucket notifications; the
+    // notification can only be created once the agent may publish (https://cloud.google.com/storage/docs/reporting-changes).
+    for (const agent of [...new Set(props.participantStorageAgents)].sort()) {
+      new PubsubTopicIamMember(this, `gcs-agent-publisher-${agent.split('@')[0]}`, {
         project: props.project,
         topic: this.topic.name,
         role: 'roles/pubsub.publisher',
-        member: agent.member,
+        member: `serviceAccount:${agent}`,
       });
     }
   }
@@ -338,7 +339,10 @@ function validateRuntimeServiceProps(props: RuntimeServiceProps, construct: stri
     const id = props.databricksPolicyIds[size];
     if (!Token.isUnresolved(id)) checkPattern(problems, `databricksPolicyIds["${size}"]`, id, /^[A-Za-z0-9-]{1,64}$/, 'a cluster policy id');
   }
-  (props.participantProjects ?? []).forEach((project, i) => checkPattern(problems, `participantProjects[${i}]`, project, GCP_PROJECT_ID, 'a GCP project id'));
+  checkPattern(problems, 'databricksCatalog', props.databricksCatalog, /^[a-z][a-z0-9_]{2,62}$/, 'a Unity Catalog catalog name');
+  (props.participantStorageAgents ?? []).forEach((agent, i) =>
+    checkPattern(problems, `participantStorageAgents[${i}]`, agent, STORAGE_SERVICE_AGENT_PATTERN, "a project's Cloud Storage service agent"),
+  );
   for (const path of Object.keys(props.configFiles ?? {})) {
     checkPattern(problems, `configFiles["${path}"]`, path, /^([a-z0-9_-]+\/)*[A-Za-z0-9_.-]+\.ya?ml$/, 'a relative path of a YAML file');
   }

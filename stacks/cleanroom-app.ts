@@ -6,7 +6,7 @@ import { CleanroomStack, type CleanroomStackProps } from './cleanroom-stack';
 import { ParticipantStack, type ParticipantDefinition } from './participant-stack';
 
 /** Everything the app declares, independent of how it was configured (see `definitionFromConfig`). */
-export interface CleanroomDefinition extends Omit<CleanroomStackProps, 'participantProjects' | 'participantBuckets'> {
+export interface CleanroomDefinition extends Omit<CleanroomStackProps, 'participantStorageAgents' | 'participantBuckets'> {
   /** Name of the keeper participant. */
   readonly keeper: string;
   readonly participants: readonly ParticipantDefinition[];
@@ -38,9 +38,12 @@ export function buildCleanroomApp(scope: Construct, definition: CleanroomDefinit
     computeSizes: definition.computeSizes,
     warehouse: definition.warehouse,
     runtime: definition.runtime,
-    participantProjects: definition.participants.map((p) => p.gcpProject),
+    participantStorageAgents: definition.participants.flatMap((p) => (p.storageServiceAgent === undefined ? [] : [p.storageServiceAgent])),
     participantBuckets: definition.participants.map((p) => ({ participant: p.name, bucket: p.bucket })),
     databricksRuntimePrincipal: definition.databricksRuntimePrincipal,
+    databricksCatalog: definition.databricksCatalog,
+    databricksOwner: definition.databricksOwner,
+    terraformState: definition.terraformState,
     configFiles: definition.configFiles,
   });
   const topicId = eventsTopicId(definition.gcpProject, definition.name);

@@ -3,10 +3,14 @@ import type { Construct } from 'constructs';
 import { DatabricksProvider } from '@cdktf/provider-databricks/lib/provider';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { CleanroomCatalog } from '../constructs/cleanroom-catalog';
 import { ComputeSizes, type ComputeSizeShape, type RuntimeWarehouseOptions } from '../constructs/compute-sizes';
 import { ParticipantDataLocations, type ParticipantDataBucket } from '../constructs/participant-data-locations';
+import { ProjectServices } from '../constructs/project-services';
 import { RuntimeService } from '../constructs/runtime-service';
 import { SecureBucket } from '../constructs/secure-bucket';
+import { declareStateBackend, type StateBackendOptions } from '../constructs/state-backend';
+import { CLEANROOM_STACK_ID } from 'cleanroom-runtime/src/deployment/resource-names';
 import { DATABRICKS_HOST, GCP_PROJECT_ID, GCP_REGION, Problems, SERVICE_ACCOUNT_EMAIL, checkPattern } from '../constructs/validation';
 
 export interface CleanroomStackProps {
@@ -24,30 +28,42 @@ export interface CleanroomStackProps {
   readonly computeSizes: readonly ComputeSizeShape[];
   readonly warehouse?: RuntimeWarehouseOptions;
   readonly runtime: { readonly image?: string; readonly schedule: string; readonly timeZone?: string };
-  /** Projects holding participant buckets (their storage agents publish events notifications). */
-  readonly participantProjects: readonly string[];
+  /**
+   * The Cloud Storage service agents participants published in their config (`gcp.storage_service_agent`): each may
+   * publish its bucket's events notifications. Never read from the participants' projects.
+   */
+  readonly participantStorageAgents: readonly string[];
   /** Participant buckets the clean room's Databricks compute reaches through Unity Catalog external locations. */
   readonly participantBuckets: readonly ParticipantDataBucket[];
   /** The Databricks principal of the runtime's token (default: the identity deploying this stack). */
   readonly databricksRuntimePrincipal?: string;
+  /** The clean room's Unity Catalog catalog (`databricks.catalog`). */
+  readonly databricksCatalog: string;
+  /** Owner of the clean room's Unity Catalog objects (default: the identity deploying this stack). */
+  readonly databricksOwner?: string;
+  /** The operator's Terraform state bucket (default: a local state file). */
+  readonly terraformState?: StateBackendOptions;
   /** The reviewed config files, uploaded for the runtime to read. */
   readonly configFiles?: Readonly<Record<string, string>>;
 }
 
-export const CLEANROOM_STACK_ID = 'cleanroom';
+export { CLEANROOM_STACK_ID };
 /** Output holding the storage credential's Google service account, for `databricks.storage_service_account`. */
 export const STORAGE_SERVICE_ACCOUNT_OUTPUT = 'storage_service_account';
 
 /**
- * The operator's stack: state bucket, clean room service account, compute sizes, the Unity Catalog storage
- * credential and external locations over participants' buckets, and the runtime service.
+ * The operator's stack: the APIs it needs, state bucket, clean room service account, compute sizes, the Unity Catalog
+ * storage credential, external locations over participants' dataset and output folders, the clean room's catalog,
+ * and the runtime service.
  */
 export class CleanroomStack extends TerraformStack {
   readonly stateBucket: SecureBucket;
   readonly serviceAccount?: ServiceAccount;
   readonly compute: ComputeSizes;
   readonly participantData: ParticipantDataLocations;
+  readonly catalog: CleanroomCatalog;
   readonly runtime: RuntimeService;
+  readonly apis: ProjectServices;
 
   constructor(scope: Construct, props: CleanroomStackProps) {
     super(scope, CLEANROOM_STACK_ID);
@@ -58,6 +74,7 @@ export class CleanroomStack extends TerraformStack {
     checkPattern(problems, 'serviceAccountEmail', props.serviceAccountEmail, SERVICE_ACCOUNT_EMAIL, 'a user-managed service account email');
     problems.throwIfAny(`CleanroomStack "${props.name}"`);
 
+    declareStateBackend(this, CLEANROOM_STACK_ID, props.name, props.terraformState);
     new GoogleProvider(this, 'google', { project: props.gcpProject, region: props.region });
     new DatabricksProvider(this, 'databricks', { host: props.databricksHost });
 
@@ -82,17 +99,29 @@ export class CleanroomStack extends TerraformStack {
       cleanroomName: props.name,
       sizes: props.computeSizes,
       warehouse: props.warehouse,
+      runtimePrincipal: props.databricksRuntimePrincipal,
     });
 
     this.participantData = new ParticipantDataLocations(this, 'participant-data', {
       cleanroomName: props.name,
       buckets: props.participantBuckets,
       runtimePrincipal: props.databricksRuntimePrincipal,
+      owner: props.databricksOwner,
     });
     new TerraformOutput(this, STORAGE_SERVICE_ACCOUNT_OUTPUT, {
       value: this.participantData.serviceAccountEmail,
       description:
         "Google service account of the clean room's Unity Catalog storage credential: set it as databricks.storage_service_account in cleanroom.yaml, then deploy the participant stacks (each grants it access to its own bucket)",
+    });
+    this.catalog = new CleanroomCatalog(this, 'catalog', {
+      cleanroomName: props.name,
+      catalogName: props.databricksCatalog,
+      stateBucketName: props.stateBucket,
+      credentialName: this.participantData.credential.name,
+      credentialServiceAccountEmail: this.participantData.serviceAccountEmail,
+      runtimePrincipal: props.databricksRuntimePrincipal,
+      owner: props.databricksOwner,
+      dependsOn: [this.stateBucket.bucket],
     });
 
     this.runtime = new RuntimeService(this, 'runtime', {
@@ -107,9 +136,13 @@ export class CleanroomStack extends TerraformStack {
       databricksHost: props.databricksHost,
       databricksWarehouseId: this.compute.warehouse.id,
       databricksPolicyIds: this.compute.policyIds,
-      participantProjects: props.participantProjects,
+      databricksCatalog: props.databricksCatalog,
+      participantStorageAgents: props.participantStorageAgents,
       configFiles: props.configFiles,
       dependsOn: [this.stateBucket.bucket, ...(this.serviceAccount ? [this.serviceAccount] : [])],
     });
+
+    // Last, so it sees every Google resource declared above.
+    this.apis = new ProjectServices(this, 'apis', { project: props.gcpProject });
   }
 }

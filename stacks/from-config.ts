@@ -15,6 +15,9 @@ export function definitionFromConfig(config: CleanroomConfig, configFiles?: Read
     serviceAccountEmail: config.serviceAccount,
     ...(config.databricks.storageServiceAccount === undefined ? {} : { databricksStorageServiceAccount: config.databricks.storageServiceAccount }),
     ...(config.databricks.runtimePrincipal === undefined ? {} : { databricksRuntimePrincipal: config.databricks.runtimePrincipal }),
+    databricksCatalog: config.databricks.catalog,
+    ...(config.databricks.owner === undefined ? {} : { databricksOwner: config.databricks.owner }),
+    ...(config.terraformState === undefined ? {} : { terraformState: config.terraformState }),
     stateBucket: config.stateBucket,
     keeper: config.keeper,
     computeSizes: config.computeSizes.map((size): ComputeSizeShape => {
@@ -28,6 +31,9 @@ export function definitionFromConfig(config: CleanroomConfig, configFiles?: Read
       bucket: p.bucket,
       gcpProject: p.gcp.project,
       databricksHost: p.databricks.host,
+      ...(p.gcp.storage_service_agent === undefined ? {} : { storageServiceAgent: p.gcp.storage_service_agent }),
+      ...(p.databricks.owner === undefined ? {} : { databricksOwner: p.databricks.owner }),
+      ...(p.terraform_state === undefined ? {} : { terraformState: p.terraform_state }),
     })),
     configFiles,
   };

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerConfigCommands } from './config-commands';
 import { registerDemoCommand } from './demo-command';
+import { registerDoctorCommand } from './doctor-command';
 import { registerParticipantCommands } from './participant-commands';
 import { registerRuntimeCommands } from './runtime-commands';
 import { registerTableCommands } from './table-commands';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerRuntimeCommands(program);
   registerTableCommands(program);
   registerDemoCommand(program);
+  registerDoctorCommand(program);
 }

@@ -105,8 +105,8 @@ export function registerPassCommands(runtime: Command, io: PassCommandIo = proce
         'after',
         '\nWithout --local-root or CLEANROOM_LOCAL_ROOT (or with CLEANROOM_ENGINE=databricks) the pass runs on the deployed\n' +
           'clean room, with the settings of `runtime serve`: Cloud Storage (your Google credentials; CLEANROOM_GCS_API_ENDPOINT,\n' +
-          'GOOGLE_CLOUD_PROJECT optional) and Databricks (DATABRICKS_TOKEN, CLEANROOM_DATABRICKS_WAREHOUSE_ID,\n' +
-          'CLEANROOM_DATABRICKS_POLICY_IDS required; DATABRICKS_HOST defaults to databricks.host of cleanroom.yaml).\n' +
+          'GOOGLE_CLOUD_PROJECT optional) and Databricks (DATABRICKS_TOKEN or DATABRICKS_TOKEN_FILE, CLEANROOM_DATABRICKS_WAREHOUSE_ID,\n' +
+          'CLEANROOM_DATABRICKS_POLICY_IDS required; DATABRICKS_HOST and CLEANROOM_DATABRICKS_CATALOG default to cleanroom.yaml).\n' +
           'CLEANROOM_ENGINE=local with CLEANROOM_LOCAL_ROOT selects the local rehearsal. The token is never printed.',
       );
 

@@ -57,7 +57,7 @@ export async function openPassDeployment(options: OpenPassDeploymentOptions): Pr
     throw new Error(redactor.redactText(problemList(deployed ? 'cannot run a pass on the deployed clean room (Cloud Storage + Databricks)' : 'cannot run a local pass', [...read.problems, ...hint])));
   }
   const settings = read.settings;
-  if (settings.kind === 'databricks') redactor.registerSecret(settings.token);
+  if (settings.kind === 'databricks' && settings.token !== undefined) redactor.registerSecret(settings.token);
   const configDir = options.configDir ?? env.CLEANROOM_CONFIG_DIR ?? '.';
   const config = await loadConfig(configDir);
   const misfits = deploymentProblems(config, settings);
@@ -67,6 +67,7 @@ export async function openPassDeployment(options: OpenPassDeploymentOptions): Pr
     ...(project ? { project } : {}),
     ...(options.tuning ? { tuning: options.tuning } : {}),
     ...(options.onDatabricksRetry ? { onDatabricksRetry: options.onDatabricksRetry } : {}),
+    onSecret: (value) => redactor.registerSecret(value),
   };
   return { ...buildDeployment(config, settings, deploymentOptions), config, configDir, settings, options: deploymentOptions, redactor };
 }

@@ -11,8 +11,8 @@ export function registerServeCommand(runtime: Command): void {
     .description(
       'Serve the runtime over HTTP for Cloud Run: POST /tick (Cloud Scheduler), POST /pubsub (GCS notifications ' +
         'via Pub/Sub push), GET /healthz. Env: PORT, CLEANROOM_CONFIG_DIR, CLEANROOM_AUDIENCE, CLEANROOM_INVOKERS, ' +
-        'CLEANROOM_ENGINE (databricks | local), DATABRICKS_TOKEN, DATABRICKS_HOST, CLEANROOM_DATABRICKS_WAREHOUSE_ID, ' +
-        'CLEANROOM_DATABRICKS_POLICY_IDS, CLEANROOM_GCS_API_ENDPOINT, CLEANROOM_LOCAL_ROOT, CLEANROOM_LOG_LEVEL, ' +
+        'CLEANROOM_ENGINE (databricks | local), DATABRICKS_TOKEN or DATABRICKS_TOKEN_FILE, DATABRICKS_HOST, CLEANROOM_DATABRICKS_WAREHOUSE_ID, ' +
+        'CLEANROOM_DATABRICKS_POLICY_IDS, CLEANROOM_DATABRICKS_CATALOG, CLEANROOM_GCS_API_ENDPOINT, CLEANROOM_LOCAL_ROOT, CLEANROOM_LOG_LEVEL, ' +
         'GOOGLE_CLOUD_PROJECT (see src/serve/serve-config.ts).',
     )
     .option('--port <port>', 'port to listen on (default: $PORT, else 8080)')

@@ -1,10 +1,17 @@
 /** The validated clean room configuration as the runtime and the infrastructure use it (camelCase, defaults applied). */
 import { LIMIT_DEFINITIONS, withLimits, type Limits } from '../limits';
 import type { ComputeSize } from './compute-sizes';
+import { DEFAULT_RUN_TIMEOUT_MINUTES, defaultCleanroomCatalog, runTimeoutsFor } from './deployment-schema';
 import type { CleanroomFile, ParticipantFile } from './schema';
 
 /** A participant, as in its `participants/<name>.yaml` (its fields need no renaming). */
 export type ParticipantConfig = ParticipantFile;
+
+/** Where a stack owner keeps its Terraform state (a GCS backend). */
+export interface TerraformStateConfig {
+  readonly bucket: string;
+  readonly prefix?: string;
+}
 
 export interface CleanroomConfig {
   readonly name: string;
@@ -12,9 +19,16 @@ export interface CleanroomConfig {
   /**
    * `host` without a trailing slash. `storageServiceAccount`: the Google service account of the clean room's Unity
    * Catalog storage credential (known after the first deploy of the clean room stack). `runtimePrincipal`: the
-   * Databricks principal the runtime's token belongs to.
+   * Databricks principal the runtime's token belongs to. `catalog`: the clean room's Unity Catalog catalog (default
+   * derived from the name). `owner`: who owns the clean room's Unity Catalog objects (default: the deployer).
    */
-  readonly databricks: { readonly host: string; readonly storageServiceAccount?: string; readonly runtimePrincipal?: string };
+  readonly databricks: {
+    readonly host: string;
+    readonly storageServiceAccount?: string;
+    readonly runtimePrincipal?: string;
+    readonly catalog: string;
+    readonly owner?: string;
+  };
   readonly serviceAccount: string;
   readonly stateBucket: string;
   /** Name of the keeper participant; `participants` holds exactly one participant of that name with role keeper. */
@@ -22,10 +36,19 @@ export interface CleanroomConfig {
   readonly computeSizes: readonly ComputeSize[];
   readonly runHistoryRetentionDays: number;
   readonly runtime: { readonly schedule: string; readonly image?: string };
+  /** Minutes a run of each offered compute size may take (see `runTimeoutMinutes`). */
+  readonly runTimeoutMinutes: Readonly<Partial<Record<ComputeSize, number>>>;
+  /** The operator's Terraform state backend; absent: a local state file. */
+  readonly terraformState?: TerraformStateConfig;
   /** Bounds on the work one participant can cause: the defaults of src/limits.ts with the file's `limits:` applied. */
   readonly limits: Limits;
   /** Sorted by name. */
   readonly participants: readonly ParticipantConfig[];
+}
+
+/** The run timeout of a compute size, in minutes (the default for a size the config does not list). */
+export function runTimeoutMinutes(config: Pick<CleanroomConfig, 'runTimeoutMinutes'>, size: ComputeSize): number {
+  return config.runTimeoutMinutes[size] ?? DEFAULT_RUN_TIMEOUT_MINUTES;
 }
 
 export function toCleanroomConfig(file: CleanroomFile, participants: readonly ParticipantFile[]): CleanroomConfig {
@@ -36,6 +59,8 @@ export function toCleanroomConfig(file: CleanroomFile, participants: readonly Pa
       host: withoutTrailingSlash(file.databricks.host),
       ...(file.databricks.storage_service_account === undefined ? {} : { storageServiceAccount: file.databricks.storage_service_account }),
       ...(file.databricks.runtime_principal === undefined ? {} : { runtimePrincipal: file.databricks.runtime_principal }),
+      catalog: file.databricks.catalog ?? defaultCleanroomCatalog(file.name),
+      ...(file.databricks.owner === undefined ? {} : { owner: file.databricks.owner }),
     },
     serviceAccount: file.service_account,
     stateBucket: file.state_bucket,
@@ -43,9 +68,11 @@ export function toCleanroomConfig(file: CleanroomFile, participants: readonly Pa
     computeSizes: file.compute_sizes,
     runHistoryRetentionDays: file.run_history_retention_days,
     runtime: file.runtime.image === undefined ? { schedule: file.runtime.schedule } : { ...file.runtime },
+    runTimeoutMinutes: runTimeoutsFor(file.compute_sizes, file.run_timeout_minutes),
+    ...(file.terraform_state === undefined ? {} : { terraformState: { ...file.terraform_state } }),
     limits: limitsOf(file.limits),
     participants: [...participants]
-      .map((participant) => ({ ...participant, databricks: { host: withoutTrailingSlash(participant.databricks.host) } }))
+      .map((participant) => ({ ...participant, databricks: { ...participant.databricks, host: withoutTrailingSlash(participant.databricks.host) } }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
   };
 }

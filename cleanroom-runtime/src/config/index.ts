@@ -1,6 +1,12 @@
 /** The clean room configuration: one schema, a loader and readable problems. */
 export { COMPUTE_SIZES, DEFAULT_CLUSTER_SHAPES, isComputeSize, type ClusterShape, type ComputeSize } from './compute-sizes';
-export type { CleanroomConfig, ParticipantConfig } from './config-types';
+export { runTimeoutMinutes, type CleanroomConfig, type ParticipantConfig, type TerraformStateConfig } from './config-types';
+export {
+  DEFAULT_RUN_TIMEOUT_MINUTES,
+  STORAGE_SERVICE_AGENT_PATTERN,
+  defaultCleanroomCatalog,
+  participantCatalogName,
+} from './deployment-schema';
 export { CLEANROOM_FILE, PARTICIPANTS_DIR, loadConfig, validateConfigDir } from './loader';
 export { ConfigError, formatProblem, formatProblems, type ConfigProblem } from './problems';
 export {

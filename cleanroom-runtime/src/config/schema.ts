@@ -8,6 +8,13 @@
 import { z } from 'zod';
 import { LIMIT_DEFINITIONS } from '../limits';
 import { COMPUTE_SIZES } from './compute-sizes';
+import {
+  cleanroomCatalogSchema,
+  databricksOwnerSchema,
+  runTimeoutsSchema,
+  storageServiceAgentSchema,
+  terraformStateSchema,
+} from './deployment-schema';
 import { BUCKET_NAME_PATTERN, bucketNameProblem, cronProblem } from './value-rules';
 
 export const CLEANROOM_NAME_PATTERN = /^[a-z][a-z0-9-]{2,40}$/;
@@ -81,8 +88,11 @@ export const cleanroomFileSchema = z
           .describe(
             "the Databricks principal whose token the runtime uses, granted access to participants' external locations: a service principal application id (UUID) or a user email (default: the identity that deploys the cleanroom stack)",
           ),
+        // Deployment settings (deployment-schema.ts).
+        catalog: cleanroomCatalogSchema,
+        owner: databricksOwnerSchema("the clean room's Unity Catalog objects (storage credential, external locations, catalog)", ', never the runtime principal'),
       })
-      .describe('the clean room Databricks settings: host and optional storage_service_account, runtime_principal'),
+      .describe('the clean room Databricks settings: host and optional storage_service_account, runtime_principal, catalog, owner'),
     service_account: z
       .string()
       .regex(SERVICE_ACCOUNT_PATTERN)
@@ -129,9 +139,29 @@ export const cleanroomFileSchema = z
       })
       .prefault({})
       .describe('the runtime settings: schedule and image'),
+    // Deployment settings (deployment-schema.ts).
+    run_timeout_minutes: runTimeoutsSchema,
+    terraform_state: terraformStateSchema('the operator (the cleanroom stack)'),
     limits: limitsSchema(),
   })
-  .describe('clean room settings: name, gcp, databricks, service_account, state_bucket, keeper and optional compute_sizes, run_history_retention_days, runtime, limits');
+  .superRefine((file, ctx) => {
+    for (const size of Object.keys(file.run_timeout_minutes ?? {})) {
+      if (!(file.compute_sizes as readonly string[]).includes(size)) {
+        ctx.addIssue({ code: 'custom', path: ['run_timeout_minutes', size], message: `expected a compute size listed in compute_sizes (${file.compute_sizes.join(', ')}); "${size}" is not offered` });
+      }
+    }
+    const { owner, runtime_principal: runtimePrincipal } = file.databricks;
+    if (owner !== undefined && runtimePrincipal !== undefined && owner.toLowerCase() === runtimePrincipal.toLowerCase()) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['databricks', 'owner'],
+        message: 'expected an owner other than the runtime principal: the owner of the external locations could grant itself any privilege on participants\' data',
+      });
+    }
+  })
+  .describe(
+    'clean room settings: name, gcp, databricks, service_account, state_bucket, keeper and optional compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state, limits',
+  );
 
 /** `limits:` — each bound of src/limits.ts by its snake_case key, all optional (absent: the default). */
 function limitsSchema() {
@@ -162,13 +192,17 @@ export const participantFileSchema = z
     role: z.enum(['keeper', 'collaborator']).describe('the participant role: keeper or collaborator'),
     bucket: bucketName("the participant's own bucket"),
     databricks: z
-      .strictObject({ host: databricksHost("the participant's Databricks workspace URL") })
-      .describe("the participant's Databricks settings: host"),
+      .strictObject({
+        host: databricksHost("the participant's Databricks workspace URL"),
+        owner: databricksOwnerSchema("the Unity Catalog objects of the participant's stack (storage credential, external locations, catalog)", ''),
+      })
+      .describe("the participant's Databricks settings: host and optional owner"),
     gcp: z
-      .strictObject({ project: gcpProject("the participant's GCP project") })
-      .describe("the participant's GCP settings: project"),
+      .strictObject({ project: gcpProject("the participant's GCP project"), storage_service_agent: storageServiceAgentSchema })
+      .describe("the participant's GCP settings: project and optional storage_service_agent"),
+    terraform_state: terraformStateSchema('the participant (its participant-<name> stack)'),
   })
-  .describe('participant settings: name, role, bucket, databricks, gcp');
+  .describe('participant settings: name, role, bucket, databricks, gcp and optional terraform_state');
 
 /** `cleanroom.yaml` after defaults, in its YAML field names. */
 export type CleanroomFile = z.output<typeof cleanroomFileSchema>;

@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { toCleanroomConfig, type CleanroomConfig } from './config-types';
 import { crossFileProblems, type Checked } from './cross-file-rules';
+import { deploymentProblems } from './deployment-rules';
 import { issuesToProblems } from './issue-problems';
 import { sortProblems, type ConfigProblem } from './problems';
 import { cleanroomFileSchema, participantFileSchema, type ParticipantFile } from './schema';
@@ -28,6 +29,7 @@ export function validateSources(sources: ConfigSources): ValidationResult {
     if (checked) participants.push(checked);
   }
   problems.push(...crossFileProblems(cleanroom, participants, sources.participants.map((source) => source.path)));
+  problems.push(...deploymentProblems(cleanroom, participants));
   if (problems.length > 0 || !cleanroom || participants.length !== sources.participants.length) {
     return { problems: sortProblems(problems) };
   }

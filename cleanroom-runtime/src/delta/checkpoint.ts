@@ -34,7 +34,7 @@ export function parseLastCheckpoint(text: string): LastCheckpoint | undefined {
 
 /** Actions of one checkpoint part, in file order; `limits` bound its decoding (untrusted tables). */
 export async function checkpointPartActions(bytes: Uint8Array, limits?: ParquetLimits): Promise<Action[]> {
-  const { rows } = await readParquet(bytes, CHECKPOINT_ACTIONS, limits);
+  const { rows } = await readParquet(bytes, CHECKPOINT_ACTIONS, { limits });
   const actions: Action[] = [];
   for (const row of rows) {
     for (const kind of CHECKPOINT_ACTIONS) {

@@ -1,13 +1,11 @@
 /**
- * Delta rows ↔ Parquet data files: the physical schema the writer uses for each Delta type (Spark's choices),
- * validation of incoming values, and conversion of decoded Parquet values to the DeltaValue conventions.
+ * Delta rows → Parquet data files: the physical schema the writer uses for each Delta type (Spark's choices) and
+ * validation of incoming values. Reading data files back is read-rows.ts.
  */
-import type { ParquetColumnInfo, ParquetContents } from './parquet-read';
 import type { SchemaElement } from './parquet-lib';
 import { writeParquet } from './parquet-write';
-import { parsePartitionValue } from './partition-values';
 import type { DeltaRow, DeltaType, DeltaValue, StructField, StructType } from './schema-types';
-import { bytesToSignedBigInt, decimalToUnscaled, formatDate, parseDate, parseDecimalType, signedBigIntToBytes, unscaledToDecimal } from './values';
+import { decimalToUnscaled, parseDate, parseDecimalType, signedBigIntToBytes } from './values';
 
 const INT_RANGES: Record<string, [number, number]> = {
   integer: [-2147483648, 2147483647],
@@ -157,84 +155,4 @@ export function encodeDataFile(schema: StructType, dataColumns: string[], rows: 
 /** Spark stores its schema in the footer; readers use it to restore exact types (e.g. byte vs int). */
 function sparkRowMetadata(fields: StructField[]): string {
   return JSON.stringify({ type: 'struct', fields: fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable, metadata: f.metadata ?? {} })) });
-}
-
-/**
- * Decoded Parquet rows → Delta rows of the table schema: partition columns from `partitionValues`, columns
- * missing from the file (schema evolution) as null, values converted to the DeltaValue conventions.
- */
-export function toDeltaRows(
-  contents: ParquetContents,
-  schema: StructType,
-  partitionColumns: string[],
-  partitionValues: Record<string, string | null>,
-  filePath: string,
-): DeltaRow[] {
-  const partitions = new Map<string, DeltaValue>();
-  for (const column of partitionColumns) {
-    const field = schema.fields.find((f) => f.name === column);
-    if (!field) throw new Error(`partition column ${column} is not in the table schema`);
-    partitions.set(column, parsePartitionValue(partitionValues[column], field.type, column));
-  }
-  const sources = schema.fields.map((field) => ({ field, info: contents.columns.get(field.name) }));
-  return contents.rows.map((raw) => {
-    const row: DeltaRow = {};
-    for (const { field, info } of sources) {
-      if (partitions.has(field.name)) row[field.name] = partitions.get(field.name)!;
-      else if (!info) row[field.name] = null;
-      else row[field.name] = fromParquet(raw[field.name], field, info, filePath);
-    }
-    return row;
-  });
-}
-
-function fromParquet(value: unknown, field: StructField, info: ParquetColumnInfo, filePath: string): DeltaValue {
-  if (value === null || value === undefined) return null;
-  const bad = (): Error => new Error(`file ${filePath}: column ${field.name} (${String(field.type)}) holds an unexpected ${typeof value} value`);
-  switch (field.type) {
-    case 'string':
-      if (typeof value === 'string') return value;
-      if (value instanceof Uint8Array) return new TextDecoder().decode(value);
-      throw bad();
-    case 'integer':
-    case 'short':
-    case 'byte':
-    case 'float':
-    case 'double':
-      if (typeof value === 'number') return value;
-      if (typeof value === 'bigint') return Number(value);
-      throw bad();
-    case 'long':
-    case 'timestamp':
-      if (typeof value === 'bigint') return value;
-      if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
-      throw bad();
-    case 'boolean':
-      if (typeof value === 'boolean') return value;
-      throw bad();
-    case 'binary':
-      if (value instanceof Uint8Array) return value;
-      if (typeof value === 'string') return new TextEncoder().encode(value);
-      throw bad();
-    case 'date':
-      if (typeof value === 'string') return value;
-      if (typeof value === 'number') return formatDate(value);
-      throw bad();
-    default: {
-      const decimal = typeof field.type === 'string' ? parseDecimalType(field.type) : undefined;
-      if (!decimal) throw bad();
-      if (info.decimalScale === undefined) {
-        if (typeof value === 'number' || typeof value === 'bigint') return unscaledToDecimal(BigInt(value) * 10n ** BigInt(decimal.scale), decimal.scale);
-        throw bad();
-      }
-      let unscaled: bigint;
-      if (typeof value === 'bigint') unscaled = value;
-      else if (typeof value === 'number') unscaled = BigInt(value);
-      else if (value instanceof Uint8Array) unscaled = bytesToSignedBigInt(value);
-      else throw bad();
-      // A file may store fewer fraction digits than the (widened) table type; rescale exactly.
-      if (info.decimalScale > decimal.scale) throw new Error(`file ${filePath}: column ${field.name} has scale ${info.decimalScale} > table scale ${decimal.scale}`);
-      return unscaledToDecimal(unscaled * 10n ** BigInt(decimal.scale - info.decimalScale), decimal.scale);
-    }
-  }
 }

@@ -16,11 +16,10 @@ export class DeltaTableExistsError extends Error {
   }
 }
 
-/** The table needs a protocol feature this implementation does not have; reading/writing it would give wrong results. */
+/** The table needs a protocol feature this implementation does not have; reading/writing it would give wrong results. `detail` says what to do. */
 export class UnsupportedDeltaFeatureError extends Error {
   constructor(readonly location: string, readonly feature: string, detail: string) {
-    super(`Delta table at ${location} uses unsupported feature "${feature}": ${detail}. ` +
-      'This runtime implements reader version 1 / writer version 2 only; read the table with Spark/Databricks instead.');
+    super(`Delta table at ${location} uses unsupported feature "${feature}": ${detail}`);
     this.name = 'UnsupportedDeltaFeatureError';
   }
 }
@@ -30,6 +29,18 @@ export class CorruptDeltaLogError extends Error {
   constructor(readonly location: string, detail: string) {
     super(`Delta log at ${location} is unreadable: ${detail}`);
     this.name = 'CorruptDeltaLogError';
+  }
+}
+
+/** A data file's deletion vector cannot be used (malformed descriptor, missing or corrupt file): its rows are not read. */
+export class InvalidDeletionVectorError extends CorruptDeltaLogError {
+  constructor(location: string, readonly path: string, detail: string) {
+    super(
+      location,
+      `the deletion vector of data file ${path} is invalid: ${detail}. Rows cannot be read without it; ` +
+        'rewrite the affected files in Databricks (REORG TABLE <table> APPLY (PURGE)) or restore the vector file',
+    );
+    this.name = 'InvalidDeletionVectorError';
   }
 }
 

@@ -10,22 +10,26 @@
 import { checkAfterDecoding, checkBeforeDecoding, isBounded, type ParquetLimits } from './parquet-bounds';
 import { compressors, hyparquet } from './parquet-lib';
 import type { FileMetaData, ParquetParsers } from './parquet-lib';
+import { describeFields, type ParquetField } from './parquet-fields';
 import { floorDiv, formatDate } from './values';
 
-export interface ParquetColumnInfo {
-  /** Physical type of a top-level primitive column (undefined for groups). */
-  physicalType?: string;
-  /** Present when the column was annotated DECIMAL; its values are then raw unscaled integers. */
-  decimalScale?: number;
-  /** True when the column holds INT64 timestamps written without UTC adjustment (timestamp_ntz). */
-  timestampWithoutZone?: boolean;
-}
+/** What the reader knows of a column of the file (see ParquetField). */
+export type ParquetColumnInfo = ParquetField;
 
 export interface ParquetContents {
   rows: Array<Record<string, unknown>>;
   /** Top-level columns in the file, by name. */
   columns: Map<string, ParquetColumnInfo>;
+  /** Top-level fields in file order, with their nested fields. */
+  fields: ParquetField[];
   numRows: number;
+}
+
+export interface ParquetReadOptions {
+  /** Decode maps as `{ <repeated group>: [{ key, value }] }` instead of a JS object with string keys (see parquet-fields.ts). */
+  exactMaps?: boolean;
+  /** Files from a participant's bucket: a file above these throws ParquetLimitError before it is decoded. */
+  limits?: ParquetLimits;
 }
 
 const PARSERS: Partial<ParquetParsers> = {
@@ -36,17 +40,19 @@ const PARSERS: Partial<ParquetParsers> = {
 };
 
 /**
- * Decodes a whole Parquet file; `columns` limits decoding to those top-level columns when given. With `limits`
- * (files from a participant's bucket) a file above them throws ParquetLimitError before it is decoded.
+ * Decodes a whole Parquet file; `columns` limits decoding to those top-level columns when given (a function
+ * chooses them from the file's fields, e.g. by field id).
  */
-export async function readParquet(bytes: Uint8Array, columns?: string[], limits?: ParquetLimits): Promise<ParquetContents> {
+export async function readParquet(bytes: Uint8Array, columns?: string[] | ((fields: ParquetField[]) => string[]), options: ParquetReadOptions = {}): Promise<ParquetContents> {
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const metadata: FileMetaData = hyparquet.parquetMetadata(buffer, { parsers: PARSERS });
-  const info = describeColumns(metadata);
-  const wanted = columns?.filter((c) => info.has(c));
-  if (isBounded(limits)) checkBeforeDecoding(buffer, metadata, wanted, limits);
+  const fields = describeFields(metadata.schema, options);
+  const info = new Map(fields.map((f) => [f.name, f]));
+  const chosen = typeof columns === 'function' ? columns(fields) : columns;
+  const wanted = chosen?.filter((c) => info.has(c));
+  if (isBounded(options.limits)) checkBeforeDecoding(buffer, metadata, wanted, options.limits);
   if (wanted && wanted.length === 0) {
-    return { rows: Array.from({ length: Number(metadata.num_rows) }, () => ({})), columns: info, numRows: Number(metadata.num_rows) };
+    return { rows: Array.from({ length: Number(metadata.num_rows) }, () => ({})), columns: info, fields, numRows: Number(metadata.num_rows) };
   }
   const rows = (await hyparquet.parquetReadObjects({
     file: buffer,
@@ -56,34 +62,6 @@ export async function readParquet(bytes: Uint8Array, columns?: string[], limits?
     utf8: false,
     parsers: PARSERS,
   })) as Array<Record<string, unknown>>;
-  if (limits) checkAfterDecoding(rows, limits);
-  return { rows, columns: info, numRows: Number(metadata.num_rows) };
-}
-
-/** Describes top-level columns and strips DECIMAL annotations (see file comment). */
-function describeColumns(metadata: FileMetaData): Map<string, ParquetColumnInfo> {
-  const info = new Map<string, ParquetColumnInfo>();
-  const schema = metadata.schema;
-  let index = 1;
-  const rootChildren = schema[0]?.num_children ?? 0;
-  for (let c = 0; c < rootChildren; c++) {
-    const element = schema[index];
-    const column: ParquetColumnInfo = { physicalType: element.type };
-    if (element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL') {
-      column.decimalScale = element.scale ?? (element.logical_type?.type === 'DECIMAL' ? element.logical_type.scale : 0) ?? 0;
-      delete element.converted_type;
-      delete element.logical_type;
-    }
-    if (element.logical_type?.type === 'TIMESTAMP' && element.logical_type.isAdjustedToUTC === false) column.timestampWithoutZone = true;
-    info.set(element.name, column);
-    index = skipSubtree(schema, index);
-  }
-  return info;
-}
-
-function skipSubtree(schema: FileMetaData['schema'], index: number): number {
-  const children = schema[index].num_children ?? 0;
-  let next = index + 1;
-  for (let i = 0; i < children; i++) next = skipSubtree(schema, next);
-  return next;
+  if (options.limits) checkAfterDecoding(rows, options.limits);
+  return { rows, columns: info, fields, numRows: Number(metadata.num_rows) };
 }

@@ -3,7 +3,7 @@
  * (Delta protocol "Partition Value Serialization"), and Hive-style directory names for written files.
  */
 import type { DeltaType, DeltaValue } from './schema-types';
-import { decimalToUnscaled, formatPartitionTimestamp, parseDate, parseDecimalType, parseTimestamp, unscaledToDecimal } from './values';
+import { decimalToUnscaled, formatPartitionTimestamp, parseDate, parseDecimalType, parseTimestamp, parseTimestampNtz, unscaledToDecimal } from './values';
 
 /** Typed value of one serialised partition value; null and '' are a null partition. */
 export function parsePartitionValue(raw: string | null | undefined, type: DeltaType, column: string): DeltaValue {
@@ -35,6 +35,8 @@ export function parsePartitionValue(raw: string | null | undefined, type: DeltaT
         return raw;
       case 'timestamp':
         return parseTimestamp(raw);
+      case 'timestamp_ntz':
+        return parseTimestampNtz(raw);
       case 'binary':
         return new TextEncoder().encode(raw);
       default: {

@@ -45,9 +45,16 @@ export type DeltaType = PrimitiveType | StructType | ArrayType | MapType;
  * One cell as the reader returns it and the writer accepts it:
  * string → string; integer/short/byte/float/double → number; long → bigint; boolean → boolean;
  * binary → Uint8Array; decimal → string (exact); date → string 'YYYY-MM-DD';
- * timestamp → bigint microseconds since the Unix epoch, UTC (exact, also beyond 2^53).
+ * timestamp → bigint microseconds since the Unix epoch, UTC (exact, also beyond 2^53);
+ * timestamp_ntz → bigint microseconds of the wall-clock time counted as if it were UTC;
+ * struct → object keyed by logical field names; array → array; map → array of `{ key, value }` entries in file
+ * order (keys of any type, so not a JS object).
  */
-export type DeltaValue = string | number | bigint | boolean | Uint8Array | null;
+export type DeltaPrimitiveValue = string | number | bigint | boolean | Uint8Array | null;
+export type DeltaValue = DeltaPrimitiveValue | DeltaValue[] | DeltaStructValue;
+export interface DeltaStructValue {
+  [field: string]: DeltaValue;
+}
 export type DeltaRow = Record<string, DeltaValue>;
 
 /** Shorthand for declaring a flat schema in code. */

@@ -1,5 +1,6 @@
 /** The public, read-only view of a table version, built from the replayed state. */
-import { decodeLogPath, MetadataAction, ProtocolAction } from './actions';
+import { AddAction, decodeLogPath, DeletionVectorDescriptor, MetadataAction, ProtocolAction } from './actions';
+import type { ColumnMappingMode } from './column-mapping';
 import { checkReadSupport } from './protocol-support';
 import type { StructType } from './schema-types';
 import { SnapshotState } from './snapshot-state';
@@ -13,6 +14,8 @@ export interface SnapshotFile {
   modificationTime: number;
   /** `add.stats` JSON as logged, when present. */
   stats?: string;
+  /** The rows of the file this logical file leaves out (deletion-vectors.ts), when it has a deletion vector. */
+  deletionVector?: DeletionVectorDescriptor;
 }
 
 export interface Snapshot {
@@ -21,6 +24,8 @@ export interface Snapshot {
   metadata: MetadataAction;
   schema: StructType;
   partitionColumns: string[];
+  /** How data files and partition values name the columns (column-mapping.ts). */
+  columnMapping: ColumnMappingMode;
   files: SnapshotFile[];
 }
 
@@ -35,13 +40,19 @@ export function toSnapshot(state: SnapshotState, location: string): Snapshot {
   } catch (err) {
     throw new CorruptDeltaLogError(location, `metaData.schemaString at version ${state.version} is not a valid schema (${(err as Error).message})`);
   }
-  checkReadSupport(location, protocol, metadata, schema);
-  const files = [...state.files.values()].map((add) => ({
+  const columnMapping = checkReadSupport(location, protocol, metadata, schema);
+  const files = [...state.files.values()].map(snapshotFile);
+  return { version: state.version, protocol, metadata, schema, partitionColumns: metadata.partitionColumns, columnMapping, files };
+}
+
+/** The public description of a logical file from its `add` action. */
+export function snapshotFile(add: AddAction): SnapshotFile {
+  return {
     path: decodeLogPath(add.path),
     partitionValues: add.partitionValues,
     size: add.size,
     modificationTime: add.modificationTime,
     ...(add.stats ? { stats: add.stats } : {}),
-  }));
-  return { version: state.version, protocol, metadata, schema, partitionColumns: metadata.partitionColumns, files };
+    ...(add.deletionVector ? { deletionVector: add.deletionVector } : {}),
+  };
 }

@@ -1,12 +1,14 @@
 /**
- * A Delta Lake table over an ObjectStore: reader version 1 / writer version 2 (Delta protocol), commits created
- * with put-if-absent, so any number of writers (processes or hosts) can append concurrently without losing rows.
+ * A Delta Lake table over an ObjectStore (Delta protocol): reads reader versions 1-3 with deletion vectors, column
+ * mapping and timestamp_ntz (protocol-support.ts); writes writer version 2, commits created with put-if-absent, so
+ * any number of writers (processes or hosts) can append concurrently without losing rows.
  */
 import { randomUUID } from 'node:crypto';
-import { Action, AddAction, checkpointFileName, commitFileName, decodeLogPath, encodeLogPath, logPrefix, MetadataAction, ProtocolAction, serializeCommit } from './actions';
+import { Action, AddAction, checkpointFileName, commitFileName, encodeLogPath, logPrefix, MetadataAction, ProtocolAction, serializeCommit } from './actions';
 import { encodeCheckpoint } from './checkpoint';
-import { encodeDataFile, toDeltaRows, validateValue } from './data-file';
-import { DataFileTooLargeError, DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, ReadLimitError, UnsupportedDeltaFeatureError } from './errors';
+import { encodeDataFile, validateValue } from './data-file';
+import { bitmapFromFile, deletedRowIndexes, locateDeletionVector, withoutDeletedRows } from './deletion-vectors';
+import { DataFileTooLargeError, DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, InvalidDeletionVectorError, ReadLimitError, UnsupportedDeltaFeatureError } from './errors';
 import {
   describeLocation,
   findLatestVersion,
@@ -21,14 +23,16 @@ import {
   tableKey,
 } from './log-reader';
 import { ParquetLimitError, type ParquetLimits } from './parquet-bounds';
+import { newlyAddedFiles } from './new-files';
 import { readParquet } from './parquet-read';
 import { formatPartitionValue, partitionDirectory } from './partition-values';
-import { checkReadSupport, checkWriteSupport, READER_VERSION, WRITER_VERSION } from './protocol-support';
+import { checkWritableSchema, checkWriteSupport, WRITTEN_PROTOCOL } from './protocol-support';
+import { fileColumnsFor, toDeltaRows } from './read-rows';
 import type { DeltaRow, StructType } from './schema-types';
-import { Snapshot, SnapshotFile, toSnapshot } from './snapshot';
+import { Snapshot, SnapshotFile, snapshotFile, toSnapshot } from './snapshot';
 import { SnapshotState } from './snapshot-state';
 import { computeStats } from './stats';
-import { AlreadyExistsError, ObjectStore } from '../storage/object-store';
+import { AlreadyExistsError, NotFoundError, ObjectStore } from '../storage/object-store';
 import { version as packageVersion } from '../../package.json';
 
 export const ENGINE_INFO = `cleanroom/${packageVersion}`;
@@ -62,11 +66,17 @@ export interface HistoryEntry {
 
 /** Size limits for reading an untrusted table (default: none); see LogReadLimits for the log files. */
 export interface TableReadLimits extends LogReadLimits {
-  /** Data files above this (by `add.size` or listed size) throw DataFileTooLargeError instead of being read. */
+  /** Data files (and deletion vector files) above this, by `add.size` or listed size, throw DataFileTooLargeError instead of being read. */
   maxDataFileBytes?: number;
   /** Rows and decoded size of one data file; a file above them throws ReadLimitError instead of being decoded. */
   dataFileParquet?: ParquetLimits;
 }
+
+/** A deletion vector file is never read whole above this (one file may hold the vectors of many data files). */
+const DEFAULT_MAX_DV_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Deletion vector files fetched during one read, by object key: many data files can share one. */
+type DvFileCache = Map<string, Promise<Uint8Array>>;
 
 export class DeltaTable {
   /** `gs://bucket/prefix` of the table, for messages. */
@@ -97,14 +107,14 @@ export class DeltaTable {
     return new DeltaTable(store, bucket, prefix, limits);
   }
 
-  /** Creates an empty table at version 0 (protocol reader 1 / writer 2); throws DeltaTableExistsError if one exists. */
+  /** Creates an empty table at version 0 (protocol reader 1 / writer 2, no table features); throws DeltaTableExistsError if one exists. */
   static async create(store: ObjectStore, bucket: string, prefix: string, schema: StructType, opts: CreateTableOptions = {}): Promise<DeltaTable> {
     const table = new DeltaTable(store, bucket, prefix);
     const partitionColumns = opts.partitionColumns ?? [];
-    validateNewSchema(table.location, schema, partitionColumns);
+    validateNewSchema(table.location, schema, partitionColumns, opts.configuration ?? {});
     if ((await findLatestVersion(table.loc)) !== undefined) throw new DeltaTableExistsError(table.location);
     const now = Date.now();
-    const protocol: ProtocolAction = { minReaderVersion: READER_VERSION, minWriterVersion: WRITER_VERSION };
+    const protocol: ProtocolAction = { ...WRITTEN_PROTOCOL };
     const metaData: MetadataAction = {
       id: randomUUID(),
       name: null,
@@ -147,26 +157,30 @@ export class DeltaTable {
   }
 
   /**
-   * The latest version (or `version`, time travel). Throws UnsupportedDeltaFeatureError for tables a v1 reader must
+   * The latest version (or `version`, time travel). Throws UnsupportedDeltaFeatureError for tables this reader must
    * refuse, including a live file outside the table's bucket (another party's data, which must never be read as this table's).
    */
   async snapshot(version?: number): Promise<Snapshot> {
     const state = version === undefined ? await this.refreshLatest() : await loadState(this.loc, version);
     const snapshot = toSnapshot(state, this.location);
-    for (const file of snapshot.files) this.fileKey(file.path);
+    for (const file of snapshot.files) {
+      this.fileKey(file.path);
+      if (file.deletionVector) this.deletionVectorSource(file);
+    }
     return snapshot;
   }
 
   /** Every row of the latest version, of `version`, or of a snapshot already taken. */
   async readRows(opts: { version?: number; fromSnapshot?: Snapshot } = {}): Promise<DeltaRow[]> {
     const snapshot = opts.fromSnapshot ?? (await this.snapshot(opts.version));
-    const perFile = await mapLimit(snapshot.files, 8, (file) => this.readFile(snapshot, file));
+    const dvFiles: DvFileCache = new Map();
+    const perFile = await mapLimit(snapshot.files, 8, (file) => this.readFile(snapshot, file, dvFiles));
     return perFile.flat();
   }
 
-  /** Rows of one live file of `snapshot`, for callers that handle each file's failure (e.g. too large) on its own. */
+  /** Rows of one live file of `snapshot` (its deletion vector applied), for callers that handle each file's failure (e.g. too large) on its own. */
   async readSnapshotFile(snapshot: Snapshot, file: SnapshotFile): Promise<DeltaRow[]> {
-    return this.readFile(snapshot, file);
+    return this.readFile(snapshot, file, new Map());
   }
 
   /** Cheapest way to the latest version: `_last_checkpoint` + one listing (or one listing when already open). */
@@ -196,18 +210,23 @@ export class DeltaTable {
   }
 
   /**
-   * Rows of files added by commits (from readCommitsSince). Adds with `dataChange: false` (compaction rewriting
-   * existing rows) are skipped, so incremental readers never see a row twice. Typed by `snapshot` or the latest schema.
+   * Rows of files added by commits (from readCommitsSince), each with its deletion vector applied. Adds with
+   * `dataChange: false` (compaction rewriting existing rows) are skipped. Typed by `snapshot` or the latest schema.
+   * Incremental readers use readNewRows, which also skips files re-added with a new deletion vector.
    */
   async readAddedRows(adds: AddAction[], snapshot?: Snapshot): Promise<DeltaRow[]> {
     const schemaSource = snapshot ?? (await this.snapshot());
-    const files: SnapshotFile[] = [];
-    for (const add of adds) {
-      if (!add.dataChange) continue;
-      if (add.deletionVector) throw new UnsupportedDeltaFeatureError(this.location, 'deletionVectors', `file ${add.path} has a deletion vector`);
-      files.push({ path: decodeLogPath(add.path), partitionValues: add.partitionValues, size: add.size, modificationTime: add.modificationTime });
-    }
-    return (await mapLimit(files, 8, (file) => this.readFile(schemaSource, file))).flat();
+    const files = adds.filter((add) => add.dataChange).map(snapshotFile);
+    const dvFiles: DvFileCache = new Map();
+    return (await mapLimit(files, 8, (file) => this.readFile(schemaSource, file, dvFiles))).flat();
+  }
+
+  /**
+   * The rows one commit's actions add to the table for the first time (new-files.ts): a DELETE/UPDATE/MERGE that
+   * re-adds a file with a new deletion vector adds none, so an incremental reader sees every row exactly once.
+   */
+  async readNewRows(actions: Action[], snapshot?: Snapshot): Promise<DeltaRow[]> {
+    return this.readAddedRows(newlyAddedFiles(actions), snapshot);
   }
 
   /** Appends rows as one commit; returns the committed version (the current version when `rows` is empty). */
@@ -254,15 +273,75 @@ export class DeltaTable {
     return this.latest;
   }
 
-  private async readFile(snapshot: Snapshot, file: SnapshotFile): Promise<DeltaRow[]> {
+  private async readFile(snapshot: Snapshot, file: SnapshotFile, dvFiles: DvFileCache): Promise<DeltaRow[]> {
     const key = this.fileKey(file.path);
     await this.checkDataFileSize(file, key);
-    const dataColumns = snapshot.schema.fields.map((f) => f.name).filter((n) => !snapshot.partitionColumns.includes(n));
     const bytes = await this.loc.store.get(this.loc.bucket, key);
-    const contents = await readParquet(bytes, dataColumns, this.limits.dataFileParquet).catch((error: unknown) => {
+    const limits = this.limits.dataFileParquet;
+    const contents = await readParquet(bytes, (fields) => fileColumnsFor(snapshot, fields), { exactMaps: true, limits }).catch((error: unknown) => {
       throw error instanceof ParquetLimitError ? new ReadLimitError(this.location, `its data file ${file.path} ${error.message}`) : error;
     });
-    return toDeltaRows(contents, snapshot.schema, snapshot.partitionColumns, file.partitionValues, file.path);
+    const rows = toDeltaRows(contents, snapshot, file.partitionValues, file.path);
+    if (!file.deletionVector) return rows;
+    return withoutDeletedRows(rows, await this.deletedRows(file, contents.numRows, dvFiles));
+  }
+
+  /** Row indexes the file's deletion vector deletes, checked against the file's `rowCount` rows. */
+  private async deletedRows(file: SnapshotFile, rowCount: number, dvFiles: DvFileCache): Promise<number[]> {
+    const dv = file.deletionVector!;
+    const invalid = (error: unknown): InvalidDeletionVectorError => new InvalidDeletionVectorError(this.location, file.path, (error as Error).message);
+    const source = this.deletionVectorSource(file);
+    if (dv.cardinality === 0) return [];
+    let bitmap: Uint8Array;
+    if (source.kind === 'inline') bitmap = source.bitmap;
+    else {
+      let cached = dvFiles.get(source.key);
+      if (!cached) {
+        cached = this.readDvFile(source.path, source.key);
+        dvFiles.set(source.key, cached);
+      }
+      const bytes = await cached;
+      try {
+        bitmap = bitmapFromFile(bytes, source.offset, dv.sizeInBytes);
+      } catch (error) {
+        throw invalid(error);
+      }
+    }
+    try {
+      return deletedRowIndexes(bitmap, dv.cardinality, rowCount);
+    } catch (error) {
+      throw invalid(error);
+    }
+  }
+
+  /**
+   * Where a file's deletion vector is (its descriptor checked): inline, or the object key of its file. An absolute
+   * path must stay in this table's bucket, like a data file's (fileKey refuses others).
+   */
+  private deletionVectorSource(file: SnapshotFile): { kind: 'inline'; bitmap: Uint8Array } | { kind: 'file'; key: string; path: string; offset: number } {
+    let location: ReturnType<typeof locateDeletionVector>;
+    try {
+      location = locateDeletionVector(file.deletionVector!);
+    } catch (error) {
+      throw new InvalidDeletionVectorError(this.location, file.path, (error as Error).message);
+    }
+    if (location.kind === 'inline') return location;
+    const key = location.absolute ? this.fileKey(location.path) : tableKey(this.loc, location.path);
+    return { kind: 'file', key, path: location.path, offset: location.offset };
+  }
+
+  /** A deletion vector file, read whole only below the size limit (its listed size, one list call). */
+  private async readDvFile(path: string, key: string): Promise<Uint8Array> {
+    const limit = this.limits.maxDataFileBytes ?? DEFAULT_MAX_DV_FILE_BYTES;
+    const listed = (await this.loc.store.list(this.loc.bucket, key, { maxResults: 1 })).objects.find((o) => o.key === key);
+    if (!listed) throw new InvalidDeletionVectorError(this.location, path, `its file gs://${this.loc.bucket}/${key} does not exist`);
+    if (listed.size > limit) throw new DataFileTooLargeError(this.location, path, listed.size, limit);
+    try {
+      return await this.loc.store.get(this.loc.bucket, key);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new InvalidDeletionVectorError(this.location, path, `its file gs://${this.loc.bucket}/${key} does not exist`);
+      throw error;
+    }
   }
 
   /** `add.size` can lie: above the limit or not, the listed size (one list call for this key) decides too. */
@@ -419,14 +498,21 @@ export class DeltaTable {
   }
 }
 
-function validateNewSchema(location: string, schema: StructType, partitionColumns: string[]): void {
+function validateNewSchema(location: string, schema: StructType, partitionColumns: string[], configuration: Record<string, string>): void {
   const names = new Set<string>();
   for (const field of schema.fields) {
     if (!field.name) throw new DeltaWriteError(location, 'a column has an empty name');
     if (names.has(field.name.toLowerCase())) throw new DeltaWriteError(location, `column ${field.name} appears twice (names are case-insensitive in Spark)`);
     names.add(field.name.toLowerCase());
   }
-  checkReadSupport(location, { minReaderVersion: READER_VERSION, minWriterVersion: WRITER_VERSION }, { configuration: {} } as MetadataAction, schema);
+  checkWritableSchema(location, schema);
+  // Tables this writer creates use none of the features it cannot write (column mapping, deletion vectors).
+  for (const property of ['delta.columnMapping.mode', 'delta.enableDeletionVectors']) {
+    const value = configuration[property];
+    if (value !== undefined && value !== 'none' && value !== 'false') {
+      throw new DeltaWriteError(location, `table property ${property}=${value} needs a table feature this writer does not write`);
+    }
+  }
   for (const column of partitionColumns) {
     const field = schema.fields.find((f) => f.name === column);
     if (!field) throw new DeltaWriteError(location, `partition column ${column} is not in the schema`);

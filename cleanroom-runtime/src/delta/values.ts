@@ -88,6 +88,21 @@ export function parseTimestamp(text: string): bigint {
   return days * MICROS_PER_DAY + seconds * 1_000_000n + BigInt(fraction.slice(0, 6));
 }
 
+/**
+ * A timestamp without time zone (timestamp_ntz) in the partition-value form 'yyyy-MM-dd HH:mm:ss[.ffffff]' →
+ * microseconds of that wall-clock time counted as if it were UTC. A zone or offset is refused: the protocol writes
+ * none, and applying one would move the value.
+ */
+export function parseTimestampNtz(text: string): bigint {
+  if (/(?:Z|[+-]\d{2}:?\d{2})$/.test(text.trim())) throw new Error(`timestamp without time zone ${JSON.stringify(text)} carries a zone`);
+  return parseTimestamp(text);
+}
+
+/** Microseconds of a timestamp_ntz → 'YYYY-MM-DDTHH:MM:SS.ffffff' (wall-clock time, no zone). */
+export function formatTimestampNtz(micros: bigint): string {
+  return formatTimestamp(micros).slice(0, -1);
+}
+
 /** Partition-value form of a timestamp: 'yyyy-MM-dd HH:mm:ss.ffffff' in UTC (Spark's format, zone UTC). */
 export function formatPartitionTimestamp(micros: bigint): string {
   const iso = formatTimestamp(micros);

@@ -21,6 +21,11 @@ import { CODE_DEFAULTS, CODE_DESCRIPTION, CODE_FILE, CODE_NAME, CODE_OWNER, CODE
 import { showViews } from './show-views';
 import { writeSample } from './write-samples';
 
+/** Run states after which nothing changes any more. */
+const ENDED_STATES = ['TERMINATED', 'INTERNAL_ERROR', 'SKIPPED'];
+/** How long the demo waits for its job's run. */
+const RUN_WAIT_MS = 5 * 60 * 1000;
+
 export interface DemoOptions {
   /** Folder with cleanroom.yaml and participants/ (the demo expects the participants of examples/). */
   configDir: string;
@@ -161,7 +166,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   await tick();
   const job = (await publishedRows(store, bucketOf(CODE_OWNER), 'jobs')).find((r) => r.event_uuid === eventUuid);
   report.jobId = String(job?.job_id ?? eventUuid);
-  const run = (await publishedRows(store, bucketOf(CODE_OWNER), 'runs')).find((r) => r.job_id === report.jobId);
+  // The run goes on in its own process; each pass polls it and publishes its state, as `runtime watch` does.
+  out.note('the run goes on in its own process (time, memory and row limits); the runtime polls it at every pass');
+  const runOf = async () => (await publishedRows(store, bucketOf(CODE_OWNER), 'runs')).find((r) => r.job_id === report.jobId);
+  let run = await runOf();
+  for (const started = Date.now(); run !== undefined && !ENDED_STATES.includes(String(run.state)) && Date.now() - started < RUN_WAIT_MS; run = await runOf()) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await tick(true);
+  }
+  out.command('cleanroom runtime tick');
+  out.block(`run of ${report.jobName}: ${String(run?.state)} ${String(run?.result_state ?? '')}`.trimEnd());
   if (run?.result_state !== 'SUCCESS') {
     throw new DemoError(`job ${report.jobName} did not succeed: ${run ? `${String(run.state)} ${String(run.result_state)}: ${String(run.error ?? '')}` : 'no run was published'}`);
   }

@@ -15,6 +15,7 @@ import { LocalObjectStore } from '../storage/local-store';
 import type { ObjectStore } from '../storage/object-store';
 import type { RetryOptions } from '../storage/retry';
 import type { DeploymentSettings } from './settings';
+import { databricksToken } from './token-file';
 
 /** Tuning for tests and rehearsals (e.g. fast retries); production uses the defaults. */
 export interface DeploymentTuning {
@@ -29,6 +30,8 @@ export interface DeploymentOptions {
   tuning?: DeploymentTuning;
   /** Called when a Databricks request is retried (the caller logs it). */
   onDatabricksRetry?: (notice: RetryNotice) => void;
+  /** Called with each Databricks token read from DATABRICKS_TOKEN_FILE, so the caller can redact it from logs. */
+  onSecret?: (value: string) => void;
 }
 
 export interface Deployment {
@@ -61,7 +64,7 @@ export function buildEngine(cleanroom: CleanroomConfig, settings: DeploymentSett
   return new DatabricksEngine({
     ...tuning.databricks,
     host: settings.host ?? cleanroom.databricks.host,
-    token: settings.token,
+    token: databricksToken(settings, options.onSecret ? { onToken: options.onSecret } : {}),
     warehouseId: settings.warehouseId,
     policyIdForCompute: settings.policyIds,
     participants: cleanroom.participants.map((p) => p.name),

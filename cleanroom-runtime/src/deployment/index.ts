@@ -2,6 +2,7 @@
 export {
   readDeploymentSettings,
   deploymentProblems,
+  databricksCatalog,
   type DeploymentEnv,
   type DeploymentSettings,
   type DeploymentSettingsResult,
@@ -9,5 +10,6 @@ export {
   type LocalDeploymentSettings,
 } from './settings';
 export { buildDeployment, buildObjectStore, buildEngine, describeDeployment, type Deployment, type DeploymentOptions, type DeploymentTuning } from './build';
+export { databricksToken, fileTokenProvider, type TokenFileOptions } from './token-file';
 export { ConfigReloader, participantChanges, type ConfigReload, type ConfigReloaderOptions } from './config-reloader';
 export { LiveDeployment, type LiveDeploymentOptions } from './live-deployment';

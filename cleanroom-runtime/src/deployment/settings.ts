@@ -5,10 +5,15 @@
  *   CLEANROOM_ENGINE      databricks (default, deployed) | local (rehearsal: folders and DuckDB)
  *
  * With CLEANROOM_ENGINE=databricks (buckets are Cloud Storage, credentials from the caller's Google identity):
- *   DATABRICKS_TOKEN                  required: the clean room workspace token (Secret Manager); never echoed
+ *   DATABRICKS_TOKEN                  the clean room workspace token; never echoed
+ *   DATABRICKS_TOKEN_FILE             or the file holding it (the stack mounts the Secret Manager secret there), read
+ *                                     again at each use: the service starts before a token exists, and a rotated
+ *                                     token needs no restart. One of the two is required.
  *   DATABRICKS_HOST                   optional: the clean room workspace URL (default: databricks.host of cleanroom.yaml)
  *   CLEANROOM_DATABRICKS_WAREHOUSE_ID required: the runtime SQL warehouse (datasets as <participant>.<table>)
  *   CLEANROOM_DATABRICKS_POLICY_IDS   required: JSON object compute size → cluster policy id, e.g. {"2X-Small":"0012AB"}
+ *   CLEANROOM_DATABRICKS_CATALOG      optional: the clean room's Unity Catalog catalog, set by the stack (default:
+ *                                     databricks.catalog of cleanroom.yaml)
  *   CLEANROOM_GCS_API_ENDPOINT        optional: Cloud Storage JSON API endpoint (emulators); default the public one
  * With CLEANROOM_ENGINE=local:
  *   CLEANROOM_LOCAL_ROOT              required: gs://<bucket>/... is <root>/gs/<bucket>/...
@@ -20,10 +25,15 @@ export interface DatabricksDeploymentSettings {
   kind: 'databricks';
   /** Normalised workspace URL; undefined: databricks.host of the clean room config. */
   host?: string;
-  token: string;
+  /** The token itself (DATABRICKS_TOKEN); exactly one of `token` and `tokenFile` is set. */
+  token?: string;
+  /** The file holding the token (DATABRICKS_TOKEN_FILE), read at each use (see token-file.ts). */
+  tokenFile?: string;
   warehouseId: string;
   /** Compute size → cluster policy id. */
   policyIds: Record<string, string>;
+  /** The clean room's catalog as the stack declared it; undefined: databricks.catalog of the clean room config. */
+  catalog?: string;
   gcsApiEndpoint?: string;
 }
 
@@ -40,6 +50,8 @@ export type DeploymentEnv = Readonly<Record<string, string | undefined>>;
 export type DeploymentSettingsResult = { ok: true; settings: DeploymentSettings } | { ok: false; problems: string[] };
 
 const WAREHOUSE_ID = /^[A-Za-z0-9-]{1,64}$/;
+/** As `databricks.catalog` of the config schema. */
+const CATALOG_NAME = /^[a-z][a-z0-9_]{2,62}$/;
 const POLICY_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 export function readDeploymentSettings(env: DeploymentEnv): DeploymentSettingsResult {
@@ -60,8 +72,19 @@ export function readDeploymentSettings(env: DeploymentEnv): DeploymentSettingsRe
 function readDatabricksSettings(env: DeploymentEnv): DeploymentSettingsResult {
   const problems: string[] = [];
   const token = env.DATABRICKS_TOKEN?.trim() ?? '';
-  if (token === '') {
-    problems.push('DATABRICKS_TOKEN is not set: mount the clean room\'s Databricks token secret (Secret Manager) as DATABRICKS_TOKEN');
+  const tokenFile = env.DATABRICKS_TOKEN_FILE?.trim() ?? '';
+  if (token === '' && tokenFile === '') {
+    problems.push(
+      'DATABRICKS_TOKEN is not set: set DATABRICKS_TOKEN_FILE to the file of the mounted Databricks token secret (as the stack does), or DATABRICKS_TOKEN to the token',
+    );
+  } else if (token !== '' && tokenFile !== '') {
+    problems.push('DATABRICKS_TOKEN and DATABRICKS_TOKEN_FILE are both set: keep one (the stack sets DATABRICKS_TOKEN_FILE)');
+  } else if (tokenFile !== '' && !tokenFile.startsWith('/')) {
+    problems.push(`DATABRICKS_TOKEN_FILE "${tokenFile.slice(0, 120)}" is not an absolute path`);
+  }
+  const catalog = env.CLEANROOM_DATABRICKS_CATALOG?.trim() ?? '';
+  if (catalog !== '' && !CATALOG_NAME.test(catalog)) {
+    problems.push(`CLEANROOM_DATABRICKS_CATALOG "${catalog.slice(0, 80)}" is not a catalog name (3-63 lowercase letters, digits and "_", starting with a letter)`);
   }
   let host: string | undefined;
   const hostText = env.DATABRICKS_HOST?.trim() ?? '';
@@ -88,7 +111,15 @@ function readDatabricksSettings(env: DeploymentEnv): DeploymentSettingsResult {
   if (problems.length > 0 || policyIds === undefined) return fail(problems);
   return {
     ok: true,
-    settings: { kind: 'databricks', ...(host ? { host } : {}), token, warehouseId, policyIds, ...(gcsApiEndpoint ? { gcsApiEndpoint } : {}) },
+    settings: {
+      kind: 'databricks',
+      ...(host ? { host } : {}),
+      ...(token !== '' ? { token } : { tokenFile }),
+      warehouseId,
+      policyIds,
+      ...(catalog !== '' ? { catalog } : {}),
+      ...(gcsApiEndpoint ? { gcsApiEndpoint } : {}),
+    },
   };
 }
 
@@ -126,14 +157,26 @@ function readPolicyIds(text: string | undefined, problems: string[]): Record<str
  * Problems of a valid clean room config with these settings: every compute size the clean room offers needs a
  * cluster policy, else a run of that size could never start.
  */
-export function deploymentProblems(cleanroom: Pick<CleanroomConfig, 'computeSizes'>, settings: DeploymentSettings): string[] {
+export function deploymentProblems(cleanroom: Pick<CleanroomConfig, 'computeSizes' | 'databricks'>, settings: DeploymentSettings): string[] {
   if (settings.kind !== 'databricks') return [];
   const missing = cleanroom.computeSizes.filter((size) => !Object.prototype.hasOwnProperty.call(settings.policyIds, size));
-  return missing.map(
+  const problems = missing.map(
     (size) =>
       `CLEANROOM_DATABRICKS_POLICY_IDS has no cluster policy for compute size "${size}" offered by cleanroom.yaml ` +
       `(it has: ${Object.keys(settings.policyIds).join(', ')}); redeploy the stack, which sets it from the declared policies`,
   );
+  if (settings.catalog !== undefined && settings.catalog !== cleanroom.databricks.catalog) {
+    problems.push(
+      `CLEANROOM_DATABRICKS_CATALOG is "${settings.catalog}" but cleanroom.yaml names the catalog "${cleanroom.databricks.catalog}"; ` +
+        'redeploy the cleanroom stack, which declares the catalog and sets the variable',
+    );
+  }
+  return problems;
+}
+
+/** The clean room's catalog: the one the stack declared, else the config's. */
+export function databricksCatalog(cleanroom: Pick<CleanroomConfig, 'databricks'>, settings: DatabricksDeploymentSettings): string {
+  return settings.catalog ?? cleanroom.databricks.catalog;
 }
 
 function fail(problems: string[]): DeploymentSettingsResult {

@@ -12,16 +12,20 @@
  * - the participant deleted and recreated its events table (versions restart; the last processed commit is gone
  *   or rewritten, or a metaData id differs from the one recorded);
  * - Delta log cleanup removed commits not processed yet (the next commit is missing, later ones exist).
- * Rows without a usable uuid cannot be told apart from rows already processed, so the fallback skips them. A state
+ * Rows of a commit are those it adds for the first time (new-files.ts: a DELETE/UPDATE with deletion vectors re-adds
+ * files already read). Rows without a usable uuid cannot be told apart from rows already processed, so the fallback
+ * skips them. A state
  * written before marks carried the table (or a first read whose log starts after version 0) also reads the snapshot
  * once, within the same bounds.
  *
  * The participant owns these objects, so everything is read within the limits of src/limits.ts, and a participant's
  * mistakes (or attacks) stay its own:
  * - per pass at most `eventsCommitsPerPass` commits and `eventsPerPass` events are read; later commits wait, in order;
- * - a commit that cannot be read (above a size or row limit, not JSON, a missing or damaged data file, a Delta
- *   feature this reader lacks...) is skipped: its version counts as read, so later events flow, and it gets one
- *   ERROR event_status under a synthetic id (`no-uuid-v<version>-0`) plus a pass-report error saying what to fix;
+ * - a commit that cannot be read (above a size or row limit, not JSON, a missing or damaged data file or deletion
+ *   vector...) is skipped: its version counts as read, so later events flow, and it gets one ERROR event_status
+ *   under a synthetic id (`no-uuid-v<version>-0`) plus a pass-report error saying what to fix;
+ * - a table that needs a Delta feature this reader lacks is not read: its events wait, with one ERROR event_status
+ *   naming the feature (refused-events-table.ts), and flow once the feature is dropped;
  * - a table that cannot be read at all (the bounded snapshot fails) gets one ERROR event_status
  *   (`no-uuid-table-v<latest version>`) and is not read again until its log changes;
  * - a storage request that fails (or runs out of the pass's time budget) is thrown: the events wait for the next
@@ -31,6 +35,7 @@ import type { Action, AddAction, MetadataAction, ProtocolAction } from '../delta
 import { classifyLogKey, commitFileName, logPrefix, parseCommit } from '../delta/actions';
 import { DeltaTableNotFoundError, UnsupportedDeltaFeatureError } from '../delta/errors';
 import { mapLimit } from '../delta/log-reader';
+import { newlyAddedFiles } from '../delta/new-files';
 import type { DeltaRow } from '../delta/schema-types';
 import { toSnapshot, type Snapshot } from '../delta/snapshot';
 import { SnapshotState } from '../delta/snapshot-state';
@@ -45,6 +50,7 @@ import { sha256Hex } from '../processor/code-content';
 import { recordOf, type CleanroomState, type EventsTableMark, type EventsTableShape } from '../processor/state';
 import { listAll, NotFoundError, type ObjectStore } from '../storage/object-store';
 import { FailureWatchingStore, participantTableLimits } from './participant-io';
+import { refusedEventsTable } from './refused-events-table';
 
 export type { EventsTableMark } from '../processor/state';
 
@@ -176,45 +182,51 @@ class EventsReader {
     return this.readCommits(versions, listing, shape, known?.tableId);
   }
 
-  /** Reads `versions` in order, commit by commit, within the per-pass event quota. */
+  /**
+   * Reads `versions` in order, within the per-pass event quota. Every commit's rows are typed by the table as of the
+   * last of them (as a snapshot at that version would): a table that ends up needing a Delta feature this reader
+   * lacks is not read at all and waits (refused-events-table.ts), so its events flow once the feature is dropped.
+   */
   private async readCommits(versions: number[], listing: Listing, initial: EventsTableShape | undefined, knownId: string | undefined): Promise<NewEvents> {
     const commits = await mapLimit(versions, 16, (v) => this.readCommit(listing.commits.get(v)!, v));
     const state = new SnapshotState();
     if (initial) applyShape(state, initial);
-    const envelopes: EventEnvelope[] = [];
-    let events = 0;
-    let consumed: { version: number; sha256: string; shape?: EventsTableShape } | undefined;
-    // Rows are read a few commits at a time (a busy table has one small file per appended event), so at most
-    // ROW_WINDOW data files of one participant are decoded at once; a window whose events go over the quota is cut
-    // at the last commit that fits, and the rest waits for the next pass.
-    for (let i = 0; i < versions.length; ) {
-      const window: Array<{ version: number; sha256: string; shape?: EventsTableShape; snapshot?: Snapshot; problem?: Problem; adds: AddAction[] }> = [];
-      for (; i < versions.length && window.length < ROW_WINDOW; i++) {
-        const version = versions[i];
-        const commit = commits[i];
-        const entry = { version, sha256: commit.sha256, adds: [] as AddAction[] };
-        if ('problem' in commit) {
-          window.push({ ...entry, shape: currentShape(state), problem: commit.problem });
-          continue;
-        }
+    type Entry = { version: number; sha256: string; shape?: EventsTableShape; problem?: Problem; adds: AddAction[] };
+    const entries: Entry[] = [];
+    for (let i = 0; i < versions.length; i++) {
+      const version = versions[i];
+      const commit = commits[i];
+      const entry: Entry = { version, sha256: commit.sha256, adds: [] };
+      if ('problem' in commit) entry.problem = commit.problem;
+      else {
         const metaData = commit.actions.find((a): a is { metaData: MetadataAction } => 'metaData' in a)?.metaData;
         if (metaData && knownId !== undefined && knownId !== '' && metaData.id !== knownId) {
           return this.reread(`the metaData id of ${this.where} changed at version ${version} (${knownId} → ${metaData.id}): the table was recreated`);
         }
-        const problem = withShapeActions(state, commit.actions, version);
-        if (problem) {
-          window.push({ ...entry, shape: currentShape(state), problem });
-          continue;
-        }
-        try {
-          const snapshot = toSnapshot(state, this.where);
-          const adds = commit.actions.flatMap((action) => ('add' in action && action.add.dataChange ? [action.add] : []));
-          window.push({ ...entry, shape: currentShape(state), snapshot, adds });
-        } catch (error) {
-          window.push({ ...entry, shape: currentShape(state), problem: problemOf(error) });
-        }
+        entry.problem = withShapeActions(state, commit.actions, version);
+        // Only rows new to the table: a DELETE/UPDATE with deletion vectors re-adds files whose rows were read before.
+        if (!entry.problem) entry.adds = newlyAddedFiles(commit.actions);
       }
-      const rows = await mapLimit(window, ROW_WINDOW, (entry) => (entry.snapshot ? this.readRows(entry.snapshot, entry.adds) : Promise.resolve(entry.problem!)));
+      entry.shape = currentShape(state);
+      entries.push(entry);
+    }
+    let snapshot: Snapshot | undefined;
+    try {
+      snapshot = toSnapshot(state, this.where);
+    } catch (error) {
+      if (error instanceof UnsupportedDeltaFeatureError) return refusedEventsTable(this.participant, this.where, this.afterVersion, versions[versions.length - 1], error);
+      const problem = problemOf(error);
+      for (const entry of entries) entry.problem ??= problem;
+    }
+    const envelopes: EventEnvelope[] = [];
+    let events = 0;
+    let consumed: Entry | undefined;
+    // Rows are read a few commits at a time (a busy table has one small file per appended event), so at most
+    // ROW_WINDOW data files of one participant are decoded at once; a window whose events go over the quota is cut
+    // at the last commit that fits, and the rest waits for the next pass.
+    for (let i = 0; i < entries.length; i += ROW_WINDOW) {
+      const window = entries.slice(i, i + ROW_WINDOW);
+      const rows = await mapLimit(window, ROW_WINDOW, (entry) => (entry.problem || !snapshot ? Promise.resolve(entry.problem!) : this.readRows(snapshot, entry.adds)));
       for (let w = 0; w < window.length; w++) {
         const entry = window[w];
         const result = rows[w];

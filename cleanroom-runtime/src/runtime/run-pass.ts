@@ -24,6 +24,7 @@ import { performEffects, pollRuns, type EffectsReport } from './effects-runner';
 import { readContextFor, readNewEvents, recordEventsRead, type NewEvents } from './events-reader';
 import { inspectLocation } from './location-facts';
 import { withTimeBudget, type BudgetTimer } from './participant-io';
+import { alreadyReported } from './refused-events-table';
 import { publishViews, type PublishReport } from './publisher';
 import { participantInfos, type RuntimeSettings } from './settings';
 import { commitState, loadLatestState, StateConflictError, type LoadedState } from './state-store';
@@ -104,6 +105,8 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
       }),
     );
     if (attempt === 1) report.errors.push(...readErrors);
+    // A refused events table is re-checked every pass: its report is given once.
+    for (const { read } of reads) read.envelopes = read.envelopes.filter((e) => !alreadyReported(loaded.state, e));
     const nothingNew = reads.every(({ p, read }) => read.envelopes.length === 0 && !read.reread && read.lastVersion === (loaded.state.eventsVersions[p.name] ?? -1));
     const now = clock().getTime();
     const ctxBase: ProcessorContext = { ...readCtx, now };

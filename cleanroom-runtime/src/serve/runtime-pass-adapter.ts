@@ -45,7 +45,7 @@ export async function createRuntimePass(config: ServeConfig, logger: Logger, tun
   const cleanroom = await loadConfig(config.configDir);
   const startProblems = deploymentProblems(cleanroom, config.engine);
   if (startProblems.length > 0) throw new RuntimeSettingsError(startProblems);
-  if (config.engine.kind === 'databricks') logger.registerSecret(config.engine.token);
+  if (config.engine.kind === 'databricks' && config.engine.token !== undefined) logger.registerSecret(config.engine.token);
   const deployment = deploymentOptions(config, logger, tuning);
   const live = new LiveDeployment({
     configDir: config.configDir,
@@ -90,6 +90,7 @@ function deploymentOptions(config: ServeConfig, logger: Logger, tuning: RuntimeP
         wait_ms: notice.waitMs,
         reason: notice.reason,
       }),
+    onSecret: (value) => logger.registerSecret(value),
   };
 }
 

@@ -28,7 +28,7 @@ describe('cleanroom config validate', () => {
     expect(result.status).toBe(1);
     expect(result.stdout.split('\n')).toEqual([
       'participants/advertiser.yaml:2:1 role — expected collaborator, as there is exactly one keeper and cleanroom.yaml names "publisher"; got keeper',
-      'participants/measurement.yaml:8:1 extra — unknown field; expected one of: name, role, bucket, databricks, gcp',
+      'participants/measurement.yaml:8:1 extra — unknown field; expected one of: name, role, bucket, databricks, gcp, terraform_state',
       '',
     ]);
     expect(result.stderr).toBe('2 problems in the configuration at .\n');

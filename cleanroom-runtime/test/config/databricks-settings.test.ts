@@ -19,7 +19,7 @@ describe('databricks.storage_service_account and databricks.runtime_principal', 
   it('are optional: absent, the config has neither', async () => {
     const temp = await withDatabricks('');
     const config = await loadConfig(temp.dir);
-    expect(config.databricks).toEqual({ host: 'https://1234567890123456.7.gcp.databricks.com' });
+    expect(config.databricks).toEqual({ host: 'https://1234567890123456.7.gcp.databricks.com', catalog: 'cleanroom_retail_media' });
   });
 
   it('are read into the config when set', async () => {
@@ -30,6 +30,7 @@ describe('databricks.storage_service_account and databricks.runtime_principal', 
       host: 'https://1234567890123456.7.gcp.databricks.com',
       storageServiceAccount: 'db-uc-storage-0a1b2c@uc-europewest1.iam.gserviceaccount.com',
       runtimePrincipal: '6b1f0c2e-4d3a-4b5c-9e8f-0123456789ab',
+      catalog: 'cleanroom_retail_media',
     });
     const user = await withDatabricks('  runtime_principal: cleanroom-ops@publisher.example\n');
     expect((await loadConfig(user.dir)).databricks.runtimePrincipal).toBe('cleanroom-ops@publisher.example');

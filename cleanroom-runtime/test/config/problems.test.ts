@@ -23,7 +23,7 @@ async function examplesWith(files: Record<string, string | null>): Promise<TempC
   return temp;
 }
 
-const PARTICIPANT_FIELDS = 'name, role, bucket, databricks, gcp';
+const PARTICIPANT_FIELDS = 'name, role, bucket, databricks, gcp, terraform_state';
 
 describe('unknown fields', () => {
   it('are reported at the key, with the fields allowed there', async () => {
@@ -32,8 +32,8 @@ describe('unknown fields', () => {
       'participants/advertiser.yaml': participantYaml('advertiser', 'collaborator').replace('gcp:\n', 'gcp:\n  zone: europe-west1-b\n'),
     });
     expect(await problemsIn(temp)).toEqual([
-      'cleanroom.yaml:10:1 retention — unknown field; expected one of: name, gcp, databricks, service_account, state_bucket, keeper, compute_sizes, run_history_retention_days, runtime, limits',
-      'participants/advertiser.yaml:7:3 gcp.zone — unknown field; expected one of: project',
+      'cleanroom.yaml:10:1 retention — unknown field; expected one of: name, gcp, databricks, service_account, state_bucket, keeper, compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state, limits',
+      'participants/advertiser.yaml:7:3 gcp.zone — unknown field; expected one of: project, storage_service_agent',
     ]);
   });
 
@@ -175,8 +175,8 @@ describe('missing files', () => {
       'cleanroom.yaml:1:1 — missing file; create cleanroom.yaml with the clean room settings (see examples/cleanroom.yaml)',
       'participants/measurement.yaml:1:1 role — missing; expected the participant role: keeper or collaborator',
       "participants/measurement.yaml:1:1 bucket — missing; expected the participant's own bucket: a GCS bucket name of 3-63 characters, lowercase letters, digits, dashes and underscores, starting and ending with a letter or digit",
-      "participants/measurement.yaml:1:1 databricks — missing; expected the participant's Databricks settings: host",
-      "participants/measurement.yaml:1:1 gcp — missing; expected the participant's GCP settings: project",
+      "participants/measurement.yaml:1:1 databricks — missing; expected the participant's Databricks settings: host and optional owner",
+      "participants/measurement.yaml:1:1 gcp — missing; expected the participant's GCP settings: project and optional storage_service_agent",
     ]);
   });
 
@@ -208,7 +208,7 @@ describe('missing files', () => {
   it('reports an empty file as a missing mapping', async () => {
     const temp = await examplesWith({ 'participants/advertiser.yaml': '# nothing yet\n' });
     expect(await problemsIn(temp)).toEqual([
-      'participants/advertiser.yaml:1:1 — expected participant settings: name, role, bucket, databricks, gcp; got an empty value',
+      'participants/advertiser.yaml:1:1 — expected participant settings: name, role, bucket, databricks, gcp and optional terraform_state; got an empty value',
     ]);
   });
 });

@@ -1,12 +1,15 @@
 /**
  * Conformance: every table in shared/fixtures/delta (written by Spark, Databricks and delta-rs) reads exactly as
- * expected.json says, or is refused with an error naming the feature. Fixtures are read in place (read-only).
+ * expected.json says: the reader-v1 tables their `rows`, the tables with reader features (deletion vectors, column
+ * mapping, timestamp_ntz) the `ifSupported` rows, which the fixtures derived independently of any reader here.
+ * Fixtures are read in place (read-only).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DeltaTable, UnsupportedDeltaFeatureError } from '../../src/delta';
+import { DeltaTable } from '../../src/delta';
+import type { DeltaType, StructType } from '../../src/delta';
 import { openLocation } from '../../src/storage/location';
-import { comparable, FIXTURES, sortRows } from './support';
+import { comparable, FIXTURES, sortRows, type ComparableValue } from './support';
 
 interface Expected {
   version: number;
@@ -16,7 +19,8 @@ interface Expected {
   numFiles?: number;
   numRows?: number;
   rows?: Array<Record<string, unknown>>;
-  mustRefuse?: string;
+  /** For tables a reader-v1 implementation must refuse: what a reader with the feature returns. */
+  ifSupported?: { numRows: number; rows: Array<Record<string, unknown>> };
 }
 
 const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Expected>;
@@ -26,18 +30,24 @@ async function openFixture(name: string): Promise<DeltaTable> {
   return DeltaTable.open(store, bucket, prefix);
 }
 
-/** expected.json writes decimal(1,0) values as JSON numbers; the reader gives exact strings. */
-function normaliseExpected(row: Record<string, unknown>, columns: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...row };
-  for (const column of columns) {
-    const [name, type] = column.split(':');
-    if (type.startsWith('decimal') && out[name] !== null) out[name] = String(out[name]);
-  }
+/** expected.json writes decimal(1,0) values as JSON numbers (the reader gives exact strings) and maps in any order. */
+function normaliseExpected(row: Record<string, unknown>, schema: StructType): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of schema.fields) out[field.name] = normaliseValue(row[field.name], field.type);
   return out;
 }
 
-const readable = Object.entries(expected).filter(([, e]) => !e.mustRefuse);
-const refused = Object.entries(expected).filter(([, e]) => e.mustRefuse);
+function normaliseValue(value: unknown, type: DeltaType): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof type === 'string') return type.startsWith('decimal') ? String(value) : value;
+  if (type.type === 'struct') return Object.fromEntries(type.fields.map((f) => [f.name, normaliseValue((value as Record<string, unknown>)[f.name], f.type)]));
+  if (type.type === 'array') return (value as unknown[]).map((v) => normaliseValue(v, type.elementType));
+  const entries = (value as Array<{ key: unknown; value: unknown }>).map((e) => ({ key: normaliseValue(e.key, type.keyType), value: normaliseValue(e.value, type.valueType) }));
+  return sortRows(entries as ComparableValue[]);
+}
+
+/** Every fixture with the rows a reader supporting its features returns. */
+const readable = Object.entries(expected).map(([name, e]) => [name, { ...e, rows: e.rows ?? e.ifSupported!.rows, numRows: e.numRows ?? e.ifSupported!.numRows }] as const);
 
 describe('Delta conformance fixtures', () => {
   it('covers every fixture folder', () => {
@@ -52,20 +62,11 @@ describe('Delta conformance fixtures', () => {
     expect(await table.latestVersion()).toBe(exp.version);
     expect(snapshot.protocol).toEqual(exp.protocol);
     expect(snapshot.partitionColumns).toEqual(exp.partitionColumns);
-    expect(snapshot.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(exp.columns);
-    expect(snapshot.files).toHaveLength(exp.numFiles!);
+    expect(snapshot.schema.fields.map((f) => `${f.name}:${typeof f.type === "string" ? f.type : f.type.type}`)).toEqual(exp.columns);
+    if (exp.numFiles !== undefined) expect(snapshot.files).toHaveLength(exp.numFiles);
     const rows = (await table.readRows({ fromSnapshot: snapshot })).map((r) => comparable(r, snapshot.schema));
-    expect(rows).toHaveLength(exp.numRows!);
-    expect(sortRows(rows)).toEqual(sortRows(exp.rows!.map((r) => normaliseExpected(r, exp.columns))));
-  });
-
-  it.each(refused)('%s is refused, naming the feature', async (name, exp) => {
-    const table = await openFixture(name);
-    const feature = /readerFeatures=\["(\w+)"\]/.exec(exp.mustRefuse!)?.[1] ?? 'columnMapping';
-    await expect(table.readRows()).rejects.toThrow(UnsupportedDeltaFeatureError);
-    await expect(table.snapshot()).rejects.toThrow(feature);
-    // History stays readable: it does not interpret data files.
-    expect((await table.history()).map((h) => h.version)).toContain(exp.version);
+    expect(rows).toHaveLength(exp.numRows);
+    expect(sortRows(rows)).toEqual(sortRows(exp.rows.map((r) => normaliseExpected(r, snapshot.schema))));
   });
 
   it('keeps year-9999 INT96 timestamps exact beyond 2^53 microseconds', async () => {

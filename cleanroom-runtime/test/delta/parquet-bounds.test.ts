@@ -30,14 +30,14 @@ describe('rows declared in the footer', () => {
   test.each([1_000_000, 5_000_000])('a small file of %i identical rows is refused from its footer, without decoding', async (rows) => {
     const bytes = await duckDbParquet(`SELECT 'DATA' AS event_type, 'same-uuid' AS uuid, '{}' AS payload FROM range(${rows})`);
     expect(bytes.length).toBeLessThan(1024 * 1024);
-    await expect(readParquet(bytes, undefined, { maxRows: 10_000 })).rejects.toThrow(new ParquetLimitError(`declares ${rows} rows, above the limit of 10000 rows`));
+    await expect(readParquet(bytes, undefined, { limits: { maxRows: 10_000 } })).rejects.toThrow(new ParquetLimitError(`declares ${rows} rows, above the limit of 10000 rows`));
     // Reading no column still makes one object per row: bounded too.
-    await expect(readParquet(bytes, ['missing_column'], { maxRows: 10_000 })).rejects.toBeInstanceOf(ParquetLimitError);
+    await expect(readParquet(bytes, ['missing_column'], { limits: { maxRows: 10_000 } })).rejects.toBeInstanceOf(ParquetLimitError);
   });
 
   test('a file within the limit is decoded', async () => {
     const bytes = await duckDbParquet(`SELECT 'x' AS s, range AS n FROM range(1000)`);
-    const { rows } = await readParquet(bytes, undefined, { maxRows: 1000, maxDecodedBytes: 1024 * 1024 });
+    const { rows } = await readParquet(bytes, undefined, { limits: { maxRows: 1000, maxDecodedBytes: 1024 * 1024 } });
     expect(rows).toHaveLength(1000);
   });
 });
@@ -47,17 +47,17 @@ describe('values and memory declared by page headers', () => {
     const honest = await duckDbParquet(`SELECT 'same' AS s FROM range(200000)`); // DuckDB: row groups of 122880 rows
     const lying = withFooterRows(honest, 10);
     expect(Number(hyparquet.parquetMetadata(lying.buffer.slice(0) as ArrayBuffer).num_rows)).toBe(10);
-    await expect(readParquet(lying, undefined, { maxRows: 1000 })).rejects.toThrow(/column s declares 122880 values in a row group of 10 rows/);
+    await expect(readParquet(lying, undefined, { limits: { maxRows: 1000 } })).rejects.toThrow(/column s declares 122880 values in a row group of 10 rows/);
   });
 
   test('pages that need more memory than the limit are refused before they are decompressed', async () => {
     const bytes = await duckDbParquet(`SELECT range AS n FROM range(2000000)`);
-    await expect(readParquet(bytes, undefined, { maxRows: 10_000_000, maxDecodedBytes: 1024 * 1024 })).rejects.toThrow(/needs more than 1048576 bytes once decoded/);
+    await expect(readParquet(bytes, undefined, { limits: { maxRows: 10_000_000, maxDecodedBytes: 1024 * 1024 } })).rejects.toThrow(/needs more than 1048576 bytes once decoded/);
   });
 
   test('one large value repeated through a dictionary is refused after decoding, before rows are built', async () => {
     const bytes = await duckDbParquet(`SELECT repeat('x', 1000000) AS payload FROM range(300)`);
     expect(bytes.length).toBeLessThan(2 * 1024 * 1024);
-    await expect(readParquet(bytes, undefined, { maxRows: 1000, maxDecodedBytes: 64 * 1024 * 1024 })).rejects.toThrow(/holds more than 67108864 bytes of text and binary values/);
+    await expect(readParquet(bytes, undefined, { limits: { maxRows: 1000, maxDecodedBytes: 64 * 1024 * 1024 } })).rejects.toThrow(/holds more than 67108864 bytes of text and binary values/);
   });
 });

@@ -9,6 +9,7 @@ import { registerTableCommands } from '../../src/cli/table-commands';
 import type { CliIo } from '../../src/cli/participant/io';
 import { DeltaTable, struct } from '../../src/delta';
 import { LocalObjectStore } from '../../src/storage/local-store';
+import { copyFixture, replaceProtocol } from './log-edits';
 import { FIXTURES } from './support';
 
 async function run(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
@@ -86,7 +87,21 @@ describe('cleanroom table', () => {
 
   it('names the problem when the location holds no table or an unsupported one', async () => {
     await expect(run(['table', 'show', 'gs://acme-data/control/missing', '--local-root', root])).rejects.toThrow(/no Delta table at gs:\/\/acme-data\/control\/missing/);
-    await expect(run(['table', 'show', path.join(FIXTURES, 'table-with-dv-small')])).rejects.toThrow(/deletionVectors/);
+    const unsupported = copyFixture('table-with-dv-small', root);
+    replaceProtocol(unsupported, 0, { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors', 'v2Checkpoint'], writerFeatures: ['deletionVectors', 'v2Checkpoint'] });
+    await expect(run(['table', 'show', unsupported])).rejects.toThrow(/"v2Checkpoint".*DROP FEATURE v2Checkpoint/);
+  });
+
+  it('shows tables Databricks writes: deleted rows left out, nested values as JSON, timestamp_ntz without zone', async () => {
+    const dv = await run(['table', 'show', path.join(FIXTURES, 'table-with-dv-small')]);
+    expect(dv.stdout.trim().split('\n').slice(1).sort()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    const mapped = await run(['table', 'show', path.join(FIXTURES, 'table-with-columnmapping-mode-name'), '--json']);
+    const row = mapped.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.IntegerType === 1)!;
+    expect(row.nested_struct).toEqual({ aa: '1', ac: { aca: 1 } });
+    expect(row.map_of_prims).toEqual([{ key: 1, value: '2' }, { key: 3, value: '4' }]);
+    expect(row.LongType).toBe('1');
+    const ntz = await run(['table', 'show', path.join(FIXTURES, 'data-reader-timestamp_ntz')]);
+    expect(ntz.stdout).toMatch(/^0\s+2021-11-18T02:30:00\.123456\s+2021-11-18T02:30:00\.123456$/m);
   });
 
   it('is wired into the real CLI binary', async () => {

@@ -86,8 +86,14 @@ test('register, tick, review and approve the hash, tick, submit, tick: the run s
   const jobId = submitted.stdout.trim();
   expect(await tick()).toEqual(['JOB:SUCCESS:']);
 
-  const status = await cleanroom('status', 'runs', '--json', '--as', 'advertiser');
-  const runs = status.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, string>);
+  // The run goes on in its own process after the tick that submitted it; later ticks poll it.
+  const readRuns = async () => (await cleanroom('status', 'runs', '--json', '--as', 'advertiser')).stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, string>);
+  let runs = await readRuns();
+  for (let ticks = 0; runs[0]?.state !== 'TERMINATED' && ticks < 60; ticks++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await tick()).toEqual([]);
+    runs = await readRuns();
+  }
   expect(runs).toEqual([expect.objectContaining({ job_id: jobId, job_name: 'by_category_1', state: 'TERMINATED', result_state: 'SUCCESS', output_location: output })]);
 
   // Expected aggregate, recomputed from the rows written above with the code's default min_value.

@@ -44,7 +44,7 @@ afterAll(() => {
 
 function passAt(root: string, atMs: number, submits: SubmitLog, settings: RuntimeSettings = SETTINGS, store: ObjectStore = new LocalObjectStore(root)): Promise<PassReport> {
   const now = () => new Date(atMs);
-  const engine = new CountingEngine(new LocalEngine({ localRoot: root, now }), submits);
+  const engine = new CountingEngine(new LocalEngine({ localRoot: root, now, waitForRuns: true }), submits);
   return runPass({ config: settings, store, engine, now, maxAttempts: 20 });
 }
 

@@ -117,5 +117,6 @@ describe('a fault at every write point converges on the crash-free result', () =
     expect(points).toBeGreaterThan(5);
     for (let at = 1; at <= points; at++) failures.push(...(await crashCase(step, at, mode)));
     expect(failures).toEqual([]);
-  });
+    // Each case replays a whole step; on the job's step every case also starts a local run's worker process.
+  }, 300_000);
 });

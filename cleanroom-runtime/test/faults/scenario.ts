@@ -142,7 +142,7 @@ export async function settle(root: string, atMs: number, submits: SubmitLog, fir
     result.passes++;
     const before = store.writes();
     const current = store;
-    const engine = new CountingEngine(new LocalEngine({ localRoot: root, now }), submits, () => current.assertAlive());
+    const engine = new CountingEngine(new LocalEngine({ localRoot: root, now, waitForRuns: true }), submits, () => current.assertAlive());
     let failed = false;
     try {
       result.reports.push(await runPass({ config: settings, store, engine, now }));

@@ -54,6 +54,22 @@ test('a dataset whose log adds a file from another participant\'s bucket is left
   expect(refusals[0]).toContain("outside this table's bucket");
 });
 
+test('a dataset whose deletion vector lies in another participant\'s bucket is left out of runs, like a foreign data file', async () => {
+  const own = await firstFileOf(USERS.bucket, USERS.prefix);
+  const foreignVector = 'gs://advertiser-bucket/input/conversions/deletion_vector_0d6d8c5e-0000-4000-8000-000000000000.bin';
+  await commitToUsers(
+    { protocol: { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors'] } },
+    { remove: { path: own.path, dataChange: true, deletionTimestamp: room.clock } },
+    { add: { ...addOf(own.path, own.size).add, deletionVector: { storageType: 'p', pathOrInlineDv: foreignVector, offset: 1, sizeInBytes: 40, cardinality: 1 } } },
+  );
+  await sendCountJob(room);
+  const report = await pass();
+  expect(submittedTables(0)).toEqual(['advertiser.conversions']);
+  const refusals = report.errors.filter((e) => e.includes('publisher.users'));
+  expect(refusals).toEqual([expect.stringContaining('left out of job runs')]);
+  expect(refusals[0]).toContain(`${foreignVector} is outside this table's bucket`);
+});
+
 test('the owner repairing its log brings the dataset back into the next run', async () => {
   const stolen = await firstFileOf('advertiser-bucket', 'input/conversions');
   const foreign = `gs://advertiser-bucket/input/conversions/${stolen.path}`;

@@ -141,28 +141,26 @@ describe('a broken events table', () => {
     expect(report.events.find((e) => e.status === 'ERROR')!.message).toMatch(/above the limit of 4096 bytes \(4 KiB\) \(delta_commit_bytes\); .*Fix: append events in smaller commits/);
   });
 
-  test('a Delta feature the reader lacks: each commit says which, until the table is recreated', async () => {
+  test('a Delta feature the reader lacks: one ERROR row naming it, the events wait, and flow once it is dropped', async () => {
     await room.send(AGENCY, cli.code('agency_first', 'INSERT', 'SELECT 1', at(50)));
     await pass();
+    await room.send(AGENCY, cli.code('agency_waiting', 'INSERT', 'SELECT 2', at(40)));
     const version = (await latest()) + 1;
-    const protocol = { protocol: { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['variantType'], writerFeatures: ['variantType'] } };
-    await writeCommit(room.store, AGENCY, EVENTS, version, [protocol]);
-    await writeCommit(room.store, AGENCY, EVENTS, version + 1, [{ commitInfo: { operation: 'WRITE' } }]);
-    await room.send(ADVERTISER, cli.code('advertiser_code', 'INSERT', 'SELECT 2', at(30)));
+    const protocol = (reader: number, writer: number, features?: string[]) => ({
+      protocol: { minReaderVersion: reader, minWriterVersion: writer, ...(features ? { readerFeatures: features, writerFeatures: features } : {}) },
+    });
+    await writeCommit(room.store, AGENCY, EVENTS, version, [protocol(3, 7, ['variantType'])]);
+    await room.send(ADVERTISER, cli.code('advertiser_code', 'INSERT', 'SELECT 3', at(30)));
     const report = await pass();
-    expect(outcomes(report)).toEqual(['advertiser:CODE:SUCCESS', 'agency:-:ERROR', 'agency:-:ERROR']);
-    for (const row of report.events.filter((e) => e.participant === 'agency')) {
-      expect(row.message).toMatch(/uses unsupported feature "variantType".*Fix: recreate control\/events without "variantType"/);
-    }
-    expect(new Set(report.events.map((e) => e.eventUuid)).size).toBe(3);
+    expect(outcomes(report)).toEqual(['advertiser:CODE:SUCCESS', 'agency:-:ERROR']);
+    expect(report.events.find((e) => e.participant === 'agency')!.message).toMatch(/wait unread: .*uses unsupported feature "variantType"/);
+    expect((await pass()).events).toEqual([]); // told once while the table stays as it is
 
-    // The participant recreates its events table and sends again: its events flow.
-    for await (const o of listAll(room.store, AGENCY, `${EVENTS}/`)) await room.store.delete(AGENCY, o.key);
-    await DeltaTable.create(room.store, AGENCY, EVENTS, CONTROL_TABLES.events);
-    await room.send(AGENCY, cli.code('agency_again', 'INSERT', 'SELECT 4', at(10)));
-    const again = await pass();
-    expect(outcomes(again)).toEqual(['agency:CODE:SUCCESS']);
-    expect(again.errors).toEqual([expect.stringMatching(/^WARNING: .*re-read the whole table/)]);
+    // The owner drops the feature: the waiting event flows.
+    await writeCommit(room.store, AGENCY, EVENTS, version + 1, [protocol(1, 2)]);
+    const after = await pass();
+    expect(outcomes(after)).toEqual(['agency:CODE:SUCCESS']);
+    expect((await room.read('publisher-bucket', 'code')).map((c) => c.code_name).sort()).toEqual(['advertiser_code', 'agency_first', 'agency_waiting']);
   });
 
   test('a metaData action too large to keep as the table shape is skipped; later commits read with the shape before', async () => {

@@ -55,7 +55,7 @@ export const BY_COUNTRY_SQL = [
 export class LocalCleanRoom {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'cleanroom-pass-'));
   readonly store = new InstrumentedStore(new LocalObjectStore(this.root));
-  readonly engine = new SpyEngine(new LocalEngine({ localRoot: this.root }));
+  readonly engine = new SpyEngine(new LocalEngine({ localRoot: this.root, waitForRuns: true }));
   clock = Date.UTC(2026, 0, 15, 9, 0, 0);
 
   now = (): Date => new Date(this.clock);

@@ -59,7 +59,7 @@ async function activeRunForgottenByDatabricks(): Promise<{ jobId: string; runId:
 test('both engines report a run they do not know with RunNotFoundError', async () => {
   await expect(engine.getRun('987654321')).rejects.toBeInstanceOf(RunNotFoundError);
   await expect(engine.getRun('987654321')).rejects.toThrow(/Databricks does not know run 987654321: .*does not exist/);
-  const local = new LocalEngine({ localRoot: room.root });
+  const local = new LocalEngine({ localRoot: room.root, waitForRuns: true });
   await expect(local.getRun(runIdFor('never-submitted'))).rejects.toBeInstanceOf(RunNotFoundError);
 });
 

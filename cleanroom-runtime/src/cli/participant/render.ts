@@ -1,28 +1,47 @@
 /** Rows as a readable, aligned text table or as JSON lines (bigint and timestamps as strings). */
-import { formatTimestamp, type DeltaRow, type DeltaValue, type StructType } from '../../delta';
+import { formatTimestamp, formatTimestampNtz, type DeltaRow, type DeltaType, type DeltaValue, type StructType } from '../../delta';
 
-/** One cell as text: timestamps ISO-8601 UTC, longs exact, binary as hex, null as ''. */
+/** One cell as text: timestamps ISO-8601 (UTC, or wall clock for timestamp_ntz), longs exact, binary as hex, nested values as JSON, null as ''. */
 export function cellText(value: DeltaValue | undefined, type: unknown): string {
   if (value === null || value === undefined) return '';
+  const plain = plainValue(value, type as DeltaType | undefined);
+  return typeof plain === 'string' ? plain : JSON.stringify(plain);
+}
+
+type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
+
+/** A JSON-able form of a value of `type` (cellText's conventions, nested values included). */
+function plainValue(value: DeltaValue | undefined, type: DeltaType | undefined): Plain {
+  if (value === null || value === undefined) return null;
   if (type === 'timestamp' && typeof value === 'bigint') return formatTimestamp(value);
+  if (type === 'timestamp_ntz' && typeof value === 'bigint') return formatTimestampNtz(value);
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-  return String(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value !== 'object') return value;
+  const nested = typeof type === 'object' ? type : undefined;
+  if (Array.isArray(value)) {
+    if (nested?.type === 'map') {
+      return value.map((entry) => {
+        const e = entry as { key?: DeltaValue; value?: DeltaValue };
+        return { key: plainValue(e.key, nested.keyType), value: plainValue(e.value, nested.valueType) };
+      });
+    }
+    return value.map((item) => plainValue(item, nested?.type === 'array' ? nested.elementType : undefined));
+  }
+  const fields = nested?.type === 'struct' ? nested.fields : [];
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainValue(v, fields.find((f) => f.name === k)?.type)]));
 }
 
 function typeOf(schema: StructType, column: string): unknown {
   return schema.fields.find((f) => f.name === column)?.type;
 }
 
-/** One JSON object per row: every column of the schema; bigint and timestamps as strings. */
+/** One JSON object per row: every column of the schema; bigint and timestamps as strings, nested values as JSON. */
 export function jsonLines(rows: readonly DeltaRow[], schema: StructType, extra: Record<string, string> = {}): string {
   return rows
     .map((row) => {
-      const out: Record<string, string | number | boolean | null> = { ...extra };
-      for (const field of schema.fields) {
-        const value = row[field.name];
-        out[field.name] =
-          value === undefined || value === null ? null : typeof value === 'number' || typeof value === 'boolean' ? value : cellText(value, field.type);
-      }
+      const out: Record<string, Plain> = { ...extra };
+      for (const field of schema.fields) out[field.name] = plainValue(row[field.name], field.type);
       return `${JSON.stringify(out)}\n`;
     })
     .join('');

@@ -6,7 +6,8 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetRef } from '../engine';
-import type { DeltaBridge } from './delta-bridge';
+import type { DeltaBridge, DeltaSnapshotFiles } from './delta-bridge';
+import { loadDeltaRows } from './delta-rows-loader';
 import { deltaSelect } from './delta-select';
 import { checkInsideBucket, listDataFiles } from './data-files';
 import { localPathOf, parseGsLocation } from './gs-paths';
@@ -40,7 +41,8 @@ export async function loadDatasets(connection: DuckDBConnection, datasets: reado
       const select = await selectFor(connection, dataset, context);
       const schema = quoteIdentifier(dataset.participant);
       await connection.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await connection.run(`CREATE TABLE ${schema}.${quoteIdentifier(dataset.table)} AS ${select}`);
+      if (typeof select === 'string') await connection.run(`CREATE TABLE ${schema}.${quoteIdentifier(dataset.table)} AS ${select}`);
+      else await loadDeltaRows(connection, dataset.participant, dataset.table, select.schema, select.rowsByFile());
       report.loaded.push(name);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -61,13 +63,15 @@ function checkNames(dataset: DatasetRef): void {
   }
 }
 
-async function selectFor(connection: DuckDBConnection, dataset: DatasetRef, context: LoadContext): Promise<string> {
+/** The SELECT that reads the dataset, or (Delta with deletion vectors or column mapping) its rows read by src/delta. */
+async function selectFor(connection: DuckDBConnection, dataset: DatasetRef, context: LoadContext): Promise<string | Required<Pick<DeltaSnapshotFiles, 'schema' | 'rowsByFile'>>> {
   const location = parseGsLocation(dataset.location);
   const bucketDir = localPathOf(context.localRoot, { bucket: location.bucket, key: '' });
   if (dataset.format === 'delta') {
     const snapshot = await context.delta.readSnapshot(location);
     // The log names the files: a hostile log must not reach files outside the bucket (links) or glob the bucket.
     await checkInsideBucket(snapshot.files.map((f) => f.path), bucketDir, dataset.location);
+    if (snapshot.rowsByFile) return { schema: snapshot.schema, rowsByFile: snapshot.rowsByFile };
     return deltaSelect(snapshot);
   }
   const localPath = localPathOf(context.localRoot, location);

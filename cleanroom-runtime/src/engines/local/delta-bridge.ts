@@ -16,6 +16,11 @@ export interface DeltaSnapshotFiles {
   schema: StructType;
   partitionColumns: string[];
   files: DeltaSnapshotFile[];
+  /**
+   * Present when the files alone do not give the table's rows (deletion vectors leave rows out, column mapping
+   * names columns by physical name or field id): the rows as src/delta reads them, one data file at a time.
+   */
+  rowsByFile?: () => AsyncIterable<DeltaRow[]>;
 }
 
 export interface DeltaBridge {

@@ -2,61 +2,65 @@
  * The embedded engine: runs approved SQL in a per-run DuckDB sandbox on this machine and writes the final
  * query's result as a Delta table at the job's output location.
  *
- * Runs execute inside `submit` (the call returns when the run has ended), recorded durably before, during and
- * after, so a second submission of the same job returns the same run without running it again. A record left
- * PENDING/RUNNING by a process that has died is reported as INTERNAL_ERROR (FAILED) by `getRun`/`submit`,
- * never run again: a job has its effects at most once; the participant submits a new job to retry.
+ * Each run is its own process (job-worker.ts) with a time limit, a memory limit and a limit on the rows of the
+ * result, so a runaway job ends FAILED (or TIMEDOUT) instead of holding or crashing the runtime: `submit` returns
+ * as soon as the worker has taken the run, and the runtime keeps deciding events while it runs. Runs are recorded
+ * durably (claimed once, so a second submission of the same job returns the same run without running it again).
+ * A run whose worker died before recording its end (out of memory, killed) is reported FAILED by `getRun`, never
+ * run again: a job has its effects at most once; the participant submits a new job to retry.
  */
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DatasetRef, ExecutionEngine, RunSpec, RunStatus } from '../engine';
 import { RunNotFoundError } from '../errors';
-import type { DeltaBridge } from './delta-bridge';
-import { loadDatasets, type LoadReport } from './dataset-loader';
-import { parseGsLocation } from './gs-paths';
-import { resultToDelta } from './result-to-delta';
-import { RunFailure, scrubHostPaths } from './run-failure';
+import { DEFAULT_LOCAL_ENGINE_LIMITS, KILL_GRACE_MS, type LocalEngineLimits } from './limits';
+import { writeRunFile } from './run-file';
 import { RunRecordStore, runIdFor, toRunStatus, type RunOwner, type RunRecord } from './run-records';
-import { DEFAULT_LIMITS, Sandbox, type SandboxLimits } from './sandbox';
-import { runSql } from './sql-runner';
-import { ObjectStoreDeltaBridge } from './object-store-delta-bridge';
+import { launchWorker } from './worker-launcher';
 
-export interface LocalEngineLimits extends SandboxLimits {
-  /** A run's SQL is interrupted after this long. */
-  timeoutMs: number;
-}
+export type { LocalEngineLimits } from './limits';
 
 export interface LocalEngineOptions {
   /** Local mode root: gs://<bucket>/<key> is `<localRoot>/gs/<bucket>/<key>`. */
   localRoot: string;
+  /** Injected clock (tests): read once per submission, and the run's worker uses that time throughout. */
   now?: () => Date;
   /** Where run records and logs go; default `<localRoot>/engine`. */
   stateDir?: string;
   limits?: Partial<LocalEngineLimits>;
-  /** Delta reads/writes; default: src/delta over the local object store. */
-  delta?: DeltaBridge;
+  /**
+   * Resolve `submit` only when the run has ended (it still runs in its own process, with its limits). For
+   * scripted rehearsals and tests that read a run's result right after the pass that submitted it.
+   */
+  waitForRuns?: boolean;
 }
 
-export const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
+/** @deprecated kept for callers of the old name: the time limit of a run. */
+export const DEFAULT_TIMEOUT_MS = DEFAULT_LOCAL_ENGINE_LIMITS.timeoutMs;
 
 export class LocalEngine implements ExecutionEngine {
   readonly name = 'local' as const;
   private readonly localRoot: string;
   private readonly now: () => Date;
+  private readonly injectedClock: boolean;
+  private readonly stateDir: string;
   private readonly records: RunRecordStore;
   private readonly limits: LocalEngineLimits;
-  private readonly delta: DeltaBridge;
   private readonly owner: RunOwner = { pid: process.pid, hostname: os.hostname(), token: randomUUID() };
-  private readonly inFlight = new Set<string>();
+  private readonly waitForRuns: boolean;
+  /** Runs this process is starting (claimed, worker not yet in charge): not reported as abandoned. */
+  private readonly starting = new Set<string>();
   private syncedDatasets: DatasetRef[] = [];
 
   constructor(options: LocalEngineOptions) {
     this.localRoot = path.resolve(options.localRoot);
     this.now = options.now ?? (() => new Date());
-    this.records = new RunRecordStore(options.stateDir ?? path.join(this.localRoot, 'engine'));
-    this.limits = { ...DEFAULT_LIMITS, timeoutMs: DEFAULT_TIMEOUT_MS, ...options.limits };
-    this.delta = options.delta ?? new ObjectStoreDeltaBridge(this.localRoot);
+    this.injectedClock = options.now !== undefined;
+    this.stateDir = options.stateDir ?? path.join(this.localRoot, 'engine');
+    this.records = new RunRecordStore(this.stateDir);
+    this.limits = { ...DEFAULT_LOCAL_ENGINE_LIMITS, ...options.limits };
+    this.waitForRuns = options.waitForRuns === true;
   }
 
   /** Datasets are loaded per run from the RunSpec; this only remembers the list (see `datasets`). */
@@ -89,11 +93,22 @@ export class LocalEngine implements ExecutionEngine {
       owner: this.owner,
     };
     if (!(await this.records.claim(record))) return { runId };
-    this.inFlight.add(runId);
+    this.starting.add(runId);
     try {
-      await this.execute(spec, record);
+      const runFile = await writeRunFile(this.records.dir, {
+        runId,
+        stateDir: this.stateDir,
+        localRoot: this.localRoot,
+        spec,
+        limits: this.limits,
+        ...(this.injectedClock ? { fixedNow: this.now().getTime() } : {}),
+      });
+      const worker = await launchWorker(runFile, this.records.logPath(runId), this.limits.workerHeapMb);
+      // While this process lives, a worker that dies without recording its end is closed at once, with the cause.
+      const closed = worker.exited.then((exit) => this.recordWorkerExit(runId, exit)).catch(() => undefined);
+      if (this.waitForRuns) await closed;
     } finally {
-      this.inFlight.delete(runId);
+      this.starting.delete(runId);
     }
     return { runId };
   }
@@ -104,92 +119,64 @@ export class LocalEngine implements ExecutionEngine {
     return toRunStatus(await this.reconcile(record));
   }
 
-  private async execute(spec: RunSpec, pending: RunRecord): Promise<void> {
-    let record: RunRecord = { ...pending, lifeCycleState: 'RUNNING', startTime: this.now().toISOString() };
-    await this.records.replace(record);
-    const log = (line: string) => this.records.appendLog(record.runId, this.now(), scrubHostPaths(line, this.localRoot));
-    await log(`run ${record.runId} of job ${spec.jobName} (${spec.jobId}) by ${spec.participant}: code ${spec.code.name} ${spec.code.hash}`);
-    try {
-      const rows = await this.runCode(spec, log);
-      record = { ...record, lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '', output: { location: spec.outputLocation, rows } };
-      await log(`SUCCESS: wrote ${rows} rows to ${spec.outputLocation}`);
-    } catch (error) {
-      const failure = error instanceof RunFailure ? error : new RunFailure(`internal error in the local engine: ${messageOf(error)}`, stackOf(error));
-      const message = scrubHostPaths(failure.message, this.localRoot);
-      const trace = scrubHostPaths(failure.trace ?? failure.stack ?? failure.message, this.localRoot);
-      record = { ...record, lifeCycleState: 'TERMINATED', resultState: 'FAILED', stateMessage: message, error: message, errorTrace: trace };
-      await log(`FAILED: ${message}`);
-    }
-    record.endTime = this.now().toISOString();
-    await this.records.replace(record);
-  }
-
-  /** Runs the code and writes its result; returns the number of rows written. */
-  private async runCode(spec: RunSpec, log: (line: string) => Promise<void>): Promise<number> {
-    if (spec.code.language !== 'SQL') {
-      throw new RunFailure(
-        `${spec.code.language} code needs the Databricks engine: the local engine runs SQL only. ` +
-          `Run this clean room with the Databricks engine to use ${spec.code.language} notebooks, or rewrite ${spec.code.name} in SQL`,
-      );
-    }
-    const output = parseGsLocation(spec.outputLocation);
-    const sandbox = await Sandbox.open(this.limits);
-    try {
-      const report = await loadDatasets(sandbox.connection, spec.datasets, { localRoot: this.localRoot, delta: this.delta });
-      await log(`loaded ${report.loaded.length} datasets: ${report.loaded.join(', ') || 'none'}`);
-      for (const reason of report.failures.values()) await log(`not loaded: ${reason}`);
-      await sandbox.lock();
-      await log('sandbox locked: no file, network, extension or settings access');
-      const reader = await runSql(sandbox.connection, spec.code.content, {
-        timeoutMs: this.limits.timeoutMs,
-        parameters: spec.parameters,
-        onStatement: (index, count, kind) => void log(`statement ${index}/${count}: ${kind}`).catch(() => undefined),
-      }).catch((error: unknown) => {
-        throw explainMissingDataset(error, report);
-      });
-      const { schema, rows } = resultToDelta(reader);
-      await this.delta.overwrite(output, schema, rows);
-      return rows.length;
-    } finally {
-      sandbox.close();
-    }
-  }
-
-  /** Marks a run whose process died before it ended as failed (never re-runs it). */
+  /**
+   * Closes a run that can no longer end by itself: its worker died (out of memory, killed, machine restarted) or
+   * outlived its time limit. Never runs it again.
+   */
   private async reconcile(record: RunRecord): Promise<RunRecord> {
     if (record.lifeCycleState === 'TERMINATED' || record.lifeCycleState === 'INTERNAL_ERROR') return record;
-    if (!this.ownerIsGone(record.owner, record.runId)) return record;
-    const message =
-      `the local engine process (pid ${record.owner.pid} on ${record.owner.hostname}) stopped before run ${record.runId} ended; ` +
-      'it is not run again automatically, so its output may be missing: submit the job again to retry';
-    const failed: RunRecord = {
+    if (this.starting.has(record.runId)) return record;
+    const overdue = record.startTime !== undefined && Date.now() - Date.parse(record.startTime) > this.limits.timeoutMs + KILL_GRACE_MS;
+    if (overdue && !this.injectedClock && this.isLocalLiveProcess(record.owner)) {
+      killProcess(record.owner.pid);
+      return this.close(record, 'TIMEDOUT', `the run exceeded its time limit of ${this.limits.timeoutMs} ms and its worker process (pid ${record.owner.pid}) was killed`);
+    }
+    if (!this.ownerIsGone(record.owner)) return record;
+    return this.close(
+      record,
+      'FAILED',
+      `the process running ${record.runId} (pid ${record.owner.pid} on ${record.owner.hostname}) stopped before the run ended, ` +
+        `e.g. over its memory limits (JavaScript heap ${this.limits.workerHeapMb} MiB, DuckDB ${this.limits.memoryLimit}) or killed; ` +
+        'it is not run again automatically, so its output may be missing: submit the job again to retry',
+    );
+  }
+
+  private async recordWorkerExit(runId: string, exit: { code: number | null; signal: NodeJS.Signals | null }): Promise<void> {
+    const record = await this.records.read(runId);
+    if (!record || record.lifeCycleState === 'TERMINATED' || record.lifeCycleState === 'INTERNAL_ERROR') return;
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${String(exit.code)}`;
+    await this.close(
+      record,
+      'FAILED',
+      `the run's worker process ${how} before the run ended, e.g. over its memory limits (JavaScript heap ${this.limits.workerHeapMb} MiB, ` +
+        `DuckDB ${this.limits.memoryLimit}); see the run log; submit the job again to retry`,
+    );
+  }
+
+  private async close(record: RunRecord, resultState: 'FAILED' | 'TIMEDOUT', message: string): Promise<RunRecord> {
+    const closed: RunRecord = {
       ...record,
-      lifeCycleState: 'INTERNAL_ERROR',
-      resultState: 'FAILED',
+      lifeCycleState: resultState === 'TIMEDOUT' ? 'TERMINATED' : 'INTERNAL_ERROR',
+      resultState,
       stateMessage: message,
       error: message,
       errorTrace: message,
       endTime: this.now().toISOString(),
     };
-    await this.records.replace(failed);
-    await this.records.appendLog(record.runId, this.now(), `INTERNAL_ERROR: ${message}`);
-    return failed;
+    await this.records.replace(closed);
+    await this.records.appendLog(record.runId, this.now(), `${closed.lifeCycleState}: ${message}`);
+    return closed;
   }
 
-  private ownerIsGone(owner: RunOwner, runId: string): boolean {
-    if (owner.token === this.owner.token) return !this.inFlight.has(runId);
+  private isLocalLiveProcess(owner: RunOwner): boolean {
+    return owner.hostname === this.owner.hostname && processIsAlive(owner.pid);
+  }
+
+  private ownerIsGone(owner: RunOwner): boolean {
     if (owner.hostname !== this.owner.hostname) return false; // another machine: cannot tell, report as is
+    if (owner.token === this.owner.token) return true; // claimed by this process, which is no longer starting it
     return !processIsAlive(owner.pid);
   }
-}
-
-/** A query on a dataset that failed to load says why, instead of only "table does not exist". */
-function explainMissingDataset(error: unknown, report: LoadReport): unknown {
-  if (!(error instanceof RunFailure) || !/does not exist/i.test(error.message)) return error;
-  const reasons = [...report.failures.entries()]
-    .filter(([name]) => error.message.includes(name.split('.')[1]))
-    .map(([, reason]) => reason);
-  return reasons.length === 0 ? error : new RunFailure(`${error.message}\n${reasons.join('\n')}`, error.stack);
 }
 
 function processIsAlive(pid: number): boolean {
@@ -201,12 +188,10 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function killProcess(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
-
-function stackOf(error: unknown): string | undefined {
-  return error instanceof Error ? error.stack : undefined;
-}
-
-

@@ -1,10 +1,14 @@
 /** The DeltaBridge over src/delta and the local object store (`<localRoot>/gs/...`). */
 import { DeltaTable } from '../../delta';
+import type { Snapshot } from '../../delta/snapshot';
 import type { DeltaRow, DeltaType, StructType } from '../../delta/schema-types';
 import { LocalObjectStore, localPathFor } from '../../storage/local-store';
 import type { DeltaBridge, DeltaSnapshotFiles } from './delta-bridge';
 import type { GsLocation } from './gs-paths';
 import { RunFailure } from './run-failure';
+
+/** Data files read through src/delta for the local engine: above this, a file is refused rather than held in memory. */
+export const MAX_DATASET_FILE_BYTES = 256 * 1024 * 1024;
 
 export class ObjectStoreDeltaBridge implements DeltaBridge {
   private readonly store: LocalObjectStore;
@@ -14,11 +18,13 @@ export class ObjectStoreDeltaBridge implements DeltaBridge {
   }
 
   async readSnapshot(location: GsLocation): Promise<DeltaSnapshotFiles> {
-    const snapshot = await (await DeltaTable.open(this.store, location.bucket, location.key)).snapshot();
+    const table = await DeltaTable.open(this.store, location.bucket, location.key, { maxDataFileBytes: MAX_DATASET_FILE_BYTES });
+    const snapshot = await table.snapshot();
     return {
       schema: snapshot.schema,
       partitionColumns: snapshot.partitionColumns,
       files: snapshot.files.map((file) => ({ path: this.localFile(location, file.path), partitionValues: file.partitionValues })),
+      ...(needsReader(snapshot) ? { rowsByFile: () => rowsByFile(table, snapshot) } : {}),
     };
   }
 
@@ -43,6 +49,15 @@ export class ObjectStoreDeltaBridge implements DeltaBridge {
     }
     return localPathFor(this.localRoot, location.bucket, location.key === '' ? filePath : `${location.key}/${filePath}`);
   }
+}
+
+/** Deletion vectors and column mapping are applied by src/delta: DuckDB would read deleted rows and physical names. */
+function needsReader(snapshot: Snapshot): boolean {
+  return snapshot.columnMapping !== 'none' || snapshot.files.some((f) => f.deletionVector);
+}
+
+async function* rowsByFile(table: DeltaTable, snapshot: Snapshot): AsyncGenerator<DeltaRow[]> {
+  for (const file of snapshot.files) yield await table.readSnapshotFile(snapshot, file);
 }
 
 function describe(schema: StructType): string {

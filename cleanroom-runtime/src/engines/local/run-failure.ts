@@ -15,3 +15,11 @@ export function scrubHostPaths(text: string, localRoot: string): string {
   const root = localRoot.replace(/[/\\]+$/, '');
   return text.split(root).join('<local root>');
 }
+
+/** A run stopped at its time limit: it ends TIMEDOUT (as Databricks reports a run over its timeout). */
+export class RunTimedOut extends RunFailure {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunTimedOut';
+  }
+}

@@ -6,12 +6,14 @@
  */
 import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
 import { readSqlCode, toDuckDbParameters } from '../../sql/sql-code';
-import { RunFailure } from './run-failure';
+import { RunFailure, RunTimedOut } from './run-failure';
 import { isQuery, refusalFor, statementKindName } from './statement-policy';
 
 export interface RunSqlOptions {
   /** Interrupts the statement that is running when the time is up. */
   timeoutMs: number;
+  /** The final query may return at most this many rows; more fails the run (default: no limit). */
+  maxResultRows?: number;
   /** Job parameters (merged over the code's defaults), bound by name to the code's `:name` markers. */
   parameters?: Readonly<Record<string, string>>;
   /** Called before each statement, for the run log. */
@@ -47,10 +49,11 @@ export async function runSql(connection: DuckDBConnection, sql: string, options:
       bindParameters(prepared, statement.parameters, parameters, position);
       options.onStatement?.(i + 1, count, statementKindName(prepared.statementType));
       try {
-        const reader = await prepared.runAndReadAll();
-        if (final) last = reader;
+        if (final) last = await readResult(prepared, options.maxResultRows);
+        else await prepared.run();
       } catch (error) {
-        if (timedOut) throw new RunFailure(`${position} was stopped: the run exceeded its time limit of ${options.timeoutMs} ms`);
+        if (error instanceof RunFailure && !timedOut) throw error;
+        if (timedOut) throw new RunTimedOut(`${position} was stopped: the run exceeded its time limit of ${options.timeoutMs} ms`);
         throw failed(position, error);
       }
     }
@@ -59,6 +62,16 @@ export async function runSql(connection: DuckDBConnection, sql: string, options:
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The final query's rows, read as a stream so that a result over the limit is never held whole. */
+async function readResult(prepared: DuckDBPreparedStatement, maxRows: number | undefined): Promise<DuckDBResultReader> {
+  if (maxRows === undefined) return prepared.runAndReadAll();
+  const reader = await prepared.streamAndReadUntil(maxRows + 1);
+  if (reader.currentRowCount > maxRows) {
+    throw new RunFailure(`the result has more than ${maxRows} rows, the limit of a job's output: aggregate or filter it (the output of a clean room job is meant to be a summary)`);
+  }
+  return reader;
 }
 
 /** One statement as the clean room split it; DuckDB must see exactly one too, else the two readings differ. */

@@ -38,7 +38,7 @@ function joinSpec(overrides: Partial<RunSpec> = {}): RunSpec {
 
 describe('LocalEngine', () => {
   test('joins and groups two participants\' datasets and writes the result as a Delta table', async () => {
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     const spec = joinSpec({ outputLocation: 'gs://advertiser-bucket/output/by_country' });
     const { runId } = await engine.submit(spec);
     const status = await engine.getRun(runId);
@@ -63,7 +63,7 @@ describe('LocalEngine', () => {
       { user_id: 2n, segment: null, day: '2024-05-04' },
     ]);
     const segments: DatasetRef = { participant: 'publisher', table: 'segments', location: 'gs://publisher-bucket/data/segments', format: 'delta' };
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     const sql = `SELECT coalesce(s.segment, 'none') AS segment, count(DISTINCT s.user_id) AS users, sum(c.amount) AS revenue, max(s.day) AS last_day
                  FROM publisher.segments s LEFT JOIN advertiser.conversions c USING (user_id) GROUP BY 1 ORDER BY 1`;
     const status = await engine.getRun((await engine.submit(runSpec([...datasets, segments], sql, { outputLocation: 'gs://advertiser-bucket/output/segments' }))).runId);
@@ -81,7 +81,7 @@ describe('LocalEngine', () => {
   });
 
   test('an output location holding a table with other columns is not overwritten', async () => {
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     const first = runSpec(datasets, 'SELECT 1 AS a', { outputLocation: 'gs://advertiser-bucket/output/shape' });
     expect((await engine.getRun((await engine.submit(first)).runId)).resultState).toBe('SUCCESS');
     const second = runSpec(datasets, "SELECT 'x' AS b", { outputLocation: 'gs://advertiser-bucket/output/shape' });
@@ -91,7 +91,7 @@ describe('LocalEngine', () => {
   });
 
   test('parameters change the result', async () => {
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     const spec = joinSpec({ outputLocation: 'gs://advertiser-bucket/output/params', parameters: { min_amount: '5', excluded_country: 'FR' } });
     await engine.submit(spec);
     const rows = await readDeltaTable(local.pathOf('advertiser-bucket', 'output/params'));
@@ -106,7 +106,7 @@ describe('LocalEngine', () => {
   });
 
   test('a missing parameter fails the run naming it', async () => {
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     const spec = runSpec(datasets, 'SELECT * FROM publisher.users WHERE country = :country');
     const status = await engine.getRun((await engine.submit(spec)).runId);
     expect(status).toMatchObject({ lifeCycleState: 'TERMINATED', resultState: 'FAILED' });
@@ -116,14 +116,14 @@ describe('LocalEngine', () => {
   test('a second submit of the same job returns the same run and does not run it again', async () => {
     let clock = Date.parse('2030-01-01T00:00:00Z');
     const now = () => new Date((clock += 1000));
-    const engine = new LocalEngine({ localRoot: local.root, now });
+    const engine = new LocalEngine({ localRoot: local.root, now, waitForRuns: true });
     const spec = joinSpec({ outputLocation: 'gs://advertiser-bucket/output/idempotent' });
     const first = await engine.submit(spec);
     expect(first.runId).toBe(runIdFor(spec.jobId));
     const before = await engine.getRun(first.runId);
     const log = await fs.readFile(new URL(before.runPageUrl as string), 'utf8');
 
-    const again = await new LocalEngine({ localRoot: local.root, now }).submit(spec);
+    const again = await new LocalEngine({ localRoot: local.root, now, waitForRuns: true }).submit(spec);
     expect(again).toEqual(first);
     const after = await engine.getRun(first.runId);
     expect(after.startTime).toEqual(before.startTime);
@@ -146,16 +146,16 @@ describe('LocalEngine', () => {
       startTime: '2030-01-01T00:00:01.000Z', runPageUrl: store.logUrl(runId),
       owner: { pid: 2 ** 22 + 12345, hostname: require('node:os').hostname(), token: 'dead' },
     });
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     expect(await engine.submit(spec)).toEqual({ runId });
     const status = await engine.getRun(runId);
     expect(status).toMatchObject({ lifeCycleState: 'INTERNAL_ERROR', resultState: 'FAILED' });
-    expect(status.error).toMatch(/stopped before run .* ended; it is not run again automatically/);
+    expect(status.error).toMatch(/stopped before the run ended, .*; it is not run again automatically/);
     await expect(fs.stat(local.pathOf('advertiser-bucket', 'output/crashed'))).rejects.toThrow(/ENOENT/);
   });
 
   test('a failing statement gives a FAILED run with error and trace, times and a log', async () => {
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     const { runId } = await engine.submit(runSpec(datasets, 'SELECT 1 AS a;\nSELECT no_such_column FROM publisher.users'));
     const status = await engine.getRun(runId);
     expect(status).toMatchObject({ lifeCycleState: 'TERMINATED', resultState: 'FAILED' });
@@ -170,32 +170,32 @@ describe('LocalEngine', () => {
   });
 
   test('the last statement must be a query', async () => {
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     const status = await engine.getRun((await engine.submit(runSpec(datasets, 'CREATE TABLE t AS SELECT 1 AS a'))).runId);
     expect(status.error).toMatch(/last statement must be a query .* it is CREATE/);
   });
 
   test('result columns Delta cannot name are refused with a hint', async () => {
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     const status = await engine.getRun((await engine.submit(runSpec(datasets, 'SELECT count(*) FROM publisher.users'))).runId);
     expect(status.error).toMatch(/result column "count_star\(\)" .*give it an alias/);
   });
 
   test.each(['PYTHON', 'SCALA', 'R'] as const)('%s code fails naming the Databricks engine', async (language) => {
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     const status = await engine.getRun((await engine.submit(runSpec(datasets, 'print(1)', { language }))).runId);
     expect(status).toMatchObject({ lifeCycleState: 'TERMINATED', resultState: 'FAILED' });
     expect(status.error).toMatch(new RegExp(`^${language} code needs the Databricks engine: the local engine runs SQL only`));
   });
 
   test('getRun of an unknown run says so', async () => {
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     await expect(engine.getRun(runIdFor('never-submitted'))).rejects.toThrow(/has no run local-[0-9a-f]{16}/);
     await expect(engine.getRun('../../etc/passwd')).rejects.toThrow(/not a local engine run id/);
   });
 
   test('syncDatasets records the list', async () => {
-    const engine = new LocalEngine({ localRoot: local.root });
+    const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
     await engine.syncDatasets(datasets);
     expect(engine.datasets).toEqual(datasets);
   });

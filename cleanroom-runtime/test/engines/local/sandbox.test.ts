@@ -17,7 +17,7 @@ beforeAll(async () => {
   datasets = await writeSampleData(local);
   // A file in the publisher's bucket that is NOT a registered dataset.
   await local.writeWithDuckDb(`COPY (SELECT 'secret' AS s) TO '{{publisher-bucket/private/raw.parquet}}' (FORMAT parquet)`);
-  engine = new LocalEngine({ localRoot: local.root, limits: { timeoutMs: 20_000 } });
+  engine = new LocalEngine({ localRoot: local.root, limits: { timeoutMs: 20_000 }, waitForRuns: true });
 });
 
 afterAll(() => local.cleanup());
