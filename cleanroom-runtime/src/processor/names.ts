@@ -2,6 +2,7 @@
  * Strict patterns for every name and location a participant sends. Names end up in paths, SQL identifiers and
  * engine requests, so anything outside these patterns is refused rather than escaped.
  */
+import { DATASET_FOLDERS } from '../control/bucket-layout';
 
 export const TABLE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 /** Code and job names: letters, digits, '_', '.', '-'; never '..' (they become path segments). */
@@ -76,6 +77,10 @@ export function checkDataLocation(raw: string, ownBucket: string): Checked<GsLoc
   const top = loc.path.split('/')[0];
   if (RESERVED_FOLDERS.includes(top)) {
     return { ok: false, message: `location ${loc.uri} is inside ${top}/, which the clean room manages: store datasets under gs://${ownBucket}/input/` };
+  }
+  // The deployed compute reads datasets only below these folders (bucket-layout.ts): elsewhere it could never read them.
+  if (!DATASET_FOLDERS.some((folder) => `${loc.path}/`.startsWith(folder) && `${loc.path}/` !== folder)) {
+    return { ok: false, message: `location ${loc.uri} is not below ${DATASET_FOLDERS.join(' or ')}: the clean room's compute reads datasets only there; store it under gs://${ownBucket}/input/<table>` };
   }
   return parsed;
 }

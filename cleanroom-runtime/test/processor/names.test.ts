@@ -22,9 +22,12 @@ describe('gs:// locations', () => {
     expect(message(parseGsUri(uri))).toBe(`location ${JSON.stringify(uri)} ${why}`);
   });
 
-  test('data locations stay in the own bucket, below a folder, outside managed folders', () => {
+  test('data locations stay in the own bucket, below input/ (the only folder the deployed compute reads datasets from)', () => {
     expect(message(checkDataLocation('gs://own-bucket/input/t', 'own-bucket'))).toBe('ok');
-    expect(message(checkDataLocation('gs://own-bucket/year=2024/t', 'own-bucket'))).toBe('ok');
+    expect(message(checkDataLocation('gs://own-bucket/input/year=2024/t', 'own-bucket'))).toBe('ok');
+    for (const elsewhere of ['gs://own-bucket/year=2024/t', 'gs://own-bucket/input', 'gs://own-bucket/inputs/t', 'gs://own-bucket/output/t', 'gs://own-bucket/cluster-logs/t']) {
+      expect(message(checkDataLocation(elsewhere, 'own-bucket'))).toMatch(/is not below input\/: the clean room's compute reads datasets only there; store it under gs:\/\/own-bucket\/input\/<table>$/);
+    }
     expect(message(checkDataLocation('gs://other-bucket/input/t', 'own-bucket'))).toBe(
       'location gs://other-bucket/input/t is outside your bucket gs://own-bucket: register data stored in your own bucket (e.g. gs://own-bucket/input/<table>)',
     );

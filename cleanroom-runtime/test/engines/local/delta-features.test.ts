@@ -28,7 +28,7 @@ const dataset = (table: string, fixture: string): DatasetRef => ({ participant: 
 const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, { ifSupported: { rows: Array<Record<string, unknown>> } }>;
 
 async function run(datasets: DatasetRef[], sql: string, output: string): Promise<Array<Record<string, unknown>>> {
-  const engine = new LocalEngine({ localRoot: local.root });
+  const engine = new LocalEngine({ localRoot: local.root, waitForRuns: true });
   const status = await engine.getRun((await engine.submit(runSpec(datasets, sql, { outputLocation: `gs://advertiser-bucket/output/${output}` }))).runId);
   expect(status.error).toBeUndefined();
   return readDeltaWithDuckDb(local.pathOf('advertiser-bucket', `output/${output}`));
