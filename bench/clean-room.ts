@@ -10,6 +10,7 @@ import { LocalEngine } from '../cleanroom-runtime/src/engines/local';
 import { buildCodeEvent, buildDataEvent, type BuiltEvent, type EventOrigin } from '../cleanroom-runtime/src/events/build-event';
 import { sha256Hex } from '../cleanroom-runtime/src/processor/code-content';
 import type { ParticipantInfo } from '../cleanroom-runtime/src/processor/context';
+import { withLimits } from '../cleanroom-runtime/src/limits';
 import { onboardParticipant, runPass, type PassReport, type RuntimeSettings } from '../cleanroom-runtime/src/runtime';
 import { LocalObjectStore } from '../cleanroom-runtime/src/storage/local-store';
 import { InstrumentedStore } from '../cleanroom-runtime/test/support/instrumented-store';
@@ -42,6 +43,8 @@ export async function makeCleanRoom(root: string, count: number): Promise<BenchC
     computeSizes: COMPUTE_SIZES,
     runHistoryRetentionDays: 30,
     participants,
+    // The throughput figure registers 900 datasets and 100 code per participant: above the default quotas.
+    limits: withLimits({ datasetsPerParticipant: 10_000, codePerParticipant: 10_000 }),
   };
   for (const p of participants) {
     await onboardParticipant(store, p.bucket);

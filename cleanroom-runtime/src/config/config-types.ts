@@ -1,4 +1,5 @@
 /** The validated clean room configuration as the runtime and the infrastructure use it (camelCase, defaults applied). */
+import { LIMIT_DEFINITIONS, withLimits, type Limits } from '../limits';
 import type { ComputeSize } from './compute-sizes';
 import { DEFAULT_RUN_TIMEOUT_MINUTES, defaultCleanroomCatalog, runTimeoutsFor } from './deployment-schema';
 import type { CleanroomFile, ParticipantFile } from './schema';
@@ -39,6 +40,8 @@ export interface CleanroomConfig {
   readonly runTimeoutMinutes: Readonly<Partial<Record<ComputeSize, number>>>;
   /** The operator's Terraform state backend; absent: a local state file. */
   readonly terraformState?: TerraformStateConfig;
+  /** Bounds on the work one participant can cause: the defaults of src/limits.ts with the file's `limits:` applied. */
+  readonly limits: Limits;
   /** Sorted by name. */
   readonly participants: readonly ParticipantConfig[];
 }
@@ -67,10 +70,20 @@ export function toCleanroomConfig(file: CleanroomFile, participants: readonly Pa
     runtime: file.runtime.image === undefined ? { schedule: file.runtime.schedule } : { ...file.runtime },
     runTimeoutMinutes: runTimeoutsFor(file.compute_sizes, file.run_timeout_minutes),
     ...(file.terraform_state === undefined ? {} : { terraformState: { ...file.terraform_state } }),
+    limits: limitsOf(file.limits),
     participants: [...participants]
       .map((participant) => ({ ...participant, databricks: { ...participant.databricks, host: withoutTrailingSlash(participant.databricks.host) } }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
   };
+}
+
+function limitsOf(section: Readonly<Record<string, number | undefined>>): Limits {
+  const overrides: Partial<Record<keyof Limits, number>> = {};
+  for (const limit of LIMIT_DEFINITIONS) {
+    const value = section[limit.key];
+    if (value !== undefined) overrides[limit.name] = value;
+  }
+  return withLimits(overrides);
 }
 
 function withoutTrailingSlash(url: string): string {

@@ -6,6 +6,7 @@
  * Descriptions read as "expected <description>" in error messages, so they are phrased as noun phrases.
  */
 import { z } from 'zod';
+import { LIMIT_DEFINITIONS } from '../limits';
 import { COMPUTE_SIZES } from './compute-sizes';
 import {
   cleanroomCatalogSchema,
@@ -141,6 +142,7 @@ export const cleanroomFileSchema = z
     // Deployment settings (deployment-schema.ts).
     run_timeout_minutes: runTimeoutsSchema,
     terraform_state: terraformStateSchema('the operator (the cleanroom stack)'),
+    limits: limitsSchema(),
   })
   .superRefine((file, ctx) => {
     for (const size of Object.keys(file.run_timeout_minutes ?? {})) {
@@ -158,8 +160,28 @@ export const cleanroomFileSchema = z
     }
   })
   .describe(
-    'clean room settings: name, gcp, databricks, service_account, state_bucket, keeper and optional compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state',
+    'clean room settings: name, gcp, databricks, service_account, state_bucket, keeper and optional compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state, limits',
   );
+
+/** `limits:` — each bound of src/limits.ts by its snake_case key, all optional (absent: the default). */
+function limitsSchema() {
+  const fields = Object.fromEntries(
+    LIMIT_DEFINITIONS.map((limit) => [
+      limit.key,
+      z
+        .number()
+        .int()
+        .min(1)
+        .max(Number.MAX_SAFE_INTEGER)
+        .optional()
+        .describe(`${limit.bounds}, in ${limit.unit}: a whole number >= 1 (default ${limit.default})`),
+    ]),
+  );
+  return z
+    .strictObject(fields)
+    .prefault({})
+    .describe(`bounds on the work one participant can cause (README "Limits"): any of ${LIMIT_DEFINITIONS.map((l) => l.key).join(', ')}`);
+}
 
 export const participantFileSchema = z
   .strictObject({

@@ -3,6 +3,7 @@
  * writing single-file checkpoints and `_last_checkpoint`.
  */
 import { Action, toAction } from './actions';
+import type { ParquetLimits } from './parquet-bounds';
 import type { SchemaElement } from './parquet-lib';
 import { readParquet } from './parquet-read';
 import { writeParquet } from './parquet-write';
@@ -31,9 +32,9 @@ export function parseLastCheckpoint(text: string): LastCheckpoint | undefined {
   }
 }
 
-/** Actions of one checkpoint part, in file order. */
-export async function checkpointPartActions(bytes: Uint8Array): Promise<Action[]> {
-  const { rows } = await readParquet(bytes, CHECKPOINT_ACTIONS);
+/** Actions of one checkpoint part, in file order; `limits` bound its decoding (untrusted tables). */
+export async function checkpointPartActions(bytes: Uint8Array, limits?: ParquetLimits): Promise<Action[]> {
+  const { rows } = await readParquet(bytes, CHECKPOINT_ACTIONS, { limits });
   const actions: Action[] = [];
   for (const row of rows) {
     for (const kind of CHECKPOINT_ACTIONS) {

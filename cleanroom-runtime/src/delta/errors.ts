@@ -59,3 +59,14 @@ export class DataFileTooLargeError extends Error {
     this.name = 'DataFileTooLargeError';
   }
 }
+
+/**
+ * Reading the table would go over a read limit (commits to replay, log size, a file's rows or decoded size): it is
+ * not read, so one participant's table cannot exhaust the runtime's memory or time.
+ */
+export class ReadLimitError extends Error {
+  constructor(readonly location: string, detail: string) {
+    super(`Delta table at ${location} is not read: ${detail}`);
+    this.name = 'ReadLimitError';
+  }
+}

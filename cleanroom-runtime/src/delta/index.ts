@@ -10,7 +10,9 @@ export {
   DeltaTableNotFoundError,
   DeltaWriteError,
   InvalidDeletionVectorError,
+  ReadLimitError,
   UnsupportedDeltaFeatureError,
 } from './errors';
+export { ParquetLimitError, type ParquetLimits } from './parquet-bounds';
 export { formatTimestamp, formatTimestampNtz, parseTimestamp } from './values';
 export * from './schema-types';

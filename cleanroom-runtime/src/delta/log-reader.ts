@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import { Action, classifyLogKey, commitFileName, joinKey, logPrefix, parseCommit, versionName } from './actions';
 import { checkpointPartActions, LastCheckpoint, parseLastCheckpoint } from './checkpoint';
-import { CorruptDeltaLogError, DeltaTableNotFoundError } from './errors';
+import { CorruptDeltaLogError, DeltaTableNotFoundError, ReadLimitError } from './errors';
+import { ParquetLimitError, type ParquetLimits } from './parquet-bounds';
 import { SnapshotState } from './snapshot-state';
 import { ListOptions, NotFoundError, ObjectStore } from '../storage/object-store';
 
@@ -19,14 +20,22 @@ export interface TableLocation {
 }
 
 /**
- * Log files above these sizes are never read whole, so a huge object in an untrusted bucket cannot exhaust memory
- * (sizes as listed, no extra request). An oversized commit is replayed as empty (its actions are unknown: callers
- * that care find it in the listing); a checkpoint with an oversized part is ignored (commits are replayed instead);
- * `_last_checkpoint` above `maxCommitBytes` is ignored (checked with one list call, only when limits are set).
+ * Bounds on reading the log of an untrusted table, so a participant's log cannot exhaust memory or time (sizes as
+ * listed, no extra request). An oversized commit is replayed as empty (its actions are unknown: callers that care
+ * find it in the listing); a checkpoint with an oversized part is ignored (commits are replayed instead);
+ * `_last_checkpoint` above its limit is ignored (checked with one list call, only when limits are set). A listing
+ * above `maxLogObjects`, a snapshot needing more than `maxCommitsReplayed` commits after its checkpoint, or a
+ * checkpoint part above `checkpointParquet` throws ReadLimitError.
  */
 export interface LogReadLimits {
   maxCommitBytes?: number;
   maxCheckpointPartBytes?: number;
+  /** Default: maxCommitBytes. */
+  maxLastCheckpointBytes?: number;
+  maxCommitsReplayed?: number;
+  maxLogObjects?: number;
+  /** Rows (actions) and decoded size of one checkpoint part. */
+  checkpointParquet?: ParquetLimits;
 }
 
 /** How messages name the table: its gs:// URI, or its folder when the store serves a plain folder as a bucket. */
@@ -54,13 +63,18 @@ export async function listLog(loc: TableLocation, startName?: string): Promise<L
   const commits = new Map<number, string>();
   const oversizedCommits = new Map<number, number>();
   const tooBigCheckpoints = new Set<number>();
-  const { maxCommitBytes = Infinity, maxCheckpointPartBytes = Infinity } = loc.limits ?? {};
+  const { maxCommitBytes = Infinity, maxCheckpointPartBytes = Infinity, maxLogObjects = Infinity } = loc.limits ?? {};
   const parts = new Map<number, { total: number; keys: Map<number, string> }>();
   let pageToken: string | undefined;
+  let listed = 0;
   do {
     const options: ListOptions = { pageToken };
     if (startName) options.startOffset = prefix + startName;
     const page = await loc.store.list(loc.bucket, prefix, options);
+    listed += page.objects.length;
+    if (listed > maxLogObjects) {
+      throw new ReadLimitError(describeLocation(loc), `its _delta_log/ holds more than ${maxLogObjects} objects${startName ? ` from ${startName}` : ''}, above the limit: checkpoint the table and clean up its log (VACUUM / log retention)`);
+    }
     for (const object of page.objects) {
       const file = classifyLogKey(object.key);
       if (!file) continue;
@@ -91,7 +105,7 @@ function readListedCommit(loc: TableLocation, listing: LogListing, version: numb
 
 export async function readLastCheckpoint(loc: TableLocation): Promise<LastCheckpoint | undefined> {
   const key = logPrefix(loc.prefix) + '_last_checkpoint';
-  const limit = loc.limits?.maxCommitBytes;
+  const limit = loc.limits?.maxLastCheckpointBytes ?? loc.limits?.maxCommitBytes;
   if (limit !== undefined) {
     // Untrusted table: the hint is only read when small (one list call); without it the listing decides.
     const listed = (await loc.store.list(loc.bucket, key, { maxResults: 1 })).objects.find((o) => o.key === key);
@@ -117,7 +131,9 @@ export async function readCommitActions(loc: TableLocation, version: number, key
 }
 
 async function readCheckpointActions(loc: TableLocation, keys: string[]): Promise<Action[]> {
-  const parts = await Promise.all(keys.map(async (key) => checkpointPartActions(await loc.store.get(loc.bucket, key))));
+  const limits = loc.limits?.checkpointParquet;
+  // One part at a time when bounded: each part is within the limits, so together they stay proportionate.
+  const parts = await mapLimit(keys, limits ? 1 : keys.length, async (key) => checkpointPartActions(await loc.store.get(loc.bucket, key), limits));
   return parts.flat();
 }
 
@@ -163,11 +179,19 @@ export async function loadState(loc: TableLocation, version?: number): Promise<S
   if (target > latest) throw new Error(`version ${target} of the Delta table at ${where} does not exist; the latest version is ${latest}`);
 
   const checkpointVersion = Math.max(-1, ...[...listing.checkpoints.keys()].filter((v) => v <= target));
+  const maxReplayed = loc.limits?.maxCommitsReplayed ?? Infinity;
+  if (target - checkpointVersion > maxReplayed) {
+    throw new ReadLimitError(
+      where,
+      `version ${target} needs ${target - checkpointVersion} commits replayed after ${checkpointVersion >= 0 ? `the checkpoint at version ${checkpointVersion}` : 'version 0 (no usable checkpoint)'}, above the limit of ${maxReplayed}: write a checkpoint (Spark writes one every 10 commits by default)`,
+    );
+  }
   const state = new SnapshotState();
   if (checkpointVersion >= 0) {
     try {
       state.apply(checkpointVersion, await readCheckpointActions(loc, listing.checkpoints.get(checkpointVersion)!));
     } catch (err) {
+      if (err instanceof ParquetLimitError) throw new ReadLimitError(where, `its checkpoint at version ${checkpointVersion} ${err.message}`);
       throw new CorruptDeltaLogError(where, `checkpoint at version ${checkpointVersion}: ${(err as Error).message}`);
     }
   }

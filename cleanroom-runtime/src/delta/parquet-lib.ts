@@ -7,6 +7,7 @@
  */
 import type * as Hyparquet from 'hyparquet' with { 'resolution-mode': 'import' };
 import type * as HyparquetCompressors from 'hyparquet-compressors' with { 'resolution-mode': 'import' };
+import type * as HyparquetColumn from 'hyparquet/src/column.js' with { 'resolution-mode': 'import' };
 
 export type {
   ColumnChunk,
@@ -44,6 +45,8 @@ export interface WriterBlocks {
 /* eslint-disable @typescript-eslint/no-require-imports */
 export const hyparquet: typeof Hyparquet = require('hyparquet');
 export const compressors: typeof HyparquetCompressors.compressors = require('hyparquet-compressors').compressors;
+/** Reads one page header (to bound a file's pages before decoding them: parquet-bounds.ts). */
+export const parquetHeader: typeof HyparquetColumn.parquetHeader = require('hyparquet/src/column.js').parquetHeader;
 
 export const writerBlocks: WriterBlocks = {
   ByteWriter: require('hyparquet-writer/src/bytewriter.js').ByteWriter,

@@ -7,6 +7,7 @@
  *   removing the DECIMAL annotation from the parsed footer before decoding; the scale is returned alongside.
  * Byte arrays are only decoded to text where annotated as UTF8/STRING (`utf8: false`), so binary stays binary.
  */
+import { checkAfterDecoding, checkBeforeDecoding, isBounded, type ParquetLimits } from './parquet-bounds';
 import { compressors, hyparquet } from './parquet-lib';
 import type { FileMetaData, ParquetParsers } from './parquet-lib';
 import { describeFields, type ParquetField } from './parquet-fields';
@@ -27,6 +28,8 @@ export interface ParquetContents {
 export interface ParquetReadOptions {
   /** Decode maps as `{ <repeated group>: [{ key, value }] }` instead of a JS object with string keys (see parquet-fields.ts). */
   exactMaps?: boolean;
+  /** Files from a participant's bucket: a file above these throws ParquetLimitError before it is decoded. */
+  limits?: ParquetLimits;
 }
 
 const PARSERS: Partial<ParquetParsers> = {
@@ -47,6 +50,7 @@ export async function readParquet(bytes: Uint8Array, columns?: string[] | ((fiel
   const info = new Map(fields.map((f) => [f.name, f]));
   const chosen = typeof columns === 'function' ? columns(fields) : columns;
   const wanted = chosen?.filter((c) => info.has(c));
+  if (isBounded(options.limits)) checkBeforeDecoding(buffer, metadata, wanted, options.limits);
   if (wanted && wanted.length === 0) {
     return { rows: Array.from({ length: Number(metadata.num_rows) }, () => ({})), columns: info, fields, numRows: Number(metadata.num_rows) };
   }
@@ -58,5 +62,6 @@ export async function readParquet(bytes: Uint8Array, columns?: string[] | ((fiel
     utf8: false,
     parsers: PARSERS,
   })) as Array<Record<string, unknown>>;
+  if (options.limits) checkAfterDecoding(rows, options.limits);
   return { rows, columns: info, fields, numRows: Number(metadata.num_rows) };
 }

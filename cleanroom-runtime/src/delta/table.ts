@@ -8,7 +8,7 @@ import { Action, AddAction, checkpointFileName, commitFileName, encodeLogPath, l
 import { encodeCheckpoint } from './checkpoint';
 import { encodeDataFile, validateValue } from './data-file';
 import { bitmapFromFile, deletedRowIndexes, locateDeletionVector, withoutDeletedRows } from './deletion-vectors';
-import { DataFileTooLargeError, DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, InvalidDeletionVectorError, UnsupportedDeltaFeatureError } from './errors';
+import { DataFileTooLargeError, DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, InvalidDeletionVectorError, ReadLimitError, UnsupportedDeltaFeatureError } from './errors';
 import {
   describeLocation,
   findLatestVersion,
@@ -22,6 +22,7 @@ import {
   TableLocation,
   tableKey,
 } from './log-reader';
+import { ParquetLimitError, type ParquetLimits } from './parquet-bounds';
 import { newlyAddedFiles } from './new-files';
 import { readParquet } from './parquet-read';
 import { formatPartitionValue, partitionDirectory } from './partition-values';
@@ -67,6 +68,8 @@ export interface HistoryEntry {
 export interface TableReadLimits extends LogReadLimits {
   /** Data files (and deletion vector files) above this, by `add.size` or listed size, throw DataFileTooLargeError instead of being read. */
   maxDataFileBytes?: number;
+  /** Rows and decoded size of one data file; a file above them throws ReadLimitError instead of being decoded. */
+  dataFileParquet?: ParquetLimits;
 }
 
 /** A deletion vector file is never read whole above this (one file may hold the vectors of many data files). */
@@ -94,6 +97,14 @@ export class DeltaTable {
     const table = new DeltaTable(store, bucket, prefix, limits);
     if ((await findLatestVersion(table.loc)) === undefined) throw new DeltaTableNotFoundError(table.location);
     return table;
+  }
+
+  /**
+   * A handle on a table without any request (no check that it exists): for readers that follow the log themselves
+   * and only need rows of the files its commits add (readAddedRows with a snapshot they built).
+   */
+  static handle(store: ObjectStore, bucket: string, prefix: string, limits?: TableReadLimits): DeltaTable {
+    return new DeltaTable(store, bucket, prefix, limits);
   }
 
   /** Creates an empty table at version 0 (protocol reader 1 / writer 2, no table features); throws DeltaTableExistsError if one exists. */
@@ -265,7 +276,11 @@ export class DeltaTable {
   private async readFile(snapshot: Snapshot, file: SnapshotFile, dvFiles: DvFileCache): Promise<DeltaRow[]> {
     const key = this.fileKey(file.path);
     await this.checkDataFileSize(file, key);
-    const contents = await readParquet(await this.loc.store.get(this.loc.bucket, key), (fields) => fileColumnsFor(snapshot, fields), { exactMaps: true });
+    const bytes = await this.loc.store.get(this.loc.bucket, key);
+    const limits = this.limits.dataFileParquet;
+    const contents = await readParquet(bytes, (fields) => fileColumnsFor(snapshot, fields), { exactMaps: true, limits }).catch((error: unknown) => {
+      throw error instanceof ParquetLimitError ? new ReadLimitError(this.location, `its data file ${file.path} ${error.message}`) : error;
+    });
     const rows = toDeltaRows(contents, snapshot, file.partitionValues, file.path);
     if (!file.deletionVector) return rows;
     return withoutDeletedRows(rows, await this.deletedRows(file, contents.numRows, dvFiles));

@@ -28,6 +28,8 @@ export interface EventEnvelope {
   row: DeltaRow;
   /** Set when the commit's rows could not be read (e.g. too large): the row is empty and this says why. */
   unreadable?: string;
+  /** The event_status id of an unreadable commit or table (unique among the participant's rows). */
+  syntheticId?: string;
 }
 
 export interface EventBase {

@@ -15,9 +15,13 @@ import {
   type EventType,
   type UnparsableEvent,
 } from './event-model';
+import { DEFAULT_LIMITS, describeBytes, type Limits } from '../limits';
+
+/** The bounds a row's fields are held to (src/limits.ts): the whole payload and each of its text fields. */
+export type PayloadLimits = Pick<Limits, 'eventPayloadBytes' | 'eventDescriptionBytes' | 'eventParametersBytes' | 'eventFieldBytes'>;
 
 /** A whole payload above this is refused before JSON parsing (notebook contents are limited separately). */
-export const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
+export const MAX_PAYLOAD_BYTES = DEFAULT_LIMITS.eventPayloadBytes;
 
 /** JavaScript dates end at ±8.64e15 ms (year ±275760); a timestamp beyond cannot be compared or shown. */
 const MAX_DATE_MS = 8.64e15;
@@ -30,10 +34,11 @@ class PayloadError extends Error {}
 
 /** A stable stand-in id for rows without a usable uuid, so their event_status row can still be found. */
 export function syntheticEventId(envelope: EventEnvelope): string {
-  return `no-uuid-v${envelope.eventsVersion}-${envelope.index}`;
+  return envelope.syntheticId ?? `no-uuid-v${envelope.eventsVersion}-${envelope.index}`;
 }
 
-export function parseEvent(envelope: EventEnvelope): ParseResult {
+/** Never throws: any row gives a parsed event or one message, every field within `limits`. */
+export function parseEvent(envelope: EventEnvelope, limits: PayloadLimits = DEFAULT_LIMITS): ParseResult {
   const { row } = envelope;
   const rawType = typeof row.event_type === 'string' ? row.event_type.slice(0, 64) : null;
   const rawUuid = typeof row.uuid === 'string' ? row.uuid : null;
@@ -69,8 +74,11 @@ export function parseEvent(envelope: EventEnvelope): ParseResult {
   }
   if (typeof row.payload !== 'string') return fail('payload is missing: it must be a JSON document', true);
   const payloadBytes = Buffer.byteLength(row.payload, 'utf8');
-  if (payloadBytes > MAX_PAYLOAD_BYTES) {
-    return fail(`payload is ${payloadBytes} bytes, above the limit of ${MAX_PAYLOAD_BYTES} bytes: shrink it (notebooks at most 1 MiB)`, true);
+  if (payloadBytes > limits.eventPayloadBytes) {
+    return fail(`payload is ${payloadBytes} bytes, above the limit of ${limits.eventPayloadBytes} bytes: shrink it (notebooks at most 1 MiB)`, true);
+  }
+  if (typeof row.user === 'string' && Buffer.byteLength(row.user, 'utf8') > limits.eventFieldBytes) {
+    return fail(`column "user" is ${Buffer.byteLength(row.user, 'utf8')} bytes, above the limit of ${describeBytes(limits.eventFieldBytes)} (event_field_bytes): write the user's name or email`, true);
   }
   let payload: unknown;
   try {
@@ -91,7 +99,7 @@ export function parseEvent(envelope: EventEnvelope): ParseResult {
     eventsVersion: envelope.eventsVersion,
   };
   try {
-    return { ok: true, event: buildEvent(type, version, payload, base) };
+    return { ok: true, event: buildEvent(type, version, payload, base, new Fields(limits)) };
   } catch (error) {
     if (error instanceof PayloadError) return fail(error.message, true);
     throw error;
@@ -113,13 +121,14 @@ export function legacyDedupKey(key: string): string {
   return key.slice(key.indexOf('/') + 1);
 }
 
-function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base: EventBase): CleanroomEvent {
+function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base: EventBase, fields: Fields): CleanroomEvent {
+  const { optional, required, jsonText } = fields;
   if (type === 'CODE_REQUEST_APPROVED' || type === 'CODE_REQUEST_REJECTED') {
     if (version === '1') {
       if (typeof payload !== 'string') {
         throw new PayloadError('payload of an api_version "1" approval must be a JSON string holding the reason');
       }
-      return { ...base, type, codeId: base.uuid, codeName: null, reviewedHash: null, reviewedVersionHash: null, reason: payload.trim() };
+      return { ...base, type, codeId: base.uuid, codeName: null, reviewedHash: null, reviewedVersionHash: null, reason: fields.bounded('reason', payload).trim() };
     }
     const p = asObject(payload);
     if (optional(p, 'code_id') === null && optional(p, 'code_name') === null) {
@@ -138,7 +147,7 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
   const p = asObject(payload);
   switch (type) {
     case 'DATA': {
-      const action = actionOf(p);
+      const action = actionOf(p, fields);
       const needsLocation = action !== 'DELETE';
       return {
         ...base,
@@ -154,7 +163,7 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
       return {
         ...base,
         type,
-        action: actionOf(p),
+        action: actionOf(p, fields),
         codeName: required(p, 'code_name'),
         description: optional(p, 'description'),
         pathToNotebook: optional(p, 'path_to_notebook') ?? '',
@@ -164,7 +173,7 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
         notebookLanguage: optional(p, 'notebook_language'),
       };
     case 'JOB': {
-      const action = p.action === undefined || p.action === null ? 'INSERT' : actionOf(p);
+      const action = p.action === undefined || p.action === null ? 'INSERT' : actionOf(p, fields);
       // A DELETE names only the job; the other fields are ignored.
       const field = action === 'DELETE' ? (name: string) => optional(p, name) ?? '' : (name: string) => required(p, name);
       return {
@@ -188,35 +197,65 @@ function asObject(payload: unknown): Record<string, unknown> {
   return payload as Record<string, unknown>;
 }
 
-function optional(p: Record<string, unknown>, field: string): string | null {
-  const value = p[field];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw new PayloadError(`payload field "${field}" must be a string, got ${typeof value}`);
-  return value;
-}
+/** Reads payload text fields, each within its limit (a description, parameters, or any other field). */
+class Fields {
+  constructor(private readonly limits: PayloadLimits) {}
 
-function required(p: Record<string, unknown>, field: string): string {
-  const value = optional(p, field);
-  if (value === null || value.trim() === '') throw new PayloadError(`payload field "${field}" is required and must not be empty`);
-  return value;
-}
-
-/** Fields holding JSON text (parameters): the seed writes a string; a JSON object is accepted too. */
-function jsonText(p: Record<string, unknown>, field: string): string | null {
-  const value = p[field];
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      // JSON.stringify recurses: a deeply nested value would overflow the stack and stop the whole pass.
-      throw new PayloadError(`payload field "${field}" is nested too deeply: give a flat JSON object of parameter names to values`);
+  /** `value` when within the limit of `field`; a PayloadError naming the field and its limit otherwise. */
+  bounded = (field: string, value: string): string => {
+    const [limit, key] = this.limitOf(field);
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > limit) {
+      throw new PayloadError(`payload field "${field}" is ${bytes} bytes, above the limit of ${describeBytes(limit)} (${key}): shorten it`);
     }
+    return value;
+  };
+
+  optional = (p: Record<string, unknown>, field: string): string | null => {
+    const value = ownValue(p, field);
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'string') throw new PayloadError(`payload field "${field}" must be a string, got ${typeof value}`);
+    return this.bounded(field, value);
+  };
+
+  required = (p: Record<string, unknown>, field: string): string => {
+    const value = this.optional(p, field);
+    if (value === null || value.trim() === '') throw new PayloadError(`payload field "${field}" is required and must not be empty`);
+    return value;
+  };
+
+  /** Fields holding JSON text (parameters): the seed writes a string; a JSON object is accepted too. */
+  jsonText = (p: Record<string, unknown>, field: string): string | null => {
+    const value = ownValue(p, field);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      let text: string;
+      try {
+        text = JSON.stringify(value);
+      } catch {
+        // JSON.stringify recurses: a deeply nested value would overflow the stack and stop the whole pass.
+        throw new PayloadError(`payload field "${field}" is nested too deeply: give a flat JSON object of parameter names to values`);
+      }
+      return this.bounded(field, text);
+    }
+    return this.optional(p, field);
+  };
+
+  private limitOf(field: string): [number, string] {
+    if (field === 'description' || field === 'reason') return [this.limits.eventDescriptionBytes, 'event_description_bytes'];
+    if (field === 'parameters' || field === 'default_parameters') return [this.limits.eventParametersBytes, 'event_parameters_bytes'];
+    // The notebook is bounded by the payload's limit and, decoded, by the notebook's own (processor/code-content.ts).
+    if (field === 'notebook_contents') return [this.limits.eventPayloadBytes, 'event_payload_bytes'];
+    return [this.limits.eventFieldBytes, 'event_field_bytes'];
   }
-  return optional(p, field);
 }
 
-function actionOf(p: Record<string, unknown>): Action {
-  const action = required(p, 'action').toUpperCase();
+/** A payload's own field, never an inherited one (`constructor`, `__proto__`...). */
+function ownValue(p: Record<string, unknown>, field: string): unknown {
+  return Object.hasOwn(p, field) ? p[field] : undefined;
+}
+
+function actionOf(p: Record<string, unknown>, fields: Fields): Action {
+  const action = fields.required(p, 'action').toUpperCase();
   if (!(ACTIONS as readonly string[]).includes(action)) {
     throw new PayloadError(`payload field "action" is ${describe(p.action)}: expected INSERT, UPDATE or DELETE`);
   }

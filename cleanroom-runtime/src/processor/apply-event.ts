@@ -41,7 +41,7 @@ export function applyEventInPlace(state: CleanroomState, envelope: EventEnvelope
   const submitter = ctx.participants.find((p) => p.name === envelope.participant);
   if (!submitter) throw new Error(`events read from unknown participant "${envelope.participant}"`);
 
-  const parsed = parseEvent(envelope);
+  const parsed = parseEvent(envelope, ctx.limits);
   let decision: Decision;
   let eventUuid: string;
   let eventType: string | null;

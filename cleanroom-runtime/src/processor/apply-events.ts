@@ -68,7 +68,7 @@ export function locationsToCheck(envelopes: readonly EventEnvelope[], ctx: Proce
   const out = new Map<string, { key: string; location: string; format: string }>();
   for (const envelope of envelopes) {
     const submitter = ctx.participants.find((p) => p.name === envelope.participant);
-    const parsed = parseEvent(envelope);
+    const parsed = parseEvent(envelope, ctx.limits);
     if (!submitter || !parsed.ok || parsed.event.type !== 'DATA') continue;
     const target = dataLocationToCheck(parsed.event, submitter);
     if (!target) continue;

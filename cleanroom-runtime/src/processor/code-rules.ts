@@ -15,10 +15,13 @@ import { accept, refuse, type Decision } from './decision';
 import { codeBlobKey } from './effects';
 import { checkObjectName } from './names';
 import { parseParameters } from './parameters';
+import { codeQuotaProblem } from './quotas';
 import { recordOf, type ApprovalRecord, type CleanroomState } from './state';
 import { uniqueRecordId } from './unique-ids';
 
 export function applyCode(state: CleanroomState, event: CodeEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
+  const overQuota = codeQuotaProblem(state, event, ctx, submitter);
+  if (overQuota) return refuse(overQuota);
   const name = checkObjectName('code', event.codeName);
   if (!name.ok) return refuse(name.message);
   const codeName = name.value;

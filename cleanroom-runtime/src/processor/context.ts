@@ -1,4 +1,6 @@
 /** Everything a decision depends on besides the state and the event: config facts, the time, pre-read facts. */
+import type { Limits } from '../limits';
+
 export interface ParticipantInfo {
   name: string;
   role: 'keeper' | 'collaborator';
@@ -25,6 +27,8 @@ export interface ProcessorContext {
   facts?: Readonly<Record<string, LocationFacts>>;
   /** Events stamped further than this in the future are refused (default 5 minutes). */
   maxClockSkewMs?: number;
+  /** Payload field limits and per-participant quotas (default: DEFAULT_LIMITS of src/limits.ts). */
+  limits?: Limits;
 }
 
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;

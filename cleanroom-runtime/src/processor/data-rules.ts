@@ -8,6 +8,7 @@ import type { DataEvent } from '../events/event-model';
 import { factsKey, type ParticipantInfo, type ProcessorContext } from './context';
 import { accept, refuse, type Decision } from './decision';
 import { checkDataLocation, TABLE_NAME, type Checked, type GsLocation, quote } from './names';
+import { datasetQuotaProblem } from './quotas';
 import { recordOf, type CleanroomState } from './state';
 
 export const DATASET_FORMATS: readonly DatasetFormat[] = ['delta', 'parquet', 'json', 'avro', 'csv'];
@@ -47,6 +48,8 @@ export function dataLocationToCheck(event: DataEvent, submitter: ParticipantInfo
 }
 
 export function applyData(state: CleanroomState, event: DataEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
+  const overQuota = datasetQuotaProblem(state, event, ctx, submitter);
+  if (overQuota) return refuse(overQuota);
   const name = checkDatasetName(event.dataMetastoreName, submitter.name);
   if (!name.ok) return refuse(name.message);
   const { key, table } = name.value;

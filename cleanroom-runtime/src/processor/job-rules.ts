@@ -11,6 +11,7 @@ import { nextOccurrence } from './cron';
 import { accept, refuse, type Decision } from './decision';
 import { checkObjectName, checkOutputLocation, quote } from './names';
 import { parseParameters } from './parameters';
+import { scheduledJobQuotaProblem } from './quotas';
 import { AD_HOC_SCHEDULE, isScheduled, parseJobSchedule } from './schedules';
 import { approvalCoversCurrent, codeVersionHash, isApprovedNow } from './code-version';
 import { recordOf, type CleanroomState } from './state';
@@ -20,6 +21,8 @@ import { uniqueRecordId } from './unique-ids';
 export const RUN_TIME_PARAMETER = 'run_time';
 
 export function applyJob(state: CleanroomState, event: JobEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
+  const overQuota = scheduledJobQuotaProblem(state, event, ctx, submitter);
+  if (overQuota) return refuse(overQuota);
   const name = checkObjectName('job', event.jobName);
   if (!name.ok) return refuse(name.message);
   if (event.action === 'DELETE') return deleteJob(state, name.value, ctx, submitter);

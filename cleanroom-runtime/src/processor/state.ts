@@ -2,6 +2,7 @@
  * The clean room's authoritative state: plain JSON (no bigint, no Date: times are epoch milliseconds), committed
  * as one object in the state bucket. Participants' control tables are projections of it (see views.ts).
  */
+import type { MetadataAction, ProtocolAction } from '../delta/actions';
 import type { CodeLanguage, DatasetFormat, LifeCycleState, ResultState } from '../engines/engine';
 import type { Effect } from './effects';
 
@@ -117,6 +118,26 @@ export interface RunRecord {
 
 export type EventStatusValue = 'SUCCESS' | 'ERROR';
 
+/** What identifies a participant's events table as last read (runtime/events-reader.ts). */
+export interface EventsTableMark {
+  /** `metaData.id` of the table. */
+  tableId: string;
+  /** Storage generation of the last processed commit file; null when the store reports none. */
+  lastCommitGeneration: string | null;
+  /** sha256 of that commit file: tells a copied file (new generation, same content) from a rewritten one. */
+  lastCommitSha256: string | null;
+  /** The table as of the last processed commit, so new commits are read without replaying the log (absent in older states). */
+  shape?: EventsTableShape;
+  /** The table could not be read at all and the participant was told (one ERROR row); retried once the log changes. */
+  blocked?: { latest: number; generation: string | null };
+}
+
+/** The protocol and metaData (without name, description, creation time) a reader needs to read new commits. */
+export interface EventsTableShape {
+  protocol: ProtocolAction;
+  metaData: Pick<MetadataAction, 'id' | 'format' | 'schemaString' | 'partitionColumns' | 'configuration'>;
+}
+
 export interface EventStatusRecord {
   eventUuid: string;
   eventType: string | null;
@@ -146,7 +167,7 @@ export interface CleanroomState {
    * Per participant: identity of its events table as last read (metaData id, generation of the last processed
    * commit), so a recreated table or a cleaned-up log is noticed (runtime/events-reader.ts). Absent in older states.
    */
-  eventsTables?: Record<string, { tableId: string; lastCommitGeneration: string | null; lastCommitSha256: string | null }>;
+  eventsTables?: Record<string, EventsTableMark>;
   /** Work decided but not yet done by the I/O layer; completed idempotently, then removed. */
   pendingEffects: Effect[];
   /** Per participant and published table: content hash of what was last written (skip unchanged). */

@@ -5,9 +5,11 @@
  * room published to a participant bucket, when one still hashes right: participants can write their buckets, so
  * the hash is the only thing trusted.
  */
-import { sha256Hex } from '../processor/code-content';
+import { MAX_NOTEBOOK_BYTES, sha256Hex } from '../processor/code-content';
 import { codeBlobKey, codeObjectKey } from '../processor/effects';
+import { DEFAULT_LIMITS, type Limits } from '../limits';
 import { NotFoundError, type ObjectStore } from '../storage/object-store';
+import { withTimeBudget, type BudgetTimer } from './participant-io';
 
 export interface CodeToRead {
   owner: string;
@@ -29,7 +31,13 @@ export class CodeStorageUnavailableError extends Error {
  * The approved content of `code`. `copyBuckets`: participant buckets the code was published to, tried in order
  * when the state bucket's blob is unusable.
  */
-export async function readApprovedCode(store: ObjectStore, stateBucket: string, code: CodeToRead, copyBuckets: readonly string[]): Promise<ApprovedCodeRead> {
+export async function readApprovedCode(
+  store: ObjectStore,
+  stateBucket: string,
+  code: CodeToRead,
+  copyBuckets: readonly string[],
+  budget: { limits?: Limits; timer?: BudgetTimer } = {},
+): Promise<ApprovedCodeRead> {
   const blobKey = codeBlobKey(code.hash);
   let problem: string;
   try {
@@ -44,9 +52,14 @@ export async function readApprovedCode(store: ObjectStore, stateBucket: string, 
   const copyKey = codeObjectKey(code.owner, code.name, code.hash);
   const transient: string[] = [];
   for (const bucket of copyBuckets) {
-    let bytes: Uint8Array;
+    let bytes: Uint8Array | undefined;
     try {
-      bytes = await store.get(bucket, copyKey);
+      // A participant can put anything at that key (its size is checked before it is read), or not answer at all.
+      bytes = await withTimeBudget(store, (budget.limits ?? DEFAULT_LIMITS).participantReadTimeoutMs, `reading gs://${bucket}/${copyKey}`, async (budgeted) => {
+        const listed = (await budgeted.list(bucket, copyKey, { maxResults: 1 })).objects.find((o) => o.key === copyKey);
+        return listed && listed.size <= MAX_NOTEBOOK_BYTES ? budgeted.get(bucket, copyKey) : undefined;
+      }, budget.timer);
+      if (!bytes) continue;
     } catch (error) {
       if (!(error instanceof NotFoundError)) transient.push(`gs://${bucket}/${copyKey}: ${(error as Error).message}`);
       continue;

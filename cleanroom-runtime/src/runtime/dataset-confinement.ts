@@ -2,12 +2,16 @@
  * Which registered datasets a run may be given. A Delta dataset's owner can rewrite its `_delta_log` at any time,
  * e.g. so `add.path` names files in another participant's bucket (which the cluster can read). Before runs start,
  * each Delta dataset's current snapshot is built with the runtime's own reader, which refuses such files; a dataset
- * it refuses is left out of the runs, so the engine drops its table. A storage failure decides nothing.
+ * it refuses is left out of the runs, so the engine drops its table. The log is read within the read limits (a log
+ * or checkpoint above them is refused like any unreadable table) and within the time budget: a dataset whose bucket
+ * does not answer in time is left out of this pass only. Any other storage failure decides nothing.
  */
 import { DeltaTable } from '../delta/table';
 import type { DatasetRef } from '../engines/engine';
+import { DEFAULT_LIMITS, type Limits } from '../limits';
 import { parseGsUri } from '../storage/location';
-import { NotFoundError, type ListOptions, type ListPage, type ObjectStore } from '../storage/object-store';
+import type { ObjectStore } from '../storage/object-store';
+import { FailureWatchingStore, ParticipantTimeoutError, participantTableLimits, withTimeBudget, type BudgetTimer } from './participant-io';
 
 export interface RefusedDataset {
   dataset: DatasetRef;
@@ -26,8 +30,8 @@ export class DatasetCheckUnavailableError extends Error {
 }
 
 /** Checks every Delta dataset (others pass through). Throws DatasetCheckUnavailableError on a storage failure. */
-export async function confineDatasets(store: ObjectStore, datasets: readonly DatasetRef[]): Promise<ConfinedDatasets> {
-  const reasons = await Promise.all(datasets.map((d) => (d.format === 'delta' ? deltaRefusal(store, d) : undefined)));
+export async function confineDatasets(store: ObjectStore, datasets: readonly DatasetRef[], limits: Limits = DEFAULT_LIMITS, timer?: BudgetTimer): Promise<ConfinedDatasets> {
+  const reasons = await Promise.all(datasets.map((d) => (d.format === 'delta' ? deltaRefusal(store, d, limits, timer) : undefined)));
   const result: ConfinedDatasets = { usable: [], refused: [] };
   datasets.forEach((dataset, i) => {
     const reason = reasons[i];
@@ -38,58 +42,22 @@ export async function confineDatasets(store: ObjectStore, datasets: readonly Dat
 }
 
 /** Why the dataset's current snapshot is refused, or undefined when it is fine. */
-async function deltaRefusal(store: ObjectStore, dataset: DatasetRef): Promise<string | undefined> {
+async function deltaRefusal(store: ObjectStore, dataset: DatasetRef, limits: Limits, timer?: BudgetTimer): Promise<string | undefined> {
+  const what = `checking dataset ${dataset.participant}.${dataset.table} at ${dataset.location}`;
   // Told apart by where the error came from: a failed storage request postpones, anything else is the table's fault.
-  const watched = new FailureWatchingStore(store);
-  try {
-    const { bucket, key } = parseGsUri(dataset.location);
-    await (await DeltaTable.open(watched, bucket, key.replace(/\/+$/, ''))).snapshot();
-    return undefined;
-  } catch (error) {
-    if (watched.failure) {
-      throw new DatasetCheckUnavailableError(`checking dataset ${dataset.participant}.${dataset.table} at ${dataset.location} failed: ${watched.failure.message}`);
-    }
-    return (error as Error).message;
-  }
-}
-
-/** Passes requests through, remembering the first failure other than an absent object (an answer, not a failure). */
-class FailureWatchingStore implements ObjectStore {
-  failure?: Error;
-
-  constructor(private readonly inner: ObjectStore) {}
-
-  get(bucket: string, key: string): Promise<Uint8Array> {
-    return this.watch(this.inner.get(bucket, key));
-  }
-
-  list(bucket: string, prefix: string, options?: ListOptions): Promise<ListPage> {
-    return this.watch(this.inner.list(bucket, prefix, options));
-  }
-
-  createIfAbsent(bucket: string, key: string): Promise<void> {
-    return this.refuseWrite(bucket, key);
-  }
-
-  put(bucket: string, key: string): Promise<void> {
-    return this.refuseWrite(bucket, key);
-  }
-
-  delete(bucket: string, key: string): Promise<void> {
-    return this.refuseWrite(bucket, key);
-  }
-
-  private async watch<T>(request: Promise<T>): Promise<T> {
+  return withTimeBudget(store, limits.participantReadTimeoutMs, what, async (budgeted) => {
+    const watched = new FailureWatchingStore(budgeted, true);
     try {
-      return await request;
+      const { bucket, key } = parseGsUri(dataset.location);
+      await (await DeltaTable.open(watched, bucket, key.replace(/\/+$/, ''), participantTableLimits(limits))).snapshot();
+      return undefined;
     } catch (error) {
-      if (!(error instanceof NotFoundError)) this.failure ??= error as Error;
-      throw error;
+      // A bucket that does not answer must not hold back everyone's runs: left out of this pass only.
+      if (watched.failure instanceof ParticipantTimeoutError) return `${watched.failure.message}; left out of this pass only`;
+      if (watched.failure) {
+        throw new DatasetCheckUnavailableError(`${what} failed: ${watched.failure.message}`);
+      }
+      return (error as Error).message;
     }
-  }
-
-  /** Checking a dataset only reads: a write here would be a bug, never a change to a participant's table. */
-  private refuseWrite(bucket: string, key: string): Promise<void> {
-    return Promise.reject(new Error(`dataset check tried to write gs://${bucket}/${key}; it must only read`));
-  }
+  }, timer);
 }

@@ -5,6 +5,7 @@
  */
 import type { DatasetRef, ExecutionEngine, RunSpec } from '../engines/engine';
 import { EngineUnavailableError, RunNotFoundError, RunRefusedError } from '../engines/errors';
+import type { Limits } from '../limits';
 import type { ParticipantInfo } from '../processor/context';
 import { codeObjectKey } from '../processor/effects';
 import {
@@ -22,6 +23,7 @@ import type { CleanroomState } from '../processor/state';
 import type { ObjectStore } from '../storage/object-store';
 import { CodeStorageUnavailableError, readApprovedCode } from './approved-code';
 import { confineDatasets, DatasetCheckUnavailableError } from './dataset-confinement';
+import type { BudgetTimer } from './participant-io';
 
 export interface EffectsReport {
   submitted: string[];
@@ -45,6 +47,10 @@ export async function performEffects(
     now: number;
     /** Where published code copies live, to restore a lost or altered code blob from (default: none). */
     participants?: readonly ParticipantInfo[];
+    /** Bounds on reading participants' datasets and code copies (default: DEFAULT_LIMITS). */
+    limits?: Limits;
+    /** The clock of participants' time budgets (default: the system clock). */
+    budgetTimer?: BudgetTimer;
   },
   report: EffectsReport,
 ): Promise<void> {
@@ -55,7 +61,7 @@ export async function performEffects(
   // unreadable (e.g. files in another participant's bucket) is left out, so the engine drops its table.
   let datasets: DatasetRef[];
   try {
-    const confined = await confineDatasets(io.store, datasetRefs(state));
+    const confined = await confineDatasets(io.store, datasetRefs(state), io.limits, io.budgetTimer);
     for (const { dataset, reason } of confined.refused) {
       report.errors.push(`dataset ${dataset.participant}.${dataset.table} left out of job runs this pass, its Delta table at ${dataset.location} is refused: ${reason} (its owner must fix the table)`);
     }
@@ -96,7 +102,7 @@ export async function performEffects(
     let content: string;
     try {
       const code = { owner: job.codeOwner, name: job.codeName, hash: job.hash };
-      const read = await readApprovedCode(io.store, io.stateBucket, code, copyBuckets(state, io.participants ?? [], code));
+      const read = await readApprovedCode(io.store, io.stateBucket, code, copyBuckets(state, io.participants ?? [], code), { limits: io.limits, timer: io.budgetTimer });
       if (!read.ok) {
         recordSubmitFailure(state, jobId, read.problem, io.engine.name, io.now);
         report.submitFailures.push({ jobId, error: read.problem });

@@ -5,30 +5,42 @@
  */
 import { createHash } from 'node:crypto';
 import { logPrefix } from '../delta/actions';
-import { CorruptDeltaLogError, DeltaTableExistsError, DeltaTableNotFoundError, DeltaWriteError, UnsupportedDeltaFeatureError } from '../delta/errors';
+import { DeltaTableExistsError, DeltaTableNotFoundError } from '../delta/errors';
 import type { DeltaRow, StructType } from '../delta/schema-types';
-import { DeltaTable } from '../delta/table';
+import { DeltaTable, type TableReadLimits } from '../delta/table';
 import { CONTROL_TABLES, controlTableKey, PUBLISHED_TABLE_NAMES } from '../control/tables';
+import { DEFAULT_LIMITS, type Limits } from '../limits';
 import type { PublishedTable } from '../processor/views';
 import { listAll, type ObjectStore } from '../storage/object-store';
+import { FailureWatchingStore, participantTableLimits } from './participant-io';
 
 /**
  * Why the table at `control/<table>` does not hold exactly `expected`, or null when it does. Judged by content,
  * not by who wrote which commit: a forged commit or checkpoint, a data file rewritten in place, a deleted or
  * corrupt table all read differently, while a concurrent pass that published the same view is no problem.
+ * The participant can write anything there, so it is read within the read limits and no further than the view
+ * needs: a table with more files or rows than were published is different without reading them all, and one above
+ * a limit (or unreadable in any way other than a failed storage request) is as good as tampered with.
  */
-export async function publishedTableProblem(store: ObjectStore, bucket: string, table: PublishedTable, expected: readonly DeltaRow[]): Promise<string | null> {
+export async function publishedTableProblem(store: ObjectStore, bucket: string, table: PublishedTable, expected: readonly DeltaRow[], limits: Limits = DEFAULT_LIMITS): Promise<string | null> {
   const schema = CONTROL_TABLES[table];
-  let rows: DeltaRow[];
+  const watched = new FailureWatchingStore(store, true);
+  const rows: DeltaRow[] = [];
   try {
-    const delta = await DeltaTable.open(store, bucket, controlTableKey(table));
+    const bounded: TableReadLimits = { ...participantTableLimits(limits), dataFileParquet: { maxRows: expected.length, maxDecodedBytes: limits.parquetDecodedBytes } };
+    const delta = await DeltaTable.open(watched, bucket, controlTableKey(table), bounded);
     const snapshot = await delta.snapshot();
     if (!sameSchema(snapshot.schema, schema) || snapshot.partitionColumns.length > 0) return 'its schema is not the declared schema';
-    rows = await delta.readRows({ fromSnapshot: snapshot });
+    // The clean room writes one file per publication (none for an empty view).
+    if (snapshot.files.length > Math.max(1, expected.length)) return `it holds ${snapshot.files.length} data files, more than the clean room published`;
+    for (const file of snapshot.files) {
+      rows.push(...(await delta.readSnapshotFile(snapshot, file)));
+      if (rows.length > expected.length) return 'it holds more rows than the clean room published';
+    }
   } catch (error) {
     if (error instanceof DeltaTableNotFoundError) return 'it is missing';
-    if (isUnusableTable(error)) return `it is unreadable (${(error as Error).message})`;
-    throw error;
+    if (watched.failure) throw watched.failure;
+    return `it is unreadable (${(error as Error).message})`;
   }
   return contentHash(schema, rows) === contentHash(schema, expected) ? null : 'its content is not what the clean room published';
 }
@@ -53,12 +65,16 @@ export interface PublishOutcome {
   replaced?: string;
 }
 
-/** Overwrites the table with `rows`; a table that cannot be used as the declared table is replaced instead. */
-export async function publishControlTable(store: ObjectStore, bucket: string, table: PublishedTable, rows: DeltaRow[]): Promise<PublishOutcome> {
+/**
+ * Overwrites the table with `rows`; a table that cannot be used as the declared table (unreadable, above the read
+ * limits, another schema) is replaced instead.
+ */
+export async function publishControlTable(store: ObjectStore, bucket: string, table: PublishedTable, rows: DeltaRow[], limits: Limits = DEFAULT_LIMITS): Promise<PublishOutcome> {
   const schema = CONTROL_TABLES[table];
+  const watched = new FailureWatchingStore(store);
   let reason: string;
   try {
-    const delta = await DeltaTable.openOrCreate(store, bucket, controlTableKey(table), schema);
+    const delta = await openOrCreateBounded(watched, bucket, table, participantTableLimits(limits));
     const snapshot = await delta.snapshot();
     if (sameSchema(snapshot.schema, schema) && snapshot.partitionColumns.length === 0) {
       return { version: await delta.overwrite(rows, { commitInfo: { cleanroomPublish: table } }) };
@@ -66,14 +82,24 @@ export async function publishControlTable(store: ObjectStore, bucket: string, ta
     reason = 'its schema is not the declared schema';
   } catch (error) {
     // Only a table that is itself unusable is replaced; an unreachable bucket is left for the next pass.
-    if (!isUnusableTable(error)) throw error;
+    if (watched.failure) throw watched.failure;
     reason = `it is unreadable or unwritable (${(error as Error).message})`;
   }
   return { version: await replaceControlTable(store, bucket, table, rows), replaced: reason };
 }
 
-function isUnusableTable(error: unknown): boolean {
-  return error instanceof CorruptDeltaLogError || error instanceof UnsupportedDeltaFeatureError || error instanceof DeltaWriteError;
+async function openOrCreateBounded(store: ObjectStore, bucket: string, table: PublishedTable, limits: TableReadLimits): Promise<DeltaTable> {
+  try {
+    return await DeltaTable.open(store, bucket, controlTableKey(table), limits);
+  } catch (error) {
+    if (!(error instanceof DeltaTableNotFoundError)) throw error;
+  }
+  try {
+    return await DeltaTable.create(store, bucket, controlTableKey(table), CONTROL_TABLES[table]);
+  } catch (error) {
+    if (error instanceof DeltaTableExistsError) return DeltaTable.open(store, bucket, controlTableKey(table), limits);
+    throw error;
+  }
 }
 
 /**

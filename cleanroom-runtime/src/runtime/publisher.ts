@@ -15,12 +15,14 @@
  * Each table is published independently: one that fails is reported and retried next pass without holding back
  * the others; one the participant made unusable (corrupt log, foreign schema...) is replaced by a fresh table.
  */
+import { DEFAULT_LIMITS, type Limits } from '../limits';
 import type { ParticipantInfo } from '../processor/context';
-import { sha256Hex } from '../processor/code-content';
+import { MAX_NOTEBOOK_BYTES, sha256Hex } from '../processor/code-content';
 import { codeBlobKey } from '../processor/effects';
 import type { CleanroomState } from '../processor/state';
 import { codeObjectsFor, rowsHash, viewFor, type PublishedTable } from '../processor/views';
-import { NotFoundError, type ObjectStore } from '../storage/object-store';
+import { listAll, type ObjectStore } from '../storage/object-store';
+import { withTimeBudget, type BudgetTimer } from './participant-io';
 import { publishControlTable, publishedTableProblem } from './published-tables';
 
 /** How often (clean room time) a participant with nothing to publish has its published tables checked. */
@@ -44,12 +46,19 @@ export interface PublishIo {
   /** Clean room time (epoch ms), for the scheduled check. */
   now: number;
   checkIntervalMs?: number;
+  /** Bounds on reading back what participants may have changed, and the time budget per participant (default: DEFAULT_LIMITS). */
+  limits?: Limits;
+  /** The clock of participants' time budgets (default: the system clock). */
+  budgetTimer?: BudgetTimer;
 }
 
 export async function publishViews(state: CleanroomState, io: PublishIo, report: PublishReport): Promise<void> {
+  const limits = io.limits ?? DEFAULT_LIMITS;
   for (const participant of io.participants) {
-    // One unreachable bucket must not stop the others; what was not published is retried next pass.
-    await publishParticipant(state, io, participant, report);
+    // One unreachable, slow or hanging bucket must not stop the others; what was not published is retried next pass.
+    await withTimeBudget(io.store, limits.participantReadTimeoutMs, `publishing to gs://${participant.bucket}`, (store) =>
+      publishParticipant(state, { ...io, store, limits }, participant, report),
+    io.budgetTimer);
   }
 }
 
@@ -76,13 +85,13 @@ async function publishParticipant(state: CleanroomState, io: PublishIo, particip
       // A changed view is written without reading first, except after a lost swap, when the other pass has
       // often published this very view already.
       if (!changed.has(table) || io.force) {
-        problem = await publishedTableProblem(io.store, participant.bucket, table, view[table]);
+        problem = await publishedTableProblem(io.store, participant.bucket, table, view[table], io.limits);
         if (problem === null) {
           published[table] = hashes[table];
           continue;
         }
       }
-      const outcome = await publishControlTable(io.store, participant.bucket, table, view[table]);
+      const outcome = await publishControlTable(io.store, participant.bucket, table, view[table], io.limits);
       published[table] = hashes[table];
       report.tables.push({ participant: participant.name, table });
       if (outcome.replaced) report.repaired.push(`${participant.name}: control.${table} was replaced because ${outcome.replaced}`);
@@ -114,10 +123,12 @@ async function publishCode(
   report: PublishReport,
 ): Promise<void> {
   const done = new Set(state.publishedCode[participant.name] ?? []);
+  // Sizes first (one listing): a copy larger than any code the clean room stores is not read to be found wrong.
+  const listed = verify && objects.some((o) => done.has(o.key)) ? await listedSizes(io.store, participant.bucket, io.limits ?? DEFAULT_LIMITS) : undefined;
   for (const object of objects) {
     if (done.has(object.key)) {
-      if (!verify) continue;
-      const problem = await codeCopyProblem(io.store, participant.bucket, object);
+      if (!listed) continue;
+      const problem = await codeCopyProblem(io.store, participant.bucket, object, listed);
       if (problem === null) continue;
       report.repaired.push(`${participant.name}: gs://${participant.bucket}/${object.key} ${problem}; restored`);
     }
@@ -130,11 +141,19 @@ async function publishCode(
   }
 }
 
-async function codeCopyProblem(store: ObjectStore, bucket: string, object: { key: string; hash: string }): Promise<string | null> {
-  try {
-    return sha256Hex(await store.get(bucket, object.key)) === object.hash ? null : 'does not match its sha256';
-  } catch (error) {
-    if (error instanceof NotFoundError) return 'was deleted';
-    throw error;
+async function codeCopyProblem(store: ObjectStore, bucket: string, object: { key: string; hash: string }, listed: ReadonlyMap<string, number>): Promise<string | null> {
+  const size = listed.get(object.key);
+  if (size === undefined) return 'was deleted';
+  if (size > MAX_NOTEBOOK_BYTES) return `is ${size} bytes, larger than any code the clean room stores`;
+  return sha256Hex(await store.get(bucket, object.key)) === object.hash ? null : 'does not match its sha256';
+}
+
+/** Sizes of the objects under `code/` (at most listedObjects of them: past that, copies count as missing and are rewritten). */
+async function listedSizes(store: ObjectStore, bucket: string, limits: Limits): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  for await (const object of listAll(store, bucket, 'code/')) {
+    sizes.set(object.key, object.size);
+    if (sizes.size >= limits.listedObjects) break;
   }
+  return sizes;
 }

@@ -15,12 +15,15 @@ import type { ExecutionEngine } from '../engines/engine';
 import type { EventEnvelope } from '../events/event-model';
 import { applyEvents, locationsToCheck, orderEvents } from '../processor/apply-events';
 import type { EventOutcome } from '../processor/apply-event';
-import type { LocationFacts, ProcessorContext } from '../processor/context';
+import type { LocationFacts, ParticipantInfo, ProcessorContext } from '../processor/context';
+import type { CleanroomState } from '../processor/state';
 import { advanceSchedules, hasScheduleWork } from '../processor/schedules';
 import { AlreadyExistsError, type ObjectStore } from '../storage/object-store';
+import { DEFAULT_LIMITS, type Limits } from '../limits';
 import { performEffects, pollRuns, type EffectsReport } from './effects-runner';
-import { readContextFor, readNewEvents, recordEventsRead, type EventsReadLimits } from './events-reader';
+import { readContextFor, readNewEvents, recordEventsRead, type NewEvents } from './events-reader';
 import { inspectLocation } from './location-facts';
+import { withTimeBudget, type BudgetTimer } from './participant-io';
 import { alreadyReported } from './refused-events-table';
 import { publishViews, type PublishReport } from './publisher';
 import { participantInfos, type RuntimeSettings } from './settings';
@@ -36,8 +39,8 @@ export interface PassOptions {
   maxAttempts?: number;
   /** Clean room time between tamper checks of a participant with nothing to publish (default: publisher.ts). */
   publishedCheckIntervalMs?: number;
-  /** Size limits on participants' events tables (default: DEFAULT_EVENTS_READ_LIMITS in events-reader.ts). */
-  eventsReadLimits?: EventsReadLimits;
+  /** The clock of each participant's time budget (default: the system clock; tests end budgets on cue). */
+  budgetTimer?: BudgetTimer;
 }
 
 export interface PassReport {
@@ -83,18 +86,21 @@ export async function runDecidePhase(options: PassOptions): Promise<PassReport> 
 async function decide(options: PassOptions, clock: () => Date, maxAttempts: number, report: PassReport): Promise<LoadedState> {
   const { config, store } = options;
   const participants = participantInfos(config);
+  const limits = config.limits ?? DEFAULT_LIMITS;
   for (let attempt = 1; ; attempt++) {
     const loaded = await loadLatestState(store, config.stateBucket);
+    const readCtx: ProcessorContext = { participants, computeSizes: config.computeSizes, now: clock().getTime(), limits };
     const readErrors: string[] = [];
+    // Each participant's bucket is read on its own, within its own time budget: a slow, hanging or broken bucket
+    // delays only that participant's events, never the others'.
     const reads = await Promise.all(
       participants.map(async (p) => {
         const after = loaded.state.eventsVersions[p.name] ?? -1;
         try {
-          return { p, read: await readNewEvents(store, p.name, p.bucket, after, readContextFor(loaded.state, p.name, options.eventsReadLimits)) };
+          return { p, ...(await readParticipant(store, p, after, loaded.state, readCtx, limits, options.budgetTimer)) };
         } catch (error) {
-          // A participant's unreadable events table (its own bucket, possibly hostile) must not stop the others.
           readErrors.push(`events of ${p.name} (gs://${p.bucket}/control/events) could not be read after version ${after}; they wait for the next pass: ${(error as Error).message}`);
-          return { p, read: { lastVersion: after, envelopes: [] } };
+          return { p, read: { lastVersion: after, envelopes: [] } as NewEvents, facts: {} };
         }
       }),
     );
@@ -103,13 +109,15 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
     for (const { read } of reads) read.envelopes = read.envelopes.filter((e) => !alreadyReported(loaded.state, e));
     const nothingNew = reads.every(({ p, read }) => read.envelopes.length === 0 && !read.reread && read.lastVersion === (loaded.state.eventsVersions[p.name] ?? -1));
     const now = clock().getTime();
+    const ctxBase: ProcessorContext = { ...readCtx, now };
     if (nothingNew && !hasScheduleWork(loaded.state, now)) return loaded;
     const grouped: Record<string, EventEnvelope[]> = {};
-    for (const { p, read } of reads) grouped[p.name] = read.envelopes;
-    const ordered = orderEvents(grouped);
-    const ctxBase: ProcessorContext = { participants, computeSizes: config.computeSizes, now };
     const facts: Record<string, LocationFacts> = {};
-    for (const target of locationsToCheck(ordered, ctxBase)) facts[target.key] = await inspectLocation(store, target.location, target.format);
+    for (const { p, read, facts: own } of reads) {
+      grouped[p.name] = read.envelopes;
+      Object.assign(facts, own);
+    }
+    const ordered = orderEvents(grouped);
     const result = applyEvents(loaded.state, ordered, { ...ctxBase, facts });
     for (const { p, read } of reads) recordEventsRead(result.state, p.name, read);
     // Due occurrences are decided in the same compare-and-swap commit as the events: each is submitted once.
@@ -133,6 +141,28 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
   }
 }
 
+/**
+ * One participant's part of deciding: its new events and the dataset locations they register (in its own bucket),
+ * read within the participant's time budget. Throws when storage failed or the budget ran out: nothing is decided
+ * for that participant in this pass.
+ */
+async function readParticipant(
+  store: ObjectStore,
+  p: ParticipantInfo,
+  after: number,
+  state: CleanroomState,
+  ctx: ProcessorContext,
+  limits: Limits,
+  timer: BudgetTimer | undefined,
+): Promise<{ read: NewEvents; facts: Record<string, LocationFacts> }> {
+  return withTimeBudget(store, limits.participantReadTimeoutMs, `reading gs://${p.bucket}`, async (budgeted) => {
+    const read = await readNewEvents(budgeted, p.name, p.bucket, after, readContextFor(state, p.name, limits));
+    const facts: Record<string, LocationFacts> = {};
+    for (const target of locationsToCheck(read.envelopes, ctx)) facts[target.key] = await inspectLocation(budgeted, target.location, target.format, limits);
+    return { read, facts };
+  }, timer);
+}
+
 async function act(options: PassOptions, clock: () => Date, maxAttempts: number, start: LoadedState, report: PassReport): Promise<number> {
   const { config, store, engine } = options;
   const participants = participantInfos(config);
@@ -141,11 +171,11 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     const work = structuredClone(base.state);
     const now = clock().getTime();
     const effects: EffectsReport = { submitted: [], submitFailures: [], runsPolled: 0, errors: [] };
-    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants }, effects);
+    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits, budgetTimer: options.budgetTimer }, effects);
     await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays }, effects);
     const published: PublishReport = { tables: [], codeObjects: 0, repaired: [], errors: [] };
     // After a lost swap the other pass may have published an older view over ours: republish everything.
-    const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs };
+    const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs, limits: config.limits, budgetTimer: options.budgetTimer };
     await publishViews(work, publishIo, published);
     report.submitted.push(...effects.submitted);
     report.submitFailures.push(...effects.submitFailures);

@@ -1,4 +1,5 @@
 /** The part of the clean room config a runtime pass uses (a CleanroomConfig fits it as is). */
+import type { Limits } from '../limits';
 import type { ParticipantInfo } from '../processor/context';
 
 export interface RuntimeSettings {
@@ -7,6 +8,8 @@ export interface RuntimeSettings {
   readonly computeSizes: readonly string[];
   readonly runHistoryRetentionDays: number;
   readonly participants: readonly ParticipantInfo[];
+  /** Bounds on participants' work (default: DEFAULT_LIMITS of src/limits.ts). */
+  readonly limits?: Limits;
 }
 
 export function participantInfos(settings: RuntimeSettings): ParticipantInfo[] {

@@ -3,10 +3,13 @@
  * used, never a FAILED run); a blob that is gone or altered is restored from a published copy that still hashes
  * right; only when none does is the submission refused.
  */
+import { MAX_NOTEBOOK_BYTES } from '../../src/processor/code-content';
 import { codeBlobKey, codeObjectKey } from '../../src/processor/effects';
 import { MAX_SUBMIT_ATTEMPTS } from '../../src/processor/runs';
+import { readApprovedCode } from '../../src/runtime/approved-code';
 import { runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
+import { budgetEndsFor, HangingStore } from '../support/hanging-store';
 import type { RequestKind } from '../support/instrumented-store';
 import { sha256 } from '../processor/fixtures';
 import { approveCode, CODE_NAME, declareDatasetsAndCode, sendCountJob } from './count-users-scenario';
@@ -89,4 +92,28 @@ test('an altered blob with no good copy left is a definitive refusal, with a mes
     { jobId, error: expect.stringMatching(/does not match its sha256 .*no published copy has sha256 .*register the code again/) },
   ]);
   expect((await state()).pendingEffects).toContainEqual({ kind: 'submit_job', jobId, attempts: 1 });
+});
+
+test('a published copy larger than any code is never read while the blob is restored from another one', async () => {
+  await room.store.delete(SETTINGS.stateBucket, BLOB);
+  await room.store.put('advertiser-bucket', COPY, new Uint8Array(MAX_NOTEBOOK_BYTES + 1));
+  const reads: string[] = [];
+  room.store.beforeRequest = (kind, bucket, key) => {
+    if (kind === 'get') reads.push(`${bucket}/${key}`);
+  };
+  const jobId = await sendJob();
+  const report = await pass();
+  expect(reads).not.toContain(`advertiser-bucket/${COPY}`);
+  expect(report.submitted).toEqual([jobId]);
+  expect(report.errors).toEqual([expect.stringContaining(`restored into the state bucket from gs://publisher-bucket/${COPY}`)]);
+});
+
+test('a published copy in a bucket that never answers is abandoned at the time budget; another copy restores the blob', async () => {
+  await room.store.delete(SETTINGS.stateBucket, BLOB);
+  const store = new HangingStore(room.store);
+  store.hanging.add('advertiser-bucket');
+  const code = { owner: 'advertiser', name: CODE_NAME, hash: HASH };
+  const read = await readApprovedCode(store, SETTINGS.stateBucket, code, ['advertiser-bucket', 'publisher-bucket'], { timer: budgetEndsFor('advertiser-bucket') });
+  expect(read).toEqual({ ok: true, content: SQL, restoredFrom: `gs://publisher-bucket/${COPY}` });
+  expect(new TextDecoder().decode(await room.store.get(SETTINGS.stateBucket, BLOB))).toBe(SQL);
 });

@@ -8,16 +8,17 @@ import { commitFileName, logPrefix } from '../../src/delta/actions';
 import { controlTableKey } from '../../src/control/tables';
 import { runPass } from '../../src/runtime/run-pass';
 import { loadLatestState } from '../../src/runtime/state-store';
-import type { EventsReadLimits } from '../../src/runtime/events-reader';
+import { withLimits } from '../../src/limits';
 import { listAll } from '../../src/storage/object-store';
 import { cli } from '../processor/fixtures';
 import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
 
 const AGENCY_BUCKET = 'agency-bucket';
 const PUBLISHER_BUCKET = 'publisher-bucket';
-const LIMITS: EventsReadLimits = { maxCommitBytes: 8 * 1024, maxDataFileBytes: 16 * 1024 };
+const LIMITS = { maxCommitBytes: 8 * 1024, maxDataFileBytes: 16 * 1024 };
+const CONFIG = { ...SETTINGS, limits: withLimits({ deltaCommitBytes: LIMITS.maxCommitBytes, parquetFileBytes: LIMITS.maxDataFileBytes }) };
 let room: LocalCleanRoom;
-const pass = () => runPass({ config: SETTINGS, store: room.store, engine: room.engine, now: room.now, eventsReadLimits: LIMITS });
+const pass = () => runPass({ config: CONFIG, store: room.store, engine: room.engine, now: room.now });
 
 beforeEach(async () => {
   room = new LocalCleanRoom();

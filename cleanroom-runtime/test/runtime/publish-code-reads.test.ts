@@ -3,6 +3,7 @@
  * read is one GET per code object); a copy the participant lacks is still written at once; the scheduled check
  * reads every copy of every participant once and restores the forged ones.
  */
+import { MAX_NOTEBOOK_BYTES } from '../../src/processor/code-content';
 import { codeObjectKey } from '../../src/processor/effects';
 import { PUBLISHED_CHECK_INTERVAL_MS } from '../../src/runtime/publisher';
 import { runPass } from '../../src/runtime/run-pass';
@@ -61,4 +62,13 @@ test('the scheduled check reads each published copy once and restores a forged o
   codeReads = [];
   await pass(); // checked: idle again
   expect(codeReads).toEqual([]);
+});
+
+test('a copy replaced by an object larger than any code is restored without being read', async () => {
+  await room.store.put('agency-bucket', copyOf('agency_x', SQL), new Uint8Array(MAX_NOTEBOOK_BYTES + 1));
+  room.clock += PUBLISHED_CHECK_INTERVAL_MS;
+  const report = await pass();
+  expect(codeReads).not.toContain(`agency-bucket/${copyOf('agency_x', SQL)}`);
+  expect(report.repaired).toEqual([expect.stringContaining(`gs://agency-bucket/${copyOf('agency_x', SQL)} is ${MAX_NOTEBOOK_BYTES + 1} bytes, larger than any code the clean room stores; restored`)]);
+  expect(new TextDecoder().decode(await room.store.get('agency-bucket', copyOf('agency_x', SQL)))).toBe(SQL);
 });

@@ -147,13 +147,21 @@ describe('crash safety and concurrency', () => {
 });
 
 describe('isolation', () => {
-  test("a participant's corrupt events log is reported and does not stop the others", async () => {
+  test("a participant's corrupt events commit gets one ERROR row, does not stop the others, and its later events flow", async () => {
     await room.store.put('agency-bucket', 'control/events/_delta_log/00000000000000000001.json', new TextEncoder().encode('{"add": {not json'));
     await room.send('advertiser-bucket', seed.data('advertiser.conversions', 'INSERT', 'gs://advertiser-bucket/input/conversions', 'delta', room.clock - 1000));
     const report = await pass();
-    expect(report.events.map((e) => `${e.participant}:${e.status}`)).toEqual(['advertiser:SUCCESS']);
-    expect(report.errors).toEqual([expect.stringMatching(/^events of agency \(gs:\/\/agency-bucket\/control\/events\) could not be read after version -1; they wait for the next pass: /)]);
-    expect((await loadLatestState(room.store, SETTINGS.stateBucket)).state.eventsVersions.agency).toBeUndefined();
+    expect(report.events.map((e) => `${e.participant}:${e.eventUuid}:${e.status}`)).toEqual(['advertiser:' + report.events[0].eventUuid + ':SUCCESS', 'agency:no-uuid-v1-0:ERROR']);
+    expect(report.events[1].message).toMatch(/^events commit 1 of participant agency \(gs:\/\/agency-bucket\/control\/events\) was skipped: the commit file 00000000000000000001\.json is not a Delta commit \(line 1 is not JSON .*\); its events were not read\. Fix: append the skipped events again/);
+    expect((await loadLatestState(room.store, SETTINGS.stateBucket)).state.eventsVersions.agency).toBe(1);
+    // Told once: the next pass is idle for agency.
+    expect((await pass()).events).toEqual([]);
+    // agency repairs the commit (a Delta writer cannot append after it otherwise) and sends an event: it flows.
+    await room.store.put('agency-bucket', 'control/events/_delta_log/00000000000000000001.json', new TextEncoder().encode('{"commitInfo":{"operation":"REPAIR"}}\n'));
+    await room.send('agency-bucket', cli.code('agency_later', 'INSERT', 'SELECT 1', { atMs: room.clock - 500 }));
+    const later = await pass();
+    expect(later.events.map((e) => `${e.participant}:${e.status}`)).toEqual(['agency:SUCCESS']);
+    expect(Object.keys((await loadLatestState(room.store, SETTINGS.stateBucket)).state.code)).toEqual(['agency_later']);
   });
 });
 
