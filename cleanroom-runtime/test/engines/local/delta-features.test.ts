@@ -48,7 +48,6 @@ describe('local runs over Delta datasets with reader features', () => {
                  FROM publisher.mapped`;
     const rows = await run([dataset('mapped', 'table-with-columnmapping-mode-name')], sql, 'mapped');
     const want = expected['table-with-columnmapping-mode-name'].ifSupported.rows.map((r) => {
-      const entry = (map: unknown, key: number): unknown => ((map as Array<{ key: number; value: unknown }> | null) ?? []).find((e) => e.key === key)?.value ?? null;
       const i = r.IntegerType as number | null;
       const struct = r.nested_struct as { aa: string; ac: { aca: number } } | null;
       // size() of a null list or map is NULL in ANSI mode (https://spark.apache.org/docs/latest/api/sql/#size).
