@@ -3,24 +3,9 @@
  * phase of a pass that reads there runs within a time budget, and a failure is told apart by where it came from (a
  * storage request that failed: retried later; anything else: the participant's content, reported to it).
  */
-import type { TableReadLimits } from '../delta/table';
-import type { Limits } from '../limits';
 import { AlreadyExistsError, NotFoundError, type ListOptions, type ListPage, type ObjectStore } from '../storage/object-store';
 
-/** The read limits for any Delta table in a participant's bucket. */
-export function participantTableLimits(limits: Limits): TableReadLimits {
-  const parquet = { maxRows: limits.parquetRows, maxDecodedBytes: limits.parquetDecodedBytes };
-  return {
-    maxCommitBytes: limits.deltaCommitBytes,
-    maxLastCheckpointBytes: limits.deltaLastCheckpointBytes,
-    maxCommitsReplayed: limits.deltaCommitsReplayed,
-    maxLogObjects: limits.listedObjects,
-    maxCheckpointPartBytes: limits.parquetFileBytes,
-    checkpointParquet: parquet,
-    maxDataFileBytes: limits.parquetFileBytes,
-    dataFileParquet: parquet,
-  };
-}
+export { participantTableLimits } from '../delta/participant-limits';
 
 /** Starts the clock of a time budget: `elapsed` resolves when `ms` have passed; `cancel` stops it. */
 export type BudgetTimer = (ms: number, what: string) => { elapsed: Promise<void>; cancel: () => void };

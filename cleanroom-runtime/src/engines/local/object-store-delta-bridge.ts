@@ -1,5 +1,8 @@
 /** The DeltaBridge over src/delta and the local object store (`<localRoot>/gs/...`). */
 import { DeltaTable } from '../../delta';
+import { participantTableLimits } from '../../delta/participant-limits';
+import type { TableReadLimits } from '../../delta/table';
+import { DEFAULT_LIMITS, type Limits } from '../../limits';
 import type { Snapshot } from '../../delta/snapshot';
 import type { DeltaRow, DeltaType, StructType } from '../../delta/schema-types';
 import { LocalObjectStore, localPathFor } from '../../storage/local-store';
@@ -12,13 +15,18 @@ export const MAX_DATASET_FILE_BYTES = 256 * 1024 * 1024;
 
 export class ObjectStoreDeltaBridge implements DeltaBridge {
   private readonly store: LocalObjectStore;
+  /** Datasets and outputs live in participants' buckets: their logs are read within the clean room's limits. */
+  private readonly readLimits: TableReadLimits;
 
-  constructor(readonly localRoot: string) {
+  constructor(readonly localRoot: string, limits: Limits = DEFAULT_LIMITS) {
     this.store = new LocalObjectStore(localRoot);
+    const bounded = participantTableLimits(limits);
+    // Data files are read by DuckDB within its memory limit, or here one at a time within the worker's heap.
+    this.readLimits = { ...bounded, maxDataFileBytes: MAX_DATASET_FILE_BYTES, dataFileParquet: undefined };
   }
 
   async readSnapshot(location: GsLocation): Promise<DeltaSnapshotFiles> {
-    const table = await DeltaTable.open(this.store, location.bucket, location.key, { maxDataFileBytes: MAX_DATASET_FILE_BYTES });
+    const table = await DeltaTable.open(this.store, location.bucket, location.key, this.readLimits);
     const snapshot = await table.snapshot();
     return {
       schema: snapshot.schema,
@@ -29,7 +37,7 @@ export class ObjectStoreDeltaBridge implements DeltaBridge {
   }
 
   async overwrite(location: GsLocation, schema: StructType, rows: DeltaRow[]): Promise<void> {
-    const table = await DeltaTable.openOrCreate(this.store, location.bucket, location.key, schema);
+    const table = await DeltaTable.openOrCreate(this.store, location.bucket, location.key, schema, {}, this.readLimits);
     const existing = (await table.snapshot()).schema;
     if (describe(existing) !== describe(schema)) {
       throw new RunFailure(
