@@ -1,5 +1,6 @@
 /** The validated clean room configuration as the runtime and the infrastructure use it (camelCase, defaults applied). */
 import { LIMIT_DEFINITIONS, withLimits, type Limits } from '../limits';
+import { toApprovalPolicy, type ApprovalPolicy } from './approval-schema';
 import type { ComputeSize } from './compute-sizes';
 import { DEFAULT_RUN_TIMEOUT_MINUTES, defaultCleanroomCatalog, runTimeoutsFor } from './deployment-schema';
 import type { CleanroomFile, ParticipantFile } from './schema';
@@ -42,6 +43,8 @@ export interface CleanroomConfig {
   readonly terraformState?: TerraformStateConfig;
   /** Bounds on the work one participant can cause: the defaults of src/limits.ts with the file's `limits:` applied. */
   readonly limits: Limits;
+  /** Who approves code (`approval:`; default: the keeper). */
+  readonly approval: ApprovalPolicy;
   /** Sorted by name. */
   readonly participants: readonly ParticipantConfig[];
 }
@@ -71,6 +74,7 @@ export function toCleanroomConfig(file: CleanroomFile, participants: readonly Pa
     runTimeoutMinutes: runTimeoutsFor(file.compute_sizes, file.run_timeout_minutes),
     ...(file.terraform_state === undefined ? {} : { terraformState: { ...file.terraform_state } }),
     limits: limitsOf(file.limits),
+    approval: toApprovalPolicy(file.approval),
     participants: [...participants]
       .map((participant) => ({ ...participant, databricks: { ...participant.databricks, host: withoutTrailingSlash(participant.databricks.host) } }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),

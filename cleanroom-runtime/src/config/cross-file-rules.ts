@@ -62,6 +62,19 @@ export function crossFileProblems(
       }
     }
   }
+  if (cleanroom && participantFiles.length > 0) {
+    const known = new Set([...firstByName.keys(), ...participantFiles.map(fileStem)]);
+    (cleanroom.value.approval.approvers ?? []).forEach((name, index) => {
+      if (known.has(name)) return;
+      const fieldPath = ['approval', 'approvers', index];
+      problems.push({
+        file: cleanroom.parsed.file.path,
+        ...cleanroom.parsed.positionOf(fieldPath),
+        field: `approval.approvers.${index}`,
+        message: `expected a participant of this clean room (${[...known].sort().join(', ')}); there is no participants/${name}.yaml`,
+      });
+    });
+  }
   return problems;
 }
 

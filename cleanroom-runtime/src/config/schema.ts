@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { LIMIT_DEFINITIONS } from '../limits';
+import { approvalSchema } from './approval-schema';
 import { COMPUTE_SIZES } from './compute-sizes';
 import {
   cleanroomCatalogSchema,
@@ -143,6 +144,7 @@ export const cleanroomFileSchema = z
     run_timeout_minutes: runTimeoutsSchema,
     terraform_state: terraformStateSchema('the operator (the cleanroom stack)'),
     limits: limitsSchema(),
+    approval: approvalSchema(PARTICIPANT_NAME_PATTERN),
   })
   .superRefine((file, ctx) => {
     for (const size of Object.keys(file.run_timeout_minutes ?? {})) {
@@ -160,7 +162,7 @@ export const cleanroomFileSchema = z
     }
   })
   .describe(
-    'clean room settings: name, gcp, databricks, service_account, state_bucket, keeper and optional compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state, limits',
+    'clean room settings: name, gcp, databricks, service_account, state_bucket, keeper and optional compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state, limits, approval',
   );
 
 /** `limits:` — each bound of src/limits.ts by its snake_case key, all optional (absent: the default). */

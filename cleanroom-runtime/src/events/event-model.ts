@@ -67,6 +67,8 @@ export interface CodeEvent extends EventBase {
   notebookContents: string | null;
   notebookContentsHash: string | null;
   notebookLanguage: string | null;
+  /** Datasets the code reads, as declared (`participant.table`, comma-separated); null when not declared. */
+  reads: string | null;
 }
 
 export interface ApprovalEvent extends EventBase {
@@ -77,6 +79,8 @@ export interface ApprovalEvent extends EventBase {
   reviewedHash: string | null;
   /** The version hash the keeper reviewed: content, language and default parameters (api_version 2 only). */
   reviewedVersionHash: string | null;
+  /** A rejection that only withdraws the submitter's own approval (api_version 2 `revoke: true`). */
+  revoke: boolean;
   reason: string;
 }
 

@@ -128,7 +128,7 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
       if (typeof payload !== 'string') {
         throw new PayloadError('payload of an api_version "1" approval must be a JSON string holding the reason');
       }
-      return { ...base, type, codeId: base.uuid, codeName: null, reviewedHash: null, reviewedVersionHash: null, reason: fields.bounded('reason', payload).trim() };
+      return { ...base, type, codeId: base.uuid, codeName: null, reviewedHash: null, reviewedVersionHash: null, revoke: false, reason: fields.bounded('reason', payload).trim() };
     }
     const p = asObject(payload);
     if (optional(p, 'code_id') === null && optional(p, 'code_name') === null) {
@@ -141,6 +141,7 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
       codeName: optional(p, 'code_name'),
       reviewedHash: optional(p, 'notebook_contents_hash'),
       reviewedVersionHash: optional(p, 'version_hash'),
+      revoke: type === 'CODE_REQUEST_REJECTED' && (p.revoke === true || p.revoke === 'true'),
       reason: (optional(p, 'reason') ?? '').trim(),
     };
   }
@@ -171,6 +172,7 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
         notebookContents: optional(p, 'notebook_contents'),
         notebookContentsHash: optional(p, 'notebook_contents_hash'),
         notebookLanguage: optional(p, 'notebook_language'),
+        reads: optional(p, 'reads'),
       };
     case 'JOB': {
       const action = p.action === undefined || p.action === null ? 'INSERT' : actionOf(p, fields);

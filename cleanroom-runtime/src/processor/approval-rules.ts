@@ -1,15 +1,20 @@
 /**
- * CODE_REQUEST_APPROVED / CODE_REQUEST_REJECTED: only the keeper decides; a rejection needs a reason; a decision
- * applies to the version the keeper reviewed (content, language and default parameters: code-version.ts).
+ * CODE_REQUEST_APPROVED / CODE_REQUEST_REJECTED: who may decide follows the approval policy (approval-policy.ts;
+ * by default only the keeper); a rejection needs a reason; a decision applies to the version the approver reviewed
+ * (content, language and default parameters: code-version.ts). A rejection with `revoke` withdraws the submitter's
+ * own approval instead (the code goes back to awaiting it).
  * - api_version 2 carries the reviewed version hash: refused unless it is the current one (a content hash
  *   alone is refused too: it does not cover the language or the default parameters).
- * - api_version 1 (the seed's notebooks) carries no hash, so it can only mean a version the keeper could see:
+ * - api_version 1 (the seed's notebooks) carries no hash, so it can only mean a version the approver could see:
  *   an approval applies only to code that has had a single version since it was registered, applied before the
- *   approval was written; after any update the keeper approves with the version hash (the CLI, api_version 2).
+ *   approval was written; after any update the approver decides with the version hash (the CLI, api_version 2).
  *   A rejection applies when the current version was applied before it was written (rejecting is never unsafe).
- *   Event timestamps of the keeper are trusted for this (the keeper is the reviewer).
+ *   Event timestamps of the approver are trusted for this (the approver is the reviewer).
+ * Every decision is kept in the code's history (control.approval_decisions).
  */
 import type { ApprovalEvent } from '../events/event-model';
+import { approvalRequirement, describeRequirement, mayDecide, policyOf } from './approval-policy';
+import { recordDecision, settleApproval } from './approval-status';
 import type { ParticipantInfo, ProcessorContext } from './context';
 import { codeVersionHash } from './code-version';
 import { accept, refuse, type Decision } from './decision';
@@ -20,33 +25,65 @@ const HEX_64 = /^[0-9a-f]{64}$/;
 
 export function applyApproval(state: CleanroomState, event: ApprovalEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
   const approving = event.type === 'CODE_REQUEST_APPROVED';
-  const verb = approving ? 'approve' : 'reject';
-  if (submitter.role !== 'keeper') return refuse(`only the keeper can ${verb} code`);
+  const revoking = !approving && event.revoke;
+  const verb = approving ? 'approve' : revoking ? 'revoke an approval of' : 'reject';
+  const policy = policyOf(ctx);
+  const keeperOnly = policy.policy === 'keeper' && policy.quorum === undefined;
+  if (keeperOnly && submitter.role !== 'keeper') return refuse(`only the keeper can ${approving ? 'approve' : 'reject'} code`);
 
   const found = findCode(state, event);
   if (!found.ok) return refuse(found.message);
   const code = found.code;
-  if (!approving && event.reason === '') {
+  const requirement = approvalRequirement(code, policy, ctx.participants);
+  // Under the keeper policy the keeper decides on any code (as the seed's approve-code notebook does).
+  if (!mayDecide(requirement, submitter.name) && !(policy.policy === 'keeper' && submitter.role === 'keeper')) {
+    return refuse(`${submitter.name} cannot ${verb} "${code.name}": under the approval policy (${policy.policy}) it ${describeRequirement(requirement)}`);
+  }
+  if (!approving && !revoking && event.reason === '') {
     return refuse(`a rejection needs a reason: say what must change in "${code.name}" so its owner can fix it`);
   }
   const versionHash = codeVersionHash(code);
   const pinned = event.apiVersion === '1' ? hashlessProblem(code, event, approving) : reviewedHashProblem(code, event, versionHash);
-  if (pinned !== undefined) return refuse(`${pinned}; review the current version and ${verb} again`);
+  if (pinned !== undefined) return refuse(`${pinned}; review the current version and ${approving ? 'approve' : 'reject'} again`);
 
+  const current = code.approval.versionHash === versionHash || code.approval.versionHash === undefined ? { ...(code.approval.approvals ?? legacyApprovals(code)) } : {};
+  if (revoking && !Object.hasOwn(current, submitter.name)) {
+    return refuse(`you have not approved version ${versionHash} of "${code.name}": there is no approval of yours to revoke`);
+  }
+  const reason = event.reason === '' ? null : event.reason;
+  if (approving) current[submitter.name] = { at: ctx.now, eventUuid: event.uuid, reason };
+  else if (revoking) delete current[submitter.name];
+  const wasApproved = code.approval.status === 'CODE_REQUEST_APPROVED';
   code.approval = {
-    status: event.type,
+    ...code.approval,
+    status: approving || revoking ? 'CODE_REQUEST_PENDING_APPROVAL' : 'CODE_REQUEST_REJECTED',
     hash: code.hash,
     versionHash,
-    reason: event.reason === '' ? null : event.reason,
+    reason,
     reviewedBy: submitter.name,
     updatedAt: ctx.now,
     eventUuid: event.uuid,
+    approvals: current,
   };
-  return accept(
-    approving
-      ? `code "${code.name}" version ${versionHash} (sha256 ${code.hash}, ${code.language}, default parameters ${code.defaultParameters.slice(0, 500)}) approved; jobs can use this version`
-      : `code "${code.name}" version ${versionHash} (sha256 ${code.hash}) rejected: ${event.reason.slice(0, 2000)}`,
-  );
+  if (approving || revoking) settleApproval(code, requirement, ctx.now, wasApproved);
+  recordDecision(code, { at: ctx.now, by: submitter.name, decision: approving ? 'APPROVED' : revoking ? 'REVOKED' : 'REJECTED', versionHash, reason, eventUuid: event.uuid });
+
+  if (!approving && !revoking) return accept(`code "${code.name}" version ${versionHash} (sha256 ${code.hash}) rejected: ${event.reason.slice(0, 2000)}`);
+  if (revoking) return accept(`your approval of code "${code.name}" version ${versionHash} is revoked; ${statusWords(code)}`);
+  if (code.approval.status === 'CODE_REQUEST_APPROVED') {
+    return accept(`code "${code.name}" version ${versionHash} (sha256 ${code.hash}, ${code.language}, default parameters ${code.defaultParameters.slice(0, 500)}) approved; jobs can use this version`);
+  }
+  return accept(`your approval of code "${code.name}" version ${versionHash} is recorded; ${statusWords(code)}`);
+}
+
+/** Before approvals were kept per participant, an approved version had one approval: its reviewer's. */
+function legacyApprovals(code: CodeRecord): Record<string, { at: number; eventUuid: string; reason: string | null }> {
+  const a = code.approval;
+  return a.status === 'CODE_REQUEST_APPROVED' && a.reviewedBy !== null ? { [a.reviewedBy]: { at: a.updatedAt, eventUuid: a.eventUuid, reason: a.reason } } : {};
+}
+
+function statusWords(code: CodeRecord): string {
+  return code.approval.status === 'CODE_REQUEST_APPROVED' ? 'it stays approved' : `it awaits ${code.approval.note ?? 'approval'}`;
 }
 
 /** api_version 2: the version hash the keeper reviewed must be the current one. */

@@ -7,13 +7,16 @@
  * state bucket as a blob and is copied to visible buckets by the publisher.
  */
 import type { CodeEvent } from '../events/event-model';
+import { datasetReadsOf } from '../sql/dataset-reads';
 import { readSqlCode } from '../sql/sql-code';
+import { approvalRequirement, policyOf } from './approval-policy';
+import { settleApproval } from './approval-status';
 import { decodeNotebook, detectLanguage } from './code-content';
 import { codeVersionHash } from './code-version';
 import type { ParticipantInfo, ProcessorContext } from './context';
 import { accept, refuse, type Decision } from './decision';
 import { codeBlobKey } from './effects';
-import { checkObjectName } from './names';
+import { checkObjectName, quote } from './names';
 import { parseParameters } from './parameters';
 import { codeQuotaProblem } from './quotas';
 import { recordOf, type ApprovalRecord, type CleanroomState } from './state';
@@ -54,7 +57,18 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
   // A field absent from an UPDATE keeps its stored value; an empty one ("" or "{}") clears it.
   const defaults = parseParameters(event.defaultParameters ?? existing?.defaultParameters ?? '{}', 'default_parameters');
   if (!defaults.ok) return refuse(defaults.message);
+  const declared = parseDeclaredReads(event.reads);
+  if (!declared.ok) return refuse(declared.message);
+  const declaredReads = declared.value ?? (event.reads === null ? existing?.declaredReads : undefined);
+  let reads: string[] | undefined = declaredReads;
   if (language.value === 'SQL') {
+    const parsed = datasetReadsOf(notebook.value.source, ctx.participants.map((p) => p.name));
+    if (parsed.problems.length > 0) return refuse(`the SQL code cannot be registered: ${parsed.problems.slice(0, 3).join('; ')}`);
+    const undeclared = declaredReads === undefined ? [] : parsed.reads.filter((read) => !declaredReads.includes(read));
+    if (undeclared.length > 0) {
+      return refuse(`the SQL reads ${undeclared.join(', ')}, which its declared reads (${declaredReads!.join(', ') || 'none'}) leave out: declare every dataset the code reads (--reads), or leave --reads out for SQL`);
+    }
+    reads = parsed.unknown !== null && declaredReads === undefined ? undefined : [...new Set([...parsed.reads, ...(declaredReads ?? [])])].sort();
     const sql = readSqlCode(notebook.value.source, { parameters: Object.keys(defaults.value) });
     if (sql.problems.length > 0) return refuse(sqlProblemsMessage(sql.problems));
     if (sql.statements.length === 0) return refuse('the SQL code has no statement: it must end with a query whose result becomes the job output');
@@ -66,16 +80,13 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
 
   const hash = notebook.value.hash;
   const defaultParameters = JSON.stringify(defaults.value);
-  const versionHash = codeVersionHash({ hash, language: language.value, defaultParameters });
-  const isKeeper = submitter.role === 'keeper';
+  const versionHash = codeVersionHash({ hash, language: language.value, defaultParameters, declaredReads });
   const contentChanged = !existing || existing.hash !== hash;
   const versionChanged = !existing || codeVersionHash(existing) !== versionHash;
   const approval: ApprovalRecord =
     existing && !versionChanged
       ? existing.approval
-      : isKeeper
-        ? { status: 'CODE_REQUEST_APPROVED', hash, versionHash, reason: 'registered by the keeper', reviewedBy: submitter.name, updatedAt: ctx.now, eventUuid: event.uuid }
-        : { status: 'CODE_REQUEST_PENDING_APPROVAL', hash, versionHash, reason: null, reviewedBy: null, updatedAt: ctx.now, eventUuid: event.uuid };
+      : { status: 'CODE_REQUEST_PENDING_APPROVAL', hash, versionHash, reason: null, reviewedBy: null, updatedAt: ctx.now, eventUuid: event.uuid, approvals: {} };
 
   if (!existing) noteOwned(state.code, submitter.name, 1);
   state.code[codeName] = {
@@ -89,12 +100,26 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
     hash,
     versions: versionChanged ? [...(existing?.versions ?? []), { hash, versionHash, appliedAt: ctx.now, eventUuid: event.uuid }] : existing.versions,
     approval,
+    ...(reads === undefined ? {} : { reads }),
+    ...(declaredReads === undefined ? {} : { declaredReads }),
+    ...(existing?.decisions ? { decisions: existing.decisions } : {}),
     createdAt: existing?.createdAt ?? ctx.now,
     updatedAt: ctx.now,
     eventUuid: event.uuid,
     eventsVersion: event.eventsVersion,
   };
 
+  const record = state.code[codeName]!;
+  if (versionChanged) {
+    const requirement = approvalRequirement(record, policyOf(ctx), ctx.participants);
+    settleApproval(record, requirement, ctx.now, false);
+    if (record.approval.status === 'CODE_REQUEST_APPROVED') {
+      // The seed's approval_status shows the keeper as the reviewer of its own code.
+      const ownKeeperCode = submitter.role === 'keeper' && policyOf(ctx).policy === 'keeper';
+      record.approval.reason = ownKeeperCode ? 'registered by the keeper' : requirement.automatic;
+      record.approval.reviewedBy = ownKeeperCode ? submitter.name : null;
+    }
+  }
   const blobs = contentChanged ? [{ key: codeBlobKey(hash), content: notebook.value.source }] : [];
   const what = existing
     ? contentChanged
@@ -103,13 +128,27 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
         ? 'updated to a new version (same content; language or default parameters changed)'
         : 'updated (same version)'
     : 'registered';
+  const status = record.approval.status;
   const next =
-    approval.status === 'CODE_REQUEST_APPROVED'
+    status === 'CODE_REQUEST_APPROVED'
       ? 'it is approved and can be used in jobs'
-      : approval.status === 'CODE_REQUEST_PENDING_APPROVAL'
-        ? "it awaits the keeper's approval"
+      : status === 'CODE_REQUEST_PENDING_APPROVAL'
+        ? awaitingWords(record.approval.note, policyOf(ctx).policy === 'keeper' && policyOf(ctx).quorum === undefined)
         : 'it stays rejected until new content is sent';
   return accept(`code "${codeName}" ${what} (${language.value}, sha256 ${hash}, version ${versionHash}); ${next}`, [], blobs);
+}
+
+function awaitingWords(note: string | undefined, keeperOnly: boolean): string {
+  return keeperOnly ? "it awaits the keeper's approval" : `it awaits the approval of ${note ?? 'its approvers'}`;
+}
+
+/** `reads` as sent (`participant.table`, comma-separated): lower case, each once; null when not sent. */
+function parseDeclaredReads(text: string | null): { ok: true; value: string[] | undefined } | { ok: false; message: string } {
+  if (text === null) return { ok: true, value: undefined };
+  const reads = text.split(',').map((r) => r.trim().toLowerCase()).filter((r) => r !== '');
+  const bad = reads.find((read) => !/^[a-z][a-z0-9_]{1,30}\.[a-z][a-z0-9_]{0,62}$/.test(read));
+  if (bad !== undefined) return { ok: false, message: `reads ${quote(bad)} is not a dataset name: list datasets as participant.table, separated by commas` };
+  return { ok: true, value: [...new Set(reads)].sort() };
 }
 
 /** The first problems of SQL code, with their lines: enough to fix them, bounded in size. */

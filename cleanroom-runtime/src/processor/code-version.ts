@@ -1,6 +1,6 @@
 /**
  * What an approval covers: everything that decides what runs — the content (its sha256), the language it runs
- * as, and the default parameters. Their combined digest is the code's *version hash*: the keeper approves a
+ * as, the default parameters and, when declared, the datasets it reads. Their combined digest is the code's *version hash*: the keeper approves a
  * version hash, a job runs only a version whose hash is approved, and any change to one of the three makes a
  * new version that awaits review again.
  */
@@ -14,10 +14,14 @@ export interface CodeVersionFields {
   language: CodeLanguage;
   /** JSON object text of the default parameters. */
   defaultParameters: string;
+  /** The datasets the code was declared to read (they decide what its runs see); absent when not declared. */
+  declaredReads?: readonly string[];
 }
 
 export function codeVersionHash(code: CodeVersionFields): string {
-  return sha256Hex(JSON.stringify(['cleanroom code version 1', code.hash, code.language, canonicalParameters(code.defaultParameters)]));
+  const fields: unknown[] = ['cleanroom code version 1', code.hash, code.language, canonicalParameters(code.defaultParameters)];
+  if (code.declaredReads !== undefined) fields.push([...code.declaredReads].sort());
+  return sha256Hex(JSON.stringify(fields));
 }
 
 /** True when the code's current version (content, language and defaults) is the approved one. */

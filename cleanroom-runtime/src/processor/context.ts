@@ -1,4 +1,5 @@
 /** Everything a decision depends on besides the state and the event: config facts, the time, pre-read facts. */
+import type { ApprovalPolicy } from '../config/approval-schema';
 import type { Limits } from '../limits';
 
 export interface ParticipantInfo {
@@ -29,6 +30,8 @@ export interface ProcessorContext {
   maxClockSkewMs?: number;
   /** Payload field limits and per-participant quotas (default: DEFAULT_LIMITS of src/limits.ts). */
   limits?: Limits;
+  /** Who approves code (cleanroom.yaml `approval:`; default: the keeper). */
+  approval?: ApprovalPolicy;
 }
 
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;

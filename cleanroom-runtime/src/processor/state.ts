@@ -8,6 +8,9 @@ import type { Effect } from './effects';
 
 export const STATE_FORMAT_VERSION = 1;
 
+/** Decisions kept per code in its history (older ones are dropped first). */
+export const MAX_APPROVAL_HISTORY = 100;
+
 export interface DatasetRecord {
   dataId: string;
   participant: string;
@@ -26,7 +29,26 @@ export interface DatasetRecord {
 
 export type ApprovalState = 'CODE_REQUEST_PENDING_APPROVAL' | 'CODE_REQUEST_APPROVED' | 'CODE_REQUEST_REJECTED';
 
+/** One participant's approval of a code's current version. */
+export interface ApproverDecision {
+  at: number;
+  eventUuid: string;
+  reason: string | null;
+}
+
+/** One decision in a code's approval history (control.approval_decisions). */
+export interface ApprovalHistoryEntry {
+  at: number;
+  /** The participant who decided; null for the clean room's own (a lapse, a policy change). */
+  by: string | null;
+  decision: 'APPROVED' | 'REJECTED' | 'REVOKED' | 'LAPSED' | 'RESET';
+  versionHash: string;
+  reason: string | null;
+  eventUuid: string | null;
+}
+
 export interface ApprovalRecord {
+  /** The code's status under the approval policy: approved once every approval it needs is given. */
   status: ApprovalState;
   /** The content hash this decision applies to. */
   hash: string;
@@ -36,6 +58,14 @@ export interface ApprovalRecord {
   reviewedBy: string | null;
   updatedAt: number;
   eventUuid: string;
+  /** Approvals of this version so far, by participant (absent in older states: the keeper's, in `reviewedBy`). */
+  approvals?: Record<string, ApproverDecision>;
+  /** When the version became approved (expiry counts from here). */
+  approvedAt?: number;
+  /** Runs started on this approval (approval.max_runs). */
+  runs?: number;
+  /** Why the status is what it is, when the policy says more than the status (who is awaited, a lapse). */
+  note?: string;
 }
 
 export interface CodeVersion {
@@ -60,6 +90,12 @@ export interface CodeRecord {
   hash: string;
   versions: CodeVersion[];
   approval: ApprovalRecord;
+  /** Datasets (`participant.table`) the code reads: parsed from SQL, declared for notebooks; absent when unknown. */
+  reads?: string[];
+  /** The datasets its owner declared it reads (`--reads`), part of its version; absent when not declared. */
+  declaredReads?: string[];
+  /** Every decision on this code's versions, oldest first (the most recent MAX_APPROVAL_HISTORY). */
+  decisions?: ApprovalHistoryEntry[];
   createdAt: number;
   updatedAt: number;
   eventUuid: string;
@@ -176,6 +212,8 @@ export interface CleanroomState {
   publishedCode: Record<string, string[]>;
   /** Per participant: clean room time its published tables and code copies were last checked for tampering. */
   publishedCheckedAt: Record<string, number>;
+  /** Fingerprint of the approval policy the approvals were last evaluated under (absent: the keeper policy). */
+  approvalPolicy?: string;
 }
 
 /**

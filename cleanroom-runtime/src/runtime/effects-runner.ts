@@ -19,7 +19,9 @@ import {
   runsToPoll,
 } from '../processor/runs';
 import { pinnedCodeProblem, runTarget } from '../processor/schedules';
-import type { CleanroomState } from '../processor/state';
+import type { ApprovalPolicy } from '../config/approval-schema';
+import { lapseReason, policyOf } from '../processor/approval-policy';
+import { recordOf, type CleanroomState } from '../processor/state';
 import type { ObjectStore } from '../storage/object-store';
 import { CodeStorageUnavailableError, readApprovedCode } from './approved-code';
 import { confineDatasets, DatasetCheckUnavailableError } from './dataset-confinement';
@@ -51,6 +53,8 @@ export async function performEffects(
     limits?: Limits;
     /** The clock of participants' time budgets (default: the system clock). */
     budgetTimer?: BudgetTimer;
+    /** Who approves code: an approval that lapsed (expiry, run limit) stops submissions (default: the keeper). */
+    approval?: ApprovalPolicy;
   },
   report: EffectsReport,
 ): Promise<void> {
@@ -92,7 +96,9 @@ export async function performEffects(
     }
     // Approval is checked again at submission: a rejection, update or deletion since the job was accepted (or
     // while its submission was postponed) must stop it.
-    const revoked = pinnedCodeProblem(state, job);
+    const code = recordOf(state.code, job.codeName);
+    const lapsed = code ? lapseReason(code, policyOf(io), io.now) : undefined;
+    const revoked = pinnedCodeProblem(state, job) ?? (lapsed === undefined ? undefined : `code "${job.codeName}": ${lapsed}`);
     if (revoked !== undefined) {
       const error = `not started: ${revoked} after the job was accepted; submit the job again once the code you want to run is approved`;
       recordSubmitRefused(state, jobId, error, io.engine.name, io.now);
@@ -101,8 +107,8 @@ export async function performEffects(
     }
     let content: string;
     try {
-      const code = { owner: job.codeOwner, name: job.codeName, hash: job.hash };
-      const read = await readApprovedCode(io.store, io.stateBucket, code, copyBuckets(state, io.participants ?? [], code), { limits: io.limits, timer: io.budgetTimer });
+      const pinned = { owner: job.codeOwner, name: job.codeName, hash: job.hash };
+      const read = await readApprovedCode(io.store, io.stateBucket, pinned, copyBuckets(state, io.participants ?? [], pinned), { limits: io.limits, timer: io.budgetTimer });
       if (!read.ok) {
         recordSubmitFailure(state, jobId, read.problem, io.engine.name, io.now);
         report.submitFailures.push({ jobId, error: read.problem });
@@ -124,10 +130,12 @@ export async function performEffects(
         code: { participant: job.codeOwner, name: job.codeName, hash: job.hash, language: job.language, content },
         parameters: target.parameters,
         compute: job.compute,
-        datasets,
+        // A run sees the datasets its code reads when they are known (parsed or declared), else every dataset.
+        datasets: code?.reads === undefined ? datasets : datasets.filter((d) => code.reads!.includes(`${d.participant}.${d.table}`)),
         outputLocation: job.outputLocation,
       };
       const { runId } = await io.engine.submit(spec);
+      if (code && state.runs[jobId]?.runId !== runId) code.approval.runs = (code.approval.runs ?? 0) + 1;
       recordSubmission(state, jobId, runId, io.engine.name, io.now);
       report.submitted.push(jobId);
     } catch (error) {

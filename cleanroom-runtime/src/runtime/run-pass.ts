@@ -17,6 +17,7 @@ import { applyEvents, locationsToCheck, orderEvents } from '../processor/apply-e
 import type { EventOutcome } from '../processor/apply-event';
 import type { LocationFacts, ParticipantInfo, ProcessorContext } from '../processor/context';
 import type { CleanroomState } from '../processor/state';
+import { hasApprovalWork, reconcileApprovals } from '../processor/approval-status';
 import { advanceSchedules, hasScheduleWork } from '../processor/schedules';
 import { AlreadyExistsError, type ObjectStore } from '../storage/object-store';
 import { DEFAULT_LIMITS, type Limits } from '../limits';
@@ -89,7 +90,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
   const limits = config.limits ?? DEFAULT_LIMITS;
   for (let attempt = 1; ; attempt++) {
     const loaded = await loadLatestState(store, config.stateBucket);
-    const readCtx: ProcessorContext = { participants, computeSizes: config.computeSizes, now: clock().getTime(), limits };
+    const readCtx: ProcessorContext = { participants, computeSizes: config.computeSizes, now: clock().getTime(), limits, ...(config.approval ? { approval: config.approval } : {}) };
     const readErrors: string[] = [];
     // Each participant's bucket is read on its own, within its own time budget: a slow, hanging or broken bucket
     // delays only that participant's events, never the others'.
@@ -110,7 +111,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
     const nothingNew = reads.every(({ p, read }) => read.envelopes.length === 0 && !read.reread && read.lastVersion === (loaded.state.eventsVersions[p.name] ?? -1));
     const now = clock().getTime();
     const ctxBase: ProcessorContext = { ...readCtx, now };
-    if (nothingNew && !hasScheduleWork(loaded.state, now)) return loaded;
+    if (nothingNew && !hasScheduleWork(loaded.state, now) && !hasApprovalWork(loaded.state, ctxBase)) return loaded;
     const grouped: Record<string, EventEnvelope[]> = {};
     const facts: Record<string, LocationFacts> = {};
     for (const { p, read, facts: own } of reads) {
@@ -120,6 +121,8 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
     const ordered = orderEvents(grouped);
     const result = applyEvents(loaded.state, ordered, { ...ctxBase, facts });
     for (const { p, read } of reads) recordEventsRead(result.state, p.name, read);
+    // A changed approval policy and lapsed approvals are applied before schedules decide what runs.
+    reconcileApprovals(result.state, ctxBase);
     // Due occurrences are decided in the same compare-and-swap commit as the events: each is submitted once.
     result.state.pendingEffects.push(...advanceSchedules(result.state, now));
     for (const blob of result.blobs) {
@@ -171,7 +174,7 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     const work = structuredClone(base.state);
     const now = clock().getTime();
     const effects: EffectsReport = { submitted: [], submitFailures: [], runsPolled: 0, errors: [] };
-    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits, budgetTimer: options.budgetTimer }, effects);
+    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}) }, effects);
     await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays }, effects);
     const published: PublishReport = { tables: [], codeObjects: 0, repaired: [], errors: [] };
     // After a lost swap the other pass may have published an older view over ours: republish everything.

@@ -1,4 +1,5 @@
 /** The part of the clean room config a runtime pass uses (a CleanroomConfig fits it as is). */
+import type { ApprovalPolicy } from '../config/approval-schema';
 import type { Limits } from '../limits';
 import type { ParticipantInfo } from '../processor/context';
 
@@ -10,6 +11,8 @@ export interface RuntimeSettings {
   readonly participants: readonly ParticipantInfo[];
   /** Bounds on participants' work (default: DEFAULT_LIMITS of src/limits.ts). */
   readonly limits?: Limits;
+  /** Who approves code (default: the keeper). */
+  readonly approval?: ApprovalPolicy;
 }
 
 export function participantInfos(settings: RuntimeSettings): ParticipantInfo[] {
