@@ -107,7 +107,8 @@ function registerCodeCommands(program: Command, io: CliIo): void {
       command
         .option('--file <path>', 'the source file (.sql, .py, .scala, .r or a Databricks source export)')
         .option('--default-params <json>', `default job parameters as a JSON object, e.g. {"country": "FR"}${keep}`)
-        .option('--description <text>', verb === 'update' ? 'what the code does (default: keep the current one; "" clears it)' : 'what the code does');
+        .option('--description <text>', verb === 'update' ? 'what the code does (default: keep the current one; "" clears it)' : 'what the code does')
+        .option('--reads <datasets>', 'the datasets the code reads, e.g. publisher.users,measurement.panel (notebooks, under the data_owners approval policy; SQL: read from the code)');
     }
     requestCommand<CodeOptions>(command, io, async (name, options) => {
       const request = await codeRequest(verb, name, options);
@@ -116,11 +117,11 @@ function registerCodeCommands(program: Command, io: CliIo): void {
     });
   }
 
-  withSession(code.command('pending').description('Code awaiting the keeper\'s review: name, hash, submitter, description.'))
+  withSession(code.command('pending').description('Code awaiting your review under the approval policy (the keeper\'s by default): name, version hash, submitter, description.'))
     .option('--json', 'one JSON object per line')
     .action(async (options: SessionOptions & { json?: boolean }) => {
       const session = await openSession(options, io);
-      const rows = await pendingCode(session);
+      const rows = await pendingCode(session, session.participant.name);
       if (options.json) io.stdout.write(jsonLines(rows, PENDING_SCHEMA));
       else if (rows.length === 0) io.stdout.write('no code awaits review\n');
       else io.stdout.write(textTable(rows, PENDING_SCHEMA, PENDING_COLUMNS));
@@ -139,13 +140,18 @@ function registerCodeCommands(program: Command, io: CliIo): void {
       io.stdout.write(stored.source.endsWith('\n') ? stored.source : `${stored.source}\n`);
     });
 
-  for (const decision of ['approve', 'reject'] as const) {
+  const DECISION_HELP = {
+    approve: 'Approve code (the keeper, or an approver under the approval policy), pinned to the version you reviewed.',
+    reject: 'Reject code (the keeper, or an approver under the approval policy), pinned to the version you reviewed.',
+    revoke: 'Withdraw your approval of a code version (it goes back to awaiting you; its scheduled jobs stop).',
+  };
+  for (const decision of ['approve', 'reject', 'revoke'] as const) {
     const command = code
       .command(decision)
-      .description(`${decision === 'approve' ? 'Approve' : 'Reject'} code (keeper only), pinned to the hash you reviewed.`)
+      .description(DECISION_HELP[decision])
       .argument('<name>', 'code name')
       .option('--hash <sha256>', 'the version hash you reviewed (from `cleanroom code pending` or `code show`): it covers the content, language and default parameters')
-      .option('--reason <text>', decision === 'reject' ? 'what must change (required)' : 'why it is approved');
+      .option('--reason <text>', decision === 'reject' ? 'what must change (required)' : decision === 'revoke' ? 'why you withdraw it' : 'why it is approved');
     requestCommand<ReviewOptions>(command, io, async (name, options, session) => {
       const request = approvalRequest(decision, name, options, session);
       // The code id pins the decision to this registration (a deleted and re-registered name is another code).

@@ -42,6 +42,8 @@ export const CODE_SCHEMA: StructType = struct([
   ['notebook_contents_hash', 'string'],
   // sha256 of content + language + default parameters: what the keeper approves (`code approve --hash`).
   ['version_hash', 'string'],
+  // Datasets the code reads (participant.table, comma-separated): parsed from SQL, declared for notebooks; null: unknown.
+  ['reads', 'string'],
   ['stored_path', 'string'],
   ['created_at', 'timestamp'],
   ['updated_at', 'timestamp'],
@@ -59,6 +61,25 @@ export const APPROVAL_STATUS_SCHEMA: StructType = struct([
   ['reason', 'string'],
   ['reviewed_by', 'string'],
   ['updated_at', 'timestamp'],
+  ['event_uuid', 'string'],
+  // Under the approval policy: who approved the current version, who is still awaited, and why.
+  ['approved_by', 'string'],
+  ['awaiting', 'string'],
+  ['status_message', 'string'],
+]);
+
+/** Every decision on a code's versions, in order: approvals, rejections, revocations, lapses, policy resets. */
+export const APPROVAL_DECISIONS_SCHEMA: StructType = struct([
+  ['code_id', 'string', false],
+  ['code_name', 'string', false],
+  ['participant', 'string', false],
+  ['version_hash', 'string'],
+  // APPROVED, REJECTED, REVOKED, LAPSED (expiry or run limit), RESET (the approval policy changed)
+  ['decision', 'string', false],
+  // The participant who decided; null for the clean room's own decisions (LAPSED, RESET).
+  ['decided_by', 'string'],
+  ['reason', 'string'],
+  ['decided_at', 'timestamp'],
   ['event_uuid', 'string'],
 ]);
 
@@ -120,6 +141,7 @@ export const CONTROL_TABLES = {
   jobs: JOBS_SCHEMA,
   runs: RUNS_SCHEMA,
   event_status: EVENT_STATUS_SCHEMA,
+  approval_decisions: APPROVAL_DECISIONS_SCHEMA,
 } as const satisfies Record<string, StructType>;
 
 export type ControlTableName = keyof typeof CONTROL_TABLES;

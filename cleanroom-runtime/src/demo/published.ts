@@ -7,7 +7,7 @@ import type { ObjectStore } from '../storage/object-store';
 
 export type PublishedTableName = Exclude<ControlTableName, 'events'>;
 
-export const VIEW_TABLES: readonly PublishedTableName[] = ['data', 'code', 'approval_status', 'jobs', 'runs', 'event_status'];
+export const VIEW_TABLES: readonly PublishedTableName[] = ['data', 'code', 'approval_status', 'approval_decisions', 'jobs', 'runs', 'event_status'];
 
 /** Rows of a published control table; [] when the runtime has not published it yet. */
 export async function publishedRows(store: ObjectStore, bucket: string, table: PublishedTableName): Promise<DeltaRow[]> {

@@ -27,6 +27,7 @@ const RULES: Record<PublishedTableName, string> = {
   jobs: 'keeper: all; collaborator: own only',
   runs: 'keeper: all; collaborator: own only',
   event_status: 'own events only',
+  approval_decisions: "keeper: all; collaborator: own code's and the code it approves",
 };
 
 export function visibilityTable(counts: VisibilityCounts, config: CleanroomConfig): string {

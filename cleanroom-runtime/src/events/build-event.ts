@@ -44,6 +44,8 @@ export interface CodeRequest {
   /** sha256 hex of the UTF-8 source. */
   notebookContentsHash?: string;
   notebookLanguage?: string;
+  /** Datasets the code reads (`participant.table`, comma-separated): required of notebooks under the data_owners policy. */
+  reads?: string;
 }
 
 export interface ApprovalRequest {
@@ -53,6 +55,8 @@ export interface ApprovalRequest {
   codeId?: string;
   /** The version hash the keeper reviewed (content, language and default parameters). */
   versionHash: string;
+  /** A rejection that only withdraws the submitter's own approval. */
+  revoke?: boolean;
   /** The content sha256 of that version, when known (informative; the version hash decides). */
   notebookContentsHash?: string;
   reason: string;
@@ -95,6 +99,7 @@ export function buildCodeEvent(request: CodeRequest, origin: EventOrigin): Built
     notebook_contents: request.notebookContents,
     notebook_contents_hash: request.notebookContentsHash,
     notebook_language: request.notebookLanguage,
+    reads: request.reads,
   }), origin);
 }
 
@@ -105,6 +110,7 @@ export function buildApprovalEvent(request: ApprovalRequest, origin: EventOrigin
     notebook_contents_hash: request.notebookContentsHash,
     reason: request.reason,
     code_id: request.codeId,
+    revoke: request.revoke ? 'true' : undefined,
   }), origin);
 }
 

@@ -7,11 +7,13 @@
 import { createHash } from 'node:crypto';
 import type { ControlTableName } from '../control/tables';
 import type { DeltaRow } from '../delta/schema-types';
+import { approvalRequirement, mayDecide, policyOf, type ApprovalRequirement } from './approval-policy';
+import type { ApprovalPolicy } from '../config/approval-schema';
 import { codeVersionHash } from './code-version';
 import { codeObjectKey } from './effects';
 import type { ParticipantInfo } from './context';
 import { isScheduled, parseRunKey } from './schedules';
-import type { CleanroomState, RunRecord } from './state';
+import type { CleanroomState, CodeRecord, RunRecord } from './state';
 
 export type PublishedTable = Exclude<ControlTableName, 'events'>;
 export type ParticipantView = Record<PublishedTable, DeltaRow[]>;
@@ -19,13 +21,26 @@ export type ParticipantView = Record<PublishedTable, DeltaRow[]>;
 const micros = (ms: number | null): bigint | null => (ms === null ? null : BigInt(ms) * 1000n);
 const byKey = <T>(items: T[], key: (item: T) => string): T[] => [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 
-export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: string): ParticipantView {
+/** What the approval policy adds to visibility: who may decide on a code sees it (and its decisions) to review it. */
+export interface ViewPolicy {
+  participants: readonly ParticipantInfo[];
+  approval?: ApprovalPolicy;
+}
+
+export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: string, policy?: ViewPolicy): ParticipantView {
   const isKeeper = viewer.name === keeper;
   const sharedVisible = (owner: string) => isKeeper || owner === viewer.name || owner === keeper;
   const ownVisible = (owner: string) => isKeeper || owner === viewer.name;
+  const requirements = new Map<CodeRecord, ApprovalRequirement>();
+  const requirement = (c: CodeRecord) => {
+    if (!requirements.has(c)) requirements.set(c, approvalRequirement(c, policyOf(policy ?? {}), policy?.participants ?? []));
+    return requirements.get(c)!;
+  };
+  const approverOf = (c: CodeRecord) => policy !== undefined && mayDecide(requirement(c), viewer.name);
 
   const datasets = byKey(Object.values(state.datasets).filter((d) => sharedVisible(d.participant)), (d) => `${d.participant}.${d.table}`);
-  const code = byKey(Object.values(state.code).filter((c) => sharedVisible(c.owner)), (c) => c.name);
+  const code = byKey(Object.values(state.code).filter((c) => sharedVisible(c.owner) || approverOf(c)), (c) => c.name);
+  const decisionsSeen = code.filter((c) => isKeeper || c.owner === viewer.name || approverOf(c));
   const jobs = byKey(Object.values(state.jobs).filter((j) => ownVisible(j.participant)), (j) => `${j.createdAt.toString().padStart(15, '0')}:${j.jobId}`);
   const runsByJob = new Map<string, Array<{ run: RunRecord; scheduledFor: string | null }>>();
   for (const [key, run] of Object.entries(state.runs)) {
@@ -61,6 +76,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       default_parameters: c.defaultParameters,
       notebook_contents_hash: c.hash,
       version_hash: codeVersionHash(c),
+      reads: c.reads === undefined ? null : c.reads.join(','),
       stored_path: `gs://${viewer.bucket}/${codeObjectKey(c.owner, c.name, c.hash)}`,
       created_at: micros(c.createdAt),
       updated_at: micros(c.updatedAt),
@@ -78,6 +94,9 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       reviewed_by: c.approval.reviewedBy,
       updated_at: micros(c.approval.updatedAt),
       event_uuid: c.approval.eventUuid,
+      approved_by: Object.keys(c.approval.approvals ?? (c.approval.status === 'CODE_REQUEST_APPROVED' && c.approval.reviewedBy ? { [c.approval.reviewedBy]: true } : {})).sort().join(','),
+      awaiting: c.approval.status === 'CODE_REQUEST_PENDING_APPROVAL' ? awaitingOf(c, requirement(c)) : null,
+      status_message: c.approval.note ?? null,
     })),
     jobs: jobs.map((j) => ({
       job_id: j.jobId,
@@ -124,7 +143,31 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       message: s.message,
       processed_at: micros(s.processedAt),
     })),
+    approval_decisions: decisionsSeen.flatMap((c) =>
+      (c.decisions ?? []).map((d) => ({
+        code_id: c.codeId,
+        code_name: c.name,
+        participant: c.owner,
+        version_hash: d.versionHash,
+        decision: d.decision,
+        decided_by: d.by,
+        reason: d.reason,
+        decided_at: micros(d.at),
+        event_uuid: d.eventUuid,
+      })),
+    ),
   };
+}
+
+/** Who a pending code still awaits under the policy, comma-separated. */
+function awaitingOf(code: CodeRecord, requirement: ApprovalRequirement): string {
+  const given = new Set(Object.keys(code.approval.approvals ?? {}));
+  const missing = requirement.required.filter((name) => !given.has(name));
+  const counted = requirement.quorum ? requirement.quorum.approvers.filter((name) => given.has(name)).length : 0;
+  if (requirement.quorum && counted < requirement.quorum.count) {
+    missing.push(...requirement.quorum.approvers.filter((name) => !given.has(name) && !missing.includes(name)));
+  }
+  return missing.sort().join(',');
 }
 
 /** Content hash of a table's rows, to publish only what changed. */
@@ -135,12 +178,13 @@ export function rowsHash(rows: readonly DeltaRow[]): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Code objects a participant's bucket must hold: the current version of every code it may see. */
-export function codeObjectsFor(state: CleanroomState, viewer: ParticipantInfo, keeper: string): Array<{ key: string; hash: string }> {
+/** Code objects a participant's bucket must hold: the current version of every code it may see (or must review). */
+export function codeObjectsFor(state: CleanroomState, viewer: ParticipantInfo, keeper: string, policy?: ViewPolicy): Array<{ key: string; hash: string }> {
   const isKeeper = viewer.name === keeper;
+  const approverOf = (c: CodeRecord) => policy !== undefined && mayDecide(approvalRequirement(c, policyOf(policy), policy.participants), viewer.name);
   return byKey(
     Object.values(state.code)
-      .filter((c) => isKeeper || c.owner === viewer.name || c.owner === keeper)
+      .filter((c) => isKeeper || c.owner === viewer.name || c.owner === keeper || approverOf(c))
       .map((c) => ({ key: codeObjectKey(c.owner, c.name, c.hash), hash: c.hash })),
     (o) => o.key,
   );

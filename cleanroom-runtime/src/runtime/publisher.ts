@@ -15,6 +15,7 @@
  * Each table is published independently: one that fails is reported and retried next pass without holding back
  * the others; one the participant made unusable (corrupt log, foreign schema...) is replaced by a fresh table.
  */
+import type { ApprovalPolicy } from '../config/approval-schema';
 import { DEFAULT_LIMITS, type Limits } from '../limits';
 import type { ParticipantInfo } from '../processor/context';
 import { MAX_NOTEBOOK_BYTES, sha256Hex } from '../processor/code-content';
@@ -50,6 +51,8 @@ export interface PublishIo {
   limits?: Limits;
   /** The clock of participants' time budgets (default: the system clock). */
   budgetTimer?: BudgetTimer;
+  /** Who approves code: its approvers see it to review it (default: the keeper). */
+  approval?: ApprovalPolicy;
 }
 
 export async function publishViews(state: CleanroomState, io: PublishIo, report: PublishReport): Promise<void> {
@@ -63,13 +66,14 @@ export async function publishViews(state: CleanroomState, io: PublishIo, report:
 }
 
 async function publishParticipant(state: CleanroomState, io: PublishIo, participant: ParticipantInfo, report: PublishReport): Promise<void> {
-  const view = viewFor(state, participant, io.keeper);
+  const policy = { participants: io.participants, ...(io.approval ? { approval: io.approval } : {}) };
+  const view = viewFor(state, participant, io.keeper, policy);
   const tables = Object.keys(view) as PublishedTable[];
   const hashes = Object.fromEntries(tables.map((table) => [table, rowsHash(view[table])])) as Record<PublishedTable, string>;
   const published = (state.published[participant.name] ??= {});
   const checkedAt = (state.publishedCheckedAt ??= {})[participant.name];
   const doneCode = new Set(state.publishedCode[participant.name] ?? []);
-  const codeObjects = codeObjectsFor(state, participant, io.keeper);
+  const codeObjects = codeObjectsFor(state, participant, io.keeper, policy);
 
   const changed = new Set(tables.filter((table) => published[table] !== hashes[table]));
   const due = checkedAt === undefined || io.now - checkedAt >= (io.checkIntervalMs ?? PUBLISHED_CHECK_INTERVAL_MS);

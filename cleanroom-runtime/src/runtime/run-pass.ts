@@ -178,7 +178,7 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays }, effects);
     const published: PublishReport = { tables: [], codeObjects: 0, repaired: [], errors: [] };
     // After a lost swap the other pass may have published an older view over ours: republish everything.
-    const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs, limits: config.limits, budgetTimer: options.budgetTimer };
+    const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}) };
     await publishViews(work, publishIo, published);
     report.submitted.push(...effects.submitted);
     report.submitFailures.push(...effects.submitFailures);

@@ -32,7 +32,7 @@ describe('unknown fields', () => {
       'participants/advertiser.yaml': participantYaml('advertiser', 'collaborator').replace('gcp:\n', 'gcp:\n  zone: europe-west1-b\n'),
     });
     expect(await problemsIn(temp)).toEqual([
-      'cleanroom.yaml:10:1 retention — unknown field; expected one of: name, gcp, databricks, service_account, state_bucket, keeper, compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state, limits',
+      'cleanroom.yaml:10:1 retention — unknown field; expected one of: name, gcp, databricks, service_account, state_bucket, keeper, compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state, limits, approval',
       'participants/advertiser.yaml:7:3 gcp.zone — unknown field; expected one of: project, storage_service_agent',
     ]);
   });

@@ -1,7 +1,7 @@
 import { CONTROL_TABLES } from '../../src/control/tables';
 import { codeObjectsFor, rowsHash, viewFor, type PublishedTable } from '../../src/processor/views';
 import { recordSubmission } from '../../src/processor/runs';
-import { ADVERTISER, AGENCY, cli, Harness, KEEPER, seed, sourceHash, SQL_SOURCE } from './fixtures';
+import { ADVERTISER, AGENCY, cli, Harness, KEEPER, seed, sourceHash, SQL_SOURCE, versionHash } from './fixtures';
 
 function cleanRoom(): Harness {
   const h = new Harness()
@@ -51,6 +51,8 @@ describe('viewFor: SPEC §4 visibility', () => {
 
   test('rows have exactly the columns of control/tables.ts with DeltaRow types', () => {
     const h = cleanRoom();
+    h.ok(KEEPER, cli.code('pub_other', 'INSERT', 'SELECT 2'));
+    h.ok(KEEPER, cli.approval('CODE_REQUEST_REJECTED', { code_name: 'pub_other' }, versionHash('SELECT 2'), 'a decision, for control.approval_decisions'));
     const view = viewFor(h.state, KEEPER, 'publisher');
     for (const table of Object.keys(view) as PublishedTable[]) {
       const schema = CONTROL_TABLES[table];

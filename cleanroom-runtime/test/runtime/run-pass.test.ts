@@ -171,7 +171,7 @@ test('a bucket that cannot be written during publishing is reported, the others 
   const first = await pass();
   expect(first.events.map((e) => e.status)).toEqual(['SUCCESS']);
   // Tables are published independently: each unwritable one is its own error.
-  expect(first.errors).toEqual(['data', 'code', 'approval_status', 'jobs', 'runs', 'event_status'].map((table) =>
+  expect(first.errors).toEqual(['data', 'code', 'approval_status', 'jobs', 'runs', 'event_status', 'approval_decisions'].map((table) =>
     expect.stringMatching(new RegExp(`^publishing control\\.${table} to agency \\(gs://agency-bucket\\) failed: simulated crash`))));
   expect(await room.read('agency-bucket', 'event_status')).toEqual([]);
   expect((await room.read('publisher-bucket', 'code')).map((c) => c.code_name)).toEqual(['agency_x']);

@@ -22,12 +22,21 @@ export const PENDING_SCHEMA = struct([
 ]);
 export const PENDING_COLUMNS = ['code_name', 'version_hash', 'participant', 'notebook_language', 'default_parameters', 'updated_at', 'description'];
 
-/** Code awaiting the keeper's review: published approval_status joined with code (for description and language). */
-export async function pendingCode(session: ParticipantSession): Promise<DeltaRow[]> {
+/**
+ * Code awaiting review, from the published approval_status joined with code (for description and language); with
+ * `reviewer`, only the code that awaits that participant's decision under the approval policy.
+ */
+export async function pendingCode(session: ParticipantSession, reviewer?: string): Promise<DeltaRow[]> {
   const approvals = await readPublished(session, 'approval_status');
   const code = (await tryReadPublished(session, 'code')) ?? [];
+  const awaits = (row: DeltaRow): boolean => {
+    if (reviewer === undefined) return true;
+    // Tables published before the policy columns existed: the keeper reviews everything.
+    if (typeof row.awaiting !== 'string') return session.isKeeper;
+    return row.awaiting.split(',').includes(reviewer);
+  };
   return approvals
-    .filter((a) => a.approval_status === PENDING_STATUS)
+    .filter((a) => a.approval_status === PENDING_STATUS && awaits(a))
     .map((a) => {
       const c = code.find((row) => row.code_id === a.code_id) ?? code.find((row) => row.code_name === a.code_name);
       return {

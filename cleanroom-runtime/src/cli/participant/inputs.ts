@@ -55,6 +55,7 @@ export interface CodeOptions {
   file?: string;
   description?: string;
   defaultParams?: string;
+  reads?: string;
 }
 
 export async function codeRequest(verb: Verb, name: string, options: CodeOptions): Promise<CodeRequest> {
@@ -75,6 +76,7 @@ export async function codeRequest(verb: Verb, name: string, options: CodeOptions
   };
   if (description !== undefined) request.description = description;
   if (defaultParameters !== undefined) request.defaultParameters = defaultParameters;
+  if (options.reads !== undefined) request.reads = options.reads;
   return request;
 }
 
@@ -83,14 +85,16 @@ export interface ReviewOptions {
   reason?: string;
 }
 
-export function approvalRequest(decision: 'approve' | 'reject', name: string, options: ReviewOptions, session: ParticipantSession): ApprovalRequest {
-  if (!session.isKeeper) {
+export function approvalRequest(decision: 'approve' | 'reject' | 'revoke', name: string, options: ReviewOptions, session: ParticipantSession): ApprovalRequest {
+  const policy = session.config.approval;
+  if (policy.policy === 'keeper' && policy.quorum === undefined && !session.isKeeper) {
     throw new CliError(`only the keeper (${session.config.keeper}) can ${decision} code; ${session.participant.name} is a collaborator`);
   }
   const codeName = valid(checkObjectName('code', name));
   const hash = required(options.hash, '--hash', `to ${decision} code: the version hash you reviewed, as shown by \`cleanroom code pending\` or \`cleanroom code show\``).trim().toLowerCase();
   if (!SHA256_HEX.test(hash)) throw new CliError(`--hash ${JSON.stringify(options.hash)} is not a sha256 hex digest (64 hex characters): copy the version hash from \`cleanroom code pending\``);
   const reason = (options.reason ?? '').trim();
+  if (decision === 'revoke') return { decision: 'CODE_REQUEST_REJECTED', codeName, versionHash: hash, reason, revoke: true };
   if (decision === 'reject' && reason === '') {
     throw new CliError(`--reason is required to reject code: say what must change in "${codeName}" so its owner can fix it`);
   }
