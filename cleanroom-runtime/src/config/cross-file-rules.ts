@@ -3,6 +3,7 @@
  * participant uses the state bucket, and exactly one participant is the keeper — the one cleanroom.yaml names.
  */
 import * as path from 'path';
+import { fieldName } from './issue-problems';
 import type { ConfigProblem } from './problems';
 import type { CleanroomFile, ParticipantFile } from './schema';
 import type { ParsedYaml } from './yaml-source';
@@ -70,7 +71,7 @@ export function crossFileProblems(
       problems.push({
         file: cleanroom.parsed.file.path,
         ...cleanroom.parsed.positionOf(fieldPath),
-        field: `approval.approvers.${index}`,
+        field: fieldName(fieldPath),
         message: `expected a participant of this clean room (${[...known].sort().join(', ')}); there is no participants/${name}.yaml`,
       });
     });

@@ -49,6 +49,7 @@ export function approvalRequirement(code: CodeRecord, policy: ApprovalPolicy, pa
     const owners = new Set(code.reads.map((read) => read.split('.')[0]));
     required = others.filter((name) => owners.has(name));
   }
+  required.sort();
   if (required.length === 0 && quorum === null) {
     const why = policy.policy === 'keeper' ? 'it is the keeper\'s own code' : 'it reads no other participant\'s datasets';
     return { automatic: why, required, quorum };
