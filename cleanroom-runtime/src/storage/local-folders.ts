@@ -7,8 +7,12 @@
  * very folder that was opened, so a folder swapped for a link after it was opened changes nothing (checking and using
  * are one step). Elsewhere each folder is checked with lstat before it is used: a writer racing the check could still
  * swap a folder for a link in between, which is documented as the fallback's limit.
+ *
+ * Folders are opened and checked synchronously: opening a folder or reading its attributes never waits on another
+ * process (a FIFO is refused by O_DIRECTORY before it is opened), and a pass makes thousands of these calls, whose
+ * round trips through libuv's thread pool cost more than the calls themselves. Files are opened and read async.
  */
-import { closeSync, constants, fstatSync, promises as fs, openSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 function flag(name: 'O_NOFOLLOW' | 'O_DIRECTORY' | 'O_NONBLOCK' | 'O_NOCTTY'): number {
@@ -46,12 +50,16 @@ export interface Folder {
 class DescriptorFolder implements Folder {
   readonly path: string;
 
-  private constructor(private readonly handle: fs.FileHandle) {
-    this.path = `/proc/self/fd/${handle.fd}`;
+  private constructor(private readonly fd: number) {
+    this.path = `/proc/self/fd/${fd}`;
+  }
+
+  static adopt(fd: number): Folder {
+    return new DescriptorFolder(fd);
   }
 
   static async open(location: string, followLast: boolean): Promise<Folder> {
-    return new DescriptorFolder(await fs.open(location, constants.O_RDONLY | O_DIRECTORY | (followLast ? 0 : O_NOFOLLOW)));
+    return new DescriptorFolder(openSync(location, constants.O_RDONLY | O_DIRECTORY | (followLast ? 0 : O_NOFOLLOW)));
   }
 
   entry(name: string): string {
@@ -62,8 +70,8 @@ class DescriptorFolder implements Folder {
     return DescriptorFolder.open(this.entry(name), false);
   }
 
-  close(): Promise<void> {
-    return this.handle.close();
+  async close(): Promise<void> {
+    closeSync(this.fd);
   }
 }
 
@@ -71,7 +79,7 @@ class LstatFolder implements Folder {
   private constructor(readonly path: string) {}
 
   static async open(location: string, followLast: boolean): Promise<Folder> {
-    const stats = followLast ? await fs.stat(location) : await fs.lstat(location);
+    const stats = followLast ? statSync(location) : lstatSync(location);
     if (!stats.isDirectory()) throw notAFolder(location);
     return new LstatFolder(location);
   }
@@ -125,6 +133,39 @@ export function defaultFolderWalk(): FolderWalk {
  */
 export function openFolder(location: string, walk: FolderWalk, followLast: boolean): Promise<Folder> {
   return walk === 'descriptors' ? DescriptorFolder.open(location, followLast) : LstatFolder.open(location, followLast);
+}
+
+/**
+ * Descriptor walk only, a shortcut for the usual case: the folder at `location` when the kernel's own name of the
+ * opened folder (/proc/self/fd/<fd>) is `expected`, i.e. it was reached through real folders only, which is what
+ * walking it one folder at a time would have found. Undefined otherwise (absent, a link on the way, renamed
+ * meanwhile): the caller then walks. Opening a folder has no side effect, whatever the path led to.
+ */
+export function openFolderAt(location: string, expected: string): Folder | undefined {
+  let fd: number;
+  try {
+    fd = openSync(location, constants.O_RDONLY | O_DIRECTORY);
+  } catch {
+    return undefined;
+  }
+  let actual: string | undefined;
+  try {
+    actual = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    actual = undefined;
+  }
+  if (actual === expected) return DescriptorFolder.adopt(fd);
+  closeSync(fd);
+  return undefined;
+}
+
+/** The real path of a folder, or undefined when it does not exist (yet). */
+export function realFolderPath(location: string): string | undefined {
+  try {
+    return realpathSync(location);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The real folder `names` below `start`, taking ownership of `start` (closed unless it is the result). */

@@ -33,7 +33,7 @@ import {
   ObjectStore,
   ObjectTooLargeError,
 } from './object-store';
-import { compareKeys, InvalidNameError, LOCAL_TEMP_DIR, validateBucketName, validateObjectKey, validatePrefix } from './names';
+import { InvalidNameError, LOCAL_TEMP_DIR, validateBucketName, validateObjectKey, validatePrefix } from './names';
 import { decodePageToken, encodePageToken } from './page-token';
 import {
   CREATE_TEMP_FLAGS,
@@ -44,6 +44,8 @@ import {
   NOT_A_FOLDER_CODES,
   OPEN_OBJECT_FLAGS,
   openFolder,
+  openFolderAt,
+  realFolderPath,
 } from './local-folders';
 
 export const DEFAULT_MAX_RESULTS = 1000;
@@ -111,16 +113,26 @@ function segmentName(raw: Buffer): string | undefined {
 
 interface ListScope {
   prefix: string;
-  startOffset?: string;
-  after?: string;
+  /** Keys listed are >= startOffset and > after (UTF-8 bytes, GCS order). */
+  startOffset?: Buffer;
+  after?: Buffer;
   /** Stop once this many objects are found. */
   want: number;
+}
+
+/** A listable entry of a folder: its key (a folder's ends in '/'), as text and as the bytes it sorts by. */
+interface ListEntry {
+  name: string;
+  key: string;
+  bytes: Buffer;
+  isFolder: boolean;
 }
 
 export class LocalObjectStore implements ObjectStore {
   readonly root: string;
   private readonly layout: 'gs' | 'direct';
   private readonly walk: FolderWalk;
+  private readonly realBucketDirs = new Map<string, string>();
 
   constructor(root: string, options: LocalObjectStoreOptions = {}) {
     this.root = path.resolve(root);
@@ -245,8 +257,8 @@ export class LocalObjectStore implements ObjectStore {
     }
     const pageSize = Math.min(maxResults, DEFAULT_MAX_RESULTS);
     const scope: ListScope = { prefix, want: pageSize + 1 };
-    if (options.startOffset !== undefined) scope.startOffset = options.startOffset;
-    if (options.pageToken !== undefined) scope.after = decodePageToken(options.pageToken);
+    if (options.startOffset !== undefined) scope.startOffset = Buffer.from(options.startOffset, 'utf8');
+    if (options.pageToken !== undefined) scope.after = Buffer.from(decodePageToken(options.pageToken), 'utf8');
 
     const startNames = prefix.split('/').slice(0, -1);
     const start = await this.existingFolder(bucket, startNames);
@@ -265,20 +277,16 @@ export class LocalObjectStore implements ObjectStore {
    */
   private async collect(folder: Folder, relative: string, scope: ListScope, found: ObjectInfo[]): Promise<void> {
     try {
-      for (const entry of await this.entriesOf(folder, relative === '')) {
+      for (const entry of await this.entriesOf(folder, relative, scope)) {
         if (found.length >= scope.want) return;
         if (entry.isFolder) {
-          const sub = `${relative}${entry.name}/`;
-          if (!mayHoldListedKeys(sub, scope)) continue;
           const child = await folder.child(entry.name).catch((error: unknown) => {
             if (errorCode(error) === 'ENOENT' || NOT_A_FOLDER_CODES.has(errorCode(error) ?? '')) return undefined; // changed since read
             throw error;
           });
-          if (child) await this.collect(child, sub, scope, found);
+          if (child) await this.collect(child, entry.key, scope, found);
         } else {
-          const key = `${relative}${entry.name}`;
-          if (!isListed(key, scope)) continue;
-          const info = await describe(folder, entry.name, key);
+          const info = await describe(folder, entry.name, entry.key);
           if (info) found.push(info);
         }
       }
@@ -287,13 +295,22 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  /** Real folders and regular files of a folder, sorted by key; links, FIFOs, sockets and devices are left out. */
-  private async entriesOf(folder: Folder, atBucketRoot: boolean): Promise<Array<{ name: string; isFolder: boolean }>> {
-    const entries: Array<{ name: string; isFolder: boolean; sortKey: string }> = [];
-    for (const dirent of await fs.readdir(folder.path, { withFileTypes: true, encoding: 'buffer' })) {
+  /**
+   * The real folders and regular files of a folder that can be in the listing, sorted by key; links, FIFOs,
+   * sockets, devices and names no GCS object could have are left out.
+   */
+  private async entriesOf(folder: Folder, relative: string, scope: ListScope): Promise<ListEntry[]> {
+    const dirents = await fs.readdir(folder.path, { withFileTypes: true, encoding: 'buffer' }).catch((error: unknown) => {
+      // Only a folder checked by path can vanish or turn into a link after its check (see local-folders.ts).
+      if (errorCode(error) === 'ENOENT' || NOT_A_FOLDER_CODES.has(errorCode(error) ?? '')) return [];
+      throw error;
+    });
+    const relativeBytes = Buffer.from(relative, 'utf8');
+    const entries: ListEntry[] = [];
+    for (const dirent of dirents) {
       const name = segmentName(dirent.name);
       if (name === undefined) continue;
-      if (atBucketRoot && name === LOCAL_TEMP_DIR) continue; // staged writes are not objects
+      if (relative === '' && name === LOCAL_TEMP_DIR) continue; // staged writes are not objects
       let isFolder = dirent.isDirectory();
       let isFile = dirent.isFile();
       if (!isFolder && !isFile && !dirent.isSymbolicLink() && !dirent.isFIFO() && !dirent.isSocket() && !dirent.isBlockDevice() && !dirent.isCharacterDevice()) {
@@ -302,9 +319,21 @@ export class LocalObjectStore implements ObjectStore {
         isFolder = stats?.isDirectory() ?? false;
         isFile = stats?.isFile() ?? false;
       }
-      if (isFolder || isFile) entries.push({ name, isFolder, sortKey: isFolder ? `${name}/` : name });
+      if (!isFolder && !isFile) continue;
+      const key = isFolder ? `${relative}${name}/` : `${relative}${name}`;
+      const bytes = Buffer.concat([relativeBytes, dirent.name, isFolder ? SLASH : EMPTY]);
+      if (isFolder ? mayHoldListedKeys(key, bytes, scope) : isListed(key, bytes, scope)) entries.push({ name, key, bytes, isFolder });
     }
-    return entries.sort((a, b) => compareKeys(a.sortKey, b.sortKey));
+    return entries.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+  }
+
+  /**
+   * The real folder `folderKey` ('a/b') of a bucket, open (close it after use), reached through no link; undefined
+   * when absent or when a link or a file is in the way. Its `path` reaches exactly that folder, e.g. to watch it.
+   */
+  openFolder(bucket: string, folderKey: string): Promise<Folder | undefined> {
+    validateObjectKey(folderKey);
+    return this.existingFolder(bucket, folderKey.split('/'));
   }
 
   /** The regular file at a key, open for reading; undefined when there is none (absent, link, FIFO, socket, device, folder). */
@@ -338,6 +367,21 @@ export class LocalObjectStore implements ObjectStore {
     return key.split('/');
   }
 
+  /**
+   * Where the bucket folder really is (cached): in the `gs/` layout the real `<root>/gs` joined with the bucket's
+   * name, since the bucket folder itself must not be a link; in the direct layout the folder's own real path.
+   */
+  private realBucketDir(bucket: string): string | undefined {
+    let real = this.realBucketDirs.get(bucket);
+    if (real === undefined) {
+      real = this.layout === 'gs' ? realFolderPath(path.join(this.root, 'gs')) : realFolderPath(this.bucketDir(bucket));
+      if (real === undefined) return undefined;
+      if (this.layout === 'gs') real = path.join(real, bucket);
+      this.realBucketDirs.set(bucket, real);
+    }
+    return real;
+  }
+
   /** The bucket's folder, opened; inside the `gs/` layout the bucket folder itself may not be a link either. */
   private async openBucketFolder(bucket: string): Promise<Folder> {
     return openFolder(this.bucketDir(bucket), this.walk, this.layout === 'direct');
@@ -345,6 +389,9 @@ export class LocalObjectStore implements ObjectStore {
 
   /** The real folder `names` inside the bucket; undefined when absent or when a link or a file is in the way. */
   private async existingFolder(bucket: string, names: readonly string[]): Promise<Folder | undefined> {
+    const real = this.walk === 'descriptors' ? this.realBucketDir(bucket) : undefined;
+    const direct = real === undefined ? undefined : openFolderAt(path.join(this.bucketDir(bucket), ...names), path.join(real, ...names));
+    if (direct) return direct;
     try {
       return await descend(await this.openBucketFolder(bucket), names);
     } catch (error) {
@@ -359,6 +406,8 @@ export class LocalObjectStore implements ObjectStore {
    * A link or another non-folder in the way is refused with an error naming it.
    */
   private async makeFolders(bucket: string, key: string, names: readonly string[]): Promise<Folder> {
+    const existing = await this.existingFolder(bucket, names);
+    if (existing) return existing;
     let current = await this.openBucketFolder(bucket).catch(async (error: unknown) => {
       if (NOT_A_FOLDER_CODES.has(errorCode(error) ?? '')) throw new NotAnObjectError(bucket, key, 'the bucket folder itself', 'symbolic link or not a folder');
       if (errorCode(error) !== 'ENOENT') throw error;
@@ -441,23 +490,26 @@ export class LocalObjectStore implements ObjectStore {
   }
 }
 
-/** Whether keys below the folder `sub` (ending in '/') can be in this listing. */
-function mayHoldListedKeys(sub: string, scope: ListScope): boolean {
-  if (Buffer.byteLength(sub, 'utf8') >= MAX_KEY_BYTES) return false;
+const SLASH = Buffer.from('/');
+const EMPTY = Buffer.alloc(0);
+
+/** Whether keys below the folder `sub` (ending in '/', `bytes` in UTF-8) can be in this listing. */
+function mayHoldListedKeys(sub: string, bytes: Buffer, scope: ListScope): boolean {
+  if (bytes.length >= MAX_KEY_BYTES) return false;
   if (!sub.startsWith(scope.prefix) && !scope.prefix.startsWith(sub)) return false;
   // Every key below `sub` sorts before a bound that `sub` is not a prefix of and sorts after.
   for (const bound of [scope.startOffset, scope.after]) {
-    if (bound !== undefined && compareKeys(sub, bound) < 0 && !bound.startsWith(sub)) return false;
+    if (bound !== undefined && Buffer.compare(bytes, bound) < 0 && !bound.subarray(0, bytes.length).equals(bytes)) return false;
   }
   return true;
 }
 
-function isListed(key: string, scope: ListScope): boolean {
+function isListed(key: string, bytes: Buffer, scope: ListScope): boolean {
   return (
     key.startsWith(scope.prefix) &&
-    Buffer.byteLength(key, 'utf8') <= MAX_KEY_BYTES &&
-    (scope.startOffset === undefined || compareKeys(key, scope.startOffset) >= 0) &&
-    (scope.after === undefined || compareKeys(key, scope.after) > 0)
+    bytes.length <= MAX_KEY_BYTES &&
+    (scope.startOffset === undefined || Buffer.compare(bytes, scope.startOffset) >= 0) &&
+    (scope.after === undefined || Buffer.compare(bytes, scope.after) > 0)
   );
 }
 

@@ -5,7 +5,7 @@ import type { TableReadLimits } from '../../delta/table';
 import { DEFAULT_LIMITS, type Limits } from '../../limits';
 import type { Snapshot } from '../../delta/snapshot';
 import type { DeltaRow, DeltaType, StructType } from '../../delta/schema-types';
-import { LocalObjectStore } from '../../storage/local-store';
+import { LocalObjectStore, NotAnObjectError } from '../../storage/local-store';
 import { joinKey } from '../../storage/names';
 import type { DeltaBridge, DeltaSnapshotFiles } from './delta-bridge';
 import type { GsLocation } from './gs-paths';
@@ -37,7 +37,17 @@ export class ObjectStoreDeltaBridge implements DeltaBridge {
     };
   }
 
+  /** The result is written through the store only; a link in the output's path is the participant's to remove. */
   async overwrite(location: GsLocation, schema: StructType, rows: DeltaRow[]): Promise<void> {
+    try {
+      await this.write(location, schema, rows);
+    } catch (error) {
+      if (error instanceof NotAnObjectError) throw new RunFailure(`the output gs://${location.bucket}/${location.key} cannot be written: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private async write(location: GsLocation, schema: StructType, rows: DeltaRow[]): Promise<void> {
     const table = await DeltaTable.openOrCreate(this.store, location.bucket, location.key, schema, {}, this.readLimits);
     const existing = (await table.snapshot()).schema;
     if (describe(existing) !== describe(schema)) {
