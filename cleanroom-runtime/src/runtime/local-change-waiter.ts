@@ -33,7 +33,7 @@ export class LocalChangeWaiter {
     for (const bucket of buckets) {
       if (this.watchers.has(bucket)) continue;
       // Not there yet (or not a real folder): retried before the next pause, and the pause's timeout covers it meanwhile.
-      const folder = await this.store.openFolder(bucket, EVENTS_LOG).catch(() => undefined);
+      const folder = await this.store.openRealFolder(bucket, EVENTS_LOG).catch(() => undefined);
       if (!folder) continue;
       try {
         const watcher = fs.watch(folder.path, () => this.onChange());

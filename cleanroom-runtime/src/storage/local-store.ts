@@ -331,7 +331,7 @@ export class LocalObjectStore implements ObjectStore {
    * The real folder `folderKey` ('a/b') of a bucket, open (close it after use), reached through no link; undefined
    * when absent or when a link or a file is in the way. Its `path` reaches exactly that folder, e.g. to watch it.
    */
-  openFolder(bucket: string, folderKey: string): Promise<Folder | undefined> {
+  openRealFolder(bucket: string, folderKey: string): Promise<Folder | undefined> {
     validateObjectKey(folderKey);
     return this.existingFolder(bucket, folderKey.split('/'));
   }
