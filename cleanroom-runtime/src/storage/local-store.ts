@@ -98,19 +98,6 @@ function kindOf(stats: { isFile(): boolean; isDirectory(): boolean; isSymbolicLi
   return 'device file';
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/** A folder entry's name as a key segment, or undefined when no GCS object name could have it. */
-function segmentName(raw: Buffer): string | undefined {
-  let name: string;
-  try {
-    name = UTF8.decode(raw);
-  } catch {
-    return undefined; // GCS object names are valid UTF-8
-  }
-  return /[\\\r\n]/.test(name) ? undefined : name;
-}
-
 interface ListScope {
   prefix: string;
   /** Keys listed are >= startOffset and > after (UTF-8 bytes, GCS order). */
@@ -300,29 +287,31 @@ export class LocalObjectStore implements ObjectStore {
    * sockets, devices and names no GCS object could have are left out.
    */
   private async entriesOf(folder: Folder, relative: string, scope: ListScope): Promise<ListEntry[]> {
-    const dirents = await fs.readdir(folder.path, { withFileTypes: true, encoding: 'buffer' }).catch((error: unknown) => {
+    const dirents = await fs.readdir(folder.path, { withFileTypes: true }).catch((error: unknown) => {
       // Only a folder checked by path can vanish or turn into a link after its check (see local-folders.ts).
       if (errorCode(error) === 'ENOENT' || NOT_A_FOLDER_CODES.has(errorCode(error) ?? '')) return [];
       throw error;
     });
-    const relativeBytes = Buffer.from(relative, 'utf8');
     const entries: ListEntry[] = [];
     for (const dirent of dirents) {
-      const name = segmentName(dirent.name);
-      if (name === undefined) continue;
+      const name = dirent.name;
       if (relative === '' && name === LOCAL_TEMP_DIR) continue; // staged writes are not objects
+      if (UNLISTABLE_NAME.test(name)) continue;
       let isFolder = dirent.isDirectory();
       let isFile = dirent.isFile();
-      if (!isFolder && !isFile && !dirent.isSymbolicLink() && !dirent.isFIFO() && !dirent.isSocket() && !dirent.isBlockDevice() && !dirent.isCharacterDevice()) {
-        // The file system did not say the entry's type: ask without following it.
+      const unknownType = !isFolder && !isFile && !dirent.isSymbolicLink() && !dirent.isFIFO() && !dirent.isSocket() && !dirent.isBlockDevice() && !dirent.isCharacterDevice();
+      // Node decodes names as UTF-8 and turns invalid bytes into U+FFFD: such a name then reaches no entry.
+      if (unknownType || name.includes('\uFFFD')) {
+        // Ask without following the entry what it is (its type unknown to the file system, or its name in doubt).
         const stats = await fs.lstat(folder.entry(name)).catch(() => undefined);
         isFolder = stats?.isDirectory() ?? false;
         isFile = stats?.isFile() ?? false;
       }
       if (!isFolder && !isFile) continue;
       const key = isFolder ? `${relative}${name}/` : `${relative}${name}`;
-      const bytes = Buffer.concat([relativeBytes, dirent.name, isFolder ? SLASH : EMPTY]);
-      if (isFolder ? mayHoldListedKeys(key, bytes, scope) : isListed(key, bytes, scope)) entries.push({ name, key, bytes, isFolder });
+      if (!key.startsWith(scope.prefix) && !(isFolder && scope.prefix.startsWith(key))) continue;
+      const bytes = Buffer.from(key, 'utf8');
+      if (isFolder ? mayHoldListedKeys(bytes, scope) : isListed(bytes, scope)) entries.push({ name, key, bytes, isFolder });
     }
     return entries.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
   }
@@ -490,23 +479,22 @@ export class LocalObjectStore implements ObjectStore {
   }
 }
 
-const SLASH = Buffer.from('/');
-const EMPTY = Buffer.alloc(0);
+/** Names no GCS object could have (CR and LF are refused by GCS, a backslash by this project's keys). */
+const UNLISTABLE_NAME = /[\\\r\n]/;
 
-/** Whether keys below the folder `sub` (ending in '/', `bytes` in UTF-8) can be in this listing. */
-function mayHoldListedKeys(sub: string, bytes: Buffer, scope: ListScope): boolean {
+/** Whether keys below the folder whose key (ending in '/') is `bytes` can be in this listing (prefix checked). */
+function mayHoldListedKeys(bytes: Buffer, scope: ListScope): boolean {
   if (bytes.length >= MAX_KEY_BYTES) return false;
-  if (!sub.startsWith(scope.prefix) && !scope.prefix.startsWith(sub)) return false;
-  // Every key below `sub` sorts before a bound that `sub` is not a prefix of and sorts after.
+  // Every key below the folder sorts before a bound that the folder's key is not a prefix of and sorts after.
   for (const bound of [scope.startOffset, scope.after]) {
     if (bound !== undefined && Buffer.compare(bytes, bound) < 0 && !bound.subarray(0, bytes.length).equals(bytes)) return false;
   }
   return true;
 }
 
-function isListed(key: string, bytes: Buffer, scope: ListScope): boolean {
+/** Whether the key (UTF-8 `bytes`, prefix checked) is in this listing's range. */
+function isListed(bytes: Buffer, scope: ListScope): boolean {
   return (
-    key.startsWith(scope.prefix) &&
     bytes.length <= MAX_KEY_BYTES &&
     (scope.startOffset === undefined || Buffer.compare(bytes, scope.startOffset) >= 0) &&
     (scope.after === undefined || Buffer.compare(bytes, scope.after) > 0)

@@ -185,7 +185,9 @@ describe.each(walks)('LocalObjectStore (%s walk) in a bucket folder holding link
       await fs.writeFile(path.join(path.dirname(dir), 'back\\slash'), 'x');
       await fs.writeFile(path.join(path.dirname(dir), 'line\nbreak'), 'x');
       await fs.writeFile(path.join(path.dirname(dir), 'fine'), 'x');
-      expect(await keys('odd/')).toEqual(['odd/fine']);
+      await store.put(MALLORY, 'odd/real \uFFFD replacement character', text('valid UTF-8'));
+      expect(await keys('odd/')).toEqual(['odd/fine', 'odd/real \uFFFD replacement character']);
+      expect(str(await store.get(MALLORY, 'odd/real \uFFFD replacement character'))).toBe('valid UTF-8');
     });
 
     test('a hard link to a file outside the bucket is read as a regular file (documented), and a write replaces the name, never the file', async () => {
