@@ -34,6 +34,10 @@ export const CREATE_TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | consta
 /** 'descriptors': folders held open and reached through /proc/self/fd (Linux); 'lstat': checked by path. */
 export type FolderWalk = 'descriptors' | 'lstat';
 
+export function errorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
 /** Error codes meaning "a link, or something else than a folder, is where a folder should be". */
 export const NOT_A_FOLDER_CODES: ReadonlySet<string> = new Set(['ENOTDIR', 'ELOOP', 'EMLINK']);
 
