@@ -172,12 +172,19 @@ export function realFolderPath(location: string): string | undefined {
   }
 }
 
-/** The real folder `names` below `start`, taking ownership of `start` (closed unless it is the result). */
-export async function descend(start: Folder, names: readonly string[]): Promise<Folder> {
+/**
+ * The real folder `names` below `start`, taking ownership of `start` (closed unless it is the result). `enter` opens
+ * each next folder (default: the existing child; a writer may create what is missing).
+ */
+export async function descend(
+  start: Folder,
+  names: readonly string[],
+  enter: (parent: Folder, name: string, index: number) => Promise<Folder> = (parent, name) => parent.child(name),
+): Promise<Folder> {
   let current = start;
   try {
-    for (const name of names) {
-      const next = await current.child(name);
+    for (const [index, name] of names.entries()) {
+      const next = await enter(current, name, index);
       await current.close();
       current = next;
     }

@@ -316,31 +316,23 @@ export class LocalObjectStore implements ObjectStore {
   private async makeFolders(bucket: string, key: string, names: readonly string[]): Promise<Folder> {
     const existing = await this.existingFolder(bucket, names);
     if (existing) return existing;
-    let current = await this.openBucketFolder(bucket).catch(async (error: unknown) => {
+    const bucketFolder = await this.openBucketFolder(bucket).catch(async (error: unknown) => {
       if (NOT_A_FOLDER_CODES.has(errorCode(error) ?? '')) throw new NotAnObjectError(bucket, key, 'the bucket folder itself', 'symbolic link or not a folder');
       if (errorCode(error) !== 'ENOENT') throw error;
       await fs.mkdir(this.bucketDir(bucket), { recursive: true });
       return this.openBucketFolder(bucket);
     });
-    try {
-      for (const [i, name] of names.entries()) {
-        const next = await current.child(name).catch(async (error: unknown) => {
-          if (errorCode(error) !== 'ENOENT') throw await this.blocked(current, name, bucket, key, names.slice(0, i + 1), error);
-          await fs.mkdir(current.entry(name)).catch((made: unknown) => {
-            if (errorCode(made) !== 'EEXIST') throw made;
-          });
-          return current.child(name).catch(async (again: unknown) => {
-            throw await this.blocked(current, name, bucket, key, names.slice(0, i + 1), again);
-          });
+    return descend(bucketFolder, names, (parent, name, i) =>
+      parent.child(name).catch(async (error: unknown) => {
+        if (errorCode(error) !== 'ENOENT') throw await this.blocked(parent, name, bucket, key, names.slice(0, i + 1), error);
+        await fs.mkdir(parent.entry(name)).catch((made: unknown) => {
+          if (errorCode(made) !== 'EEXIST') throw made;
         });
-        await current.close();
-        current = next;
-      }
-      return current;
-    } catch (error) {
-      await current.close();
-      throw error;
-    }
+        return parent.child(name).catch(async (again: unknown) => {
+          throw await this.blocked(parent, name, bucket, key, names.slice(0, i + 1), again);
+        });
+      }),
+    );
   }
 
   /** Why a folder of a key could not be entered: a file (folder conflict), a link or another non-folder. */
