@@ -9,13 +9,12 @@
  * - link loops in the events `_delta_log`, FIFO `_last_checkpoint`s in the events log, a control table and the
  *   advertiser's dataset: the passes end, and the advertiser's own events are still decided.
  */
-import { spawnSync } from 'node:child_process';
-import { constants, promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AGENCY_BUCKET, ADVERTISER_BUCKET, HostileRoom, KEEPER_BUCKET, seed } from './hostile-room';
 import { USERS_SCHEMA } from '../runtime/pass-fixtures';
+import { Fifos } from '../support/fifos';
 
 /** Every entry under a folder (relative path → content, or the kind of a non-file), links not followed. */
 function snapshotOf(dir: string): Record<string, string> {
@@ -32,18 +31,14 @@ function snapshotOf(dir: string): Record<string, string> {
 describe('links, loops and FIFOs in a participant bucket (local mode)', () => {
   let room: HostileRoom;
   let outside = '';
-  const fifos: string[] = [];
+  const fifos = new Fifos();
   const jobs: Record<string, string> = {};
   let keeperInputBefore: Record<string, string> = {};
   let agencyEvent = '';
   let advertiserData = '';
 
   const inAdvertiser = (key: string) => path.join(room.root, 'gs', ADVERTISER_BUCKET, ...key.split('/'));
-  const mkfifo = (file: string) => {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    expect(spawnSync('mkfifo', [file]).status).toBe(0);
-    fifos.push(file);
-  };
+  const mkfifo = (file: string) => fifos.make(file);
 
   beforeAll(async () => {
     room = new HostileRoom();
@@ -89,8 +84,7 @@ describe('links, loops and FIFOs in a participant bucket (local mode)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    // Should a read ever block on a FIFO, opening its write end releases it (O_RDWR never blocks on Linux).
-    for (const fifo of fifos) await fsp.open(fifo, constants.O_RDWR | constants.O_NONBLOCK).then((h) => h.close(), () => undefined);
+    await fifos.releaseAll();
     room.cleanup();
     fs.rmSync(outside, { recursive: true, force: true });
   });

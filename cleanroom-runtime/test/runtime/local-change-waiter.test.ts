@@ -3,7 +3,6 @@
  * far longer than the test's timeout, so only the commit can end it. A participant's events log folder replaced by
  * a link, a FIFO or a file is not watched (nothing followed, nothing opened that could block).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +10,7 @@ import { appendEventRow, onboardParticipant } from '../../src/runtime/control-ta
 import { LocalChangeWaiter } from '../../src/runtime/local-change-waiter';
 import { LocalObjectStore } from '../../src/storage/local-store';
 import { seed } from '../processor/fixtures';
+import { Fifos } from '../support/fifos';
 
 const LONG_PAUSE_MS = 10 * 60 * 1000; // longer than jest's timeout: only the commit (or the abort) can end the wait
 const BUCKET = 'acme-bucket';
@@ -67,7 +67,7 @@ describe('an events log folder a participant replaced by something else is never
     ['a link to another participant\'s log', (log: string) => fs.symlinkSync(logOf(OTHER), log)],
     ['a link to a folder outside the root', (log: string) => fs.symlinkSync(os.tmpdir(), log)],
     ['a dangling link', (log: string) => fs.symlinkSync('nowhere', log)],
-    ['a FIFO', (log: string) => expect(spawnSync('mkfifo', [log]).status).toBe(0)],
+    ['a FIFO', (log: string) => new Fifos().make(log)],
     ['a file', (log: string) => fs.writeFileSync(log, 'x')],
   ])('%s in place of control/events/_delta_log: not watched, and no hang; watched once it is a real folder', async (_what, replace) => {
     const store = new LocalObjectStore(root);

@@ -15,8 +15,8 @@
  * - with fs.protected_hardlinks = 1 (the default of current distributions) a user can only hard-link a file it owns
  *   or can read and write: https://www.kernel.org/doc/html/latest/admin-guide/sysctl/fs.html#protected-hardlinks
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { constants, promises as fs } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,6 +24,7 @@ import { descriptorWalkAvailable, type FolderWalk } from '../../src/storage/loca
 import { LocalObjectStore, NotAnObjectError } from '../../src/storage/local-store';
 import { LOCAL_TEMP_DIR } from '../../src/storage/names';
 import { AlreadyExistsError, listAll, NotFoundError } from '../../src/storage/object-store';
+import { Fifos } from '../support/fifos';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -56,7 +57,7 @@ describe.each(walks)('LocalObjectStore (%s walk) in a bucket folder holding link
   let store: LocalObjectStore;
   let keeperBefore: Record<string, string>;
   let outsideBefore: Record<string, string>;
-  const fifos: string[] = [];
+  const fifos = new Fifos();
   const servers: net.Server[] = [];
 
   const at = (bucket: string, key: string) => path.join(root, 'gs', bucket, ...key.split('/'));
@@ -65,11 +66,7 @@ describe.each(walks)('LocalObjectStore (%s walk) in a bucket folder holding link
     return at(bucket, key);
   };
   const link = async (target: string, key: string) => fs.symlink(target, await place(MALLORY, key));
-  const mkfifo = async (key: string) => {
-    const file = await place(MALLORY, key);
-    expect(spawnSync('mkfifo', [file]).status).toBe(0);
-    fifos.push(file);
-  };
+  const mkfifo = async (key: string) => fifos.make(await place(MALLORY, key));
   const socket = async (key: string) => {
     const server = net.createServer();
     servers.push(server);
@@ -93,8 +90,7 @@ describe.each(walks)('LocalObjectStore (%s walk) in a bucket folder holding link
   });
 
   afterEach(async () => {
-    // Should a read ever block on a FIFO, opening its write end releases it (O_RDWR never blocks on Linux).
-    for (const fifo of fifos.splice(0)) await fs.open(fifo, constants.O_RDWR | constants.O_NONBLOCK).then((h) => h.close(), () => undefined);
+    await fifos.releaseAll();
     for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
     // Nothing ever reached another bucket or a file outside the root.
     expect(await snapshotOf(path.join(root, 'gs', KEEPER))).toEqual(keeperBefore);

@@ -5,8 +5,7 @@
  * bytes. A Delta log and a folder of files are both participant input: links, FIFOs, glob characters and
  * oversized data must not reach another bucket, hang the run, or expand to other files.
  */
-import { spawnSync } from 'node:child_process';
-import { constants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -16,11 +15,12 @@ import { loadDatasets, type LoadContext } from '../../../src/engines/local/datas
 import { ObjectStoreDeltaBridge } from '../../../src/engines/local/object-store-delta-bridge';
 import { Sandbox } from '../../../src/engines/local/sandbox';
 import { LocalObjectStore } from '../../../src/storage/local-store';
+import { Fifos } from '../../support/fifos';
 import { makeLocalRoot, type LocalRoot } from './local-fixtures';
 
 let local: LocalRoot;
 let scratch: string;
-const fifos: string[] = [];
+const fifos = new Fifos();
 
 beforeEach(async () => {
   local = await makeLocalRoot();
@@ -30,18 +30,13 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  // Should a read ever block on a FIFO, opening its write end releases it (O_RDWR never blocks on Linux).
-  for (const fifo of fifos.splice(0)) await fs.open(fifo, constants.O_RDWR | constants.O_NONBLOCK).then((h) => h.close(), () => undefined);
+  await fifos.releaseAll();
   await fs.rm(`${local.root}-outside.parquet`, { force: true });
   await local.cleanup();
   await fs.rm(scratch, { recursive: true, force: true });
 });
 
-function mkfifo(file: string): void {
-  const made = spawnSync('mkfifo', [file]);
-  if (made.status !== 0) throw new Error(`mkfifo failed: ${made.stderr}`);
-  fifos.push(file);
-}
+const mkfifo = (file: string) => fifos.make(file);
 
 const deltaUsers: DatasetRef = { participant: 'publisher', table: 'users', location: 'gs://publisher-bucket/input/users', format: 'delta' };
 
