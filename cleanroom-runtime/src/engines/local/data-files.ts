@@ -18,6 +18,8 @@ export const DEFAULT_MAX_DATA_BYTES = 4 * 1024 * 1024 * 1024;
 /** Data files one run may copy, all datasets together. */
 export const DEFAULT_MAX_DATA_FILES = 10_000;
 
+const COPIES_PREFIX = 'cleanroom-run-';
+
 export interface DataFileLimits {
   maxBytes: number;
   maxFiles: number;
@@ -34,9 +36,13 @@ export class DataFileCopies {
     this.filesLeft = limits.maxFiles;
   }
 
-  /** A new folder only this process's user can enter (mkdtemp makes it 0700). */
+  /**
+   * A new folder only this process's user can enter (mkdtemp makes it 0700), named after this process so that
+   * copies left by a run stopped before it removed them (at its time or memory limit) are removed by a later run.
+   */
   static async create(store: LocalObjectStore, limits: DataFileLimits, parent: string = os.tmpdir()): Promise<DataFileCopies> {
-    return new DataFileCopies(await fs.mkdtemp(path.join(parent, 'cleanroom-run-')), store, limits);
+    await removeLeftovers(parent);
+    return new DataFileCopies(await fs.mkdtemp(path.join(parent, `${COPIES_PREFIX}${process.pid}-`)), store, limits);
   }
 
   /** Copies `gs://bucket/key` and returns the copy's path; its name is ours (no glob character DuckDB would expand). */
@@ -64,6 +70,25 @@ export class DataFileCopies {
 
   dispose(): Promise<void> {
     return fs.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Removes the copy folders of processes that no longer run. */
+async function removeLeftovers(parent: string): Promise<void> {
+  for (const name of await fs.readdir(parent).catch(() => [])) {
+    const pid = name.startsWith(COPIES_PREFIX) ? Number(name.slice(COPIES_PREFIX.length).split('-')[0]) : NaN;
+    if (Number.isInteger(pid) && pid > 0 && !processIsAlive(pid)) {
+      await fs.rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -5,6 +5,7 @@
  * bytes. A Delta log and a folder of files are both participant input: links, FIFOs, glob characters and
  * oversized data must not reach another bucket, hang the run, or expand to other files.
  */
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -224,6 +225,20 @@ describe('Parquet, CSV and JSON datasets: only regular files of the owner\'s buc
     expect(result.loaded).toEqual([]);
     expect(result.failure).toMatch(/more than 2 (objects|data files)/);
     expect((await load(parquetUsers, { maxDataFiles: 3 })).rows).toEqual([['u1'], ['u2'], ['u3']]);
+  });
+
+  test('copies a stopped run left behind (its process is gone) are removed by the next run; a live process keeps its own', async () => {
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const deadPid = Number(gone.stdout.toString());
+    await fs.mkdir(path.join(scratch, `cleanroom-run-${deadPid}-abcdef`));
+    await fs.writeFile(path.join(scratch, `cleanroom-run-${deadPid}-abcdef`, '000001.parquet'), 'left behind');
+    await fs.mkdir(path.join(scratch, `cleanroom-run-${process.pid}-live`));
+    await fs.mkdir(path.join(scratch, 'someone-else'));
+    const result = await load(parquetUsers);
+    expect(result.rows).toEqual([['u1']]);
+    expect((await fs.readdir(scratch)).sort()).toEqual([`cleanroom-run-${process.pid}-live`, 'someone-else']);
+    await fs.rm(path.join(scratch, `cleanroom-run-${process.pid}-live`), { recursive: true });
+    await fs.rm(path.join(scratch, 'someone-else'), { recursive: true });
   });
 
   test('more bytes than the limit fail the dataset, naming the limit, and leave no copy behind', async () => {
