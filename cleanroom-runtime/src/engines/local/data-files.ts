@@ -12,6 +12,7 @@ import { InvalidNameError } from '../../storage/names';
 import { listAll, NotFoundError, ObjectTooLargeError } from '../../storage/object-store';
 import type { GsLocation } from './gs-paths';
 import { RunFailure } from './run-failure';
+import { processIsAlive } from './process-alive';
 
 /** Bytes of data files one run may copy, all datasets together. */
 export const DEFAULT_MAX_DATA_BYTES = 4 * 1024 * 1024 * 1024;
@@ -80,15 +81,6 @@ async function removeLeftovers(parent: string): Promise<void> {
     if (Number.isInteger(pid) && pid > 0 && !processIsAlive(pid)) {
       await fs.rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
     }
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
