@@ -25,7 +25,7 @@ const RUNS = 3;
 const SQL = `
   SELECT u.country, c.campaign_id, count(*) AS conversions, count(DISTINCT c.user_id) AS buyers, sum(c.amount) AS revenue
   FROM advertiser.conversions c JOIN publisher.users u ON u.user_id = c.user_id
-  WHERE c.amount >= \${min_amount}
+  WHERE c.amount >= :min_amount
   GROUP BY u.country, c.campaign_id
   ORDER BY u.country, c.campaign_id`;
 

@@ -52,6 +52,10 @@ export interface Limits {
   readonly localRunEngineBytes: number;
   /** JavaScript heap of a local run's worker process. */
   readonly localRunHeapBytes: number;
+  /** Bytes of dataset files a local run copies for its engine, all datasets together. */
+  readonly localRunDataBytes: number;
+  /** Dataset files a local run copies for its engine, all datasets together. */
+  readonly localRunDataFiles: number;
 }
 
 export type LimitName = keyof Limits;
@@ -251,6 +255,22 @@ export const LIMIT_DEFINITIONS: readonly LimitDefinition[] = [
     minimum: 32 * MiB,
     bounds: "the JavaScript heap of a local run's worker process (node --max-old-space-size)",
     whenExceeded: 'the worker dies and the run ends FAILED, naming the memory limits',
+  },
+  {
+    name: 'localRunDataBytes',
+    key: 'local_run_data_bytes',
+    default: 4096 * MiB,
+    unit: 'bytes',
+    bounds: "the dataset files a local run copies for its engine (in local mode, read through the store into the run's private folder), all datasets together",
+    whenExceeded: 'the datasets past it are not loaded: a query that reads one fails, naming the limit',
+  },
+  {
+    name: 'localRunDataFiles',
+    key: 'local_run_data_files',
+    default: 10_000,
+    unit: 'objects',
+    bounds: 'the number of dataset files a local run copies for its engine, all datasets together',
+    whenExceeded: 'as for local_run_data_bytes',
   },
 ];
 

@@ -68,7 +68,8 @@ describe('concurrent appends', () => {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
-  });
+    // 400 contended commits and their retries: tens of seconds on a busy 2-core machine.
+  }, 180_000);
 
   it('8 writers x 50 commits through the GCS fake: versions 1..400, no row lost', async () => {
     const gcs = await startFakeGcs();
@@ -77,5 +78,5 @@ describe('concurrent appends', () => {
     } finally {
       await gcs.close();
     }
-  });
+  }, 180_000);
 });

@@ -107,4 +107,5 @@ test('register, tick, review and approve the hash, tick, submit, tick: the run s
   expect(rows.map((r) => [r.product_category, Number(r.orders), r.revenue]).sort()).toEqual(
     [...expected].map(([category, a]) => [category, a.orders, Math.round(a.revenue * 100) / 100]).sort(),
   );
-});
+  // Seven CLI processes, four passes and a run in its own process: most of a minute on a busy 2-core machine.
+}, 180_000);

@@ -12,6 +12,9 @@ export interface LocalEngineLimits extends SandboxLimits {
   maxResultRows: number;
   /** JavaScript heap of the worker process (node --max-old-space-size), in MiB. */
   workerHeapMb: number;
+  /** Bytes and number of dataset files a run copies for DuckDB (data-files.ts). */
+  maxDataBytes: number;
+  maxDataFiles: number;
 }
 
 /** A run's limits from the clean room's limits (cleanroom.yaml `limits:`; src/limits.ts). */
@@ -22,6 +25,8 @@ export function localEngineLimits(limits: Limits = DEFAULT_LIMITS, threads = 2):
     timeoutMs: limits.localRunTimeoutMs,
     maxResultRows: limits.localRunResultRows,
     workerHeapMb: Math.max(1, Math.floor(limits.localRunHeapBytes / (1024 * 1024))),
+    maxDataBytes: limits.localRunDataBytes,
+    maxDataFiles: limits.localRunDataFiles,
   };
 }
 

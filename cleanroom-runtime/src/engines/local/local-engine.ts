@@ -19,6 +19,7 @@ import { KILL_GRACE_MS, localEngineLimits, type LocalEngineLimits } from './limi
 import { writeRunFile } from './run-file';
 import { RunRecordStore, runIdFor, toRunStatus, type RunOwner, type RunRecord } from './run-records';
 import { launchWorker } from './worker-launcher';
+import { processIsAlive } from './process-alive';
 
 export type { LocalEngineLimits } from './limits';
 
@@ -181,15 +182,6 @@ export class LocalEngine implements ExecutionEngine {
     if (owner.hostname !== this.owner.hostname) return false; // another machine: cannot tell, report as is
     if (owner.token === this.owner.token) return true; // claimed by this process, which is no longer starting it
     return !processIsAlive(owner.pid);
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -57,7 +57,7 @@ async function runCode(spec: RunSpec, ctx: RunContext, log: (line: string) => Pr
   const output = parseGsLocation(spec.outputLocation);
   const sandbox = await Sandbox.open(ctx.limits);
   try {
-    const report = await loadDatasets(sandbox.connection, spec.datasets, { localRoot: ctx.localRoot, delta: ctx.delta });
+    const report = await loadDatasets(sandbox.connection, spec.datasets, { localRoot: ctx.localRoot, delta: ctx.delta, maxDataBytes: ctx.limits.maxDataBytes, maxDataFiles: ctx.limits.maxDataFiles });
     await log(`loaded ${report.loaded.length} datasets: ${report.loaded.join(', ') || 'none'}`);
     for (const reason of report.failures.values()) await log(`not loaded: ${reason}`);
     await sandbox.lock();
