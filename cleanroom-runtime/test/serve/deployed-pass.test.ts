@@ -12,6 +12,7 @@ import { controlTableKey, type ControlTableName } from '../../src/control/tables
 import type { DeltaRow } from '../../src/delta/schema-types';
 import { struct } from '../../src/delta/schema-types';
 import { DeltaTable } from '../../src/delta/table';
+import { runnerNotebookPath } from '../../src/engines/databricks/runner-task';
 import { buildApprovalEvent, buildCodeEvent, buildDataEvent, buildJobEvent, type EventOrigin } from '../../src/events/build-event';
 import { versionHash } from '../processor/fixtures';
 import { createLogger } from '../../src/logging/logger';
@@ -161,8 +162,9 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
       [events[3], 'SUCCESS'],
     ]);
 
-    // The approved notebook, content-addressed in the clean room workspace.
-    expect(databricks.workspaceObject(`/Cleanroom/code/advertiser/by_country/${HASH}`)).toEqual({ language: 'SQL', content: SQL });
+    // The approved SQL, content-addressed in the clean room workspace as the file the runner notebook reads.
+    expect(databricks.workspaceObject(`/Cleanroom/code/advertiser/by_country/${HASH}.sql`)).toEqual({ language: 'FILE', content: SQL });
+    expect(databricks.workspaceObject(runnerNotebookPath('/Cleanroom'))?.language).toBe('PYTHON');
     // The registered datasets, as external tables created through SQL statements on the runtime warehouse.
     expect(databricks.tables()).toEqual(
       expect.arrayContaining([
@@ -176,7 +178,13 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
     expect(submitRequests()[0].body).toMatchObject({
       idempotency_token: jobId,
       run_name: 'cleanroom:advertiser:conversions_by_country',
-      tasks: [{ notebook_task: { notebook_path: `/Cleanroom/code/advertiser/by_country/${HASH}` }, new_cluster: { policy_id: 'POLICY-S' } }],
+      tasks: [{
+        notebook_task: {
+          notebook_path: runnerNotebookPath('/Cleanroom'),
+          base_parameters: { cleanroom_code_path: `/Workspace/Cleanroom/code/advertiser/by_country/${HASH}.sql`, cleanroom_code_sha256: HASH },
+        },
+        new_cluster: { policy_id: 'POLICY-S' },
+      }],
     });
     const [run] = databricks.runs();
     expect((await read(ADVERTISER, 'runs')).map((r) => [r.job_id, r.run_id, r.state])).toEqual([[jobId, String(run.runId), 'PENDING']]);
