@@ -189,7 +189,9 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
     const [run] = databricks.runs();
     expect((await read(ADVERTISER, 'runs')).map((r) => [r.job_id, r.run_id, r.state])).toEqual([[jobId, String(run.runId), 'PENDING']]);
 
-    // The run finishes on Databricks; the scheduler's tick polls it into control.runs.
+    // The run finishes on Databricks having written its result (as the runner notebook does); the scheduler's tick
+    // polls it into control.runs once a readable Delta table is at the output.
+    await (await DeltaTable.create(gcs.store, ADVERTISER, 'output/by_country', struct([['country', 'string'], ['conversions', 'long']]))).append([{ country: 'FR', conversions: 2n }]);
     databricks.setRunState(run.runId, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '' });
     expect(await tick()).toMatchObject({ status: 200 });
     const [published] = await read(ADVERTISER, 'runs');
@@ -204,6 +206,20 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
     expect(applied.find((e) => e.event_uuid === jobId)).toMatchObject({ participant: 'advertiser', status: 'SUCCESS', severity: 'INFO' });
     expect(applied.every((e) => typeof e.pass_id === 'string')).toBe(true);
     expect(logs.text).not.toContain(databricks.token);
+  });
+
+  test('a run that ended SUCCESS without writing a Delta table at its output is recorded FAILED, saying so', async () => {
+    const { jobId } = await registerApproveAndSubmitJob();
+    const [run] = databricks.runs();
+    databricks.setRunState(run.runId, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '' });
+    expect(await tick()).toMatchObject({ status: 200 });
+    const [published] = await read(ADVERTISER, 'runs');
+    expect(published).toMatchObject({ job_id: jobId, state: 'TERMINATED', result_state: 'FAILED' });
+    expect(published.error).toMatch(new RegExp(`^the run ended SUCCESS but wrote no readable Delta table at its output gs://${ADVERTISER}/output/by_country .*write its result as a Delta table at the \\\`output\\\` widget$`));
+    // Decided once: the run is not polled again.
+    const polls = databricks.requests.filter((r) => r.path === '/api/2.1/jobs/runs/get').length;
+    expect(await tick()).toMatchObject({ status: 200 });
+    expect(databricks.requests.filter((r) => r.path === '/api/2.1/jobs/runs/get')).toHaveLength(polls);
   });
 
   test('a refused event is logged as WARNING with its participant and uuid', async () => {

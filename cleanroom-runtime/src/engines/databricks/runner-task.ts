@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { DatasetRef, RunSpec } from '../engine';
+import type { RunSpec } from '../engine';
+import { versionedInputs } from '../run-inputs';
 import { assertWorkspaceRoot, sha256Hex } from './workspace-notebooks';
 
 let runnerSource: string | undefined;
@@ -24,32 +25,13 @@ export function runnerNotebookPath(root: string): string {
   return `${root}/runner/${sha256Hex(runnerNotebookSource())}`;
 }
 
-export interface RunnerInput {
-  /** `<participant>.<table>` as the code writes it. */
-  name: string;
-  version: number;
-}
-
-/**
- * The Delta datasets the runner checks: those with a checked version whose table name appears in the code or in
- * a parameter value (a parameter may name a table through IDENTIFIER(:name)); matching is case-insensitive, like
- * Spark's names, and errs towards checking more.
- */
-export function runnerInputs(spec: RunSpec): RunnerInput[] {
-  const haystack = [spec.code.content, ...Object.values(spec.parameters)].join('\n').toLowerCase();
-  return spec.datasets
-    .filter((d): d is DatasetRef & { version: number } => d.format === 'delta' && typeof d.version === 'number')
-    .filter((d) => haystack.includes(d.table.toLowerCase()))
-    .map((d) => ({ name: `${d.participant}.${d.table}`, version: d.version }));
-}
-
 /** The runner's widgets (names the runner owns; the job's own parameters travel inside cleanroom_parameters). */
 export function runnerParameters(spec: RunSpec, sqlFilePath: string, catalog: string): Record<string, string> {
   return {
     cleanroom_code_path: `/Workspace${sqlFilePath}`,
     cleanroom_code_sha256: spec.code.hash,
     cleanroom_catalog: catalog,
-    cleanroom_inputs: JSON.stringify(runnerInputs(spec)),
+    cleanroom_inputs: JSON.stringify(versionedInputs(spec)),
     cleanroom_parameters: JSON.stringify(spec.parameters),
     output: spec.outputLocation,
   };
