@@ -68,7 +68,8 @@ async function selectFor(connection: DuckDBConnection, dataset: DatasetRef, cont
   const location = parseGsLocation(dataset.location);
   const bucketDir = localPathOf(context.localRoot, { bucket: location.bucket, key: '' });
   if (dataset.format === 'delta') {
-    const snapshot = await context.delta.readSnapshot(location);
+    // At the version the runtime checked: a log rewritten since then is not what the run reads.
+    const snapshot = await context.delta.readSnapshot(location, dataset.version);
     // The log names the files: a hostile log must not reach files outside the bucket (links) or glob the bucket.
     await checkInsideBucket(snapshot.files.map((f) => f.path), bucketDir, dataset.location);
     if (snapshot.rowsByFile) return { schema: snapshot.schema, rowsByFile: snapshot.rowsByFile };

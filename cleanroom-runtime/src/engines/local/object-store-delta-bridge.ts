@@ -17,9 +17,9 @@ export class ObjectStoreDeltaBridge implements DeltaBridge {
     this.store = new LocalObjectStore(localRoot);
   }
 
-  async readSnapshot(location: GsLocation): Promise<DeltaSnapshotFiles> {
+  async readSnapshot(location: GsLocation, version?: number): Promise<DeltaSnapshotFiles> {
     const table = await DeltaTable.open(this.store, location.bucket, location.key, { maxDataFileBytes: MAX_DATASET_FILE_BYTES });
-    const snapshot = await table.snapshot();
+    const snapshot = await table.snapshot(version);
     return {
       schema: snapshot.schema,
       partitionColumns: snapshot.partitionColumns,
