@@ -28,7 +28,7 @@ export function registerServeCommand(runtime: Command): void {
       const server = await startServer({
         port: config.port,
         runPass,
-        auth: { audience: config.audience, allowedServiceAccounts: config.invokers },
+        auth: { audience: config.audience, allowedServiceAccounts: config.invokers, iamChecked: config.iamChecked },
         logger,
         traceProject: config.project,
       });

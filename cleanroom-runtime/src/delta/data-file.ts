@@ -138,6 +138,15 @@ function toPhysical(value: DeltaValue, type: DeltaType, element: SchemaElement):
 }
 
 /** Encodes rows (data columns only; partition columns live in the path) as one Parquet file. */
+/**
+ * Dates and timestamps are written in the proleptic Gregorian calendar. Spark 3 reads a Parquet file as written
+ * (CORRECTED) when its footer names a Spark version of at least 3.0.0 (dates, INT64 timestamps) or 3.1.0 (INT96)
+ * and carries no `org.apache.spark.legacyDateTime` / `org.apache.spark.legacyINT96` key; without a version it
+ * applies spark.sql.parquet.datetimeRebaseModeInRead, which refuses dates before 1582-10-15 and timestamps before
+ * 1900 (EXCEPTION) or shifts them (LEGACY). See Spark's DataSourceUtils.getRebaseSpec.
+ */
+export const SPARK_CALENDAR_METADATA: Readonly<Record<string, string>> = { 'org.apache.spark.version': '3.5.0' };
+
 export function encodeDataFile(schema: StructType, dataColumns: string[], rows: DeltaRow[], createdBy: string): Uint8Array {
   const fields = dataColumns.map((name) => schema.fields.find((f) => f.name === name)!);
   const elements = fields.map(parquetElement);
@@ -149,7 +158,7 @@ export function encodeDataFile(schema: StructType, dataColumns: string[], rows: 
     });
     return out;
   });
-  return writeParquet(parquetSchema, physicalRows, { createdBy, keyValueMetadata: { 'org.apache.spark.sql.parquet.row.metadata': sparkRowMetadata(fields) } });
+  return writeParquet(parquetSchema, physicalRows, { createdBy, keyValueMetadata: { 'org.apache.spark.sql.parquet.row.metadata': sparkRowMetadata(fields), ...SPARK_CALENDAR_METADATA } });
 }
 
 /** Spark stores its schema in the footer; readers use it to restore exact types (e.g. byte vs int). */

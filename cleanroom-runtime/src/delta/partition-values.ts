@@ -50,10 +50,18 @@ export function parsePartitionValue(raw: string | null | undefined, type: DeltaT
   }
 }
 
-/** Serialised form of a typed value for `add.partitionValues` (null stays null). */
+/**
+ * Serialised form of a typed value for `add.partitionValues` (null stays null). An empty string is written as null:
+ * Spark and delta-kernel read an empty partition value as null, so writing '' would read back as another value.
+ * Decimals carry the column's scale (`1.500` for decimal(10,3)), as delta-kernel requires.
+ */
 export function formatPartitionValue(value: DeltaValue, type: DeltaType): string | null {
-  if (value === null) return null;
+  if (value === null || value === '') return null;
   if (type === 'timestamp' && typeof value === 'bigint') return formatPartitionTimestamp(value);
+  const decimal = typeof type === 'string' ? parseDecimalType(type) : undefined;
+  if (decimal && (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint')) {
+    return unscaledToDecimal(decimalToUnscaled(String(value), decimal), decimal.scale);
+  }
   if (type === 'binary' && value instanceof Uint8Array) return new TextDecoder().decode(value);
   if (value instanceof Uint8Array) throw new Error('binary values are only valid for binary columns');
   return String(value);

@@ -7,7 +7,7 @@
  */
 import type { ProtocolAction, MetadataAction } from './actions';
 import { columnMappingMode, type ColumnMappingMode } from './column-mapping';
-import { UnsupportedDeltaFeatureError } from './errors';
+import { DeltaWriteError, UnsupportedDeltaFeatureError } from './errors';
 import type { DeltaType, StructType } from './schema-types';
 
 /** The protocol of tables this implementation creates, and the highest writer version it writes. */
@@ -74,9 +74,30 @@ export function checkWriteSupport(location: string, protocol: ProtocolAction, sc
   checkWritableSchema(location, schema);
 }
 
+/**
+ * Characters Delta refuses in column names unless column mapping is on (Spark's DELTA_INVALID_CHARACTERS_IN_COLUMN_NAMES:
+ * " ,;{}()\n\t="), https://docs.databricks.com/gcp/en/delta/column-mapping.
+ */
+const FORBIDDEN_NAME_CHARACTERS = /[ ,;{}()\n\t=]/;
+
+/** Decimal types Spark can hold: precision 1 to 38, scale 0 to precision. */
+function decimalProblem(type: string): string | undefined {
+  const m = /^decimal\((\d+),\s*(\d+)\)$/.exec(type);
+  if (!m) return undefined;
+  const [precision, scale] = [Number(m[1]), Number(m[2])];
+  if (precision < 1 || precision > 38) return `${type} has precision ${precision}; Spark's decimals have 1 to 38 digits`;
+  if (scale > precision) return `${type} has a scale above its precision`;
+  return undefined;
+}
+
 /** Columns this writer encodes: flat primitive columns (no timestamp_ntz), without invariants. */
 export function checkWritableSchema(location: string, schema: StructType): void {
   for (const field of schema.fields) {
+    if (FORBIDDEN_NAME_CHARACTERS.test(field.name)) {
+      throw new DeltaWriteError(location, `column name ${JSON.stringify(field.name)} has a character Delta refuses without column mapping (one of ' ,;{}()\\n\\t='): give the column a plain name, e.g. with AS in SQL`);
+    }
+    const decimal = typeof field.type === 'string' ? decimalProblem(field.type) : undefined;
+    if (decimal) throw new DeltaWriteError(location, `column ${field.name}: ${decimal}`);
     if (field.metadata && 'delta.invariants' in field.metadata) {
       throw new UnsupportedDeltaFeatureError(location, 'invariants', `column ${field.name} declares delta.invariants, which this writer does not enforce`);
     }

@@ -443,7 +443,12 @@ export class DeltaTable {
     const groups = new Map<string, { values: Record<string, string | null>; rows: DeltaRow[] }>();
     for (const row of rows) {
       const values: Record<string, string | null> = {};
-      for (const field of partitionFields) values[field.name] = formatPartitionValue(row[field.name] ?? null, field.type);
+      for (const field of partitionFields) {
+        values[field.name] = formatPartitionValue(row[field.name] ?? null, field.type);
+        if (values[field.name] === null && field.nullable === false) {
+          throw new DeltaWriteError(this.location, `partition column ${field.name} is not nullable but a row has ${row[field.name] === '' ? 'an empty string (written as null)' : 'null'} there`);
+        }
+      }
       const id = JSON.stringify(partitionFields.map((f) => values[f.name]));
       const group = groups.get(id) ?? { values, rows: [] };
       group.rows.push(row);

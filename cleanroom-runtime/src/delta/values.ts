@@ -103,10 +103,13 @@ export function formatTimestampNtz(micros: bigint): string {
   return formatTimestamp(micros).slice(0, -1);
 }
 
-/** Partition-value form of a timestamp: 'yyyy-MM-dd HH:mm:ss.ffffff' in UTC (Spark's format, zone UTC). */
+/**
+ * Partition-value form of a timestamp: ISO-8601 in UTC with `Z` (yyyy-MM-ddTHH:mm:ss.ffffffZ). The protocol also
+ * allows 'yyyy-MM-dd HH:mm:ss', which readers take in their session time zone; the zoned form means one instant
+ * everywhere (https://github.com/delta-io/delta/blob/master/PROTOCOL.md#partition-value-serialization).
+ */
 export function formatPartitionTimestamp(micros: bigint): string {
-  const iso = formatTimestamp(micros);
-  return `${iso.slice(0, 10)} ${iso.slice(11, 26)}`;
+  return formatTimestamp(micros);
 }
 
 export interface DecimalType {

@@ -6,7 +6,7 @@
  *   local (rehearsal):     folders under the local root + the embedded DuckDB engine
  */
 import * as path from 'node:path';
-import type { CleanroomConfig } from '../config';
+import { runTimeoutMinutes, type CleanroomConfig } from '../config';
 import { DatabricksEngine, type DatabricksEngineOptions, type RetryNotice } from '../engines/databricks';
 import type { ExecutionEngine } from '../engines/engine';
 import { LocalEngine } from '../engines/local';
@@ -14,7 +14,7 @@ import { GcsObjectStore } from '../storage/gcs-store';
 import { LocalObjectStore } from '../storage/local-store';
 import type { ObjectStore } from '../storage/object-store';
 import type { RetryOptions } from '../storage/retry';
-import type { DeploymentSettings } from './settings';
+import { databricksCatalog, type DeploymentSettings } from './settings';
 import { databricksToken } from './token-file';
 
 /** Tuning for tests and rehearsals (e.g. fast retries); production uses the defaults. */
@@ -67,9 +67,18 @@ export function buildEngine(cleanroom: CleanroomConfig, settings: DeploymentSett
     token: databricksToken(settings, options.onSecret ? { onToken: options.onSecret } : {}),
     warehouseId: settings.warehouseId,
     policyIdForCompute: settings.policyIds,
+    catalog: databricksCatalog(cleanroom, settings),
+    runTimeoutSeconds: (size) => runTimeoutSecondsFor(cleanroom, size),
+    ...(cleanroom.databricks.runtimePrincipal ? { runtimePrincipal: cleanroom.databricks.runtimePrincipal } : {}),
     participants: cleanroom.participants.map((p) => p.name),
     ...(options.onDatabricksRetry ? { onRetry: options.onDatabricksRetry } : {}),
   });
+}
+
+/** `run_timeout_minutes` of an offered size, in seconds; undefined for a size the clean room does not offer. */
+export function runTimeoutSecondsFor(cleanroom: CleanroomConfig, size: string): number | undefined {
+  const offered = cleanroom.computeSizes.find((s) => s === size);
+  return offered === undefined ? undefined : runTimeoutMinutes(cleanroom, offered) * 60;
 }
 
 /** One line saying where passes run, for people (never the token). */

@@ -12,6 +12,11 @@ export interface DatasetRef {
   /** gs:// URI inside the owner's bucket. */
   location: string;
   format: DatasetFormat;
+  /**
+   * Delta datasets: the version the runtime checked before the run (its snapshot's files all inside the owner's
+   * bucket). Engines read this version, or refuse to run when they cannot (see each engine).
+   */
+  version?: number;
 }
 
 export type CodeLanguage = 'SQL' | 'PYTHON' | 'SCALA' | 'R';

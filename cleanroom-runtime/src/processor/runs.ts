@@ -11,7 +11,7 @@ export function completeDatasetSync(state: CleanroomState): void {
   state.pendingEffects = state.pendingEffects.filter((e) => e.kind !== 'sync_datasets');
 }
 
-export function recordSubmission(state: CleanroomState, jobId: string, runId: string, engine: string, now: number): void {
+export function recordSubmission(state: CleanroomState, jobId: string, runId: string, engine: string, now: number, inputVersions?: Record<string, number>): void {
   state.pendingEffects = state.pendingEffects.filter((e) => !(e.kind === 'submit_job' && e.jobId === jobId));
   const existing = state.runs[jobId];
   if (existing && existing.runId === runId) return;
@@ -29,6 +29,7 @@ export function recordSubmission(state: CleanroomState, jobId: string, runId: st
     errorTrace: null,
     submittedAt: now,
     updatedAt: now,
+    ...(inputVersions && Object.keys(inputVersions).length > 0 ? { inputVersions } : {}),
   };
 }
 

@@ -150,6 +150,8 @@ export interface RunRecord {
   errorTrace: string | null;
   submittedAt: number;
   updatedAt: number;
+  /** The Delta version of each dataset the run reads (`<participant>.<table>`), as checked before submission. */
+  inputVersions?: Record<string, number>;
 }
 
 export type EventStatusValue = 'SUCCESS' | 'ERROR';

@@ -19,7 +19,7 @@ export interface RefusedDataset {
 }
 
 export interface ConfinedDatasets {
-  /** Datasets runs may read, in the given order. */
+  /** Datasets runs may read, in the given order; a Delta dataset with the version checked (runs read that one). */
   usable: DatasetRef[];
   refused: RefusedDataset[];
 }
@@ -31,33 +31,34 @@ export class DatasetCheckUnavailableError extends Error {
 
 /** Checks every Delta dataset (others pass through). Throws DatasetCheckUnavailableError on a storage failure. */
 export async function confineDatasets(store: ObjectStore, datasets: readonly DatasetRef[], limits: Limits = DEFAULT_LIMITS, timer?: BudgetTimer): Promise<ConfinedDatasets> {
-  const reasons = await Promise.all(datasets.map((d) => (d.format === 'delta' ? deltaRefusal(store, d, limits, timer) : undefined)));
+  const checks = await Promise.all(datasets.map((d) => (d.format === 'delta' ? checkDelta(store, d, limits, timer) : undefined)));
   const result: ConfinedDatasets = { usable: [], refused: [] };
   datasets.forEach((dataset, i) => {
-    const reason = reasons[i];
-    if (reason === undefined) result.usable.push(dataset);
-    else result.refused.push({ dataset, reason });
+    const check = checks[i];
+    if (check === undefined) result.usable.push(dataset);
+    else if ('version' in check) result.usable.push({ ...dataset, version: check.version });
+    else result.refused.push({ dataset, reason: check.reason });
   });
   return result;
 }
 
-/** Why the dataset's current snapshot is refused, or undefined when it is fine. */
-async function deltaRefusal(store: ObjectStore, dataset: DatasetRef, limits: Limits, timer?: BudgetTimer): Promise<string | undefined> {
+/** The version of the dataset's current snapshot when it is fine, or why it is refused. */
+async function checkDelta(store: ObjectStore, dataset: DatasetRef, limits: Limits, timer?: BudgetTimer): Promise<{ version: number } | { reason: string }> {
   const what = `checking dataset ${dataset.participant}.${dataset.table} at ${dataset.location}`;
   // Told apart by where the error came from: a failed storage request postpones, anything else is the table's fault.
   return withTimeBudget(store, limits.participantReadTimeoutMs, what, async (budgeted) => {
     const watched = new FailureWatchingStore(budgeted, true);
     try {
       const { bucket, key } = parseGsUri(dataset.location);
-      await (await DeltaTable.open(watched, bucket, key.replace(/\/+$/, ''), participantTableLimits(limits))).snapshot();
-      return undefined;
+      const snapshot = await (await DeltaTable.open(watched, bucket, key.replace(/\/+$/, ''), participantTableLimits(limits))).snapshot();
+      return { version: snapshot.version };
     } catch (error) {
       // A bucket that does not answer must not hold back everyone's runs: left out of this pass only.
-      if (watched.failure instanceof ParticipantTimeoutError) return `${watched.failure.message}; left out of this pass only`;
+      if (watched.failure instanceof ParticipantTimeoutError) return { reason: `${watched.failure.message}; left out of this pass only` };
       if (watched.failure) {
         throw new DatasetCheckUnavailableError(`${what} failed: ${watched.failure.message}`);
       }
-      return (error as Error).message;
+      return { reason: (error as Error).message };
     }
   }, timer);
 }

@@ -6,6 +6,7 @@
 import type { DatasetRef, ExecutionEngine, RunSpec } from '../engines/engine';
 import { EngineUnavailableError, RunNotFoundError, RunRefusedError } from '../engines/errors';
 import type { Limits } from '../limits';
+import { versionedInputs } from '../engines/run-inputs';
 import type { ParticipantInfo } from '../processor/context';
 import { codeObjectKey } from '../processor/effects';
 import {
@@ -26,6 +27,7 @@ import type { ObjectStore } from '../storage/object-store';
 import { CodeStorageUnavailableError, readApprovedCode } from './approved-code';
 import { confineDatasets, DatasetCheckUnavailableError } from './dataset-confinement';
 import type { BudgetTimer } from './participant-io';
+import { OutputCheckUnavailableError, outputProblem, withOutputChecked } from './run-output';
 
 export interface EffectsReport {
   submitted: string[];
@@ -136,7 +138,7 @@ export async function performEffects(
       };
       const { runId } = await io.engine.submit(spec);
       if (code && state.runs[jobId]?.runId !== runId) code.approval.runs = (code.approval.runs ?? 0) + 1;
-      recordSubmission(state, jobId, runId, io.engine.name, io.now);
+      recordSubmission(state, jobId, runId, io.engine.name, io.now, Object.fromEntries(versionedInputs(spec).map((i) => [i.name, i.version])));
       report.submitted.push(jobId);
     } catch (error) {
       const message = (error as Error).message;
@@ -169,14 +171,32 @@ function copyBuckets(state: CleanroomState, participants: readonly ParticipantIn
 
 export async function pollRuns(
   state: CleanroomState,
-  io: { engine: ExecutionEngine; now: number; retentionDays: number },
+  io: {
+    engine: ExecutionEngine;
+    now: number;
+    retentionDays: number;
+    /** Where runs' outputs are checked after SUCCESS (unset: not checked). */
+    store?: ObjectStore;
+    limits?: Limits;
+    budgetTimer?: BudgetTimer;
+  },
   report: EffectsReport,
 ): Promise<void> {
   for (const run of runsToPoll(state, io.now, io.retentionDays)) {
     try {
-      recordRunStatus(state, run.jobId, await io.engine.getRun(run.runId), io.now);
+      let status = await io.engine.getRun(run.runId);
+      const output = runTarget(state, run.jobId)?.job?.outputLocation;
+      if (status.resultState === 'SUCCESS' && run.resultState !== 'SUCCESS' && io.store && output) {
+        status = withOutputChecked(status, output, await outputProblem(io.store, output, io.limits, io.budgetTimer));
+      }
+      recordRunStatus(state, run.jobId, status, io.now);
       report.runsPolled++;
     } catch (error) {
+      if (error instanceof OutputCheckUnavailableError) {
+        // The run keeps its last known state until its output can be read.
+        report.errors.push(`run ${run.runId} of job ${run.jobId} ended SUCCESS; its output could not be checked yet (retried next pass): ${error.message}`);
+        continue;
+      }
       // An unreachable engine never marks a run failed: it keeps its last known state, with a note, and is polled
       // again next pass. Other errors (a definitive refusal) are reported and also retried.
       if (error instanceof EngineUnavailableError) recordRunUnreachable(state, run.jobId, io.now);

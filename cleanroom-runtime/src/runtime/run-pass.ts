@@ -175,7 +175,7 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     const now = clock().getTime();
     const effects: EffectsReport = { submitted: [], submitFailures: [], runsPolled: 0, errors: [] };
     await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}) }, effects);
-    await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays }, effects);
+    await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays, store, limits: config.limits, budgetTimer: options.budgetTimer }, effects);
     const published: PublishReport = { tables: [], codeObjects: 0, repaired: [], errors: [] };
     // After a lost swap the other pass may have published an older view over ours: republish everything.
     const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}) };

@@ -73,7 +73,12 @@ export interface AuthPolicy {
   /** Service account emails allowed to trigger passes (the Scheduler and Pub/Sub push identities). */
   allowedServiceAccounts: readonly string[];
   verifier?: TokenVerifier;
+  /** Cloud Run checked the caller's IAM before the request arrived: signature-removed tokens are accepted. */
+  iamChecked?: boolean;
 }
+
+/** What Cloud Run puts in place of the signature of a token it has verified. */
+export const SIGNATURE_REMOVED = 'SIGNATURE_REMOVED_BY_GOOGLE';
 
 /** Why a call was refused; logged, never sent to the caller. */
 export type AuthFailureReason =
@@ -88,7 +93,8 @@ export type AuthFailureReason =
   | 'wrong_audience'
   | 'invalid_token'
   | 'email_not_verified'
-  | 'caller_not_allowed';
+  | 'caller_not_allowed'
+  | 'signature_removed';
 
 export type AuthResult =
   | { ok: true; email: string }
@@ -111,21 +117,39 @@ export async function authenticate(
   if (headerAlgorithm(token) !== 'RS256') return { ok: false, status: 401, reason: 'unsupported_algorithm' };
 
   let claims: IdTokenClaims;
-  try {
-    claims = await verifier.verify(token, policy.audience);
-  } catch (err) {
-    return { ok: false, status: 401, reason: classifyVerificationError(err) };
+  if (token.split('.')[2] === SIGNATURE_REMOVED) {
+    if (policy.iamChecked !== true) return { ok: false, status: 401, reason: 'signature_removed' };
+    const unsigned = unverifiedClaims(token);
+    if (!unsigned) return { ok: false, status: 401, reason: 'invalid_token' };
+    claims = unsigned;
+  } else {
+    try {
+      claims = await verifier.verify(token, policy.audience);
+    } catch (err) {
+      return { ok: false, status: 401, reason: classifyVerificationError(err) };
+    }
   }
   // Belt and braces: the verifier checked these, a custom verifier might not have.
   if (!GOOGLE_ISSUERS.includes(claims.iss)) return { ok: false, status: 401, reason: 'wrong_issuer' };
   if (claims.aud !== policy.audience) return { ok: false, status: 401, reason: 'wrong_audience' };
   if (claims.exp + CLOCK_SKEW_SECS < nowSecs) return { ok: false, status: 401, reason: 'expired' };
+  if (claims.iat - CLOCK_SKEW_SECS > nowSecs) return { ok: false, status: 401, reason: 'not_yet_valid' };
   if (!claims.email || claims.email_verified !== true) return { ok: false, status: 403, reason: 'email_not_verified' };
   const email = claims.email.toLowerCase();
   if (!policy.allowedServiceAccounts.some((allowed) => allowed.toLowerCase() === email)) {
     return { ok: false, status: 403, reason: 'caller_not_allowed' };
   }
   return { ok: true, email };
+}
+
+/** The payload of a token Cloud Run already verified (its signature removed); undefined when it is not a claims object. */
+function unverifiedClaims(token: string): IdTokenClaims | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as unknown;
+    return payload && typeof payload === 'object' && !Array.isArray(payload) ? claimsOf(payload) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function headerAlgorithm(token: string): string | undefined {

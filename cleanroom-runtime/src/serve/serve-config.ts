@@ -27,6 +27,8 @@ export interface ServeConfig {
   configDir: string;
   audience: string;
   invokers: string[];
+  /** CLEANROOM_IAM_CHECKED=true: Cloud Run checks callers' IAM first, so tokens it passes on unsigned are accepted. */
+  iamChecked: boolean;
   databricksToken?: string;
   project?: string;
   engine: EngineServeSettings;
@@ -53,6 +55,8 @@ export function readServeConfig(env: Readonly<Record<string, string | undefined>
   for (const email of invokers) {
     if (!SERVICE_ACCOUNT_EMAIL.test(email)) problems.push(`CLEANROOM_INVOKERS: "${email}" is not a service account email (…@<project>.iam.gserviceaccount.com)`);
   }
+  const iamText = env.CLEANROOM_IAM_CHECKED?.trim().toLowerCase() ?? '';
+  if (!['', 'true', 'false'].includes(iamText)) problems.push(`CLEANROOM_IAM_CHECKED "${iamText.slice(0, 20)}" must be true or false`);
   const deployment = readDeploymentSettings(env);
   if (!deployment.ok) problems.push(...deployment.problems);
   if (problems.length > 0 || !deployment.ok) return { ok: false, problems };
@@ -65,6 +69,7 @@ export function readServeConfig(env: Readonly<Record<string, string | undefined>
       configDir: env.CLEANROOM_CONFIG_DIR?.trim() || '.',
       audience,
       invokers,
+      iamChecked: iamText === 'true',
       databricksToken: token ? token : undefined,
       project: env.GOOGLE_CLOUD_PROJECT?.trim() || undefined,
       engine,

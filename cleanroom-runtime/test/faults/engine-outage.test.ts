@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DatabricksEngine } from '../../src/engines/databricks';
 import { controlTableKey } from '../../src/control/tables';
-import type { DeltaRow } from '../../src/delta/schema-types';
+import { struct, type DeltaRow } from '../../src/delta/schema-types';
 import { DeltaTable } from '../../src/delta/table';
 import { ENGINE_UNREACHABLE_NOTE, MAX_SUBMIT_ATTEMPTS } from '../../src/processor/runs';
 import type { CleanroomState } from '../../src/processor/state';
@@ -17,7 +17,7 @@ import { loadLatestState } from '../../src/runtime/state-store';
 import { LocalObjectStore } from '../../src/storage/local-store';
 import { startFakeDatabricks, type FakeDatabricks } from '../support/fake-databricks';
 import { CrashError, FaultyStore } from './faulty-store';
-import { appendStepEvents, CountingEngine, JOB_ID, prepareRoom, SETTINGS, STEPS, type SubmitLog } from './scenario';
+import { appendStepEvents, CountingEngine, JOB_ID, OUTPUT, prepareRoom, SETTINGS, STEPS, type SubmitLog } from './scenario';
 
 const SUBMIT = '/api/2.1/jobs/runs/submit';
 const GET_RUN = '/api/2.1/jobs/runs/get';
@@ -44,6 +44,7 @@ function engine(): CountingEngine {
     token: fake.token,
     warehouseId: fake.warehouseId,
     policyIdForCompute: { Small: 'POLICYSMALL01' },
+    catalog: 'cleanroom_test',
     participants: SETTINGS.participants.map((p) => p.name),
     maxAttempts: ATTEMPTS,
     requestTimeoutMs: 300,
@@ -133,6 +134,8 @@ test('poll outages (429, 5xx, timeout) keep the run in its last state, never FAI
   expect((await state()).runs[JOB_ID].lifeCycleState).toBe('RUNNING');
 
   fake.advanceRuns(); // TERMINATED SUCCESS, but nobody can see it for three passes
+  // What the run wrote: the runtime checks a Delta table is at the output once the run ends SUCCESS.
+  await (await DeltaTable.create(new LocalObjectStore(root), OUTPUT.bucket, OUTPUT.prefix, struct([['country', 'string']]))).append([{ country: 'FR' }]);
   const outages = [429, 500, 'hang'] as const;
   for (const [i, status] of outages.entries()) {
     fake.injectFaults({ path: GET_RUN, method: 'GET', status, times: ATTEMPTS, retryAfter: status === 429 ? 0 : undefined });

@@ -41,6 +41,7 @@ export function databricksEngineOn(fake: FakeDatabricks, maxAttempts: number): D
     token: fake.token,
     warehouseId: fake.warehouseId,
     policyIdForCompute: { Small: 'policy-small' },
+    catalog: 'cleanroom_test',
     participants: SETTINGS.participants.map((p) => p.name),
     maxAttempts,
     baseDelayMs: 1,

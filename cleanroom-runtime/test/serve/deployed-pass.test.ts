@@ -12,6 +12,7 @@ import { controlTableKey, type ControlTableName } from '../../src/control/tables
 import type { DeltaRow } from '../../src/delta/schema-types';
 import { struct } from '../../src/delta/schema-types';
 import { DeltaTable } from '../../src/delta/table';
+import { runnerNotebookPath } from '../../src/engines/databricks/runner-task';
 import { buildApprovalEvent, buildCodeEvent, buildDataEvent, buildJobEvent, type EventOrigin } from '../../src/events/build-event';
 import { versionHash } from '../processor/fixtures';
 import { createLogger } from '../../src/logging/logger';
@@ -161,8 +162,9 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
       [events[3], 'SUCCESS'],
     ]);
 
-    // The approved notebook, content-addressed in the clean room workspace.
-    expect(databricks.workspaceObject(`/Cleanroom/code/advertiser/by_country/${HASH}`)).toEqual({ language: 'SQL', content: SQL });
+    // The approved SQL, content-addressed in the clean room workspace as the file the runner notebook reads.
+    expect(databricks.workspaceObject(`/Cleanroom/code/advertiser/by_country/${HASH}.sql`)).toEqual({ language: 'FILE', content: SQL });
+    expect(databricks.workspaceObject(runnerNotebookPath('/Cleanroom'))?.language).toBe('PYTHON');
     // The registered datasets, as external tables created through SQL statements on the runtime warehouse.
     expect(databricks.tables()).toEqual(
       expect.arrayContaining([
@@ -176,12 +178,20 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
     expect(submitRequests()[0].body).toMatchObject({
       idempotency_token: jobId,
       run_name: 'cleanroom:advertiser:conversions_by_country',
-      tasks: [{ notebook_task: { notebook_path: `/Cleanroom/code/advertiser/by_country/${HASH}` }, new_cluster: { policy_id: 'POLICY-S' } }],
+      tasks: [{
+        notebook_task: {
+          notebook_path: runnerNotebookPath('/Cleanroom'),
+          base_parameters: { cleanroom_code_path: `/Workspace/Cleanroom/code/advertiser/by_country/${HASH}.sql`, cleanroom_code_sha256: HASH },
+        },
+        new_cluster: { policy_id: 'POLICY-S' },
+      }],
     });
     const [run] = databricks.runs();
     expect((await read(ADVERTISER, 'runs')).map((r) => [r.job_id, r.run_id, r.state])).toEqual([[jobId, String(run.runId), 'PENDING']]);
 
-    // The run finishes on Databricks; the scheduler's tick polls it into control.runs.
+    // The run finishes on Databricks having written its result (as the runner notebook does); the scheduler's tick
+    // polls it into control.runs once a readable Delta table is at the output.
+    await (await DeltaTable.create(gcs.store, ADVERTISER, 'output/by_country', struct([['country', 'string'], ['conversions', 'long']]))).append([{ country: 'FR', conversions: 2n }]);
     databricks.setRunState(run.runId, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '' });
     expect(await tick()).toMatchObject({ status: 200 });
     const [published] = await read(ADVERTISER, 'runs');
@@ -196,6 +206,20 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
     expect(applied.find((e) => e.event_uuid === jobId)).toMatchObject({ participant: 'advertiser', status: 'SUCCESS', severity: 'INFO' });
     expect(applied.every((e) => typeof e.pass_id === 'string')).toBe(true);
     expect(logs.text).not.toContain(databricks.token);
+  });
+
+  test('a run that ended SUCCESS without writing a Delta table at its output is recorded FAILED, saying so', async () => {
+    const { jobId } = await registerApproveAndSubmitJob();
+    const [run] = databricks.runs();
+    databricks.setRunState(run.runId, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '' });
+    expect(await tick()).toMatchObject({ status: 200 });
+    const [published] = await read(ADVERTISER, 'runs');
+    expect(published).toMatchObject({ job_id: jobId, state: 'TERMINATED', result_state: 'FAILED' });
+    expect(published.error).toMatch(new RegExp(`^the run ended SUCCESS but wrote no readable Delta table at its output gs://${ADVERTISER}/output/by_country .*write its result as a Delta table at the \\\`output\\\` widget$`));
+    // Decided once: the run is not polled again.
+    const polls = databricks.requests.filter((r) => r.path === '/api/2.1/jobs/runs/get').length;
+    expect(await tick()).toMatchObject({ status: 200 });
+    expect(databricks.requests.filter((r) => r.path === '/api/2.1/jobs/runs/get')).toHaveLength(polls);
   });
 
   test('a refused event is logged as WARNING with its participant and uuid', async () => {

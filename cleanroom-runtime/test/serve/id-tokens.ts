@@ -66,3 +66,12 @@ export function tamperedToken(issuer: Issuer, signedFor: string, claimedEmail: s
   const forged = { iss: 'https://accounts.google.com', aud: AUDIENCE, sub: '1', email: claimedEmail, email_verified: true, iat: now, exp: now + 3600 };
   return `${header}.${b64url(forged)}.${signature}`;
 }
+
+/**
+ * What Cloud Run hands the service after its own IAM check: the same token with its signature replaced by
+ * SIGNATURE_REMOVED_BY_GOOGLE (https://cloud.google.com/run/docs/authenticating/service-to-service).
+ */
+export function cloudRunFront(token: string): string {
+  const [header, payload] = token.split('.');
+  return `${header}.${payload}.SIGNATURE_REMOVED_BY_GOOGLE`;
+}

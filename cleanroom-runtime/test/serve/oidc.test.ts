@@ -1,5 +1,5 @@
 import { authenticate, type AuthPolicy } from '../../src/serve/oidc';
-import { AUDIENCE, createIssuer, idToken, PUSH_SA, SCHEDULER_SA, tamperedToken, unsignedToken } from './id-tokens';
+import { AUDIENCE, cloudRunFront, createIssuer, idToken, PUSH_SA, SCHEDULER_SA, tamperedToken, unsignedToken } from './id-tokens';
 
 const issuer = createIssuer();
 const policy: AuthPolicy = { audience: AUDIENCE, allowedServiceAccounts: [SCHEDULER_SA, PUSH_SA] };
@@ -56,5 +56,41 @@ describe('authenticate (Google-signed OIDC ID tokens, verified by google-auth-li
     expect(result).toEqual({ ok: false, status: 401, reason: 'wrong_issuer' });
     const expired = { verify: async () => ({ iss: 'accounts.google.com', aud: AUDIENCE, sub: '1', iat: now() - 9000, exp: now() - 3600, email: SCHEDULER_SA, email_verified: true }) };
     await expect(authenticate(bearer(idToken(issuer, SCHEDULER_SA)), policy, expired)).resolves.toMatchObject({ ok: false, reason: 'expired' });
+  });
+});
+
+describe('tokens Cloud Run passes on with the signature removed (SIGNATURE_REMOVED_BY_GOOGLE)', () => {
+  const behindIam: AuthPolicy = { ...policy, iamChecked: true };
+  const checkBehindIam = (token: string) => authenticate(bearer(token), behindIam, issuer.verifier);
+
+  it('are accepted behind Cloud Run IAM (CLEANROOM_IAM_CHECKED=true), and signed tokens still are', async () => {
+    await expect(checkBehindIam(cloudRunFront(idToken(issuer, SCHEDULER_SA)))).resolves.toEqual({ ok: true, email: SCHEDULER_SA });
+    await expect(checkBehindIam(cloudRunFront(idToken(createIssuer('any-key'), PUSH_SA)))).resolves.toEqual({ ok: true, email: PUSH_SA });
+    await expect(checkBehindIam(idToken(issuer, PUSH_SA))).resolves.toEqual({ ok: true, email: PUSH_SA });
+  });
+
+  it('are refused without that setting', async () => {
+    await expect(check(bearer(cloudRunFront(idToken(issuer, SCHEDULER_SA))))).resolves.toEqual({ ok: false, status: 401, reason: 'signature_removed' });
+  });
+
+  it.each([
+    ['wrong audience', { aud: 'https://other-service.a.run.app' }, 401, 'wrong_audience'],
+    ['wrong issuer', { iss: 'https://evil.example.com' }, 401, 'wrong_issuer'],
+    ['expired', { iat: now() - 7200, exp: now() - 3600 }, 401, 'expired'],
+    ['issued in the future', { iat: now() + 3600, exp: now() + 7200 }, 401, 'not_yet_valid'],
+    ['unverified email', { email_verified: false }, 403, 'email_not_verified'],
+    ['no email', { email: undefined }, 403, 'email_not_verified'],
+    ['caller not in the list', { email: 'intruder@demo-project.iam.gserviceaccount.com' }, 403, 'caller_not_allowed'],
+    ['no exp', { exp: undefined }, 401, 'invalid_token'],
+  ])('still have their claims checked: %s', async (_name, claims, status, reason) => {
+    await expect(checkBehindIam(cloudRunFront(idToken(issuer, SCHEDULER_SA, { claims })))).resolves.toEqual({ ok: false, status, reason });
+  });
+
+  it('other unsigned or malformed forms stay refused', async () => {
+    const [header, payload] = idToken(issuer, SCHEDULER_SA).split('.');
+    await expect(checkBehindIam(`${header}.${payload}.`)).resolves.toMatchObject({ ok: false, reason: 'bad_signature' });
+    await expect(checkBehindIam(`${header}.${payload}.SIGNATURE_REMOVED`)).resolves.toMatchObject({ ok: false });
+    await expect(checkBehindIam(cloudRunFront(unsignedToken(issuer, SCHEDULER_SA)))).resolves.toEqual({ ok: false, status: 401, reason: 'unsupported_algorithm' });
+    await expect(checkBehindIam(`${header}.${Buffer.from('[1]').toString('base64url')}.SIGNATURE_REMOVED_BY_GOOGLE`)).resolves.toEqual({ ok: false, status: 401, reason: 'invalid_token' });
   });
 });

@@ -28,6 +28,12 @@ const env = {
 };
 
 describe('readServeConfig (environment of the Cloud Run service)', () => {
+  it('CLEANROOM_IAM_CHECKED=true (set by the stack) says Cloud Run checked the caller first; anything but true/false is refused', () => {
+    expect(readServeConfig({ ...env, CLEANROOM_IAM_CHECKED: 'true' })).toMatchObject({ ok: true, config: { iamChecked: true } });
+    expect(readServeConfig({ ...env, CLEANROOM_IAM_CHECKED: 'false' })).toMatchObject({ ok: true, config: { iamChecked: false } });
+    expect(readServeConfig({ ...env, CLEANROOM_IAM_CHECKED: 'yes' })).toEqual({ ok: false, problems: [expect.stringMatching(/^CLEANROOM_IAM_CHECKED "yes" must be true or false/)] });
+  });
+
   it('reads port, config dir, audience, invokers, token, project and the Databricks settings', () => {
     expect(readServeConfig(env)).toEqual({
       ok: true,
@@ -36,6 +42,7 @@ describe('readServeConfig (environment of the Cloud Run service)', () => {
         configDir: '/config',
         audience: env.CLEANROOM_AUDIENCE,
         invokers: [SCHEDULER_SA, PUSH_SA],
+        iamChecked: false,
         databricksToken: 'dapi-from-secret-manager',
         project: 'demo-project',
         engine: { kind: 'databricks', token: 'dapi-from-secret-manager', warehouseId: '1234abcd5678ef90', policyIds: POLICY_IDS },

@@ -3,6 +3,14 @@
  * documented Jobs 2.1, Workspace 2.0 and SQL Statement Execution 2.0 APIs for the calls the engine makes:
  * bearer auth (401/403), idempotency tokens, the run life cycle, get-output per task run, workspace import
  * conflicts and SOURCE export, SQL statements PENDING → SUCCEEDED/FAILED, plus injected 429/5xx/resets/hangs.
+ * It says no as the documentation says Databricks does:
+ * - a cluster that breaks its policy is refused with INVALID_PARAMETER_VALUE, a principal without CAN_USE on the
+ *   policy with PERMISSION_DENIED (https://docs.databricks.com/gcp/en/admin/clusters/policy-definition,
+ *   https://docs.databricks.com/gcp/en/admin/clusters/policies): with `policies` set;
+ * - runs are QUEUED or BLOCKED before they start, and runs/get answers the `status` field (state, queue_details,
+ *   termination_details) besides the deprecated `state` (https://docs.databricks.com/api/gcp/workspace/jobs/getrun);
+ * - workspace files (import format RAW) are not notebooks: a run cannot start one
+ *   (https://docs.databricks.com/api/gcp/workspace/workspace/import).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,8 +37,24 @@ export interface FaultSpec {
   retryAfter?: number | string;
 }
 
+/** One attribute rule of a cluster policy definition (the subset the clean room's policies use). */
+export type PolicyRule =
+  | { type: 'fixed'; value: string | number | boolean }
+  | { type: 'forbidden' }
+  | { type: 'unlimited'; defaultValue?: string | number | boolean }
+  | { type: 'allowlist'; values: Array<string | number | boolean>; defaultValue?: string | number | boolean };
+
+export interface FakePolicy {
+  definition: Record<string, PolicyRule>;
+  /** Principals (user names / application ids) holding CAN_USE; workspace admins are not modelled. */
+  canUse: string[];
+}
+
 export interface RunStateUpdate {
+  /** Also QUEUED and BLOCKED: `status.state` says so, `state.life_cycle_state` too (QUEUED) or PENDING (BLOCKED). */
   lifeCycleState: string;
+  /** For QUEUED runs: `status.queue_details`. */
+  queueReason?: { code: string; message: string };
   resultState?: string;
   stateMessage?: string;
   error?: string;
@@ -50,6 +74,7 @@ export interface FakeRun {
   endTime: number;
   error?: string;
   errorTrace?: string;
+  queueReason?: { code: string; message: string };
 }
 
 export interface FakeDatabricksOptions {
@@ -57,6 +82,12 @@ export interface FakeDatabricksOptions {
   warehouseId?: string;
   /** GET polls a statement stays PENDING/RUNNING before it completes. Default 1. */
   statementPendingPolls?: number;
+  /** Who the token belongs to (SCIM Me userName, and the principal checked against policies' CAN_USE). */
+  principal?: string;
+  /** Policies by id; unset: any policy id is accepted unchecked. */
+  policies?: Record<string, FakePolicy>;
+  /** runs/get: both fields (default), or only the newer `status`. */
+  runFields?: 'state-and-status' | 'status-only';
 }
 
 export interface FakeDatabricks {
@@ -72,7 +103,9 @@ export interface FakeDatabricks {
   /** Statements matching `pattern` end FAILED with this message. */
   failStatements(pattern: RegExp, message: string): void;
   putWorkspaceObject(path: string, language: string, content: string): void;
+  /** A notebook (language SQL, PYTHON, ...) or a workspace file (language FILE). */
   workspaceObject(path: string): { language: string; content: string } | undefined;
+  principal: string;
   tables(): FakeTable[];
   putTable(table: FakeTable): void;
   statements(): string[];
@@ -93,6 +126,46 @@ class HttpError {
 const EXTENSION: Record<string, string> = { SQL: 'sql', PYTHON: 'py', SCALA: 'scala', R: 'r' };
 const COMMENT: Record<string, string> = { SQL: '--', PYTHON: '#', SCALA: '//', R: '#' };
 const TERMINAL = new Set(['TERMINATED', 'SKIPPED', 'INTERNAL_ERROR']);
+/** `status.state` of each life cycle state (the newer field has no SKIPPED or INTERNAL_ERROR: both are TERMINATED). */
+const STATUS_STATE: Record<string, string> = { SKIPPED: 'TERMINATED', INTERNAL_ERROR: 'TERMINATED', WAITING_FOR_RETRY: 'PENDING' };
+const TERMINATION_CODE: Record<string, { code: string; type: string }> = {
+  SUCCESS: { code: 'SUCCESS', type: 'SUCCESS' },
+  FAILED: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR' },
+  TIMEDOUT: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR' },
+  CANCELED: { code: 'USER_CANCELED', type: 'SUCCESS' },
+};
+
+function terminationDetails(run: FakeRun): Record<string, string> {
+  if (run.lifeCycleState === 'INTERNAL_ERROR') return { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message: run.stateMessage };
+  if (run.lifeCycleState === 'SKIPPED') return { code: 'SKIPPED', type: 'SUCCESS', message: run.stateMessage };
+  return { ...(TERMINATION_CODE[run.resultState ?? 'FAILED'] ?? TERMINATION_CODE.FAILED), message: run.stateMessage };
+}
+
+/** `{a: {b: 1}}` → `{'a.b': 1}`: the attribute paths policy definitions name. */
+function flatten(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    if (inner !== null && typeof inner === 'object' && !Array.isArray(inner)) Object.assign(out, flatten(inner as Record<string, unknown>, `${prefix}${key}.`));
+    else out[`${prefix}${key}`] = inner;
+  }
+  return out;
+}
+
+/** The first policy violation of a cluster spec, as Databricks words it, or undefined. */
+function policyViolation(policy: FakePolicy, cluster: Record<string, unknown>): string | undefined {
+  const attributes = flatten(cluster);
+  for (const [path, rule] of Object.entries(policy.definition)) {
+    const given = attributes[path];
+    if (rule.type === 'forbidden' && given !== undefined) return `Validation failed for ${path}, the value cannot be present`;
+    if (rule.type === 'fixed' && given !== undefined && given !== rule.value) {
+      return `Validation failed for ${path}, the value must be ${String(rule.value)} (is "${String(given)}")`;
+    }
+    if (rule.type === 'allowlist' && given !== undefined && !rule.values.includes(given as string)) {
+      return `Validation failed for ${path}, the value must be one of ${rule.values.join(', ')} (is "${String(given)}")`;
+    }
+  }
+  return undefined;
+}
 
 export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): Promise<FakeDatabricks> {
   const token = options.token ?? 'dapi-fake-token-0123456789';
@@ -109,6 +182,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
   const metastore = new FakeMetastore();
   const statements = new Map<string, Statement>();
   const statementLog: string[] = [];
+  const principal = options.principal ?? 'cleanroom-runtime@example.com';
   let nextRunId = 1001;
   let nextStatement = 1;
   let host = '';
@@ -132,12 +206,19 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
       user_cancelled_or_timedout: false,
     };
     if (run.resultState) state.result_state = run.resultState;
+    if (run.lifeCycleState === 'BLOCKED') state.life_cycle_state = 'PENDING';
     const task = (run.submitted.tasks as Array<Record<string, unknown>> | undefined)?.[0] ?? {};
+    const status: Record<string, unknown> = { state: STATUS_STATE[run.lifeCycleState] ?? run.lifeCycleState };
+    if (run.queueReason) status.queue_details = run.queueReason;
+    if (run.lifeCycleState === 'TERMINATED' || run.lifeCycleState === 'INTERNAL_ERROR' || run.lifeCycleState === 'SKIPPED') {
+      status.termination_details = terminationDetails(run);
+    }
     return {
       run_id: run.runId,
       run_name: run.runName,
       number_in_job: run.runId,
-      state,
+      ...(options.runFields === 'status-only' ? {} : { state }),
+      status,
       start_time: run.startTime,
       end_time: run.endTime,
       run_page_url: `${host}/?o=1234567890#job/0/run/${run.runId}`,
@@ -164,11 +245,32 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
       const notebook = task.notebook_task as { notebook_path?: unknown } | undefined;
       const cluster = task.new_cluster as { policy_id?: unknown } | undefined;
       if (typeof task.task_key !== 'string') throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'task_key is required');
-      if (!notebook || typeof notebook.notebook_path !== 'string' || !objects.has(notebook.notebook_path)) {
+      const object = notebook && typeof notebook.notebook_path === 'string' ? objects.get(notebook.notebook_path) : undefined;
+      if (!object || object.language === 'FILE') {
         throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Notebook not found: ${String(notebook?.notebook_path)}`);
       }
       if (!cluster || typeof cluster.policy_id !== 'string') {
         throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'new_cluster.policy_id is required in this workspace');
+      }
+      if (options.policies) {
+        const policy = options.policies[cluster.policy_id];
+        if (!policy) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Cluster policy ${cluster.policy_id} does not exist`);
+        if (!policy.canUse.includes(principal)) {
+          throw new HttpError(403, 'PERMISSION_DENIED', `${principal} does not have CAN_USE permission on cluster policy ${cluster.policy_id}`);
+        }
+        const violation = policyViolation(policy, cluster as Record<string, unknown>);
+        if (violation) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Cluster validation error: ${violation}`);
+      }
+    }
+    const acl = body.access_control_list;
+    if (acl !== undefined) {
+      const entries = Array.isArray(acl) ? (acl as Array<Record<string, unknown>>) : [];
+      const levels = new Set(['CAN_MANAGE', 'CAN_MANAGE_RUN', 'CAN_VIEW', 'IS_OWNER']);
+      const bad = !Array.isArray(acl) || entries.some((e) => !levels.has(String(e.permission_level)) ||
+        ['user_name', 'group_name', 'service_principal_name'].filter((k) => typeof e[k] === 'string').length !== 1);
+      if (bad) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'Invalid access_control_list');
+      if (entries.filter((e) => e.permission_level === 'IS_OWNER').length > 1) {
+        throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'A run can have only one owner (IS_OWNER)');
       }
     }
     const runId = nextRunId++;
@@ -252,6 +354,9 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
       if (run.resultState === 'SUCCESS') output.notebook_output = {};
       return output;
     }
+    if (method === 'GET' && path === '/api/2.0/preview/scim/v2/Me') {
+      return { id: '7391000000000001', userName: principal, active: true };
+    }
     if (method === 'POST' && path === '/api/2.0/workspace/mkdirs') {
       if (typeof body.path !== 'string' || !body.path.startsWith('/')) {
         throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'path must be absolute');
@@ -275,7 +380,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
         throw new HttpError(400, 'RESOURCE_ALREADY_EXISTS', `Path (${target}) already exists.`);
       }
       objects.set(target, {
-        language: String(body.language),
+        language: body.format === 'RAW' ? 'FILE' : String(body.language),
         content: Buffer.from(String(body.content ?? ''), 'base64').toString('utf8'),
       });
       return {};
@@ -283,6 +388,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
     if (method === 'GET' && path === '/api/2.0/workspace/export') {
       const object = objects.get(query.path ?? '');
       if (!object) throw new HttpError(404, 'RESOURCE_DOES_NOT_EXIST', `Path (${query.path}) doesn't exist.`);
+      if (object.language === 'FILE') return { content: Buffer.from(object.content, 'utf8').toString('base64') };
       const header = `${COMMENT[object.language] ?? '#'} Databricks notebook source`;
       const source = object.content.startsWith(header) ? object.content : `${header}\n${object.content}`;
       return { content: Buffer.from(source, 'utf8').toString('base64'), file_type: EXTENSION[object.language] ?? 'py' };
@@ -394,8 +500,9 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
   }
 
   function applyState(run: FakeRun, update: RunStateUpdate): void {
-    if (run.lifeCycleState === 'PENDING' && update.lifeCycleState !== 'PENDING') run.startTime = run.startTime || now();
+    if (['PENDING', 'QUEUED', 'BLOCKED'].includes(run.lifeCycleState) && !['PENDING', 'QUEUED', 'BLOCKED'].includes(update.lifeCycleState)) run.startTime = run.startTime || now();
     run.lifeCycleState = update.lifeCycleState;
+    run.queueReason = update.lifeCycleState === 'QUEUED' ? update.queueReason ?? { code: 'ACTIVE_RUNS_LIMIT_REACHED', message: 'Queued due to reaching the workspace limit of active task runs.' } : undefined;
     run.resultState = update.resultState;
     run.stateMessage = update.stateMessage ?? '';
     if (TERMINAL.has(update.lifeCycleState) && run.endTime === 0) run.endTime = now();
@@ -407,12 +514,13 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
     host,
     token,
     warehouseId,
+    principal,
     requests,
     runs: () => [...runs.values()],
     setRunState: (runId, update) => applyState(requireRun(runId), update),
     advanceRuns: (outcome) => {
       for (const run of runs.values()) {
-        if (run.lifeCycleState === 'PENDING') applyState(run, { lifeCycleState: 'RUNNING', stateMessage: 'In run' });
+        if (['PENDING', 'QUEUED', 'BLOCKED'].includes(run.lifeCycleState)) applyState(run, { lifeCycleState: 'RUNNING', stateMessage: 'In run' });
         else if (run.lifeCycleState === 'RUNNING') {
           applyState(run, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '', ...outcome });
         }

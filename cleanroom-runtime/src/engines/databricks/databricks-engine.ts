@@ -9,8 +9,9 @@ import { DatabricksApiError, DatabricksInputError } from './errors';
 import { RunNotFoundError } from '../errors';
 import { needsErrorOutput, outputRunId, toRunStatus, type JobsRun, type JobsRunOutput } from './run-state';
 import { SqlStatementRunner } from './sql-statements';
-import { buildSubmitRunBody, type PolicyIdForCompute } from './submit-request';
-import { notebookPath, WorkspaceNotebooks } from './workspace-notebooks';
+import { runnerNotebookPath, runnerNotebookSource, runnerParameters } from './runner-task';
+import { accessControlFor, buildSubmitRunBody, type NotebookTask, type PolicyIdForCompute } from './submit-request';
+import { notebookPath, sqlFilePath, WorkspaceNotebooks } from './workspace-notebooks';
 import { assertDataset } from './identifiers';
 
 /**
@@ -26,11 +27,21 @@ export interface DatabricksEngineOptions extends DatabricksClientOptions {
   nodeTypeId?: string;
   /** e.g. "SINGLE_USER" (Unity Catalog); omitted when unset so the policy decides. */
   dataSecurityMode?: string;
-  runTimeoutSeconds?: number;
+  /** A run's time limit, for every compute size or per size (config `run_timeout_minutes`); unset: none. */
+  runTimeoutSeconds?: number | ((size: string) => number | undefined);
   /** Where approved code is imported: `<root>/code/<participant>/<name>/<hash>`. Default /Cleanroom. */
   workspaceRoot?: string;
-  /** Catalog for the SQL statements (Unity Catalog); the warehouse default when unset. */
+  /**
+   * The clean room's catalog: datasets are `<catalog>.<participant>.<table>`, every run's default catalog (so code
+   * writes `<participant>.<table>`), and SQL runs need it. The warehouse default is used only for dataset statements
+   * when unset.
+   */
   catalog?: string;
+  /**
+   * The runtime's principal (service principal application id or user email): the only one given access to runs.
+   * Unset: the identity of the token, asked once (SCIM `Me`).
+   */
+  runtimePrincipal?: string;
   /** Every participant of the clean room, so a schema whose datasets were all deleted is emptied too. */
   participants?: readonly string[];
   /** SQL statement polling (defaults: 1 s interval, 10 min max). */
@@ -47,6 +58,7 @@ export class DatabricksEngine implements ExecutionEngine {
   private readonly datasets: DatasetSynchronizer;
   private readonly workspaceRoot: string;
   private lastSyncedDatasets?: string;
+  private principal?: Promise<string>;
 
   constructor(private readonly options: DatabricksEngineOptions) {
     this.client = new DatabricksClient(options); // reads only its own options
@@ -70,20 +82,60 @@ export class DatabricksEngine implements ExecutionEngine {
   }
 
   /**
-   * Imports the approved notebook, makes sure the datasets are in place, and submits a one-time run whose
-   * idempotency token is the job's event uuid: a retried submit returns the run already started.
+   * Imports what the run needs (SQL: the runner notebook and the approved SQL as a workspace file; other languages:
+   * the approved notebook), makes sure the datasets are in place, and submits a one-time run whose idempotency token
+   * is the job's event uuid: a retried submit returns the run already started.
    */
   async submit(spec: RunSpec): Promise<{ runId: string }> {
     // Everything participant-controlled is validated before the first request.
-    const body = buildSubmitRunBody(spec, notebookPath(this.workspaceRoot, spec.code), this.options);
+    const task = this.taskFor(spec);
+    const body = buildSubmitRunBody(spec, task, this.options);
+    if (this.options.runtimePrincipal !== undefined) accessControlFor({ principal: this.options.runtimePrincipal });
     spec.datasets.forEach(assertDataset);
-    await this.notebooks.ensure(spec.code);
+    if (spec.code.language === 'SQL') {
+      await this.notebooks.ensureSqlFile(spec.code);
+      await this.notebooks.ensureAt(task.notebookPath, { kind: 'notebook', language: 'PYTHON', content: runnerNotebookSource() });
+    } else {
+      await this.notebooks.ensure(spec.code);
+    }
     if (this.lastSyncedDatasets !== fingerprint(spec.datasets)) await this.syncDatasets(spec.datasets);
+    const principal = await this.runtimePrincipal();
+    // API-submitted runs otherwise take the notebook's permissions: https://docs.databricks.com/gcp/en/jobs/privileges
+    body.access_control_list = [accessControlFor({ principal })];
     const response = await this.client.post<{ run_id?: number }>('/api/2.1/jobs/runs/submit', body);
     if (typeof response.run_id !== 'number') {
       throw new DatabricksApiError('Databricks runs/submit answered without a run_id', 200, undefined);
     }
     return { runId: String(response.run_id) };
+  }
+
+  /** SQL runs through the runner notebook; Python, Scala and R notebooks get `output` and every parameter as widgets. */
+  private taskFor(spec: RunSpec): NotebookTask {
+    if (spec.code.language !== 'SQL') {
+      return { notebookPath: notebookPath(this.workspaceRoot, spec.code), baseParameters: { ...spec.parameters, output: spec.outputLocation } };
+    }
+    if (this.options.catalog === undefined) {
+      throw new DatabricksInputError("SQL code runs in the clean room's catalog, and none is configured (databricks.catalog)");
+    }
+    return {
+      notebookPath: runnerNotebookPath(this.workspaceRoot),
+      baseParameters: runnerParameters(spec, sqlFilePath(this.workspaceRoot, spec.code), this.options.catalog),
+    };
+  }
+
+  /** The configured runtime principal, else who the token belongs to (asked once per engine). */
+  private runtimePrincipal(): Promise<string> {
+    if (this.options.runtimePrincipal !== undefined) return Promise.resolve(this.options.runtimePrincipal);
+    this.principal ??= this.client.get<{ userName?: unknown }>('/api/2.0/preview/scim/v2/Me').then((me) => {
+      if (typeof me.userName !== 'string' || me.userName === '') {
+        throw new DatabricksApiError('Databricks SCIM Me answered without a userName', 200, undefined);
+      }
+      return me.userName;
+    });
+    this.principal.catch(() => {
+      this.principal = undefined;
+    });
+    return this.principal;
   }
 
   /** Throws EngineUnavailableError on an outage; the caller keeps the last known state (never FAILED). */

@@ -1,10 +1,19 @@
 /** Maps Jobs API 2.1 `runs/get` (+ `runs/get-output`) responses to the engine's RunStatus. Pure. */
 import type { LifeCycleState, ResultState, RunStatus } from '../engine';
 
-/** The parts of a Jobs API 2.1 Run this engine reads. */
+/**
+ * The parts of a Jobs API 2.1 Run this engine reads: `state` (life_cycle_state, result_state; deprecated) and
+ * `status` (state BLOCKED | PENDING | QUEUED | RUNNING | TERMINATING | TERMINATED, with termination_details and
+ * queue_details), https://docs.databricks.com/api/gcp/workspace/jobs/getrun. `status` is preferred when present.
+ */
 export interface JobsRun {
   run_id: number;
   state?: { life_cycle_state?: string; result_state?: string; state_message?: string };
+  status?: {
+    state?: string;
+    termination_details?: { code?: string; type?: string; message?: string };
+    queue_details?: { code?: string; message?: string };
+  };
   start_time?: number;
   end_time?: number;
   run_page_url?: string;
@@ -49,15 +58,41 @@ function epochMs(value: number | undefined): Date | undefined {
   return typeof value === 'number' && value > 0 ? new Date(value) : undefined;
 }
 
+/** `status.termination_details.code` → result state, for a run answered without the deprecated `state`. */
+const TERMINATION_RESULT: Record<string, ResultState> = {
+  SUCCESS: 'SUCCESS',
+  CANCELED: 'CANCELED',
+  USER_CANCELED: 'CANCELED',
+  SKIPPED: 'CANCELED',
+};
+
+/** The status's own life cycle; a queued or blocked run has not started yet (PENDING, with the reason as message). */
+function statusLifeCycle(run: JobsRun): { life: string; message?: string } | undefined {
+  const state = run.status?.state;
+  if (state === undefined) return undefined;
+  if (state === 'QUEUED' || state === 'BLOCKED') {
+    const why = run.status?.queue_details?.message ?? run.status?.queue_details?.code;
+    return { life: state, message: `${state.toLowerCase()}${why ? `: ${why}` : ''}` };
+  }
+  const termination = run.status?.termination_details;
+  // The deprecated field is the more precise one for ended runs; without it, the termination details say.
+  const life = run.state?.life_cycle_state ?? (state !== 'TERMINATED' ? state
+    : termination?.type === 'INTERNAL_ERROR' ? 'INTERNAL_ERROR' : termination?.code === 'SKIPPED' ? 'SKIPPED' : state);
+  return { life, message: termination?.message };
+}
+
 export function toRunStatus(run: JobsRun, output?: JobsRunOutput): RunStatus {
-  const rawLife = run.state?.life_cycle_state ?? 'PENDING';
-  const rawResult = run.state?.result_state;
+  const fromStatus = statusLifeCycle(run);
+  const rawLife = fromStatus?.life ?? run.state?.life_cycle_state ?? 'PENDING';
+  const terminationCode = run.status?.termination_details?.code;
+  const rawResult = run.state?.result_state ??
+    (rawLife === 'TERMINATED' && terminationCode !== undefined ? TERMINATION_RESULT[terminationCode] ?? 'FAILED' : undefined);
   const lifeCycleState = LIFE_CYCLE[rawLife] ?? 'INTERNAL_ERROR';
   const unknownNote = LIFE_CYCLE[rawLife] ? '' : ` (unknown Databricks life cycle state ${rawLife})`;
   const status: RunStatus = { runId: String(run.run_id), lifeCycleState };
   const resultState = rawResult === undefined ? undefined : RESULT[rawResult] ?? 'FAILED';
   if (resultState) status.resultState = resultState;
-  const message = (run.state?.state_message ?? '') + unknownNote;
+  const message = (run.state?.state_message || fromStatus?.message || '') + unknownNote;
   if (message !== '') status.stateMessage = message;
   const start = epochMs(run.start_time);
   if (start) status.startTime = start;
@@ -71,9 +106,8 @@ export function toRunStatus(run: JobsRun, output?: JobsRunOutput): RunStatus {
 
 /** Runs that ended badly get their task's output fetched for `error` and `error_trace`. */
 export function needsErrorOutput(run: JobsRun): boolean {
-  const life = run.state?.life_cycle_state;
-  const result = run.state?.result_state;
-  return life === 'INTERNAL_ERROR' || (result !== undefined && result !== 'SUCCESS');
+  const status = toRunStatus(run);
+  return status.lifeCycleState === 'INTERNAL_ERROR' || (status.resultState !== undefined && status.resultState !== 'SUCCESS');
 }
 
 /** get-output takes a task run id; a one-task run submitted with `tasks` has it in tasks[0]. */

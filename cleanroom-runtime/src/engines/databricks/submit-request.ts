@@ -13,24 +13,52 @@ export interface ClusterSettings {
   nodeTypeId?: string;
   /** e.g. SINGLE_USER for Unity Catalog; omitted when unset so the policy decides. */
   dataSecurityMode?: string;
-  /** Kills a run that exceeds it; 0/undefined = no timeout. */
-  runTimeoutSeconds?: number;
+  /** Kills a run that exceeds it (a number for every size, or per compute size); 0/undefined = no timeout. */
+  runTimeoutSeconds?: number | ((size: string) => number | undefined);
+  /**
+   * The clean room's catalog, made every run's default through the cluster's Spark conf, so notebooks in any language
+   * resolve `<participant>.<table>` in it (https://docs.databricks.com/gcp/en/catalogs/default).
+   */
+  catalog?: string;
+}
+
+/** Who may see a run: only this principal (runs/submit `access_control_list`, else the notebook's permissions apply). */
+export interface RunAccess {
+  /** A service principal's application id (UUID) or a user's email. */
+  principal: string;
+}
+
+export interface AccessControlEntry {
+  user_name?: string;
+  service_principal_name?: string;
+  permission_level: 'IS_OWNER';
+}
+
+/** The notebook a run starts and its widgets. */
+export interface NotebookTask {
+  notebookPath: string;
+  baseParameters: Record<string, string>;
 }
 
 export interface SubmitRunBody {
   run_name: string;
   idempotency_token: string;
   timeout_seconds?: number;
+  access_control_list?: AccessControlEntry[];
   tasks: Array<{
     task_key: string;
     notebook_task: { notebook_path: string; base_parameters: Record<string, string>; source: 'WORKSPACE' };
-    new_cluster: Record<string, string | number | boolean>;
+    new_cluster: Record<string, string | number | boolean | Record<string, string>>;
+    timeout_seconds?: number;
   }>;
 }
 
 const TOKEN_SAFE = /^[A-Za-z0-9._-]{1,64}$/;
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 const POLICY_ID = /^[A-Za-z0-9-]{1,64}$/;
+const SERVICE_PRINCIPAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const USER_EMAIL = /^[^\s@]{1,128}@[^\s@]{1,255}$/;
+const CATALOG = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$/;
 
 /** The job event uuid when it fits Databricks' ≤64-char token, else its sha256 hex (always 64 chars). */
 export function idempotencyToken(jobId: string): string {
@@ -73,26 +101,49 @@ export function assertParameters(parameters: Record<string, string>): void {
   }
 }
 
-export function buildSubmitRunBody(spec: RunSpec, notebookPath: string, cluster: ClusterSettings): SubmitRunBody {
+/** The one entry of a run's access control list: its owner is the runtime's principal, nobody else is listed. */
+export function accessControlFor(access: RunAccess): AccessControlEntry {
+  if (SERVICE_PRINCIPAL.test(access.principal)) return { service_principal_name: access.principal, permission_level: 'IS_OWNER' };
+  if (USER_EMAIL.test(access.principal)) return { user_name: access.principal, permission_level: 'IS_OWNER' };
+  throw new DatabricksInputError(`Runtime principal ${JSON.stringify(access.principal.slice(0, 80))} is neither a service principal application id nor a user email`);
+}
+
+export function runTimeoutFor(compute: string, timeout: ClusterSettings['runTimeoutSeconds']): number | undefined {
+  const seconds = typeof timeout === 'function' ? timeout(compute) : timeout;
+  if (seconds === undefined || seconds === 0) return undefined;
+  if (!Number.isInteger(seconds) || seconds < 0) throw new DatabricksInputError(`Run timeout for ${compute} must be whole seconds, got ${seconds}`);
+  return seconds;
+}
+
+export function buildSubmitRunBody(spec: RunSpec, task: NotebookTask, cluster: ClusterSettings): SubmitRunBody {
   assertParameters(spec.parameters);
-  const newCluster: Record<string, string | number | boolean> = {
+  assertParameters(task.baseParameters);
+  const newCluster: SubmitRunBody['tasks'][number]['new_cluster'] = {
     policy_id: policyIdFor(spec.compute, cluster.policyIdForCompute),
     apply_policy_default_values: true,
   };
   if (cluster.sparkVersion) newCluster.spark_version = cluster.sparkVersion;
   if (cluster.nodeTypeId) newCluster.node_type_id = cluster.nodeTypeId;
   if (cluster.dataSecurityMode) newCluster.data_security_mode = cluster.dataSecurityMode;
+  if (cluster.catalog !== undefined) {
+    if (!CATALOG.test(cluster.catalog)) throw new DatabricksInputError(`Catalog ${JSON.stringify(cluster.catalog)} is not a catalog name`);
+    newCluster.spark_conf = { 'spark.databricks.sql.initial.catalog.name': cluster.catalog };
+  }
   const body: SubmitRunBody = {
     run_name: runName(spec.participant, spec.jobName),
     idempotency_token: idempotencyToken(spec.jobId),
     tasks: [
       {
         task_key: 'cleanroom_job',
-        notebook_task: { notebook_path: notebookPath, base_parameters: { ...spec.parameters }, source: 'WORKSPACE' },
+        notebook_task: { notebook_path: task.notebookPath, base_parameters: { ...task.baseParameters }, source: 'WORKSPACE' },
         new_cluster: newCluster,
       },
     ],
   };
-  if (cluster.runTimeoutSeconds && cluster.runTimeoutSeconds > 0) body.timeout_seconds = cluster.runTimeoutSeconds;
+  const timeout = runTimeoutFor(spec.compute, cluster.runTimeoutSeconds);
+  if (timeout !== undefined) {
+    body.timeout_seconds = timeout;
+    body.tasks[0].timeout_seconds = timeout;
+  }
   return body;
 }

@@ -1,6 +1,8 @@
 /**
- * Puts approved code into the clean room workspace at a content-addressed path, never overwriting a different
- * content there: import with overwrite=false; on RESOURCE_ALREADY_EXISTS, export and compare.
+ * Puts content into the clean room workspace at content-addressed paths, never overwriting a different content
+ * there: import with overwrite=false; on RESOURCE_ALREADY_EXISTS, export and compare. Notebooks are imported as
+ * SOURCE in their language; the approved SQL the runner reads is a workspace file (RAW: stored byte for byte, so
+ * its sha256 is the approved one; https://docs.databricks.com/api/gcp/workspace/workspace/import).
  */
 import { createHash } from 'node:crypto';
 import type { ApprovedCode, CodeLanguage } from '../engine';
@@ -23,6 +25,11 @@ export function notebookPath(root: string, code: ApprovedCode): string {
   return `${root}/code/${code.participant}/${code.name}/${code.hash}`;
 }
 
+/** `<root>/code/<participant>/<name>/<hash>.sql`: approved SQL as the workspace file the runner reads. */
+export function sqlFilePath(root: string, code: ApprovedCode): string {
+  return `${notebookPath(root, code)}.sql`;
+}
+
 const HEADER_COMMENT: Record<CodeLanguage, string> = { SQL: '--', PYTHON: '#', SCALA: '//', R: '#' };
 
 /**
@@ -36,6 +43,13 @@ export function comparableSource(content: string, language: CodeLanguage): strin
   return text.replace(/\s+$/, '');
 }
 
+export function sha256Hex(content: string): string {
+  return createHash('sha256').update(content, 'utf8').digest('hex');
+}
+
+/** A notebook in a language, or a workspace file whose bytes must stay exactly these. */
+export type WorkspaceContent = { kind: 'notebook'; language: CodeLanguage; content: string } | { kind: 'file'; content: string };
+
 export class WorkspaceNotebooks {
   private readonly ensured = new Set<string>();
 
@@ -46,34 +60,49 @@ export class WorkspaceNotebooks {
   /** Returns the notebook path holding exactly `code.content` (importing it if needed). */
   async ensure(code: ApprovedCode): Promise<string> {
     const path = notebookPath(this.root, code);
-    const digest = createHash('sha256').update(code.content, 'utf8').digest('hex');
-    if (digest !== code.hash) {
-      throw new DatabricksInputError(
-        `Approved code ${code.participant}/${code.name} does not match its hash ${code.hash} (content hashes to ${digest}); refusing to run it`,
-      );
-    }
-    if (this.ensured.has(path)) return path;
+    assertContentHash(code);
+    await this.ensureAt(path, { kind: 'notebook', language: code.language, content: code.content });
+    return path;
+  }
+
+  /** Returns the workspace file path holding exactly the approved SQL's bytes. */
+  async ensureSqlFile(code: ApprovedCode): Promise<string> {
+    const path = sqlFilePath(this.root, code);
+    assertContentHash(code);
+    await this.ensureAt(path, { kind: 'file', content: code.content });
+    return path;
+  }
+
+  /** Imports `item` at `path` unless that path already holds the same content; a different content is a conflict. */
+  async ensureAt(path: string, item: WorkspaceContent): Promise<void> {
+    if (this.ensured.has(path)) return;
     await this.client.post('/api/2.0/workspace/mkdirs', { path: path.slice(0, path.lastIndexOf('/')) });
+    const content = Buffer.from(item.content, 'utf8').toString('base64');
     try {
-      await this.client.post('/api/2.0/workspace/import', {
-        path,
-        format: 'SOURCE',
-        language: code.language,
-        content: Buffer.from(code.content, 'utf8').toString('base64'),
-        overwrite: false,
-      });
+      await this.client.post('/api/2.0/workspace/import', item.kind === 'notebook'
+        ? { path, format: 'SOURCE', language: item.language, content, overwrite: false }
+        : { path, format: 'RAW', content, overwrite: false });
     } catch (error) {
       if (!(error instanceof DatabricksApiError && error.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw error;
       const exported = await this.client.get<{ content?: string }>('/api/2.0/workspace/export', {
         path,
-        format: 'SOURCE',
+        format: item.kind === 'notebook' ? 'SOURCE' : 'RAW',
       });
       const existing = Buffer.from(exported.content ?? '', 'base64').toString('utf8');
-      if (comparableSource(existing, code.language) !== comparableSource(code.content, code.language)) {
-        throw new NotebookConflictError(path);
-      }
+      const same = item.kind === 'notebook'
+        ? comparableSource(existing, item.language) === comparableSource(item.content, item.language)
+        : existing === item.content;
+      if (!same) throw new NotebookConflictError(path);
     }
     this.ensured.add(path);
-    return path;
+  }
+}
+
+function assertContentHash(code: ApprovedCode): void {
+  const digest = sha256Hex(code.content);
+  if (digest !== code.hash) {
+    throw new DatabricksInputError(
+      `Approved code ${code.participant}/${code.name} does not match its hash ${code.hash} (content hashes to ${digest}); refusing to run it`,
+    );
   }
 }

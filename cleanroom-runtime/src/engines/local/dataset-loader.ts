@@ -96,7 +96,8 @@ function checkNames(dataset: DatasetRef): void {
 async function selectFor(connection: DuckDBConnection, dataset: DatasetRef, loading: Loading): Promise<string | Required<Pick<DeltaSnapshotFiles, 'schema' | 'rowsByFile'>>> {
   const location = parseGsLocation(dataset.location);
   if (dataset.format === 'delta') {
-    const snapshot = await loading.delta.readSnapshot(location);
+    // At the version the runtime checked: a log rewritten since then is not what the run reads.
+    const snapshot = await loading.delta.readSnapshot(location, dataset.version);
     if (snapshot.rowsByFile) return { schema: snapshot.schema, rowsByFile: snapshot.rowsByFile };
     const files = [];
     for (const file of snapshot.files) {

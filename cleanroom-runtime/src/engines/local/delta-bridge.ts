@@ -24,7 +24,8 @@ export interface DeltaSnapshotFiles {
 }
 
 export interface DeltaBridge {
-  readSnapshot(location: GsLocation): Promise<DeltaSnapshotFiles>;
+  /** The table at `version` (time travel: the version the runtime checked), else its latest. */
+  readSnapshot(location: GsLocation, version?: number): Promise<DeltaSnapshotFiles>;
   /** Replaces the table's rows (creating the table when absent) in one commit. */
   overwrite(location: GsLocation, schema: StructType, rows: DeltaRow[]): Promise<void>;
 }

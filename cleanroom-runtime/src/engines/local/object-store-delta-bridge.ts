@@ -26,9 +26,9 @@ export class ObjectStoreDeltaBridge implements DeltaBridge {
     this.readLimits = { ...bounded, maxDataFileBytes: MAX_DATASET_FILE_BYTES, dataFileParquet: undefined };
   }
 
-  async readSnapshot(location: GsLocation): Promise<DeltaSnapshotFiles> {
+  async readSnapshot(location: GsLocation, version?: number): Promise<DeltaSnapshotFiles> {
     const table = await DeltaTable.open(this.store, location.bucket, location.key, this.readLimits);
-    const snapshot = await table.snapshot();
+    const snapshot = await table.snapshot(version);
     return {
       schema: snapshot.schema,
       partitionColumns: snapshot.partitionColumns,

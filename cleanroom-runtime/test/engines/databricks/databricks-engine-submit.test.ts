@@ -5,6 +5,8 @@ import {
   NotebookConflictError,
 } from '../../../src/engines/databricks';
 import { startFakeDatabricks, type FakeDatabricks } from '../../support/fake-databricks';
+import type { DatasetRef } from '../../../src/engines/engine';
+import { runnerNotebookPath, runnerNotebookSource } from '../../../src/engines/databricks/runner-task';
 import { approvedCode, engineFor, runSpec } from './engine-fixtures';
 
 describe('DatabricksEngine.submit', () => {
@@ -17,44 +19,113 @@ describe('DatabricksEngine.submit', () => {
   const notebookPathOf = (spec = runSpec()): string =>
     `/Cleanroom/code/${spec.code.participant}/${spec.code.name}/${spec.code.hash}`;
 
-  it('imports the approved notebook, syncs datasets, then submits exactly one one-time run', async () => {
-    const { engine } = engineFor(fake);
-    const spec = runSpec();
+  const runnerPath = (): string => runnerNotebookPath('/Cleanroom');
+  const sqlFileOf = (spec = runSpec()): string => `${notebookPathOf(spec)}.sql`;
+  const submitBody = (): Record<string, unknown> =>
+    fake.requests.filter((r) => r.path === '/api/2.1/jobs/runs/submit').at(-1)?.body as Record<string, unknown>;
+
+  // https://docs.databricks.com/api/gcp/workspace/jobs/submit: run_name, idempotency_token, timeout_seconds,
+  // access_control_list, tasks[].notebook_task {notebook_path, base_parameters, source}, tasks[].new_cluster.
+  it('SQL runs through the runner notebook: the approved SQL as a workspace file, the run spec as widgets', async () => {
+    const { engine } = engineFor(fake, { runTimeoutSeconds: (size) => (size === '2X-Small' ? 3600 : 7200) });
+    const datasets: DatasetRef[] = [
+      { participant: 'acme', table: 'customers', location: 'gs://acme-bucket/input/customers', format: 'delta', version: 12 },
+      { participant: 'acme', table: 'unused', location: 'gs://acme-bucket/input/unused', format: 'delta', version: 3 },
+      { participant: 'globex', table: 'clients', location: 'gs://globex-bucket/input/clients.csv', format: 'csv' },
+    ];
+    const spec = runSpec({ datasets, parameters: { output: 'gs://globex-bucket/output/overlap', run_time: '2024-05-06T06:00:00.000Z', threshold: '10' } });
     const { runId } = await engine.submit(spec);
 
-    const path = notebookPathOf(spec);
-    const calls = fake.requests.map((r) => `${r.method} ${r.path}`);
-    expect(calls[0]).toBe('POST /api/2.0/workspace/mkdirs');
-    expect(calls[1]).toBe('POST /api/2.0/workspace/import');
-    expect(calls[calls.length - 1]).toBe('POST /api/2.1/jobs/runs/submit');
-    expect(fake.requests[0].body).toEqual({ path: path.slice(0, path.lastIndexOf('/')) });
-    const importBody = fake.requests[1].body as Record<string, unknown>;
-    expect(importBody).toMatchObject({ path, format: 'SOURCE', language: 'SQL', overwrite: false });
-    expect(Buffer.from(String(importBody.content), 'base64').toString('utf8')).toBe(spec.code.content);
+    const imports = fake.requests.filter((r) => r.path === '/api/2.0/workspace/import').map((r) => r.body as Record<string, unknown>);
+    expect(imports.map(({ content: _c, ...rest }) => rest)).toEqual([
+      { path: sqlFileOf(spec), format: 'RAW', overwrite: false },
+      { path: runnerPath(), format: 'SOURCE', language: 'PYTHON', overwrite: false },
+    ]);
+    // Byte for byte: the runner hashes what it reads against the approved hash.
+    expect(Buffer.from(String(imports[0].content), 'base64').toString('utf8')).toBe(spec.code.content);
+    expect(Buffer.from(String(imports[1].content), 'base64').toString('utf8')).toBe(runnerNotebookSource());
+    expect(runnerPath()).toBe(`/Cleanroom/runner/${createHash('sha256').update(runnerNotebookSource()).digest('hex')}`);
+    expect(fake.workspaceObject(sqlFileOf(spec))?.language).toBe('FILE');
 
-    // Datasets are made available between import and submit.
     expect(fake.statements()).toContain(
       "CREATE TABLE IF NOT EXISTS `acme`.`customers` USING DELTA LOCATION 'gs://acme-bucket/input/customers'",
     );
-
-    const submit = fake.requests[fake.requests.length - 1].body;
-    expect(submit).toEqual({
+    expect(submitBody()).toEqual({
       run_name: 'cleanroom:globex:weekly overlap',
       idempotency_token: spec.jobId,
+      timeout_seconds: 3600,
+      access_control_list: [{ user_name: fake.principal, permission_level: 'IS_OWNER' }],
       tasks: [
         {
           task_key: 'cleanroom_job',
+          timeout_seconds: 3600,
           notebook_task: {
-            notebook_path: path,
-            base_parameters: { output: 'gs://globex-bucket/output/overlap', threshold: '10' },
+            notebook_path: runnerPath(),
+            base_parameters: {
+              cleanroom_code_path: `/Workspace${sqlFileOf(spec)}`,
+              cleanroom_code_sha256: spec.code.hash,
+              cleanroom_catalog: 'cleanroom_retail',
+              // Only the Delta datasets the code names, at the versions the runtime checked.
+              cleanroom_inputs: JSON.stringify([{ name: 'acme.customers', version: 12 }]),
+              cleanroom_parameters: JSON.stringify(spec.parameters),
+              output: 'gs://globex-bucket/output/overlap',
+            },
             source: 'WORKSPACE',
           },
-          new_cluster: { policy_id: 'POLICY2XS0001', apply_policy_default_values: true, spark_version: '15.4.x-scala2.12' },
+          new_cluster: {
+            policy_id: 'POLICY2XS0001',
+            apply_policy_default_values: true,
+            spark_version: '15.4.x-scala2.12',
+            spark_conf: { 'spark.databricks.sql.initial.catalog.name': 'cleanroom_retail' },
+          },
         },
       ],
     });
     expect(fake.runs()).toHaveLength(1);
     expect(runId).toBe(String(fake.runs()[0].runId));
+    // The principal is asked once per engine.
+    await engine.submit(runSpec({ jobId: 'second-job', compute: 'Small' }));
+    expect(fake.requests.filter((r) => r.path === '/api/2.0/preview/scim/v2/Me')).toHaveLength(1);
+    expect(submitBody()).toMatchObject({ timeout_seconds: 7200, tasks: [{ timeout_seconds: 7200 }] });
+  });
+
+  it('a Python notebook is imported as approved and gets output and every parameter as widgets', async () => {
+    const code = approvedCode('dbutils.widgets.text("output", "")\nspark.sql("SELECT 1").write.format("delta").mode("overwrite").save(dbutils.widgets.get("output"))\n', { language: 'PYTHON', name: 'py_overlap' });
+    const spec = runSpec({ code, parameters: { output: 'gs://globex-bucket/output/overlap', run_time: '2024-05-06T06:00:00.000Z', threshold: '10' } });
+    const principal = '6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b';
+    await engineFor(fake, { runTimeoutSeconds: 5400, runtimePrincipal: principal }).engine.submit(spec);
+    const imports = fake.requests.filter((r) => r.path === '/api/2.0/workspace/import').map((r) => r.body as Record<string, unknown>);
+    expect(imports.map(({ content: _c, ...rest }) => rest)).toEqual([{ path: notebookPathOf(spec), format: 'SOURCE', language: 'PYTHON', overwrite: false }]);
+    expect(fake.requests.some((r) => r.path === '/api/2.0/preview/scim/v2/Me')).toBe(false);
+    expect(submitBody()).toEqual({
+      run_name: 'cleanroom:globex:weekly overlap',
+      idempotency_token: spec.jobId,
+      timeout_seconds: 5400,
+      access_control_list: [{ service_principal_name: principal, permission_level: 'IS_OWNER' }],
+      tasks: [
+        {
+          task_key: 'cleanroom_job',
+          timeout_seconds: 5400,
+          notebook_task: {
+            notebook_path: notebookPathOf(spec),
+            base_parameters: { output: 'gs://globex-bucket/output/overlap', run_time: '2024-05-06T06:00:00.000Z', threshold: '10' },
+            source: 'WORKSPACE',
+          },
+          new_cluster: {
+            policy_id: 'POLICY2XS0001',
+            apply_policy_default_values: true,
+            spark_version: '15.4.x-scala2.12',
+            spark_conf: { 'spark.databricks.sql.initial.catalog.name': 'cleanroom_retail' },
+          },
+        },
+      ],
+    });
+  });
+
+  it('SQL code needs the clean room catalog; a runtime principal must be an application id or an email', async () => {
+    await expect(engineFor(fake, { catalog: undefined }).engine.submit(runSpec())).rejects.toThrow(/catalog/);
+    await expect(engineFor(fake, { runtimePrincipal: 'admins' }).engine.submit(runSpec())).rejects.toBeInstanceOf(DatabricksInputError);
+    expect(fake.requests).toHaveLength(0);
   });
 
   it('is idempotent on the job id: a resubmission (even from a fresh process) returns the same run', async () => {
@@ -83,9 +154,9 @@ describe('DatabricksEngine.submit', () => {
   });
 
   it('accepts identical content already at the content-addressed path', async () => {
-    const spec = runSpec();
+    const spec = runSpec({ code: approvedCode('display(spark.sql("SELECT 1"))', { language: 'PYTHON' }) });
     // A SOURCE export adds the "-- Databricks notebook source" header: still the same content.
-    fake.putWorkspaceObject(notebookPathOf(spec), 'SQL', spec.code.content + '\n');
+    fake.putWorkspaceObject(notebookPathOf(spec), 'PYTHON', spec.code.content + '\n');
     const { runId } = await engineFor(fake).engine.submit(spec);
     expect(runId).toBe(String(fake.runs()[0].runId));
     expect(fake.requests.some((r) => r.path === '/api/2.0/workspace/export')).toBe(true);
@@ -94,10 +165,10 @@ describe('DatabricksEngine.submit', () => {
 
   it('refuses to run when a different content sits at that path, and never overwrites it', async () => {
     const spec = runSpec();
-    fake.putWorkspaceObject(notebookPathOf(spec), 'SQL', 'SELECT * FROM acme.customers');
+    fake.putWorkspaceObject(sqlFileOf(spec), 'FILE', 'SELECT * FROM acme.customers');
     const error = await engineFor(fake).engine.submit(spec).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotebookConflictError);
-    expect(fake.workspaceObject(notebookPathOf(spec))?.content).toBe('SELECT * FROM acme.customers');
+    expect(fake.workspaceObject(sqlFileOf(spec))?.content).toBe('SELECT * FROM acme.customers');
     expect(fake.requests.some((r) => r.path === '/api/2.1/jobs/runs/submit')).toBe(false);
     expect(fake.requests.filter((r) => r.path === '/api/2.0/workspace/import').map((r) => (r.body as { overwrite: boolean }).overwrite))
       .toEqual([false]);

@@ -17,6 +17,7 @@ export function engineFor(
     warehouseId: fake.warehouseId,
     policyIdForCompute: POLICIES,
     sparkVersion: '15.4.x-scala2.12',
+    catalog: 'cleanroom_retail',
     maxAttempts: 4,
     requestTimeoutMs: 2_000,
     random: () => 0.5,

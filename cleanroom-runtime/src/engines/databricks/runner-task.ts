@@ -1,0 +1,38 @@
+/**
+ * How SQL code runs on Databricks: through the clean room's runner notebook (runner/cleanroom_runner.py), owned by
+ * the runtime and imported at `<root>/runner/<sha256 of its source>`, never editable by participants. The approved
+ * SQL is imported as a workspace file; the runner reads it from `/Workspace<path>`, verifies its sha256, runs the
+ * statements with bound parameters and writes the final query's result as a Delta table at `output`, as the local
+ * engine does. Pure, except for reading the runner's source once.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { RunSpec } from '../engine';
+import { versionedInputs } from '../run-inputs';
+import { assertWorkspaceRoot, sha256Hex } from './workspace-notebooks';
+
+let runnerSource: string | undefined;
+
+/** The runner notebook's source (shipped next to this file). */
+export function runnerNotebookSource(): string {
+  runnerSource ??= readFileSync(path.join(__dirname, 'runner', 'cleanroom_runner.py'), 'utf8');
+  return runnerSource;
+}
+
+/** `<root>/runner/<sha256>`: a new runner version gets a new path, an old one is never overwritten. */
+export function runnerNotebookPath(root: string): string {
+  assertWorkspaceRoot(root);
+  return `${root}/runner/${sha256Hex(runnerNotebookSource())}`;
+}
+
+/** The runner's widgets (names the runner owns; the job's own parameters travel inside cleanroom_parameters). */
+export function runnerParameters(spec: RunSpec, sqlFilePath: string, catalog: string): Record<string, string> {
+  return {
+    cleanroom_code_path: `/Workspace${sqlFilePath}`,
+    cleanroom_code_sha256: spec.code.hash,
+    cleanroom_catalog: catalog,
+    cleanroom_inputs: JSON.stringify(versionedInputs(spec)),
+    cleanroom_parameters: JSON.stringify(spec.parameters),
+    output: spec.outputLocation,
+  };
+}
