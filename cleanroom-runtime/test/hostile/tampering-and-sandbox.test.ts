@@ -117,13 +117,25 @@ describe("sandbox escapes in the keeper's own approved SQL", () => {
   }, 120_000);
   afterAll(() => room.cleanup());
 
-  test('every escape was approved and accepted (the keeper approves its own code), so the sandbox is what stops it', async () => {
+  // Reading files by path is refused when the code is registered (under every approval policy); what registration
+  // lets through is approved (the keeper's own code) and stopped by the sandbox when it runs.
+  const refusedAtRegistration = new Set(['read_passwd', 'read_raw_files', 'url']);
+
+  test('file reads by path are refused at registration, naming the construct; every other escape was accepted and submitted', async () => {
     const statuses = await room.read(KEEPER_BUCKET, 'event_status');
-    expect(statuses.filter((s) => s.status !== 'SUCCESS')).toEqual([]);
-    expect(room.engine.submits).toHaveLength(escapes.length + 1);
+    const refused = statuses.filter((s) => s.status !== 'SUCCESS');
+    const refusedCode = refused.filter((s) => s.event_type === 'CODE').map((s) => String(s.message));
+    expect(refusedCode).toHaveLength(refusedAtRegistration.size);
+    for (const message of refusedCode) expect(message).toMatch(/^the SQL code cannot be registered: read_(csv|parquet)\(\.\.\.\) reads files directly: read registered datasets by name/);
+    // Their jobs name code that does not exist; nothing else was refused.
+    expect(refused.filter((s) => s.event_type === 'JOB').map((s) => String(s.message))).toEqual(
+      [...refusedAtRegistration].map(() => expect.stringMatching(/^code "kp_(read_passwd|read_raw_files|url)" does not exist/)),
+    );
+    expect(refused).toHaveLength(2 * refusedAtRegistration.size);
+    expect(room.engine.submits).toHaveLength(escapes.length - refusedAtRegistration.size + 1);
   });
 
-  test.each(escapes.map(([name, , error]) => [name, error] as const))('%s: the run FAILED with the sandbox error', async (name, error) => {
+  test.each(escapes.filter(([name]) => !refusedAtRegistration.has(name)).map(([name, , error]) => [name, error] as const))('%s: the run FAILED with the sandbox error', async (name, error) => {
     const run = (await room.read(KEEPER_BUCKET, 'runs')).find((r) => r.job_id === runs[name]);
     expect(run).toMatchObject({ state: 'TERMINATED', result_state: 'FAILED' });
     // The Spark SQL front refuses these before DuckDB sees them; the locked sandbox stops what it lets through.
