@@ -67,6 +67,8 @@ export interface CodeEvent extends EventBase {
   notebookContents: string | null;
   notebookContentsHash: string | null;
   notebookLanguage: string | null;
+  /** A default compute size (older seed notebooks send one); null when absent. */
+  defaultCompute: string | null;
 }
 
 export interface ApprovalEvent extends EventBase {

@@ -171,6 +171,7 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
         notebookContents: optional(p, 'notebook_contents'),
         notebookContentsHash: optional(p, 'notebook_contents_hash'),
         notebookLanguage: optional(p, 'notebook_language'),
+        defaultCompute: optional(p, 'default_compute'),
       };
     case 'JOB': {
       const action = p.action === undefined || p.action === null ? 'INSERT' : actionOf(p, fields);

@@ -11,6 +11,7 @@ import { codeVersionHash } from './code-version';
 import { codeObjectKey } from './effects';
 import type { ParticipantInfo } from './context';
 import { isScheduled, parseRunKey } from './schedules';
+import { approvalTimestamps, seedCodeColumns } from './seed-columns';
 import type { CleanroomState, RunRecord } from './state';
 
 export type PublishedTable = Exclude<ControlTableName, 'events'>;
@@ -34,6 +35,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
     list.push({ run, scheduledFor: occurrence });
     runsByJob.set(jobId, list);
   }
+  const approvedAt = approvalTimestamps(state, keeper);
   const runs = jobs.flatMap((job) =>
     byKey(runsByJob.get(job.jobId) ?? [], (r) => r.scheduledFor ?? '').map(({ run, scheduledFor }) => ({ job, run, scheduledFor })),
   );
@@ -66,6 +68,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       updated_at: micros(c.updatedAt),
       event_uuid: c.eventUuid,
       events_version: BigInt(c.eventsVersion),
+      ...seedCodeColumns(c),
     })),
     approval_status: code.map((c) => ({
       code_id: c.codeId,
@@ -78,6 +81,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       reviewed_by: c.approval.reviewedBy,
       updated_at: micros(c.approval.updatedAt),
       event_uuid: c.approval.eventUuid,
+      approval_timestamp: approvedAt.get(c.codeId) ?? null,
     })),
     jobs: jobs.map((j) => ({
       job_id: j.jobId,

@@ -150,6 +150,22 @@ describe('CODE events', () => {
     );
   });
 
+  test('code names as the notebooks allow them: spaces and punctuation, unique ignoring case, found exactly as registered', () => {
+    const h = new Harness();
+    const row = seed.code('Weekly reach v2', 'INSERT', SQL_SOURCE);
+    h.ok(ADVERTISER, row);
+    expect(h.state.code['Weekly reach v2']).toMatchObject({ name: 'Weekly reach v2', codeId: row.uuid });
+    expect(h.send(AGENCY, cli.code('weekly REACH v2', 'INSERT', SQL_SOURCE)).message).toBe(
+      'code name is not unique: "weekly REACH v2" differs from the registered "Weekly reach v2" (of advertiser) only in letter case, and code names are compared ignoring case; pick another name, e.g. prefixed with your participant name',
+    );
+    expect(h.send(ADVERTISER, cli.code('weekly reach v2', 'UPDATE', SQL_SOURCE)).message).toBe(
+      'code "weekly reach v2" is not registered; did you mean "Weekly reach v2"? Names are written exactly as registered',
+    );
+    h.ok(ADVERTISER, cli.code('Weekly reach v2', 'UPDATE', 'SELECT 2'));
+    h.ok(AGENCY, cli.code('weekly reach v2 (agency)'.replace(/[()]/g, ''), 'INSERT', SQL_SOURCE));
+    expect(Object.keys(h.state.code).sort()).toEqual(['Weekly reach v2', 'weekly reach v2 agency']);
+  });
+
   test('bad names and default parameters', () => {
     const h = new Harness();
     expect(h.send(ADVERTISER, cli.code('../evil', 'INSERT', SQL_SOURCE)).message).toMatch(/^code name "..\/evil" is not allowed/);
