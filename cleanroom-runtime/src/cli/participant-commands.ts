@@ -135,7 +135,8 @@ function registerCodeCommands(program: Command, io: CliIo): void {
       const stored = await storedCode(session, name, options.hash);
       io.stderr.write(
         `code "${stored.codeName}" by ${stored.owner}, ${stored.language}, sha256 ${stored.hash}, default parameters ${stored.defaultParameters}\n` +
-          `version hash (approve with --hash): ${stored.versionHash}\n`,
+          `version hash (approve with --hash): ${stored.versionHash}\n` +
+          `seed notebooks' hash (sha256 of the base64 export, shown by approve_code): ${stored.seedHash}\n`,
       );
       io.stdout.write(stored.source.endsWith('\n') ? stored.source : `${stored.source}\n`);
     });

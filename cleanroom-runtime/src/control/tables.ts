@@ -49,6 +49,16 @@ export const CODE_SCHEMA: StructType = struct([
   ['updated_at', 'timestamp'],
   ['event_uuid', 'string'],
   ['events_version', 'long'],
+  // The seed's columns, which its notebooks read (approve_code, create_job), with the seed's meanings:
+  // id = code_id (what a seed approval row carries as uuid); name = code_name; participant_name = participant;
+  // notebook_hash = the seed's hash (sha256 of the base64 Workspace export); default_compute = the size a seed
+  // notebook sent, if any; submitted_timestamp = when the current version was submitted (clean room time).
+  ['id', 'string'],
+  ['name', 'string'],
+  ['participant_name', 'string'],
+  ['notebook_hash', 'string'],
+  ['default_compute', 'string'],
+  ['submitted_timestamp', 'timestamp'],
 ]);
 
 export const APPROVAL_STATUS_SCHEMA: StructType = struct([
@@ -66,6 +76,10 @@ export const APPROVAL_STATUS_SCHEMA: StructType = struct([
   ['approved_by', 'string'],
   ['awaiting', 'string'],
   ['status_message', 'string'],
+  // The seed's column: when the clean room last decided on this code's approval (its status set, or a seed
+  // notebook's approval or rejection of it processed). approve_code lists code whose pending status is newer than
+  // the keeper's last decision sent, so a refused decision puts the code back on the keeper's list.
+  ['approval_timestamp', 'timestamp'],
 ]);
 
 /** Every decision on a code's versions, in order: approvals, rejections, revocations, lapses, policy resets. */

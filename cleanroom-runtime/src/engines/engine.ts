@@ -24,6 +24,7 @@ export type CodeLanguage = 'SQL' | 'PYTHON' | 'SCALA' | 'R';
 /** Approved code pinned by hash; engines run exactly this content. */
 export interface ApprovedCode {
   participant: string;
+  /** The code name as a path segment (processor/names.ts codePathSegment): the name itself unless it holds spaces or punctuation. */
   name: string;
   /** sha256 hex of the content. */
   hash: string;

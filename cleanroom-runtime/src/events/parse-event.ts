@@ -173,6 +173,7 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
         notebookContentsHash: optional(p, 'notebook_contents_hash'),
         notebookLanguage: optional(p, 'notebook_language'),
         reads: optional(p, 'reads'),
+        defaultCompute: optional(p, 'default_compute'),
       };
     case 'JOB': {
       const action = p.action === undefined || p.action === null ? 'INSERT' : actionOf(p, fields);

@@ -5,7 +5,8 @@
  * seed hashes that base64 text, so the claimed hash is checked against sha256 of the text as sent.
  * api_version "2" (CLI): `notebook_contents` is the source itself; the claimed hash is sha256 of it.
  * Either way the clean room identifies a version by sha256 of the decoded source bytes (the canonical hash):
- * that is the `<hash>` in `code/<participant>/<name>/<hash>` and what approvals pin.
+ * that is the `<hash>` in `code/<participant>/<name>/<hash>` and what approvals pin. The seed's own hash (of the
+ * base64 export) is kept beside it, for the seed's notebooks and their users.
  */
 import { createHash } from 'node:crypto';
 import type { CodeLanguage } from '../engines/engine';
@@ -22,6 +23,16 @@ export interface NotebookSource {
   source: string;
   /** sha256 hex of the UTF-8 source. */
   hash: string;
+  /** The seed notebooks' hash: sha256 of the base64 Workspace export (seedNotebookHash). */
+  seedHash: string;
+}
+
+/**
+ * The hash the seed's register_code notebook computes and its approve_code notebook shows: sha256 of the base64
+ * text of the Workspace export, i.e. of the source's bytes in base64.
+ */
+export function seedNotebookHash(source: string): string {
+  return sha256Hex(Buffer.from(source, 'utf8').toString('base64'));
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -53,7 +64,8 @@ export function decodeNotebook(apiVersion: ApiVersion, contents: string, claimed
     return { ok: false, message: `notebook is ${bytes} bytes, above the limit of ${MAX_NOTEBOOK_BYTES} bytes (1 MiB): split it or move data out of the code` };
   }
   if (source.trim() === '') return { ok: false, message: 'notebook_contents is empty: register a notebook with code in it' };
-  return { ok: true, value: { source, hash: apiVersion === '1' ? sha256Hex(source) : actual } };
+  // api_version 1 sent the export itself: its verified hash is the one the notebook computed.
+  return { ok: true, value: apiVersion === '1' ? { source, hash: sha256Hex(source), seedHash: actual } : { source, hash: actual, seedHash: seedNotebookHash(source) } };
 }
 
 const LANGUAGES: readonly CodeLanguage[] = ['SQL', 'PYTHON', 'SCALA', 'R'];

@@ -8,6 +8,7 @@
  */
 import type { CodeEvent } from '../events/event-model';
 import { datasetReadsOf } from '../sql/dataset-reads';
+import { withOutputContract } from '../sql/output-contract';
 import { readSqlCode } from '../sql/sql-code';
 import { approvalRequirement, policyOf } from './approval-policy';
 import { settleApproval } from './approval-status';
@@ -16,11 +17,11 @@ import { codeVersionHash } from './code-version';
 import type { ParticipantInfo, ProcessorContext } from './context';
 import { accept, refuse, type Decision } from './decision';
 import { codeBlobKey } from './effects';
-import { checkObjectName, quote } from './names';
+import { checkObjectName, codePathSegment, quote } from './names';
+import { noteOwned } from './owner-counts';
 import { parseParameters } from './parameters';
 import { codeQuotaProblem } from './quotas';
-import { recordOf, type ApprovalRecord, type CleanroomState } from './state';
-import { noteOwned } from './owner-counts';
+import { recordOf, type ApprovalRecord, type CleanroomState, type CodeRecord } from './state';
 import { uniqueRecordId } from './unique-ids';
 
 export function applyCode(state: CleanroomState, event: CodeEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
@@ -34,6 +35,14 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
   if (event.action === 'INSERT' && existing) {
     const hint = existing.owner === submitter.name ? 'you registered it already: use UPDATE to change it' : 'pick another name, e.g. prefixed with your participant name';
     return refuse(`code name is not unique: "${codeName}" is already registered; ${hint}`);
+  }
+  const lookAlike = event.action === 'INSERT' ? sameNameIgnoringCase(state, codeName) : undefined;
+  if (lookAlike) {
+    return refuse(`code name is not unique: "${codeName}" differs from the registered "${lookAlike.name}" (of ${lookAlike.owner}) only in letter case, and code names are compared ignoring case; pick another name, e.g. prefixed with your participant name`);
+  }
+  if (event.action !== 'INSERT' && !existing) {
+    const similar = sameNameIgnoringCase(state, codeName);
+    if (similar) return refuse(`code "${codeName}" is not registered; did you mean "${similar.name}"? Names are written exactly as registered`);
   }
   if (event.action !== 'INSERT') {
     if (!existing) return refuse(`code "${codeName}" is not registered: use INSERT to register it`);
@@ -70,12 +79,18 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
     }
     reads = parsed.unknown !== null && declaredReads === undefined ? undefined : [...new Set([...parsed.reads, ...(declaredReads ?? [])])].sort();
     const sql = readSqlCode(notebook.value.source, { parameters: Object.keys(defaults.value) });
-    if (sql.problems.length > 0) return refuse(sqlProblemsMessage(sql.problems));
+    const problems = withOutputContract(sql);
+    if (problems.length > 0) return refuse(sqlProblemsMessage(problems));
     if (sql.statements.length === 0) return refuse('the SQL code has no statement: it must end with a query whose result becomes the job output');
     // A widget's DEFAULT is a default parameter unless default_parameters sets it.
     for (const widget of sql.widgets) {
       if (widget.defaultValue !== null && widget.defaultValue !== '' && !Object.hasOwn(defaults.value, widget.name)) defaults.value[widget.name] = widget.defaultValue;
     }
+  }
+
+  const defaultCompute = event.defaultCompute === null ? (existing?.defaultCompute ?? null) : offeredSize(event.defaultCompute, ctx.computeSizes);
+  if (defaultCompute === undefined) {
+    return refuse(`default_compute ${quote(event.defaultCompute)} is not a compute size this clean room offers: use one of ${ctx.computeSizes.join(', ')}, or leave it out`);
   }
 
   const hash = notebook.value.hash;
@@ -98,6 +113,8 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
     pathToNotebook: event.pathToNotebook,
     defaultParameters,
     hash,
+    seedHash: notebook.value.seedHash,
+    ...(defaultCompute !== null ? { defaultCompute } : {}),
     versions: versionChanged ? [...(existing?.versions ?? []), { hash, versionHash, appliedAt: ctx.now, eventUuid: event.uuid }] : existing.versions,
     approval,
     ...(reads === undefined ? {} : { reads }),
@@ -151,9 +168,30 @@ function parseDeclaredReads(text: string | null): { ok: true; value: string[] | 
   return { ok: true, value: [...new Set(reads)].sort() };
 }
 
-/** The first problems of SQL code, with their lines: enough to fix them, bounded in size. */
+/**
+ * Another code whose name equals `name` ignoring case, or whose path segment does (names.ts codePathSegment): two
+ * such names could not be told apart in a case-insensitive store or folder.
+ */
+function sameNameIgnoringCase(state: CleanroomState, name: string): CodeRecord | undefined {
+  const lower = name.toLowerCase();
+  const segment = codePathSegment(name).toLowerCase();
+  return Object.values(state.code).find((c) => c.name !== name && (c.name.toLowerCase() === lower || codePathSegment(c.name).toLowerCase() === segment));
+}
+
+/** The offered size `name` means, ignoring case (older seed notebooks sent "SMALL"); undefined when none. */
+function offeredSize(name: string, sizes: readonly string[]): string | null | undefined {
+  if (name.trim() === '') return null;
+  return sizes.find((size) => size.toLowerCase() === name.trim().toLowerCase());
+}
+
+/**
+ * The problems of SQL code with their lines, each distinct fix once (`lines 29, 32: ...`), so that one message
+ * names every fix of a typical notebook; bounded in size.
+ */
 function sqlProblemsMessage(problems: ReadonlyArray<{ line: number; message: string }>): string {
-  const shown = problems.slice(0, 3).map((p) => `line ${p.line}: ${p.message}`);
-  const more = problems.length > 3 ? `; and ${problems.length - 3} more` : '';
-  return `the SQL code cannot be registered: ${shown.join('; ')}${more}`;
+  const byMessage = new Map<string, number[]>();
+  for (const p of problems) byMessage.set(p.message, [...(byMessage.get(p.message) ?? []), p.line]);
+  const fixes = [...byMessage].map(([message, lines]) => `${lines.length > 1 ? 'lines' : 'line'} ${[...new Set(lines)].slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''}: ${message}`);
+  const more = fixes.length > 5 ? `; and ${fixes.length - 5} more` : '';
+  return `the SQL code cannot be registered: ${fixes.slice(0, 5).join('; ')}${more}`;
 }

@@ -14,18 +14,22 @@ import { recordOf, type CleanroomState } from './state';
 
 export const DATASET_FORMATS: readonly DatasetFormat[] = ['delta', 'parquet', 'json', 'avro', 'csv'];
 
-/** The `<participant>.<table>` key of a DATA event, checked against the submitter. */
+/**
+ * The `<participant>.<table>` key of a DATA event, checked against the submitter. Names are case-insensitive and
+ * stored lowercase, as Spark and Unity Catalog treat them: `advertiser.Store_Visits` is `advertiser.store_visits`.
+ */
 export function checkDatasetName(name: string, submitter: string): Checked<{ key: string; table: string }> {
   const parts = name.trim().split('.');
   if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
     return { ok: false, message: `data_metastore_name ${quote(name)} must be <database>.<table>, with your participant name as database, e.g. ${submitter}.my_table` };
   }
-  const [database, table] = parts;
+  // ASCII letters only: toLowerCase would also turn a look-alike (the Kelvin sign) into a Latin letter.
+  const [database, table] = parts.map((part) => part.replace(/[A-Z]/g, (c) => c.toLowerCase()));
   if (database !== submitter) {
-    return { ok: false, message: `data_metastore_name ${quote(name)} is in database ${quote(database)}: you can only register tables of your own database, ${submitter}.<table>` };
+    return { ok: false, message: `data_metastore_name ${quote(name)} is in database ${quote(parts[0])}: you can only register tables of your own database, ${submitter}.<table>` };
   }
   if (!TABLE_NAME.test(table)) {
-    return { ok: false, message: `table name ${quote(table)} is not allowed: use 1-63 lowercase letters, digits or '_', starting with a letter` };
+    return { ok: false, message: `table name ${quote(parts[1])} is not allowed: use 1-63 letters, digits or '_', starting with a letter (names are case-insensitive and stored lowercase)` };
   }
   return { ok: true, value: { key: `${database}.${table}`, table } };
 }

@@ -4,6 +4,8 @@
  * the next pass. Code objects and published views are not effects: they are reconciled from the state every
  * pass (see views.ts), which also covers participants onboarded later.
  */
+import { codePathSegment } from './names';
+
 export type Effect =
   /** Make the engine's dataset catalogue equal to the registry (before any run that may read it). */
   | { kind: 'sync_datasets' }
@@ -24,7 +26,10 @@ export function codeBlobKey(hash: string): string {
   return `code-blobs/${hash}`;
 }
 
-/** Where a code version is copied in every participant bucket allowed to see it (the seed's layout). */
+/**
+ * Where a code version is copied in every participant bucket allowed to see it (the seed's layout); the name
+ * is mapped to a path segment (names.ts codePathSegment: the name itself unless it holds spaces or punctuation).
+ */
 export function codeObjectKey(owner: string, name: string, hash: string): string {
-  return `code/${owner}/${name}/${hash}`;
+  return `code/${owner}/${codePathSegment(name)}/${hash}`;
 }

@@ -7,7 +7,7 @@ export * from './apply-event';
 export * from './apply-events';
 export * from './runs';
 export * from './views';
-export { checkObjectName, checkDataLocation, checkOutputLocation, parseGsUri, TABLE_NAME, OBJECT_NAME } from './names';
+export { checkObjectName, checkDataLocation, checkOutputLocation, codePathSegment, parseGsUri, TABLE_NAME } from './names';
 export { sha256Hex, decodeNotebook, detectLanguage, MAX_NOTEBOOK_BYTES } from './code-content';
 export { parseParameters } from './parameters';
 export { checkDatasetName, checkFormat, DATASET_FORMATS } from './data-rules';

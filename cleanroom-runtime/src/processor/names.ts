@@ -2,11 +2,11 @@
  * Strict patterns for every name and location a participant sends. Names end up in paths, SQL identifiers and
  * engine requests, so anything outside these patterns is refused rather than escaped.
  */
+import { createHash } from 'node:crypto';
 import { DATASET_FOLDERS } from '../control/bucket-layout';
 
+/** A table name as stored: Spark and Unity Catalog names are case-insensitive and kept lowercase. */
 export const TABLE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
-/** Code and job names: letters, digits, '_', '.', '-'; never '..' (they become path segments). */
-export const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 const PATH_SEGMENT = /^[A-Za-z0-9._=+-]+$/;
@@ -19,14 +19,49 @@ export function quote(value: unknown, max = 120): string {
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
+export const MAX_OBJECT_NAME = 100;
+/**
+ * Characters a code or job name cannot hold: the ones the seed's create_job notebook refuses in job names, plus
+ * backslash and backtick. The seed's approve_code notebook splits the selected names on ',' and splices each into
+ * a SQL string (`where name='<name>'`), so a quote, a backslash or a comma in a name would make the keeper's
+ * notebook approve other code than the one selected.
+ */
+export const NAME_FORBIDDEN = `"'!@#$%^&*()+?=,<>/\\\``;
+const NAME_CHARS = /^[\x20-\x7e]*$/;
+
+/**
+ * Code and job names are display names, as the seed's notebooks allow them (spaces and most punctuation), within
+ * what the clean room can carry safely: printable ASCII (no look-alike letters), none of NAME_FORBIDDEN, single
+ * spaces between words, at least one letter or digit. Where a name becomes a path segment, codePathSegment maps it.
+ */
 export function checkObjectName(kind: 'code' | 'job', name: string): Checked<string> {
-  if (!OBJECT_NAME.test(name) || name.includes('..')) {
-    return {
-      ok: false,
-      message: `${kind} name ${quote(name)} is not allowed: use 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit, without '..'`,
-    };
+  const bad = (why: string): Checked<string> => ({ ok: false, message: `${kind} name ${quote(name)} is not allowed: ${why}` });
+  if (name.length === 0 || name.length > MAX_OBJECT_NAME) return bad(`use 1 to ${MAX_OBJECT_NAME} characters`);
+  if (!NAME_CHARS.test(name)) {
+    const odd = [...name].find((c) => !NAME_CHARS.test(c)) ?? '';
+    return bad(`it contains ${quote(odd)}; use ASCII letters, digits, spaces and punctuation (no control characters or non-ASCII letters)`);
   }
+  const forbidden = [...name].find((c) => NAME_FORBIDDEN.includes(c));
+  if (forbidden !== undefined) return bad(`it contains ${quote(forbidden)}; leave out ${NAME_FORBIDDEN.split('').join(' ')}`);
+  if (name !== name.trim() || name.includes('  ')) return bad('it has a space at either end or two in a row; use single spaces between words');
+  if (!/[A-Za-z0-9]/.test(name)) return bad('it has no letter or digit; name it with words');
   return { ok: true, value: name };
+}
+
+/** A name that is its own path segment: what the clean room always allowed, so existing paths keep their names. */
+const PLAIN_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+/**
+ * The path segment of a code name in `code/<participant>/<segment>/<hash>` and the clean room workspace. Stable
+ * (a function of the name alone) and collision-free: a plain name (letters, digits, '_', '.', '-', starting with
+ * a letter or digit, no '..') is its own segment; any other name becomes `_<lowercase words>_<16 hex of its
+ * sha256>`, which starts with '_' so it never equals a plain name, and registration refuses a name whose segment
+ * matches another code's, ignoring case (code-rules.ts).
+ */
+export function codePathSegment(name: string): string {
+  if (PLAIN_SEGMENT.test(name) && !name.includes('..')) return name;
+  const words = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+/, '').slice(0, 40).replace(/_+$/, '');
+  return `_${words}_${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 16)}`;
 }
 
 export interface GsLocation {

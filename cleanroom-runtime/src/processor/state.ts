@@ -88,6 +88,10 @@ export interface CodeRecord {
   defaultParameters: string;
   /** Canonical hash (sha256 of the source) of the current version. */
   hash: string;
+  /** The seed notebooks' hash of the current version (sha256 of the base64 export); absent in older states. */
+  seedHash?: string;
+  /** The default compute size a seed notebook sent (older register_code versions); absent when none was sent. */
+  defaultCompute?: string;
   versions: CodeVersion[];
   approval: ApprovalRecord;
   /** Datasets (`participant.table`) the code reads: parsed from SQL, declared for notebooks; absent when unknown. */

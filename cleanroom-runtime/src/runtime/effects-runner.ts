@@ -9,6 +9,7 @@ import type { Limits } from '../limits';
 import { versionedInputs } from '../engines/run-inputs';
 import type { ParticipantInfo } from '../processor/context';
 import { codeObjectKey } from '../processor/effects';
+import { codePathSegment } from '../processor/names';
 import {
   completeDatasetSync,
   recordRunStatus,
@@ -129,7 +130,8 @@ export async function performEffects(
         jobId,
         jobName: job.jobName,
         participant: job.participant,
-        code: { participant: job.codeOwner, name: job.codeName, hash: job.hash, language: job.language, content },
+        // Engines put the code at a path: they get its path segment, which is the name itself for plain names.
+        code: { participant: job.codeOwner, name: codePathSegment(job.codeName), hash: job.hash, language: job.language, content },
         parameters: target.parameters,
         compute: job.compute,
         // A run sees the datasets its code reads when they are known (parsed or declared), else every dataset.

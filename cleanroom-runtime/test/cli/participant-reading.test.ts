@@ -13,12 +13,15 @@ afterEach(async () => {
 
 const SQL = 'SELECT country, count(*) AS n FROM advertiser.conversions GROUP BY country\n';
 const HASH = sha256(SQL);
+/** The seed notebooks' hash: sha256 of the base64 Workspace export (register_code in christophergrant/clean-notebooks). */
+const seedHash = (source: string) => sha256(Buffer.from(source, 'utf8').toString('base64'));
 
 function codeRow(name: string, owner: string, hash: string, description: string): DeltaRow {
   return {
     code_id: `id-${name}`, participant: owner, code_name: name, description, notebook_language: 'SQL', default_parameters: '{"min": "5"}',
     notebook_contents_hash: hash, version_hash: `version-of-${name}`, stored_path: `gs://publisher-cleanroom-data/code/${owner}/${name}/${hash}`,
     created_at: micros('2024-06-01T08:00:00Z'), updated_at: micros('2024-06-01T08:00:00Z'), event_uuid: `ev-${name}`, events_version: 3n,
+    id: `id-${name}`, name, participant_name: owner, notebook_hash: `seed-hash-of-${name}`, default_compute: null, submitted_timestamp: micros('2024-06-01T08:00:00Z'),
   };
 }
 
@@ -40,10 +43,11 @@ describe('code pending', () => {
     ]);
     const text = await box.run(['code', 'pending', '--as', 'publisher']);
     const lines = text.stdout.trimEnd().split('\n');
-    expect(lines[0].split(/\s{2,}/)).toEqual(['code_name', 'version_hash', 'participant', 'notebook_language', 'default_parameters', 'updated_at', 'description']);
+    // The seed notebooks' hash stands beside the version hash, as approve_code shows it.
+    expect(lines[0].split(/\s{2,}/)).toEqual(['code_name', 'version_hash', 'notebook_hash', 'participant', 'notebook_language', 'default_parameters', 'updated_at', 'description']);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
-      ['adv_lift', 'version-of-adv_lift', 'advertiser', 'SQL', '{"min": "5"}', '2024-06-01T08:00:00.000000Z', 'weekly lift'],
-      ['m_reach', 'version-of-m_reach', 'measurement', 'SQL', '{"min": "5"}', '2024-06-01T08:00:00.000000Z', 'reach'],
+      ['adv_lift', 'version-of-adv_lift', 'seed-hash-of-adv_lift', 'advertiser', 'SQL', '{"min": "5"}', '2024-06-01T08:00:00.000000Z', 'weekly lift'],
+      ['m_reach', 'version-of-m_reach', 'seed-hash-of-m_reach', 'measurement', 'SQL', '{"min": "5"}', '2024-06-01T08:00:00.000000Z', 'reach'],
     ]);
     const json = await box.run(['code', 'pending', '--as', 'publisher', '--json']);
     expect(json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).code_name)).toEqual(['adv_lift', 'm_reach']);
@@ -68,7 +72,26 @@ describe('code show', () => {
     expect(result.error).toBeUndefined();
     expect(result.stdout).toBe(SQL);
     // The version hash to approve covers the content, the language and the default parameters the keeper sees here.
-    expect(result.stderr).toBe(`code "adv_lift" by advertiser, SQL, sha256 ${HASH}, default parameters {"min": "5"}\nversion hash (approve with --hash): ${versionHash(SQL, { defaults: { min: '5' } })}\n`);
+    // The published seed hash of the current version (here a marker, to show it is the published one that is printed).
+    expect(result.stderr).toBe(
+      `code "adv_lift" by advertiser, SQL, sha256 ${HASH}, default parameters {"min": "5"}\nversion hash (approve with --hash): ${versionHash(SQL, { defaults: { min: '5' } })}\n` +
+        "seed notebooks' hash (sha256 of the base64 export, shown by approve_code): seed-hash-of-adv_lift\n",
+    );
+  });
+
+  test('an older version asked by --hash: its seed hash is computed from the stored source; a spaced name is read at its path segment', async () => {
+    const old = 'SELECT 1 AS n\n';
+    await box.putObject('publisher', `code/advertiser/adv_lift/${sha256(old)}`, old);
+    const result = await box.run(['code', 'show', 'adv_lift', '--hash', sha256(old), '--as', 'publisher']);
+    expect(result.stdout).toBe(old);
+    expect(result.stderr).toContain(`seed notebooks' hash (sha256 of the base64 export, shown by approve_code): ${seedHash(old)}\n`);
+
+    await box.publish('publisher', 'code', [codeRow('Weekly lift v2', 'advertiser', HASH, 'weekly lift')]);
+    const segment = `_weekly_lift_v2_${sha256('Weekly lift v2').slice(0, 16)}`;
+    await box.putObject('publisher', `code/advertiser/${segment}/${HASH}`, SQL);
+    const spaced = await box.run(['code', 'show', 'Weekly lift v2', '--as', 'publisher']);
+    expect(spaced.error).toBeUndefined();
+    expect(spaced.stdout).toBe(SQL);
   });
 
   test('refuses a stored file that was modified in the bucket', async () => {

@@ -192,7 +192,7 @@ describe('job submit', () => {
   test.each([
     [['--params', 'output=gs://x', '--compute', 'Small'], '--params is not valid JSON: write a JSON object with double quotes, e.g. {"output": "gs://bucket/output/x"}'],
     [['--params', '["a"]', '--compute', 'Small'], '--params must be a JSON object of parameter names to values, e.g. {"country": "FR"}'],
-    [['--params', '{"output": "gs://advertiser-cleanroom-data/output/w"}', '--compute', '4X-Large'], '--compute "4X-Large" is not offered by this clean room: use one of X-Small, Small, Medium, Large'],
+    [['--params', '{"output": "gs://advertiser-cleanroom-data/output/w"}', '--compute', '5X-Large'], '--compute "5X-Large" is not offered by this clean room: use one of 2X-Small, X-Small, Small, Medium, Large, X-Large, 2X-Large, 3X-Large, 4X-Large'],
     [['--params', '{"output": "gs://publisher-cleanroom-data/output/w"}', '--compute', 'Small'], 'parameter "output" gs://publisher-cleanroom-data/output/w is outside gs://advertiser-cleanroom-data/output/: write results below your own output folder, e.g. gs://advertiser-cleanroom-data/output/<job name>'],
   ])('%j is refused before any event is written', async (args, message) => {
     const result = await box.run(['job', 'submit', 'weekly', '--as', 'advertiser', '--code', 'adv_lift', ...args]);

@@ -22,7 +22,8 @@ import { startFakeGcs, type FakeGcs } from '../support/fake-gcs';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', '..', 'examples');
 const PUBLISHER = 'publisher-cleanroom-data';
-const POLICY_IDS = { 'X-Small': 'POLICY-XS', Small: 'POLICY-S', Medium: 'POLICY-M', Large: 'POLICY-L' };
+// One policy per size the example offers (the seed's nine), as the stack declares them.
+const POLICY_IDS = { '2X-Small': 'POLICY-2XS', 'X-Small': 'POLICY-XS', Small: 'POLICY-S', Medium: 'POLICY-M', Large: 'POLICY-L', 'X-Large': 'POLICY-XL', '2X-Large': 'POLICY-2XL', '3X-Large': 'POLICY-3XL', '4X-Large': 'POLICY-4XL' };
 const TUNING = { databricks: { baseDelayMs: 1, maxDelayMs: 5, statementPollIntervalMs: 1 }, gcsRetry: { initialDelayMs: 1, maxDelayMs: 5 } };
 
 interface CliRun {

@@ -22,6 +22,9 @@ describe('the example configuration', () => {
     expect(config.stateBucket).toBe(file.state_bucket);
     expect(config.keeper).toBe(file.keeper);
     expect(config.computeSizes).toEqual(file.compute_sizes);
+    // The nine sizes of the seed's create_job dropdown (christophergrant/clean-notebooks, backend/jobs.py), smallest first.
+    expect(file.compute_sizes).toEqual(['2X-Small', 'X-Small', 'Small', 'Medium', 'Large', 'X-Large', '2X-Large', '3X-Large', '4X-Large']);
+    expect(config.computeSizes).toEqual([...COMPUTE_SIZES]);
     expect(config.runHistoryRetentionDays).toBe(file.run_history_retention_days);
     expect(config.runtime).toEqual(file.runtime);
   });

@@ -18,7 +18,8 @@ import { EXAMPLES_DIR } from '../config/config-fixtures';
 
 const BASE = {
   CLEANROOM_DATABRICKS_WAREHOUSE_ID: 'abc123warehouse',
-  CLEANROOM_DATABRICKS_POLICY_IDS: JSON.stringify({ 'X-Small': 'P1', Small: 'P2', Medium: 'P3', Large: 'P4' }),
+  // One policy per size the example offers (the seed's nine).
+  CLEANROOM_DATABRICKS_POLICY_IDS: JSON.stringify({ '2X-Small': 'P0', 'X-Small': 'P1', Small: 'P2', Medium: 'P3', Large: 'P4', 'X-Large': 'P5', '2X-Large': 'P6', '3X-Large': 'P7', '4X-Large': 'P8' }),
 };
 
 let dir: string;
@@ -51,7 +52,7 @@ describe('readDeploymentSettings', () => {
 
   it("the stack's catalog must be the config's (a config change not yet deployed is named), and defaults to it", async () => {
     const config = await loadConfig(EXAMPLES_DIR);
-    const settings = (catalog?: string): DatabricksDeploymentSettings => ({ kind: 'databricks', token: 'dapi-x', warehouseId: 'w', policyIds: { 'X-Small': 'a', Small: 'b', Medium: 'c', Large: 'd' }, ...(catalog ? { catalog } : {}) });
+    const settings = (catalog?: string): DatabricksDeploymentSettings => ({ kind: 'databricks', token: 'dapi-x', warehouseId: 'w', policyIds: { '2X-Small': 'z', 'X-Small': 'a', Small: 'b', Medium: 'c', Large: 'd', 'X-Large': 'e', '2X-Large': 'f', '3X-Large': 'g', '4X-Large': 'h' }, ...(catalog ? { catalog } : {}) });
     expect(deploymentProblems(config, settings(config.databricks.catalog))).toEqual([]);
     expect(deploymentProblems(config, settings('other_catalog'))).toEqual([
       expect.stringMatching(/^CLEANROOM_DATABRICKS_CATALOG is "other_catalog" but cleanroom\.yaml names the catalog "cleanroom_retail_media"; redeploy the cleanroom stack/),

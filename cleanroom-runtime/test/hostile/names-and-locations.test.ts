@@ -25,13 +25,23 @@ let room: HostileRoom;
 let t = 0;
 
 const tableMsg = (table: string) =>
-  `table name ${JSON.stringify(table)} is not allowed: use 1-63 lowercase letters, digits or '_', starting with a letter`;
+  `table name ${JSON.stringify(table)} is not allowed: use 1-63 letters, digits or '_', starting with a letter (names are case-insensitive and stored lowercase)`;
 const shapeMsg = (name: string) =>
   `data_metastore_name ${JSON.stringify(name)} must be <database>.<table>, with your participant name as database, e.g. advertiser.my_table`;
 const databaseMsg = (name: string, database: string) =>
   `data_metastore_name ${JSON.stringify(name)} is in database "${database}": you can only register tables of your own database, advertiser.<table>`;
-const objectMsg = (kind: 'code' | 'job', name: string) =>
-  `${kind} name ${JSON.stringify(name)} is not allowed: use 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit, without '..'`;
+const LEAVE_OUT = `" ' ! @ # $ % ^ & * ( ) + ? = , < > / \\ \``;
+const objectMsg = (kind: 'code' | 'job', name: string, problem: string) => {
+  const why =
+    problem === 'length'
+      ? 'use 1 to 100 characters'
+      : problem === 'spaces'
+        ? 'it has a space at either end or two in a row; use single spaces between words'
+        : problem.length === 1 && LEAVE_OUT.includes(problem)
+          ? `it contains ${JSON.stringify(problem)}; leave out ${LEAVE_OUT}`
+          : `it contains ${JSON.stringify(problem)}; use ASCII letters, digits, spaces and punctuation (no control characters or non-ASCII letters)`;
+  return `${kind} name ${JSON.stringify(name)} is not allowed: ${why}`;
+};
 const segmentMsg = (location: string) => `location ${JSON.stringify(location)} contains an empty, '.' or '..' path segment: write the plain path`;
 const outsideOutputMsg = (uri: string) =>
   `parameter "output" ${uri} is outside gs://advertiser-bucket/output/: write results below your own output folder, e.g. gs://advertiser-bucket/output/<job name>`;
@@ -58,27 +68,34 @@ function cases(): Case[] {
     { title: "table: deleting another participant's dataset", row: data('publisher.users', '', 'DELETE'), message: databaseMsg('publisher.users', 'publisher') },
 
     // Code names (CLI rows, api_version 2).
-    { title: 'code: traversal', row: code('../publisher/kp_count'), message: objectMsg('code', '../publisher/kp_count') },
-    { title: 'code: slash', row: code('adv/evil'), message: objectMsg('code', 'adv/evil') },
-    { title: "code: '..' inside", row: code('adv..evil'), message: objectMsg('code', 'adv..evil') },
-    { title: 'code: NUL', row: code(`adv${NUL}evil`), message: objectMsg('code', `adv${NUL}evil`) },
-    { title: 'code: Cyrillic look-alike', row: code(`kp_co${CYRILLIC_A}nt`), message: objectMsg('code', `kp_co${CYRILLIC_A}nt`) },
-    { title: 'code: 101 characters', row: code('c'.repeat(101)), message: objectMsg('code', 'c'.repeat(101)) },
-    { title: 'code: leading whitespace', row: code(' kp_count'), message: objectMsg('code', ' kp_count') },
-    { title: 'code: SQL statement', row: code("x'; DROP TABLE code; --"), message: objectMsg('code', "x'; DROP TABLE code; --") },
-    { title: 'code: backticks', row: code('`kp_count`'), message: objectMsg('code', '`kp_count`') },
+    { title: 'code: traversal', row: code('../publisher/kp_count'), message: objectMsg('code', '../publisher/kp_count', '/') },
+    { title: 'code: slash', row: code('adv/evil'), message: objectMsg('code', 'adv/evil', '/') },
+    {
+      title: "code: '..' inside is only a display name: its path segment holds no '..'",
+      row: code('adv..evil'),
+      status: 'SUCCESS',
+      message: `code "adv..evil" registered (SQL, sha256 ${sha256('SELECT 1')}, version ${versionHash('SELECT 1')}); it awaits the keeper's approval`,
+    },
+    { title: 'code: NUL', row: code(`adv${NUL}evil`), message: objectMsg('code', `adv${NUL}evil`, NUL) },
+    { title: 'code: Cyrillic look-alike', row: code(`kp_co${CYRILLIC_A}nt`), message: objectMsg('code', `kp_co${CYRILLIC_A}nt`, CYRILLIC_A) },
+    { title: 'code: 101 characters', row: code('c'.repeat(101)), message: objectMsg('code', 'c'.repeat(101), 'length') },
+    { title: 'code: leading whitespace', row: code(' kp_count'), message: objectMsg('code', ' kp_count', 'spaces') },
+    { title: 'code: SQL statement', row: code("x'; DROP TABLE code; --"), message: objectMsg('code', "x'; DROP TABLE code; --", "'") },
+    { title: "code: a comma would split the keeper's multi-select", row: code('kp_count,adv_x'), message: objectMsg('code', 'kp_count,adv_x', ',') },
+    { title: 'code: backticks', row: code('`kp_count`'), message: objectMsg('code', '`kp_count`', '`') },
+    { title: 'code: the keeper\'s name in another case', row: code('KP_Count'), message: 'code name is not unique: "KP_Count" differs from the registered "kp_count" (of publisher) only in letter case, and code names are compared ignoring case; pick another name, e.g. prefixed with your participant name' },
     { title: "code: updating the keeper's code", row: cli.code('kp_count', 'UPDATE', 'SELECT 42 AS n', { atMs: t }), message: 'code "kp_count" belongs to another participant: only its owner can update it' },
     { title: "code: deleting the keeper's code", row: cli.row('CODE', { code_name: 'kp_count', action: 'DELETE' }, t), message: 'code "kp_count" belongs to another participant: only its owner can delete it' },
 
     // Job names.
-    { title: 'job: traversal', row: job('../../publisher-bucket/output/x'), message: objectMsg('job', '../../publisher-bucket/output/x') },
-    { title: 'job: slash', row: job('a/b'), message: objectMsg('job', 'a/b') },
-    { title: 'job: NUL', row: job(`job${NUL}`), message: objectMsg('job', `job${NUL}`) },
-    { title: 'job: Cyrillic look-alike', row: job(`j${CYRILLIC_A}b`), message: objectMsg('job', `j${CYRILLIC_A}b`) },
-    { title: 'job: 101 characters', row: job('j'.repeat(101)), message: objectMsg('job', 'j'.repeat(101)) },
-    { title: 'job: whitespace only', row: job('job name'), message: objectMsg('job', 'job name') },
-    { title: 'job: SQL statement', row: job('x; DROP TABLE jobs'), message: objectMsg('job', 'x; DROP TABLE jobs') },
-    { title: 'job: backticks and quotes', row: job("`x`'\""), message: objectMsg('job', "`x`'\"") },
+    { title: 'job: traversal', row: job('../../publisher-bucket/output/x'), message: objectMsg('job', '../../publisher-bucket/output/x', '/') },
+    { title: 'job: slash', row: job('a/b'), message: objectMsg('job', 'a/b', '/') },
+    { title: 'job: NUL', row: job(`job${NUL}`), message: objectMsg('job', `job${NUL}`, NUL) },
+    { title: 'job: Cyrillic look-alike', row: job(`j${CYRILLIC_A}b`), message: objectMsg('job', `j${CYRILLIC_A}b`, CYRILLIC_A) },
+    { title: 'job: 101 characters', row: job('j'.repeat(101)), message: objectMsg('job', 'j'.repeat(101), 'length') },
+    { title: 'job: a tab', row: job('job\tname'), message: objectMsg('job', 'job\tname', '\t') },
+    { title: 'job: SQL statement', row: job("x'; DROP TABLE jobs; --"), message: objectMsg('job', "x'; DROP TABLE jobs; --", "'") },
+    { title: 'job: backticks and quotes', row: job("`x`'\""), message: objectMsg('job', "`x`'\"", '`') },
 
     // Dataset locations.
     { title: "location: another participant's bucket", row: data('advertiser.stolen', 'gs://publisher-bucket/input/users'), message: 'location gs://publisher-bucket/input/users is outside your bucket gs://advertiser-bucket: register data stored in your own bucket (e.g. gs://advertiser-bucket/input/<table>)' },
@@ -173,6 +190,7 @@ describe('hostile names and locations in one pass', () => {
   test('nothing was registered, stored or written by the refused events', async () => {
     expect((await room.read(KEEPER_BUCKET, 'data')).map((d) => d.data_metastore_name)).toEqual(['advertiser.conversions', 'publisher.users']);
     expect((await room.read(KEEPER_BUCKET, 'code')).map((c) => `${c.participant}:${c.code_name}:${c.notebook_contents_hash}`)).toEqual([
+      `advertiser:adv..evil:${sha256('SELECT 1')}`,
       `advertiser:adv_claims_keeper:${sha256('SELECT 1')}`,
       `publisher:kp_count:${sha256(KEEPER_SQL)}`,
     ]);
@@ -182,6 +200,8 @@ describe('hostile names and locations in one pass', () => {
     expect([...new Set(advertiserOutputs)].sort()).toEqual(['.cleanroom-folder', 'fine']);
     expect((await room.store.list(ADVERTISER_BUCKET, 'code/')).objects.map((o) => o.key).sort()).toEqual([
       'code/.cleanroom-folder',
+      // "adv..evil" is stored under its path segment: _<words>_<16 hex of sha256 of the name>.
+      `code/advertiser/_adv_evil_${sha256('adv..evil').slice(0, 16)}/${sha256('SELECT 1')}`,
       `code/advertiser/adv_claims_keeper/${sha256('SELECT 1')}`,
       `code/publisher/kp_count/${sha256(KEEPER_SQL)}`,
     ]);

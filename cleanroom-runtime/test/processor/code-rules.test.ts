@@ -150,6 +150,45 @@ describe('CODE events', () => {
     );
   });
 
+  test('code names as the notebooks allow them: spaces and punctuation, unique ignoring case, found exactly as registered', () => {
+    const h = new Harness();
+    const row = seed.code('Weekly reach v2', 'INSERT', SQL_SOURCE);
+    h.ok(ADVERTISER, row);
+    expect(h.state.code['Weekly reach v2']).toMatchObject({ name: 'Weekly reach v2', codeId: row.uuid });
+    expect(h.send(AGENCY, cli.code('weekly REACH v2', 'INSERT', SQL_SOURCE)).message).toBe(
+      'code name is not unique: "weekly REACH v2" differs from the registered "Weekly reach v2" (of advertiser) only in letter case, and code names are compared ignoring case; pick another name, e.g. prefixed with your participant name',
+    );
+    expect(h.send(ADVERTISER, cli.code('weekly reach v2', 'UPDATE', SQL_SOURCE)).message).toBe(
+      'code "weekly reach v2" is not registered; did you mean "Weekly reach v2"? Names are written exactly as registered',
+    );
+    h.ok(ADVERTISER, cli.code('Weekly reach v2', 'UPDATE', 'SELECT 2'));
+    h.ok(AGENCY, cli.code('weekly reach v2 (agency)'.replace(/[()]/g, ''), 'INSERT', SQL_SOURCE));
+    expect(Object.keys(h.state.code).sort()).toEqual(['Weekly reach v2', 'weekly reach v2 agency']);
+  });
+
+  test("an older seed notebook's default_compute is kept as the offered size it names; anything else is refused", () => {
+    const h = new Harness();
+    // fixtures' seed.code sends default_compute "SMALL", as register_code did before it dropped the widget.
+    h.ok(ADVERTISER, seed.code('sized', 'INSERT', SQL_SOURCE));
+    expect(h.state.code.sized.defaultCompute).toBe('Small');
+    h.ok(ADVERTISER, cli.code('unsized', 'INSERT', SQL_SOURCE));
+    expect(h.state.code.unsized.defaultCompute).toBeUndefined();
+    const odd = cli.row('CODE', { code_name: 'odd', action: 'INSERT', default_compute: '<b>HUGE</b>', notebook_contents: SQL_SOURCE, notebook_contents_hash: sourceHash(SQL_SOURCE), path_to_notebook: 'odd.sql' });
+    expect(h.send(ADVERTISER, odd).message).toBe(
+      'default_compute "<b>HUGE</b>" is not a compute size this clean room offers: use one of 2X-Small, X-Small, Small, Medium, Large, X-Large, 2X-Large, 3X-Large, 4X-Large, or leave it out',
+    );
+  });
+
+  test("the seed notebooks' hash is kept beside the source's: the base64 export's sha256 as sent, or the source's base64 for the CLI", () => {
+    const h = new Harness();
+    const row = seed.code('from_notebook', 'INSERT', SQL_SOURCE);
+    h.ok(ADVERTISER, row);
+    expect(h.state.code.from_notebook.seedHash).toBe(JSON.parse(row.payload as string).notebook_contents_hash);
+    h.ok(ADVERTISER, cli.code('from_cli', 'INSERT', SQL_SOURCE));
+    expect(h.state.code.from_cli.seedHash).toBe(sourceHash(Buffer.from(SQL_SOURCE, 'utf8').toString('base64')));
+    expect(h.state.code.from_cli.seedHash).toBe(h.state.code.from_notebook.seedHash);
+  });
+
   test('bad names and default parameters', () => {
     const h = new Harness();
     expect(h.send(ADVERTISER, cli.code('../evil', 'INSERT', SQL_SOURCE)).message).toMatch(/^code name "..\/evil" is not allowed/);

@@ -51,6 +51,25 @@ describe('DATA events', () => {
     expect(h.state.datasets['advertiser.bare'].description).toBe('');
   });
 
+  // Spark and Unity Catalog names are case-insensitive, stored lowercase:
+  // https://docs.databricks.com/en/sql/language-manual/sql-ref-names.html ("Unity Catalog stores all object names as lowercase").
+  test('names are case-insensitive and stored lowercase: the same dataset whatever the case it is written in', () => {
+    const h = harness();
+    const row = seed.data('advertiser.Store_Visits_2', 'INSERT', LOC, 'delta');
+    expect(h.ok(ADVERTISER, row).message).toBe(`dataset advertiser.store_visits_2 registered (delta at ${LOC}); jobs can read it as advertiser.store_visits_2`);
+    expect(Object.keys(h.state.datasets)).toEqual(['advertiser.store_visits_2']);
+    expect(h.state.datasets['advertiser.store_visits_2']).toMatchObject({ participant: 'advertiser', table: 'store_visits_2', dataId: row.uuid });
+    expect(h.send(ADVERTISER, seed.data('advertiser.store_visits_2', 'INSERT', LOC, 'delta')).message).toBe(
+      'dataset advertiser.store_visits_2 is already registered: use UPDATE to change it or DELETE to remove it',
+    );
+    h.ok(ADVERTISER, seed.data('Advertiser.STORE_VISITS_2', 'UPDATE', LOC, 'delta'));
+    expect(h.state.datasets['advertiser.store_visits_2'].dataId).toBe(row.uuid);
+    h.ok(ADVERTISER, seed.data('ADVERTISER.store_Visits_2', 'DELETE', LOC, 'delta'));
+    expect(h.state.datasets).toEqual({});
+    // Only ASCII letters fold: the Kelvin sign is not a "k".
+    expect(h.send(ADVERTISER, seed.data('advertiser.\u212Aonversions', 'INSERT', LOC, 'delta')).message).toMatch(/^table name "\u212Aonversions" is not allowed/);
+  });
+
   test("the database must be the submitter's own, whatever the payload claims", () => {
     const h = harness();
     expect(h.send(ADVERTISER, seed.data('publisher.users', 'INSERT', LOC, 'delta')).message).toBe(
@@ -61,7 +80,7 @@ describe('DATA events', () => {
     );
     expect(h.send(ADVERTISER, seed.data('advertiser.a.b', 'INSERT', LOC, 'delta')).message).toMatch(/must be <database>\.<table>/);
     expect(h.send(ADVERTISER, seed.data('advertiser.Conv-1', 'INSERT', LOC, 'delta')).message).toBe(
-      'table name "Conv-1" is not allowed: use 1-63 lowercase letters, digits or \'_\', starting with a letter',
+      'table name "Conv-1" is not allowed: use 1-63 letters, digits or \'_\', starting with a letter (names are case-insensitive and stored lowercase)',
     );
     expect(h.state.datasets).toEqual({});
   });

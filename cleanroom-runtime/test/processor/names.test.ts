@@ -1,4 +1,5 @@
-import { checkDataLocation, checkObjectName, checkOutputLocation, parseGsUri } from '../../src/processor/names';
+import { createHash } from 'node:crypto';
+import { checkDataLocation, checkObjectName, checkOutputLocation, codePathSegment, parseGsUri } from '../../src/processor/names';
 import { parseParameters } from '../../src/processor/parameters';
 
 const message = (r: { ok: boolean; message?: string }) => (r.ok ? 'ok' : r.message);
@@ -51,13 +52,63 @@ describe('gs:// locations', () => {
 });
 
 describe('code and job names', () => {
-  test.each(['adv_match', 'A1', 'pub.reports-v2', 'x'.repeat(100)])('%s is allowed', (name) => {
-    expect(checkObjectName('code', name).ok).toBe(true);
+  // The seed's create_job notebook refuses these in job names; approve_code splices code names into
+  // `where name='<name>'` and splits its multi-select on ',' (github.com/christophergrant/clean-notebooks,
+  // backend/jobs.py and backend/approvals.py).
+  const seedForbidden = [...`"'!@#$%^&*()+?=,<>/`];
+
+  test.each(['adv_match', 'A1', 'pub.reports-v2', 'x'.repeat(100), 'Weekly reach v2', 'a..b', 'Q3: reach [EU] ~draft', 'my-job_1.0'])('%j is allowed', (name) => {
+    expect(checkObjectName('code', name)).toEqual({ ok: true, value: name });
+    expect(checkObjectName('job', name)).toEqual({ ok: true, value: name });
   });
-  test.each(['', '-x', '.hidden', 'a..b', 'a/b', 'a b', "a'b", 'x'.repeat(101), 'é'])('%j is refused', (name) => {
-    expect(message(checkObjectName('job', name))).toBe(
-      `job name ${JSON.stringify(name)} is not allowed: use 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit, without '..'`,
+
+  test.each([...seedForbidden, '\\', '`'])('a name with %j is refused, naming the character and every character to leave out', (c) => {
+    expect(message(checkObjectName('job', `weekly${c}report`))).toBe(
+      `job name ${JSON.stringify(`weekly${c}report`)} is not allowed: it contains ${JSON.stringify(c)}; leave out " ' ! @ # $ % ^ & * ( ) + ? = , < > / \\ \``,
     );
+  });
+
+  test.each([
+    ['', 'use 1 to 100 characters'],
+    ['x'.repeat(101), 'use 1 to 100 characters'],
+    ['\u00e9t\u00e9', 'it contains "\u00e9"; use ASCII letters, digits, spaces and punctuation (no control characters or non-ASCII letters)'],
+    ['kp_co\u0430nt', 'it contains "\u0430"; use ASCII letters, digits, spaces and punctuation (no control characters or non-ASCII letters)'],
+    ['a\tb', 'it contains "\\t"; use ASCII letters, digits, spaces and punctuation (no control characters or non-ASCII letters)'],
+    ['a\u0000b', 'it contains "\\u0000"; use ASCII letters, digits, spaces and punctuation (no control characters or non-ASCII letters)'],
+    [' lead', 'it has a space at either end or two in a row; use single spaces between words'],
+    ['trail ', 'it has a space at either end or two in a row; use single spaces between words'],
+    ['two  spaces', 'it has a space at either end or two in a row; use single spaces between words'],
+    ['..', 'it has no letter or digit; name it with words'],
+    ['- _ -', 'it has no letter or digit; name it with words'],
+  ])('%j is refused', (name, why) => {
+    expect(message(checkObjectName('code', name))).toBe(`code name ${JSON.stringify(name)} is not allowed: ${why}`);
+  });
+});
+
+describe('code path segments', () => {
+  test('a plain name is its own segment, so paths of existing code keep their names', () => {
+    for (const name of ['adv_match', 'A1', 'pub.reports-v2', 'x'.repeat(100)]) expect(codePathSegment(name)).toBe(name);
+  });
+
+  test('any other name maps to _<lowercase words>_<16 hex of sha256(name)>', () => {
+    const hash = (name: string) => createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 16);
+    expect(codePathSegment('Weekly reach v2')).toBe(`_weekly_reach_v2_${hash('Weekly reach v2')}`);
+    expect(codePathSegment('a..b')).toBe(`_a_b_${hash('a..b')}`);
+    expect(codePathSegment('Q3: reach [EU] ~draft')).toBe(`_q3_reach_eu_draft_${hash('Q3: reach [EU] ~draft')}`);
+    expect(codePathSegment(`${'w '.repeat(60)}x`)).toBe(`_${'w_'.repeat(20).slice(0, 40).replace(/_$/, '')}_${hash(`${'w '.repeat(60)}x`)}`);
+  });
+
+  test('segments are safe in every path they enter, stable, and never equal for two names', () => {
+    const names = ['Weekly reach v2', 'weekly reach v2', 'weekly_reach_v2', 'Weekly Reach V2', 'a..b', 'a.b', 'a b', 'a_b', 'a-b', 'x', 'X', '1 2', '1_2'];
+    const segments = names.map(codePathSegment);
+    expect(new Set(segments).size).toBe(names.length);
+    for (const [i, segment] of segments.entries()) {
+      expect(segment).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/);
+      expect(segment).not.toContain('..');
+      expect(codePathSegment(names[i])).toBe(segment);
+    }
+    // A mapped segment starts with '_', which no plain name (its own segment) can.
+    expect(segments.filter((s) => s.startsWith('_'))).toHaveLength(names.filter((n) => !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(n) || n.includes('..')).length);
   });
 });
 

@@ -75,13 +75,16 @@ describe('ConfigReloader', () => {
   });
 
   it('refuses a valid config that does not fit the service settings, and a folder that cannot be read', async () => {
+    // Deployed without 4X-Large (the example offers all nine sizes); the change adds it back.
+    const example = fs.readFileSync(path.join(EXAMPLES, 'cleanroom.yaml'), 'utf8');
+    write('cleanroom.yaml', example.replace('  - 4X-Large\n', ''));
     const initial = await loadConfig(configDir);
     const reloader = new ConfigReloader({
       dir: configDir,
       initial,
       fitsSettings: (config) => (config.computeSizes.includes('4X-Large') ? ['no cluster policy for compute size "4X-Large"'] : []),
     });
-    write('cleanroom.yaml', fs.readFileSync(path.join(EXAMPLES, 'cleanroom.yaml'), 'utf8').replace('  - Large\n', '  - Large\n  - 4X-Large\n'));
+    write('cleanroom.yaml', example);
     expect(await reloader.reload()).toEqual({ kind: 'refused', config: initial, problems: ['no cluster policy for compute size "4X-Large"'] });
 
     const failing = new ConfigReloader({ dir: configDir, initial, read: () => Promise.reject(new Error('transport endpoint is not connected')) });

@@ -78,7 +78,8 @@ beforeEach(async () => {
     DATABRICKS_HOST: databricks.host,
     DATABRICKS_TOKEN: databricks.token,
     CLEANROOM_DATABRICKS_WAREHOUSE_ID: databricks.warehouseId,
-    CLEANROOM_DATABRICKS_POLICY_IDS: JSON.stringify({ 'X-Small': 'POLICY-XS', Small: 'POLICY-S', Medium: 'POLICY-M', Large: 'POLICY-L' }),
+    // One policy per size the example offers (the seed's nine).
+    CLEANROOM_DATABRICKS_POLICY_IDS: JSON.stringify({ '2X-Small': 'POLICY-2XS', 'X-Small': 'POLICY-XS', Small: 'POLICY-S', Medium: 'POLICY-M', Large: 'POLICY-L', 'X-Large': 'POLICY-XL', '2X-Large': 'POLICY-2XL', '3X-Large': 'POLICY-3XL', '4X-Large': 'POLICY-4XL' }),
     CLEANROOM_GCS_API_ENDPOINT: gcs.apiEndpoint,
   };
   const result = readServeConfig(env);

@@ -14,7 +14,8 @@ import { LogCapture } from '../logging/log-capture';
 import { SCHEDULER_SA, PUSH_SA } from './id-tokens';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', '..', 'examples');
-const POLICY_IDS = { 'X-Small': 'p-xs', Small: 'p-s', Medium: 'p-m', Large: 'p-l' };
+// One policy per size the example offers (the seed's nine).
+const POLICY_IDS = { '2X-Small': 'p-2xs', 'X-Small': 'p-xs', Small: 'p-s', Medium: 'p-m', Large: 'p-l', 'X-Large': 'p-xl', '2X-Large': 'p-2xl', '3X-Large': 'p-3xl', '4X-Large': 'p-4xl' };
 
 const env = {
   PORT: '9090',
@@ -127,7 +128,7 @@ describe('cleanroom runtime serve (CLI wiring)', () => {
     const error = await createRuntimePass(result.config, createLogger({ stream: { write: () => true } })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeSettingsError);
     expect((error as RuntimeSettingsError).problems).toEqual(
-      ['X-Small', 'Medium', 'Large'].map((size) => expect.stringContaining(`no cluster policy for compute size "${size}"`)),
+      ['2X-Small', 'X-Small', 'Medium', 'Large', 'X-Large', '2X-Large', '3X-Large', '4X-Large'].map((size) => expect.stringContaining(`no cluster policy for compute size "${size}"`)),
     );
   });
 

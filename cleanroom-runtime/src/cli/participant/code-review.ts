@@ -2,6 +2,7 @@
 import { struct, type DeltaRow } from '../../delta';
 import type { CodeLanguage } from '../../engines/engine';
 import { codeObjectKey, sha256Hex } from '../../processor';
+import { seedNotebookHash } from '../../processor/code-content';
 import { codeVersionHash } from '../../processor/code-version';
 import { readObject, readPublished, tryReadPublished } from './control-tables';
 import { CliError } from './errors';
@@ -12,6 +13,8 @@ export const PENDING_STATUS = 'CODE_REQUEST_PENDING_APPROVAL';
 export const PENDING_SCHEMA = struct([
   ['code_name', 'string'],
   ['version_hash', 'string'],
+  // The seed notebooks' hash of the same version (sha256 of the base64 export), as approve_code shows it.
+  ['notebook_hash', 'string'],
   ['participant', 'string'],
   ['notebook_language', 'string'],
   ['default_parameters', 'string'],
@@ -20,7 +23,7 @@ export const PENDING_SCHEMA = struct([
   ['code_id', 'string'],
   ['updated_at', 'timestamp'],
 ]);
-export const PENDING_COLUMNS = ['code_name', 'version_hash', 'participant', 'notebook_language', 'default_parameters', 'updated_at', 'description'];
+export const PENDING_COLUMNS = ['code_name', 'version_hash', 'notebook_hash', 'participant', 'notebook_language', 'default_parameters', 'updated_at', 'description'];
 
 /**
  * Code awaiting review, from the published approval_status joined with code (for description and language); with
@@ -42,6 +45,7 @@ export async function pendingCode(session: ParticipantSession, reviewer?: string
       return {
         code_name: a.code_name ?? null,
         version_hash: a.version_hash ?? c?.version_hash ?? null,
+        notebook_hash: c?.notebook_hash ?? null,
         participant: a.participant ?? null,
         notebook_language: c?.notebook_language ?? null,
         default_parameters: c?.default_parameters ?? null,
@@ -61,6 +65,8 @@ export interface StoredCode {
   hash: string;
   /** What the keeper approves: content, language and default parameters (of the current version). */
   versionHash: string;
+  /** The seed notebooks' hash of this version (sha256 of the base64 export). */
+  seedHash: string;
   defaultParameters: string;
   key: string;
   source: string;
@@ -92,5 +98,8 @@ export async function storedCode(session: ParticipantSession, name: string, want
   const language = String(row.notebook_language ?? '');
   const defaultParameters = String(row.default_parameters ?? '{}');
   const versionHash = codeVersionHash({ hash, language: language as CodeLanguage, defaultParameters });
-  return { codeName: name, owner, language, hash, versionHash, defaultParameters, key, source: Buffer.from(bytes).toString('utf8') };
+  const source = Buffer.from(bytes).toString('utf8');
+  // The published one for the current version (a seed notebook's export as sent); the same digest of the source otherwise.
+  const published = row.notebook_contents_hash === hash && typeof row.notebook_hash === 'string' ? row.notebook_hash : null;
+  return { codeName: name, owner, language, hash, versionHash, seedHash: published ?? seedNotebookHash(source), defaultParameters, key, source };
 }
