@@ -15,6 +15,8 @@ export interface LocationFacts {
   schema?: string | null;
   /** Why the location could not be read, when it could not. */
   error?: string;
+  /** Delta: the newest commit of the snapshot read (what a dataset check remembers, see DatasetCheckRecord). */
+  deltaMark?: { version: number; generation: string | null; size: number };
 }
 
 export interface ProcessorContext {

@@ -147,6 +147,17 @@ export interface EventStatusRecord {
   processedAt: number;
 }
 
+/**
+ * A Delta dataset location as last checked with the runtime's reader (runtime/dataset-confinement.ts): the verdict
+ * holds while the table's newest commit is the marked one, unchanged (runtime/delta-log-mark.ts).
+ */
+export interface DatasetCheckRecord {
+  /** The newest commit when checked: version, storage generation (null when the store reports none) and size. */
+  mark: { version: number; generation: string | null; size: number };
+  /** Why the snapshot was refused, or null when runs may read it. */
+  refused: string | null;
+}
+
 export interface CleanroomState {
   formatVersion: typeof STATE_FORMAT_VERSION;
   /** Keyed by `<participant>.<table>`: the dataset registry. */
@@ -176,6 +187,8 @@ export interface CleanroomState {
   publishedCode: Record<string, string[]>;
   /** Per participant: clean room time its published tables and code copies were last checked for tampering. */
   publishedCheckedAt: Record<string, number>;
+  /** Keyed by normalised location: the last check of each registered Delta dataset (absent in older states). */
+  datasetChecks?: Record<string, DatasetCheckRecord>;
 }
 
 /**

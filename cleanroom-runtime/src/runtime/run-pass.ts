@@ -120,6 +120,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
     const ordered = orderEvents(grouped);
     const result = applyEvents(loaded.state, ordered, { ...ctxBase, facts });
     for (const { p, read } of reads) recordEventsRead(result.state, p.name, read);
+    rememberRegistrationChecks(result.state, facts);
     // Due occurrences are decided in the same compare-and-swap commit as the events: each is submitted once.
     result.state.pendingEffects.push(...advanceSchedules(result.state, now));
     for (const blob of result.blobs) {
@@ -161,6 +162,21 @@ async function readParticipant(
     for (const target of locationsToCheck(read.envelopes, ctx)) facts[target.key] = await inspectLocation(budgeted, target.location, target.format, limits);
     return { read, facts };
   }, timer);
+}
+
+/**
+ * A Delta location read to decide a registration was checked as a run would check it: remembered, so the dataset
+ * sync that follows reads nothing again (runtime/dataset-confinement.ts).
+ */
+function rememberRegistrationChecks(state: CleanroomState, facts: Readonly<Record<string, LocationFacts>>): void {
+  if (Object.keys(facts).length === 0) return;
+  const registered = new Set(Object.values(state.datasets).filter((d) => d.format === 'delta').map((d) => d.location));
+  for (const [key, fact] of Object.entries(facts)) {
+    const location = key.slice(key.indexOf(':') + 1);
+    if (key.startsWith('delta:') && fact.deltaMark && !fact.error && registered.has(location)) {
+      (state.datasetChecks ??= {})[location] = { mark: fact.deltaMark, refused: null };
+    }
+  }
 }
 
 async function act(options: PassOptions, clock: () => Date, maxAttempts: number, start: LoadedState, report: PassReport): Promise<number> {

@@ -125,9 +125,11 @@ test.each([2, 4])('%i passes started at once: one commit at a time, the state a 
   expect(invariantViolations(b, expected, racingSubmits)).toEqual([]);
   // Published-table hashes cover run page URLs, which name each room's temp root: the tables are compared instead.
   // eventsTables holds each room's own table ids and storage generations.
-  const { published: _a, eventsTables: _ea, ...stateA } = a.state as CleanroomState;
-  const { published: _b, eventsTables: _eb, ...stateB } = b.state as CleanroomState;
+  // datasetChecks hold the storage generations of each room's dataset logs.
+  const { published: _a, eventsTables: _ea, datasetChecks: _da, ...stateA } = a.state as CleanroomState;
+  const { published: _b, eventsTables: _eb, datasetChecks: _db, ...stateB } = b.state as CleanroomState;
   expect(Object.keys(_eb ?? {})).toEqual(Object.keys(_ea ?? {}));
+  expect(Object.keys(_db ?? {})).toEqual(Object.keys(_da ?? {}));
   expect(Object.keys(_b)).toEqual(Object.keys(_a));
   expect(stateB).toEqual(stateA);
   expect(b.tables).toEqual(a.tables);

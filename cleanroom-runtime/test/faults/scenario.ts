@@ -182,6 +182,7 @@ export async function observe(root: string, settings: RuntimeSettings = SETTINGS
   const { state } = await loadLatestState(store, settings.stateBucket);
   // Storage generations name files, not content: a copied room has other ones for the same events logs.
   for (const mark of Object.values(state.eventsTables ?? {})) if (mark.lastCommitGeneration !== null) mark.lastCommitGeneration = '<generation>';
+  for (const check of Object.values(state.datasetChecks ?? {})) if (check.mark.generation !== null) check.mark.generation = '<generation>';
   const tables: Observed['tables'] = {};
   const codeObjects: Observed['codeObjects'] = {};
   for (const p of settings.participants) {
