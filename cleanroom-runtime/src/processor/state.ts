@@ -1,12 +1,15 @@
 /**
- * The clean room's authoritative state: plain JSON (no bigint, no Date: times are epoch milliseconds), committed
- * as one object in the state bucket. Participants' control tables are projections of it (see views.ts).
+ * The clean room's authoritative state: plain JSON (no bigint, no Date: times are epoch milliseconds). In the state
+ * bucket its core is committed in a root and its history (statuses, dedup keys, jobs and runs that are over) in parts
+ * (runtime/state-store.ts); in a pass the history is looked up through ProcessorContext.history. Participants'
+ * control tables are projections of it (see views.ts).
  */
 import type { MetadataAction, ProtocolAction } from '../delta/actions';
 import type { CodeLanguage, DatasetFormat, LifeCycleState, ResultState } from '../engines/engine';
 import type { Effect } from './effects';
 
-export const STATE_FORMAT_VERSION = 1;
+/** Format 2: a commit root with the core and references to history parts (runtime/state-store.ts); 1: one object. */
+export const STATE_FORMAT_VERSION = 2;
 
 export interface DatasetRecord {
   dataId: string;

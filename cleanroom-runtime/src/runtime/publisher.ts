@@ -52,18 +52,19 @@ export interface PublishIo {
   budgetTimer?: BudgetTimer;
 }
 
-export async function publishViews(state: CleanroomState, io: PublishIo, report: PublishReport): Promise<void> {
+/** `viewState`: the state views are computed from, when `state` holds only the core (default: `state`). */
+export async function publishViews(state: CleanroomState, io: PublishIo, report: PublishReport, viewState: CleanroomState = state): Promise<void> {
   const limits = io.limits ?? DEFAULT_LIMITS;
   for (const participant of io.participants) {
     // One unreachable, slow or hanging bucket must not stop the others; what was not published is retried next pass.
     await withTimeBudget(io.store, limits.participantReadTimeoutMs, `publishing to gs://${participant.bucket}`, (store) =>
-      publishParticipant(state, { ...io, store, limits }, participant, report),
+      publishParticipant(state, { ...io, store, limits }, participant, report, viewState),
     io.budgetTimer);
   }
 }
 
-async function publishParticipant(state: CleanroomState, io: PublishIo, participant: ParticipantInfo, report: PublishReport): Promise<void> {
-  const view = viewFor(state, participant, io.keeper);
+async function publishParticipant(state: CleanroomState, io: PublishIo, participant: ParticipantInfo, report: PublishReport, viewState: CleanroomState): Promise<void> {
+  const view = viewFor(viewState, participant, io.keeper);
   const tables = Object.keys(view) as PublishedTable[];
   const hashes = Object.fromEntries(tables.map((table) => [table, rowsHash(view[table])])) as Record<PublishedTable, string>;
   const published = (state.published[participant.name] ??= {});
