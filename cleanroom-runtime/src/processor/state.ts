@@ -161,6 +161,34 @@ export interface DatasetCheckRecord {
   refused: string | null;
 }
 
+export interface PublishedFile {
+  /** Path as in the table's log (relative to the table). */
+  path: string;
+  size: number;
+}
+
+/** A published file of rows that never change again: entries [from, to) of each named participant's chain. */
+export interface SealedFile extends PublishedFile {
+  rows: number;
+  ranges: Record<string, [number, number]>;
+}
+
+export interface PublishedTableRecord {
+  /** The table version of the clean room's last commit. */
+  version: number;
+  /** Hash of the listing of the table's folder right after that commit (null: unknown, check by republishing). */
+  listing: string | null;
+  /** Content hash of the rows that may still change (views.ts), and the one file holding them. */
+  liveHash: string;
+  liveFile: PublishedFile | null;
+  /** Files of rows that never change, oldest first. */
+  sealed: SealedFile[];
+  /** Per chain (participant): entries published so far. */
+  cursors: Record<string, number>;
+  /** Files the clean room removed from the table, and the version that removed them: deleted once a checkpoint is newer. */
+  removed: Array<PublishedFile & { version: number }>;
+}
+
 export interface CleanroomState {
   formatVersion: typeof STATE_FORMAT_VERSION;
   /** Keyed by `<participant>.<table>`: the dataset registry. */
@@ -184,12 +212,17 @@ export interface CleanroomState {
   eventsTables?: Record<string, EventsTableMark>;
   /** Work decided but not yet done by the I/O layer; completed idempotently, then removed. */
   pendingEffects: Effect[];
-  /** Per participant and published table: content hash of what was last written (skip unchanged). */
+  /** Per participant and published table: content hash of what was last written (states before publishedTables). */
   published: Record<string, Record<string, string>>;
   /** Per participant: code object keys already copied into its bucket. */
   publishedCode: Record<string, string[]>;
   /** Per participant: clean room time its published tables and code copies were last checked for tampering. */
   publishedCheckedAt: Record<string, number>;
+  /**
+   * Per participant and published table: what the clean room last committed there (runtime/publisher.ts), so a pass
+   * appends what is new instead of rewriting the table (absent in older states: the next publication is whole).
+   */
+  publishedTables?: Record<string, Record<string, PublishedTableRecord>>;
   /** Keyed by normalised location: the last check of each registered Delta dataset (absent in older states). */
   datasetChecks?: Record<string, DatasetCheckRecord>;
 }

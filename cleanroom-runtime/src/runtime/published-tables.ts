@@ -61,23 +61,27 @@ function sameSchema(a: StructType, b: StructType): boolean {
 
 export interface PublishOutcome {
   version: number;
+  /** The data files the table holds after it (one per publication, none for no rows). */
+  files: Array<{ path: string; size: number }>;
   /** Why the old table was deleted and written anew (unreadable, foreign schema...); absent when it was overwritten. */
   replaced?: string;
 }
 
 /**
  * Overwrites the table with `rows`; a table that cannot be used as the declared table (unreadable, above the read
- * limits, another schema) is replaced instead.
+ * limits, another schema), or one the caller says must be (`replace`: why), is replaced instead.
  */
-export async function publishControlTable(store: ObjectStore, bucket: string, table: PublishedTable, rows: DeltaRow[], limits: Limits = DEFAULT_LIMITS): Promise<PublishOutcome> {
+export async function publishControlTable(store: ObjectStore, bucket: string, table: PublishedTable, rows: DeltaRow[], limits: Limits = DEFAULT_LIMITS, replace?: string): Promise<PublishOutcome> {
   const schema = CONTROL_TABLES[table];
   const watched = new FailureWatchingStore(store);
   let reason: string;
+  if (replace !== undefined) return { ...(await replaceControlTable(store, bucket, table, rows)), replaced: replace };
   try {
     const delta = await openOrCreateBounded(watched, bucket, table, participantTableLimits(limits));
     const snapshot = await delta.snapshot();
     if (sameSchema(snapshot.schema, schema) && snapshot.partitionColumns.length === 0) {
-      return { version: await delta.overwrite(rows, { commitInfo: { cleanroomPublish: table } }) };
+      const version = await delta.overwrite(rows, { commitInfo: { cleanroomPublish: table } });
+      return { version, files: filesOf(delta) };
     }
     reason = 'its schema is not the declared schema';
   } catch (error) {
@@ -85,7 +89,11 @@ export async function publishControlTable(store: ObjectStore, bucket: string, ta
     if (watched.failure) throw watched.failure;
     reason = `it is unreadable or unwritable (${(error as Error).message})`;
   }
-  return { version: await replaceControlTable(store, bucket, table, rows), replaced: reason };
+  return { ...(await replaceControlTable(store, bucket, table, rows)), replaced: reason };
+}
+
+function filesOf(delta: DeltaTable): PublishOutcome['files'] {
+  return (delta.lastWrite?.adds ?? []).map((add) => ({ path: add.path, size: add.size }));
 }
 
 async function openOrCreateBounded(store: ObjectStore, bucket: string, table: PublishedTable, limits: TableReadLimits): Promise<DeltaTable> {
@@ -106,7 +114,7 @@ async function openOrCreateBounded(store: ObjectStore, bucket: string, table: Pu
  * Deletes everything under `control/<table>/` (log and data files: the folder is the runtime's) and writes a fresh
  * table. Refuses any table that is not a published one, so `control/events` can never be touched.
  */
-async function replaceControlTable(store: ObjectStore, bucket: string, table: PublishedTable, rows: DeltaRow[]): Promise<number> {
+async function replaceControlTable(store: ObjectStore, bucket: string, table: PublishedTable, rows: DeltaRow[]): Promise<Pick<PublishOutcome, 'version' | 'files'>> {
   if (!(PUBLISHED_TABLE_NAMES as readonly string[]).includes(table)) throw new Error(`control.${table} is not a table the clean room publishes; it is never replaced`);
   const folder = `${controlTableKey(table)}/`;
   const keys: string[] = [];
@@ -118,7 +126,8 @@ async function replaceControlTable(store: ObjectStore, bucket: string, table: Pu
   for (const key of keys) await store.delete(bucket, key);
   try {
     const fresh = await DeltaTable.create(store, bucket, controlTableKey(table), CONTROL_TABLES[table], { description: `cleanroom control.${table}` });
-    return await fresh.overwrite(rows, { commitInfo: { cleanroomPublish: table } });
+    const version = await fresh.overwrite(rows, { commitInfo: { cleanroomPublish: table } });
+    return { version, files: filesOf(fresh) };
   } catch (error) {
     if (error instanceof DeltaTableExistsError) throw new Error(`control.${table} was being written by someone else while the clean room replaced it; retried next pass`);
     throw error;

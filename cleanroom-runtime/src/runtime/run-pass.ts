@@ -28,7 +28,7 @@ import { alreadyReported } from './refused-events-table';
 import { publishViews, type PublishReport } from './publisher';
 import { participantInfos, type RuntimeSettings } from './settings';
 import { applyEventsWithHistory } from './history-batch';
-import { commitWithHistory, openState, StateConflictError, wholeState, type LoadedState } from './state-store';
+import { commitWithHistory, openState, StateConflictError, type LoadedState } from './state-store';
 
 export interface PassOptions {
   config: RuntimeSettings;
@@ -193,7 +193,7 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     const published: PublishReport = { tables: [], codeObjects: 0, repaired: [], errors: [] };
     // After a lost swap the other pass may have published an older view over ours: republish everything.
     const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs, limits: config.limits, budgetTimer: options.budgetTimer };
-    await publishViews(work, publishIo, published, base.history ? await wholeState(work, base.history) : work);
+    await publishViews(work, publishIo, published, base.history);
     report.submitted.push(...effects.submitted);
     report.submitFailures.push(...effects.submitFailures);
     report.runsPolled += effects.runsPolled;

@@ -121,9 +121,9 @@ const jobNameKey = (participant: string, name: string) => `n:${participant}/${na
 const statusKey = (participant: string, id: string) => `s:${participant}/${id}`;
 const messageHash = (message: string) => createHash('sha256').update(message).digest('hex');
 
-/** The latest state as a pass needs it: the core, with its history to read on demand. */
-export async function openState(store: ObjectStore, bucket: string): Promise<LoadedState> {
-  const seq = await latestSeq(store, bucket);
+/** The latest state (or the commit `at`) as a pass needs it: the core, with its history to read on demand. */
+export async function openState(store: ObjectStore, bucket: string, at?: number): Promise<LoadedState> {
+  const seq = at ?? (await latestSeq(store, bucket));
   const parts = new PartStore(store, bucket);
   if (seq === -1) return { seq, state: emptyState(), history: new StateHistory(parts, emptyRoot(), null) };
   const bytes = await store.get(bucket, stateKey(seq));
@@ -142,7 +142,12 @@ export async function openState(store: ObjectStore, bucket: string): Promise<Loa
 
 /** The latest state whole, history included (reads every part: diagnostics and tests, never a pass). */
 export async function loadLatestState(store: ObjectStore, bucket: string): Promise<LoadedState> {
-  const opened = await openState(store, bucket);
+  return loadState(store, bucket);
+}
+
+/** The state of commit `at` (default: the latest) whole, history included; any commit still kept can be read. */
+export async function loadState(store: ObjectStore, bucket: string, at?: number): Promise<LoadedState> {
+  const opened = await openState(store, bucket, at);
   return { seq: opened.seq, state: await wholeState(opened.state, opened.history!) };
 }
 
@@ -263,7 +268,7 @@ function splitHistory(state: CleanroomState, now: number, retentionDays: number)
       continue;
     }
     const job = state.jobs[parseRunKey(key).jobId];
-    add(job.participant, { kind: 'run', key, run: state.runs[key], job: { jobId: job.jobId, jobName: job.jobName, participant: job.participant, outputLocation: job.outputLocation } });
+    add(job.participant, { kind: 'run', key, run: state.runs[key], job: { jobId: job.jobId, jobName: job.jobName, participant: job.participant, outputLocation: job.outputLocation, createdAt: job.createdAt } });
   }
   for (const jobId of Object.keys(state.jobs).sort()) {
     const job = state.jobs[jobId];

@@ -15,7 +15,7 @@ import type { CleanroomState } from '../../src/processor/state';
 import { appendEventRow, onboardParticipant } from '../../src/runtime/control-tables';
 import { runPass, type PassReport } from '../../src/runtime/run-pass';
 import type { RuntimeSettings } from '../../src/runtime/settings';
-import { loadLatestState } from '../../src/runtime/state-store';
+import { loadLatestState, loadState } from '../../src/runtime/state-store';
 import { LocalObjectStore } from '../../src/storage/local-store';
 import { listAll, type ObjectStore } from '../../src/storage/object-store';
 import { FaultyStore } from './faulty-store';
@@ -75,7 +75,7 @@ async function stateCommits(root: string, bucket: string): Promise<Array<{ seq: 
   const out: Array<{ seq: number; state: CleanroomState }> = [];
   for await (const o of listAll(store, bucket, 'state/')) {
     const match = /^state\/(\d{20})\.json$/.exec(o.key);
-    if (match) out.push({ seq: Number(match[1]), state: JSON.parse(new TextDecoder().decode(await store.get(bucket, o.key))) as CleanroomState });
+    if (match) out.push({ seq: Number(match[1]), state: (await loadState(store, bucket, Number(match[1]))).state });
   }
   return out.sort((a, b) => a.seq - b.seq);
 }

@@ -20,7 +20,10 @@ export type ChainItem =
   /** A job that is over: an ad hoc job whose run ended, a deleted scheduled job. */
   | { kind: 'job'; job: JobRecord }
   /** A run no longer polled, under its run key, with what its published row needs of its job. */
-  | { kind: 'run'; key: string; run: RunRecord; job: Pick<JobRecord, 'jobId' | 'jobName' | 'participant' | 'outputLocation'> };
+  | { kind: 'run'; key: string; run: RunRecord; job: RunJob };
+
+/** What a run's published row needs of its job. */
+export type RunJob = Pick<JobRecord, 'jobId' | 'jobName' | 'participant' | 'outputLocation' | 'createdAt'>;
 
 export type ChainEntry = ChainItem & { n: number; hash: string };
 
@@ -32,6 +35,8 @@ export interface ChainHead {
   hash: string;
   /** The chain's index part (null when empty). */
   index: string | null;
+  /** Per kind: the number of entries up to and including the last one of that kind (what a table of that kind shows). */
+  kinds?: Partial<Record<ChainEntry['kind'], number>>;
 }
 
 interface Segment {
@@ -89,7 +94,9 @@ export async function appendToChain(parts: PartStore, tag: string, participant: 
   const name = `chain-${Buffer.from(participant).toString('hex')}`;
   segments.push({ ref: await parts.write(tag, `${name}-${first}`, entries), first, count: entries.length });
   const index = await parts.write(tag, `${name}-index`, segments);
-  return { head: { count: linked.count, hash: linked.hash, index }, superseded };
+  const kinds = { ...head.kinds };
+  for (const entry of linked.entries) kinds[entry.kind] = entry.n + 1;
+  return { head: { count: linked.count, hash: linked.hash, index, kinds }, superseded };
 }
 
 /** The entries numbered `from` and later (every entry with from = 0). */
