@@ -42,8 +42,8 @@ interface StateRoot {
   /** Keyed history: directory references by first hex digit (keyed-history.ts). */
   keys: Record<string, string>;
   chains: Record<string, ChainHead>;
-  /** Parts replaced by each of the last commits: deleted once no kept root refers to them. */
-  garbage: Array<{ seq: number; parts: string[] }>;
+  /** Per recent commit, the part listing the parts it replaced: deleted once no kept root refers to them. */
+  garbage: Array<{ seq: number; list: string }>;
 }
 
 /** The history of a loaded state: what its commit root refers to, read on demand. */
@@ -81,11 +81,15 @@ export class StateHistory {
     };
   }
 
-  /** True when the participant has an event_status row under `id` (with this message, when given). */
+  /**
+   * True when the participant has an event_status row under `id`: one of an event with that uuid, or one kept under
+   * its id (with this message, when given: only unreadable commits' rows are asked about with their message).
+   */
   async hasStatus(participant: string, id: string, message?: string): Promise<boolean> {
-    await this.keys.load([statusKey(participant, id)]);
+    await this.keys.load([statusKey(participant, id), eventKey(`${participant}/${id}`)]);
     const value = this.keys.get(statusKey(participant, id));
-    return value !== undefined && (message === undefined || value === messageHash(message));
+    if (message !== undefined) return value === messageHash(message);
+    return value !== undefined || this.keys.get(eventKey(`${participant}/${id}`)) !== undefined;
   }
 
   chain(participant: string): ChainHead {
@@ -212,7 +216,7 @@ export async function commitWithHistory(store: ObjectStore, bucket: string, base
     keys = written.refs;
     superseded.push(...written.superseded);
   }
-  const garbage = [...history.root.garbage, { seq, parts: superseded }].filter((g) => g.seq > seq - KEPT_COMMITS);
+  const garbage = [...history.root.garbage, ...(superseded.length > 0 ? [{ seq, list: await history.parts.write(tag, 'superseded', superseded) }] : [])].filter((g) => g.seq > seq - KEPT_COMMITS);
   const root: StateRoot = { formatVersion: STATE_FORMAT_VERSION, previous: history.rootHash, core: split.core, keys, chains, garbage };
   const bytes = new TextEncoder().encode(JSON.stringify(root));
   try {
@@ -228,7 +232,11 @@ export async function commitWithHistory(store: ObjectStore, bucket: string, base
   if (seq - KEPT_COMMITS >= 0) {
     await store.delete(bucket, stateKey(seq - KEPT_COMMITS));
     // Parts replaced by the oldest commit still kept were only named by the one just deleted and older ones.
-    for (const g of history.root.garbage) if (g.seq === seq - KEPT_COMMITS + 1) for (const ref of g.parts) await history.parts.delete(ref);
+    for (const g of history.root.garbage) {
+      if (g.seq !== seq - KEPT_COMMITS + 1) continue;
+      for (const ref of await history.parts.read<string[]>(g.list)) await history.parts.delete(ref);
+      await history.parts.delete(g.list);
+    }
   }
   Object.assign(state, split.core);
   const { core: _core, ...committed } = root;
@@ -250,7 +258,8 @@ function splitHistory(state: CleanroomState, now: number, retentionDays: number)
   for (const participant of Object.keys(state.eventStatus).sort()) {
     for (const status of state.eventStatus[participant]) {
       add(participant, { kind: 'status', status });
-      keys.set(statusKey(participant, status.eventUuid), messageHash(status.message));
+      // An id that is not the event's dedup key (a synthetic id of an unreadable commit...) is kept with its message.
+      if (!Object.hasOwn(state.processedEvents, `${participant}/${status.eventUuid}`)) keys.set(statusKey(participant, status.eventUuid), messageHash(status.message));
     }
   }
   // Runs that are no longer polled never change again; a job is over once it cannot start a run (ad hoc: its one run
