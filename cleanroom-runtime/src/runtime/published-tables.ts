@@ -1,9 +1,8 @@
 /**
- * The runtime's own tables in participant buckets (`control/<table>` except `control/events`): a check that a
- * table still holds what the runtime published, and a write that replaces a table the participant made
- * unreadable or changed the schema of. Participants only read these tables; whatever they do to them is undone.
+ * The runtime's own tables in participant buckets (`control/<table>` except `control/events`): a whole publication,
+ * which replaces a table the participant made unreadable or changed the schema of. Participants only read these
+ * tables; whatever they do to them is undone (publisher.ts finds it).
  */
-import { createHash } from 'node:crypto';
 import { logPrefix } from '../delta/actions';
 import { DeltaTableExistsError, DeltaTableNotFoundError } from '../delta/errors';
 import type { DeltaRow, StructType } from '../delta/schema-types';
@@ -13,47 +12,6 @@ import { DEFAULT_LIMITS, type Limits } from '../limits';
 import type { PublishedTable } from '../processor/views';
 import { listAll, type ObjectStore } from '../storage/object-store';
 import { FailureWatchingStore, participantTableLimits } from './participant-io';
-
-/**
- * Why the table at `control/<table>` does not hold exactly `expected`, or null when it does. Judged by content,
- * not by who wrote which commit: a forged commit or checkpoint, a data file rewritten in place, a deleted or
- * corrupt table all read differently, while a concurrent pass that published the same view is no problem.
- * The participant can write anything there, so it is read within the read limits and no further than the view
- * needs: a table with more files or rows than were published is different without reading them all, and one above
- * a limit (or unreadable in any way other than a failed storage request) is as good as tampered with.
- */
-export async function publishedTableProblem(store: ObjectStore, bucket: string, table: PublishedTable, expected: readonly DeltaRow[], limits: Limits = DEFAULT_LIMITS): Promise<string | null> {
-  const schema = CONTROL_TABLES[table];
-  const watched = new FailureWatchingStore(store, true);
-  const rows: DeltaRow[] = [];
-  try {
-    const bounded: TableReadLimits = { ...participantTableLimits(limits), dataFileParquet: { maxRows: expected.length, maxDecodedBytes: limits.parquetDecodedBytes } };
-    const delta = await DeltaTable.open(watched, bucket, controlTableKey(table), bounded);
-    const snapshot = await delta.snapshot();
-    if (!sameSchema(snapshot.schema, schema) || snapshot.partitionColumns.length > 0) return 'its schema is not the declared schema';
-    // The clean room writes one file per publication (none for an empty view).
-    if (snapshot.files.length > Math.max(1, expected.length)) return `it holds ${snapshot.files.length} data files, more than the clean room published`;
-    for (const file of snapshot.files) {
-      rows.push(...(await delta.readSnapshotFile(snapshot, file)));
-      if (rows.length > expected.length) return 'it holds more rows than the clean room published';
-    }
-  } catch (error) {
-    if (error instanceof DeltaTableNotFoundError) return 'it is missing';
-    if (watched.failure) throw watched.failure;
-    return `it is unreadable (${(error as Error).message})`;
-  }
-  return contentHash(schema, rows) === contentHash(schema, expected) ? null : 'its content is not what the clean room published';
-}
-
-/** Order-insensitive hash of rows as the declared columns see them (extra keys ignored, missing ones null). */
-function contentHash(schema: StructType, rows: readonly DeltaRow[]): string {
-  const lines = rows.map((row) =>
-    JSON.stringify(schema.fields.map((f) => row[f.name] ?? null), (_key, value: unknown) =>
-      typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
-    ),
-  );
-  return createHash('sha256').update(lines.sort().join('\n')).digest('hex');
-}
 
 function sameSchema(a: StructType, b: StructType): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
