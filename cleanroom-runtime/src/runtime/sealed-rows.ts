@@ -31,7 +31,7 @@ export async function sealedRows(table: PublishedTable, viewer: ParticipantInfo,
   const entries: ChainEntry[] = [];
   for (const [chain, [from, to]] of Object.entries(ranges).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (to <= from) continue;
-    for (const entry of await readChain(history.parts, history.chain(chain), from)) if (entry.n < to && entry.kind === kind) entries.push(entry);
+    for (const entry of await readChain(history.parts, history.chain(chain), from, kind)) if (entry.n < to && entry.kind === kind) entries.push(entry);
   }
   return rowsOf(table, entries, viewer, keeper);
 }

@@ -44,6 +44,8 @@ interface Segment {
   /** Number (n) of its first entry. */
   first: number;
   count: number;
+  /** Per kind: n + 1 of its last entry of that kind (a reader of one kind skips segments without newer ones). */
+  kinds?: Partial<Record<ChainEntry['kind'], number>>;
 }
 
 export const EMPTY_CHAIN: ChainHead = { count: 0, hash: '', index: null };
@@ -92,20 +94,23 @@ export async function appendToChain(parts: PartStore, tag: string, participant: 
     segments.pop();
   }
   const name = `chain-${Buffer.from(participant).toString('hex')}`;
-  segments.push({ ref: await parts.write(tag, `${name}-${first}`, entries), first, count: entries.length });
+  const segmentKinds: Segment['kinds'] = {};
+  for (const entry of entries) segmentKinds[entry.kind] = entry.n + 1;
+  segments.push({ ref: await parts.write(tag, `${name}-${first}`, entries), first, count: entries.length, kinds: segmentKinds });
   const index = await parts.write(tag, `${name}-index`, segments);
   const kinds = { ...head.kinds };
   for (const entry of linked.entries) kinds[entry.kind] = entry.n + 1;
   return { head: { count: linked.count, hash: linked.hash, index, kinds }, superseded };
 }
 
-/** The entries numbered `from` and later (every entry with from = 0). */
-export async function readChain(parts: PartStore, head: ChainHead, from = 0): Promise<ChainEntry[]> {
+/** The entries numbered `from` and later (every entry with from = 0), of one kind when given (skipping segments without it). */
+export async function readChain(parts: PartStore, head: ChainHead, from = 0, kind?: ChainEntry['kind']): Promise<ChainEntry[]> {
   if (!head.index || from >= head.count) return [];
   const segments = await parts.read<Segment[]>(head.index);
   const out: ChainEntry[] = [];
   for (const segment of segments) {
     if (segment.first + segment.count <= from) continue;
+    if (kind !== undefined && segment.kinds && (segment.kinds[kind] ?? 0) <= from) continue;
     for (const entry of await parts.read<ChainEntry[]>(segment.ref)) if (entry.n >= from) out.push(entry);
   }
   return out;
