@@ -4,8 +4,10 @@
  *
  *   npm run bench                  everything
  *   npm run bench -- delta engine  only these
+ *   npm run bench -- history       the history benchmark (minutes; never part of the default set)
  */
 import { runDelta } from './delta';
+import { runHistory } from './history';
 import { emitterFor, progress, type Emit } from './figures';
 import { runLocalEngine } from './local-engine';
 import { runPassBenchmarks } from './pass';
@@ -16,6 +18,8 @@ interface Benchmark {
   aliases: string[];
   describe: string;
   run: (emit: Emit) => Promise<void>;
+  /** Left out of `npm run bench` without names. */
+  onlyWhenNamed?: boolean;
 }
 
 const BENCHMARKS: Benchmark[] = [
@@ -23,10 +27,12 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'engine', aliases: ['local-engine'], describe: 'local engine: join + group-by over 1,000,000 rows', run: runLocalEngine },
   { name: 'pass', aliases: ['runtime'], describe: 'runtime pass: throughput, idle cost, watch latency', run: runPassBenchmarks },
   { name: 'synth', aliases: [], describe: 'cdktf synth time and memory for 1/10/100 participants (bench/synth.ts)', run: () => runSynth() },
+  // Minutes long (it writes 100,000 events of history): only when named.
+  { name: 'history', aliases: [], describe: 'one-event pass cost at 1k/10k/100k events of history (bench/history.ts)', run: () => runHistory(), onlyWhenNamed: true },
 ];
 
 function select(args: readonly string[]): Benchmark[] {
-  if (args.length === 0) return BENCHMARKS;
+  if (args.length === 0) return BENCHMARKS.filter((b) => !b.onlyWhenNamed);
   return args.map((arg) => {
     const found = BENCHMARKS.find((b) => b.name === arg || b.aliases.includes(arg));
     if (!found) {

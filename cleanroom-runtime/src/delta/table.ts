@@ -83,6 +83,8 @@ export class DeltaTable {
   readonly location: string;
   /** The last checkpoint failure (checkpoints never fail a commit), for diagnostics. */
   lastCheckpointError?: Error;
+  /** The version and data files of this object's last append or overwrite (for writers that track their files). */
+  lastWrite?: { version: number; adds: AddAction[] };
   private readonly loc: TableLocation;
   /** Latest state this object has seen; refreshed incrementally with one list call. */
   private latest?: SnapshotState;
@@ -240,6 +242,31 @@ export class DeltaTable {
     return this.write(rows, 'Overwrite', opts);
   }
 
+  /**
+   * For a writer that keeps track of its own files (the clean room's published tables): writes `rows` as one data file
+   * of an unpartitioned table with `schema`, not yet committed. Returns its add action.
+   */
+  async writeUncommittedFile(schema: StructType, rows: DeltaRow[]): Promise<AddAction> {
+    const relative = `part-00000-${randomUUID()}-c000.snappy.parquet`;
+    const bytes = encodeDataFile(schema, schema.fields.map((f) => f.name), rows, `${ENGINE_INFO} (parquet writer: data page v1)`);
+    await this.loc.store.createIfAbsent(this.loc.bucket, tableKey(this.loc, relative), bytes);
+    return { path: encodeLogPath(relative), partitionValues: {}, size: bytes.length, modificationTime: Date.now(), dataChange: true, stats: computeStats(schema.fields, rows) };
+  }
+
+  /**
+   * Commits `actions` as exactly `version` (put-if-absent), with no retry: false when another writer committed that
+   * version first. Every CHECKPOINT_INTERVAL versions a checkpoint follows (from the log since the last one).
+   */
+  async commitAt(version: number, actions: Action[]): Promise<boolean> {
+    const commitInfo = { timestamp: Date.now(), operation: 'WRITE', engineInfo: ENGINE_INFO, txnId: randomUUID() };
+    if (!(await this.tryCommit(version, [{ commitInfo }, ...actions]))) return false;
+    if (version % CHECKPOINT_INTERVAL === 0) {
+      const state = await this.refreshLatest();
+      if (state.version === version) await this.checkpoint(state);
+    }
+    return true;
+  }
+
   /** Commit history, oldest first, from the commits still present in the log. */
   async history(): Promise<HistoryEntry[]> {
     const listing = await listLog(this.loc);
@@ -394,6 +421,7 @@ export class DeltaTable {
       commitInfo.timestamp = now;
       const actions: Action[] = [{ commitInfo }, ...removes, ...adds.map((add) => ({ add }))];
       if (await this.tryCommit(version, actions)) {
+        this.lastWrite = { version, adds };
         const next = state.clone();
         next.apply(version, actions);
         if (!this.latest || this.latest.version < version) this.latest = next;

@@ -11,6 +11,7 @@ import { applyData } from './data-rules';
 import { refuse, type Decision } from './decision';
 import type { Blob, Effect } from './effects';
 import { applyJob } from './job-rules';
+import { noteSeedDecision } from './seed-columns';
 import { recordOf, type CleanroomState, type EventStatusValue } from './state';
 
 export interface EventOutcome {
@@ -47,7 +48,7 @@ export function applyEventInPlace(state: CleanroomState, envelope: EventEnvelope
   let eventType: string | null;
   if (!parsed.ok) {
     const key = parsed.error.dedupKey;
-    const reused = key !== null && isProcessedEvent(state, key);
+    const reused = key !== null && isProcessedEvent(state, key, ctx);
     if (key !== null) state.processedEvents[key] = true;
     decision = refuse(reused ? duplicateMessage(parsed.error.uuid) : parsed.error.message);
     eventUuid = parsed.error.uuid;
@@ -57,6 +58,8 @@ export function applyEventInPlace(state: CleanroomState, envelope: EventEnvelope
     eventUuid = event.uuid;
     eventType = event.type;
     decision = decide(state, event, ctx, submitter);
+    // Accepted or refused, a seed notebook's decision on a code moves its approval_timestamp (seed-columns.ts).
+    if (event.type === 'CODE_REQUEST_APPROVED' || event.type === 'CODE_REQUEST_REJECTED') noteSeedDecision(state, event, ctx.now);
   }
 
   const outcome: EventOutcome = {
@@ -82,7 +85,7 @@ export function applyEventInPlace(state: CleanroomState, envelope: EventEnvelope
 }
 
 function decide(state: CleanroomState, event: CleanroomEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
-  if (isProcessedEvent(state, event.dedupKey)) {
+  if (isProcessedEvent(state, event.dedupKey, ctx)) {
     return refuse(duplicateMessage(event.uuid));
   }
   state.processedEvents[event.dedupKey] = true;
@@ -105,9 +108,17 @@ function decide(state: CleanroomState, event: CleanroomEvent, ctx: ProcessorCont
   }
 }
 
-/** True when an event with this dedup key was processed (also under the key older states used, without the participant). */
-export function isProcessedEvent(state: CleanroomState, dedupKey: string): boolean {
-  return recordOf(state.processedEvents, dedupKey) !== undefined || recordOf(state.processedEvents, legacyDedupKey(dedupKey)) !== undefined;
+/**
+ * True when an event with this dedup key was processed (also under the key older states used, without the
+ * participant): in this batch (the state) or before it (the history, when the state does not hold it).
+ */
+export function isProcessedEvent(state: CleanroomState, dedupKey: string, ctx?: Pick<ProcessorContext, 'history'>): boolean {
+  return dedupKeysOf(dedupKey).some((key) => recordOf(state.processedEvents, key) !== undefined || ctx?.history?.isProcessed(key) === true);
+}
+
+/** The keys an event's dedup key is stored under: its own and the one older states used (without the participant). */
+export function dedupKeysOf(dedupKey: string): string[] {
+  return [dedupKey, legacyDedupKey(dedupKey)];
 }
 
 function duplicateMessage(uuid: string): string {

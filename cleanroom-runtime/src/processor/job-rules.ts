@@ -68,7 +68,7 @@ export function applyJob(state: CleanroomState, event: JobEvent, ctx: ProcessorC
     }
   }
 
-  const jobId = uniqueRecordId(Object.keys(state.jobs), submitter.name, event.uuid);
+  const jobId = uniqueRecordId((id) => Object.hasOwn(state.jobs, id) || ctx.history?.jobIdTaken(id) === true, submitter.name, event.uuid);
   state.jobs[jobId] = {
     jobId,
     jobName: name.value,
@@ -110,10 +110,12 @@ function deleteJob(state: CleanroomState, name: string, ctx: ProcessorContext, s
   const own = Object.values(state.jobs).filter((j) => j.participant === submitter.name && j.jobName === name);
   const live = own.filter((j) => isScheduled(j) && j.status !== 'DELETED');
   if (live.length === 0) {
-    if (own.some((j) => !isScheduled(j))) {
+    // Jobs that are over may be kept in history only (ProcessorContext.history).
+    const over = ctx.history?.finishedJobsNamed(submitter.name, name) ?? { adHoc: false, deleted: false };
+    if (own.some((j) => !isScheduled(j)) || over.adHoc) {
       return refuse(`job "${name}" is an ad hoc job: its single run cannot be stopped; DELETE stops scheduled jobs`);
     }
-    if (own.length > 0) return refuse(`job "${name}" is already deleted`);
+    if (own.length > 0 || over.deleted) return refuse(`job "${name}" is already deleted`);
     return refuse(`you have no scheduled job named "${name}": only a job's owner can delete it; see your jobs in control.jobs`);
   }
   const when = new Date(ctx.now).toISOString();

@@ -5,7 +5,8 @@
  * code by `name` and shows its `default_parameters`.
  */
 import type { DeltaRow } from '../delta/schema-types';
-import type { CleanroomState, CodeRecord } from './state';
+import type { ApprovalEvent } from '../events/event-model';
+import { recordOf, type CleanroomState, type CodeRecord } from './state';
 
 const micros = (ms: number): bigint => BigInt(ms) * 1000n;
 
@@ -23,19 +24,17 @@ export function seedCodeColumns(code: CodeRecord): DeltaRow {
 }
 
 /**
- * approval_status.approval_timestamp of every code, by code id: the later of when its approval status was set and
- * when the clean room last processed a keeper's approval or rejection sent by the seed's notebook, whose uuid is
- * the code id (accepted or refused). The notebook treats a decision as in flight until the status row is newer.
+ * approval_status.approval_timestamp of a code: the later of when its approval status was set and when the clean
+ * room last processed a keeper's approval or rejection sent by the seed's notebook, whose uuid is the code id
+ * (accepted or refused). The notebook treats a decision as in flight until the status row is newer.
  */
-export function approvalTimestamps(state: CleanroomState, keeper: string): Map<string, bigint> {
-  const decided = new Map<string, number>();
-  for (const status of state.eventStatus[keeper] ?? []) {
-    if (status.eventType !== 'CODE_REQUEST_APPROVED' && status.eventType !== 'CODE_REQUEST_REJECTED') continue;
-    decided.set(status.eventUuid, Math.max(decided.get(status.eventUuid) ?? status.processedAt, status.processedAt));
-  }
-  const result = new Map<string, bigint>();
-  for (const code of Object.values(state.code)) {
-    result.set(code.codeId, micros(Math.max(code.approval.updatedAt, decided.get(code.codeId) ?? code.approval.updatedAt)));
-  }
-  return result;
+export function approvalTimestamp(code: CodeRecord): bigint {
+  return micros(Math.max(code.approval.updatedAt, code.seedDecisionAt ?? code.approval.updatedAt));
+}
+
+/** Notes a keeper's approval or rejection whose uuid is a code's id (the seed's approve_code sends those). */
+export function noteSeedDecision(state: CleanroomState, event: ApprovalEvent, now: number): void {
+  const byName = event.codeName !== null ? recordOf(state.code, event.codeName) : undefined;
+  const code = byName ?? (event.codeName === null ? Object.values(state.code).find((c) => c.codeId === event.uuid) : undefined);
+  if (code && code.codeId === event.uuid) code.seedDecisionAt = now;
 }

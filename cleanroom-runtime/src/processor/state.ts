@@ -1,12 +1,15 @@
 /**
- * The clean room's authoritative state: plain JSON (no bigint, no Date: times are epoch milliseconds), committed
- * as one object in the state bucket. Participants' control tables are projections of it (see views.ts).
+ * The clean room's authoritative state: plain JSON (no bigint, no Date: times are epoch milliseconds). In the state
+ * bucket its core is committed in a root and its history (statuses, dedup keys, jobs and runs that are over) in parts
+ * (runtime/state-store.ts); in a pass the history is looked up through ProcessorContext.history. Participants'
+ * control tables are projections of it (see views.ts).
  */
 import type { MetadataAction, ProtocolAction } from '../delta/actions';
 import type { CodeLanguage, DatasetFormat, LifeCycleState, ResultState } from '../engines/engine';
 import type { Effect } from './effects';
 
-export const STATE_FORMAT_VERSION = 1;
+/** Format 2: a commit root with the core and references to history parts (runtime/state-store.ts); 1: one object. */
+export const STATE_FORMAT_VERSION = 2;
 
 /** Decisions kept per code in its history (older ones are dropped first). */
 export const MAX_APPROVAL_HISTORY = 100;
@@ -92,6 +95,11 @@ export interface CodeRecord {
   seedHash?: string;
   /** The default compute size a seed notebook sent (older register_code versions); absent when none was sent. */
   defaultCompute?: string;
+  /**
+   * Clean room time the keeper's last seed-notebook approval or rejection of this code (its uuid is the code id) was
+   * processed, accepted or refused: the seed's approval_timestamp (seed-columns.ts).
+   */
+  seedDecisionAt?: number;
   versions: CodeVersion[];
   approval: ApprovalRecord;
   /** Datasets (`participant.table`) the code reads: parsed from SQL, declared for notebooks; absent when unknown. */
@@ -189,6 +197,45 @@ export interface EventStatusRecord {
   processedAt: number;
 }
 
+/**
+ * A Delta dataset location as last checked with the runtime's reader (runtime/dataset-confinement.ts): the verdict
+ * holds while the table's newest commit is the marked one, unchanged (runtime/delta-log-mark.ts).
+ */
+export interface DatasetCheckRecord {
+  /** The newest commit when checked: version, storage generation (null when the store reports none) and size. */
+  mark: { version: number; generation: string | null; size: number };
+  /** Why the snapshot was refused, or null when runs may read it. */
+  refused: string | null;
+}
+
+export interface PublishedFile {
+  /** Path as in the table's log (relative to the table). */
+  path: string;
+  size: number;
+}
+
+/** A published file of rows that never change again: entries [from, to) of each named participant's chain. */
+export interface SealedFile extends PublishedFile {
+  rows: number;
+  ranges: Record<string, [number, number]>;
+}
+
+export interface PublishedTableRecord {
+  /** The table version of the clean room's last commit. */
+  version: number;
+  /** Hash of the listing of the table's folder right after that commit (null: unknown, check by republishing). */
+  listing: string | null;
+  /** Content hash of the rows that may still change (views.ts), and the one file holding them. */
+  liveHash: string;
+  liveFile: PublishedFile | null;
+  /** Files of rows that never change, oldest first. */
+  sealed: SealedFile[];
+  /** Per chain (participant): entries published so far. */
+  cursors: Record<string, number>;
+  /** Files the clean room removed from the table, and the version that removed them: deleted once a checkpoint is newer. */
+  removed: Array<PublishedFile & { version: number }>;
+}
+
 export interface CleanroomState {
   formatVersion: typeof STATE_FORMAT_VERSION;
   /** Keyed by `<participant>.<table>`: the dataset registry. */
@@ -212,7 +259,7 @@ export interface CleanroomState {
   eventsTables?: Record<string, EventsTableMark>;
   /** Work decided but not yet done by the I/O layer; completed idempotently, then removed. */
   pendingEffects: Effect[];
-  /** Per participant and published table: content hash of what was last written (skip unchanged). */
+  /** Per participant and published table: content hash of what was last written (states before publishedTables). */
   published: Record<string, Record<string, string>>;
   /** Per participant: code object keys already copied into its bucket. */
   publishedCode: Record<string, string[]>;
@@ -220,6 +267,13 @@ export interface CleanroomState {
   publishedCheckedAt: Record<string, number>;
   /** Fingerprint of the approval policy the approvals were last evaluated under (absent: the keeper policy). */
   approvalPolicy?: string;
+  /**
+   * Per participant and published table: what the clean room last committed there (runtime/publisher.ts), so a pass
+   * appends what is new instead of rewriting the table (absent in older states: the next publication is whole).
+   */
+  publishedTables?: Record<string, Record<string, PublishedTableRecord>>;
+  /** Keyed by normalised location: the last check of each registered Delta dataset (absent in older states). */
+  datasetChecks?: Record<string, DatasetCheckRecord>;
 }
 
 /**

@@ -13,7 +13,7 @@ import { codeVersionHash } from './code-version';
 import { codeObjectKey } from './effects';
 import type { ParticipantInfo } from './context';
 import { isScheduled, parseRunKey } from './schedules';
-import { approvalTimestamps, seedCodeColumns } from './seed-columns';
+import { approvalTimestamp, seedCodeColumns } from './seed-columns';
 import type { CleanroomState, CodeRecord, RunRecord } from './state';
 
 export type PublishedTable = Exclude<ControlTableName, 'events'>;
@@ -50,7 +50,6 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
     list.push({ run, scheduledFor: occurrence });
     runsByJob.set(jobId, list);
   }
-  const approvedAt = approvalTimestamps(state, keeper);
   const runs = jobs.flatMap((job) =>
     byKey(runsByJob.get(job.jobId) ?? [], (r) => r.scheduledFor ?? '').map(({ run, scheduledFor }) => ({ job, run, scheduledFor })),
   );
@@ -100,7 +99,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       approved_by: Object.keys(c.approval.approvals ?? (c.approval.status === 'CODE_REQUEST_APPROVED' && c.approval.reviewedBy ? { [c.approval.reviewedBy]: true } : {})).sort().join(','),
       awaiting: c.approval.status === 'CODE_REQUEST_PENDING_APPROVAL' ? awaitingOf(c, requirement(c)) : null,
       status_message: c.approval.note ?? null,
-      approval_timestamp: approvedAt.get(c.codeId) ?? null,
+      approval_timestamp: approvalTimestamp(c),
     })),
     jobs: jobs.map((j) => ({
       job_id: j.jobId,

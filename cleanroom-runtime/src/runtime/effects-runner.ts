@@ -68,7 +68,9 @@ export async function performEffects(
   // unreadable (e.g. files in another participant's bucket) is left out, so the engine drops its table.
   let datasets: DatasetRef[];
   try {
-    const confined = await confineDatasets(io.store, datasetRefs(state), io.limits, io.budgetTimer);
+    // A sync alone trusts the checks remembered from registration; a submission confirms each with one list call.
+    const cache = { records: (state.datasetChecks ??= {}), confirm: jobIds.length > 0 };
+    const confined = await confineDatasets(io.store, datasetRefs(state), io.limits, io.budgetTimer, cache);
     for (const { dataset, reason } of confined.refused) {
       report.errors.push(`dataset ${dataset.participant}.${dataset.table} left out of job runs this pass, its Delta table at ${dataset.location} is refused: ${reason} (its owner must fix the table)`);
     }

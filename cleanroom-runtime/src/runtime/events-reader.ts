@@ -50,6 +50,7 @@ import { sha256Hex } from '../processor/code-content';
 import { recordOf, type CleanroomState, type EventsTableMark, type EventsTableShape } from '../processor/state';
 import { listAll, NotFoundError, type ObjectStore } from '../storage/object-store';
 import { FailureWatchingStore, participantTableLimits } from './participant-io';
+import type { StateHistory } from './state-store';
 import { refusedEventsTable } from './refused-events-table';
 
 export type { EventsTableMark } from '../processor/state';
@@ -73,9 +74,9 @@ export interface ReadContext {
   /** The mark recorded in the state with `afterVersion` (absent for states written before marks existed). */
   known?: EventsTableMark;
   /** True when an event with this dedup key was already processed. */
-  isProcessed: (dedupKey: string) => boolean;
+  isProcessed: (dedupKey: string) => boolean | Promise<boolean>;
   /** True when the participant already has an event_status row under this id (synthetic ids must stay unique). */
-  hasStatus?: (eventUuid: string) => boolean;
+  hasStatus?: (eventUuid: string) => boolean | Promise<boolean>;
   /** Default: DEFAULT_LIMITS. */
   limits?: Limits;
 }
@@ -235,7 +236,7 @@ class EventsReader {
         events += count;
         consumed = entry;
         if (Array.isArray(result)) envelopes.push(...result.map((row, index): EventEnvelope => ({ participant: this.participant, eventsVersion: entry.version, index, row })));
-        else envelopes.push(this.skip(entry.version, result));
+        else envelopes.push(await this.skip(entry.version, result));
       }
     }
     return this.result(consumed, envelopes, listing);
@@ -280,15 +281,15 @@ class EventsReader {
   }
 
   /** One ERROR event_status stands for the commit: a synthetic id no other row of this participant has. */
-  private skip(version: number, problem: Problem): EventEnvelope {
+  private async skip(version: number, problem: Problem): Promise<EventEnvelope> {
     const message = `events commit ${version} of participant ${this.participant} (${this.where}) was skipped: ${problem.what}; its events were not read. Fix: ${problem.fix}`;
     this.skipped.push(message);
-    return { participant: this.participant, eventsVersion: version, index: 0, row: {}, unreadable: message, syntheticId: this.freshId(`no-uuid-v${version}-0`) };
+    return { participant: this.participant, eventsVersion: version, index: 0, row: {}, unreadable: message, syntheticId: await this.freshId(`no-uuid-v${version}-0`) };
   }
 
-  private freshId(base: string): string {
+  private async freshId(base: string): Promise<string> {
     let id = base;
-    for (let n = 2; this.idsUsed.has(id) || this.ctx?.hasStatus?.(id); n++) id = `${base}-${n}`;
+    for (let n = 2; this.idsUsed.has(id) || (await this.ctx?.hasStatus?.(id)); n++) id = `${base}-${n}`;
     this.idsUsed.add(id);
     return id;
   }
@@ -332,7 +333,7 @@ class EventsReader {
     const message = `the events table of participant ${this.participant} (${this.where}) cannot be read: ${problem.what}; no event after version ${listing.latest} was read. Fix: ${problem.fix}`;
     this.skipped.push(message);
     const known = this.ctx?.known;
-    const id = this.freshId(`no-uuid-table-v${listing.latest}`);
+    const id = await this.freshId(`no-uuid-table-v${listing.latest}`);
     return {
       lastVersion: this.afterVersion,
       envelopes: [{ participant: this.participant, eventsVersion: listing.latest, index: 0, row: {}, unreadable: message, syntheticId: id }],
@@ -384,7 +385,7 @@ class EventsReader {
       const parsed = parseEvent(envelope, this.limits);
       const key = parsed.ok ? parsed.event.dedupKey : parsed.error.dedupKey;
       if (key === null) withoutUuid++;
-      else if (!this.ctx?.isProcessed(key)) envelopes.push(envelope);
+      else if (!(await this.ctx?.isProcessed(key))) envelopes.push(envelope);
     }
     const listing = await this.listFrom(snapshot.version, snapshot.version);
     const lastCommit = listing.commits.get(snapshot.version);
@@ -511,14 +512,19 @@ export function recordEventsRead(state: CleanroomState, participant: string, rea
   if (read.mark) (state.eventsTables ??= {})[participant] = read.mark;
 }
 
-/** The read context for a participant, from the state the pass decides on. */
-export function readContextFor(state: CleanroomState, participant: string, limits?: Limits): ReadContext {
+/** The read context for a participant, from the state the pass decides on and its history (state-store.ts). */
+export function readContextFor(state: CleanroomState, participant: string, limits?: Limits, history?: StateHistory): ReadContext {
   const statuses = state.eventStatus[participant] ?? [];
   let ids: Set<string> | undefined;
   return {
     known: recordOf(state.eventsTables ?? {}, participant),
-    isProcessed: (key) => isProcessedEvent(state, key),
-    hasStatus: (id) => (ids ??= new Set(statuses.map((s) => s.eventUuid))).has(id),
+    isProcessed: async (key) => {
+      if (isProcessedEvent(state, key)) return true;
+      if (!history) return false;
+      await history.prefetch({ dedupKeys: [key] });
+      return isProcessedEvent(state, key, { history: history.lookup() });
+    },
+    hasStatus: async (id) => (ids ??= new Set(statuses.map((s) => s.eventUuid))).has(id) || (history !== undefined && (await history.hasStatus(participant, id))),
     limits,
   };
 }

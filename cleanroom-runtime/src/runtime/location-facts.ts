@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, describeBytes, type Limits } from '../limits';
 import type { LocationFacts } from '../processor/context';
 import { parseGsUri } from '../processor/names';
 import type { ObjectStore } from '../storage/object-store';
+import { markOf } from './delta-log-mark';
 import { parquetFooterSchema } from './parquet-footer-schema';
 import { ParticipantTimeoutError, participantTableLimits } from './participant-io';
 
@@ -30,7 +31,8 @@ export async function inspectLocation(store: ObjectStore, location: string, form
     if (format === 'delta') {
       const table = await DeltaTable.open(store, bucket, path, participantTableLimits(limits));
       const snapshot = await table.snapshot();
-      return withSchema(JSON.stringify(snapshot.schema), limits);
+      const mark = await markOf(store, bucket, path, snapshot.version);
+      return { ...withSchema(JSON.stringify(snapshot.schema), limits), ...(mark ? { deltaMark: mark } : {}) };
     }
     const prefix = `${path}/`;
     const page = await store.list(bucket, prefix, { maxResults: 1000 });

@@ -1,9 +1,8 @@
 /**
- * The runtime's own tables in participant buckets (`control/<table>` except `control/events`): a check that a
- * table still holds what the runtime published, and a write that replaces a table the participant made
- * unreadable or changed the schema of. Participants only read these tables; whatever they do to them is undone.
+ * The runtime's own tables in participant buckets (`control/<table>` except `control/events`): a whole publication,
+ * which replaces a table the participant made unreadable or changed the schema of. Participants only read these
+ * tables; whatever they do to them is undone (publisher.ts finds it).
  */
-import { createHash } from 'node:crypto';
 import { logPrefix } from '../delta/actions';
 import { DeltaTableExistsError, DeltaTableNotFoundError } from '../delta/errors';
 import type { DeltaRow, StructType } from '../delta/schema-types';
@@ -14,70 +13,33 @@ import type { PublishedTable } from '../processor/views';
 import { listAll, type ObjectStore } from '../storage/object-store';
 import { FailureWatchingStore, participantTableLimits } from './participant-io';
 
-/**
- * Why the table at `control/<table>` does not hold exactly `expected`, or null when it does. Judged by content,
- * not by who wrote which commit: a forged commit or checkpoint, a data file rewritten in place, a deleted or
- * corrupt table all read differently, while a concurrent pass that published the same view is no problem.
- * The participant can write anything there, so it is read within the read limits and no further than the view
- * needs: a table with more files or rows than were published is different without reading them all, and one above
- * a limit (or unreadable in any way other than a failed storage request) is as good as tampered with.
- */
-export async function publishedTableProblem(store: ObjectStore, bucket: string, table: PublishedTable, expected: readonly DeltaRow[], limits: Limits = DEFAULT_LIMITS): Promise<string | null> {
-  const schema = CONTROL_TABLES[table];
-  const watched = new FailureWatchingStore(store, true);
-  const rows: DeltaRow[] = [];
-  try {
-    const bounded: TableReadLimits = { ...participantTableLimits(limits), dataFileParquet: { maxRows: expected.length, maxDecodedBytes: limits.parquetDecodedBytes } };
-    const delta = await DeltaTable.open(watched, bucket, controlTableKey(table), bounded);
-    const snapshot = await delta.snapshot();
-    if (!sameSchema(snapshot.schema, schema) || snapshot.partitionColumns.length > 0) return 'its schema is not the declared schema';
-    // The clean room writes one file per publication (none for an empty view).
-    if (snapshot.files.length > Math.max(1, expected.length)) return `it holds ${snapshot.files.length} data files, more than the clean room published`;
-    for (const file of snapshot.files) {
-      rows.push(...(await delta.readSnapshotFile(snapshot, file)));
-      if (rows.length > expected.length) return 'it holds more rows than the clean room published';
-    }
-  } catch (error) {
-    if (error instanceof DeltaTableNotFoundError) return 'it is missing';
-    if (watched.failure) throw watched.failure;
-    return `it is unreadable (${(error as Error).message})`;
-  }
-  return contentHash(schema, rows) === contentHash(schema, expected) ? null : 'its content is not what the clean room published';
-}
-
-/** Order-insensitive hash of rows as the declared columns see them (extra keys ignored, missing ones null). */
-function contentHash(schema: StructType, rows: readonly DeltaRow[]): string {
-  const lines = rows.map((row) =>
-    JSON.stringify(schema.fields.map((f) => row[f.name] ?? null), (_key, value: unknown) =>
-      typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
-    ),
-  );
-  return createHash('sha256').update(lines.sort().join('\n')).digest('hex');
-}
-
 function sameSchema(a: StructType, b: StructType): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export interface PublishOutcome {
   version: number;
+  /** The data files the table holds after it (one per publication, none for no rows). */
+  files: Array<{ path: string; size: number }>;
   /** Why the old table was deleted and written anew (unreadable, foreign schema...); absent when it was overwritten. */
   replaced?: string;
 }
 
 /**
  * Overwrites the table with `rows`; a table that cannot be used as the declared table (unreadable, above the read
- * limits, another schema) is replaced instead.
+ * limits, another schema), or one the caller says must be (`replace`: why), is replaced instead.
  */
-export async function publishControlTable(store: ObjectStore, bucket: string, table: PublishedTable, rows: DeltaRow[], limits: Limits = DEFAULT_LIMITS): Promise<PublishOutcome> {
+export async function publishControlTable(store: ObjectStore, bucket: string, table: PublishedTable, rows: DeltaRow[], limits: Limits = DEFAULT_LIMITS, replace?: string): Promise<PublishOutcome> {
   const schema = CONTROL_TABLES[table];
   const watched = new FailureWatchingStore(store);
   let reason: string;
+  if (replace !== undefined) return { ...(await replaceControlTable(store, bucket, table, rows)), replaced: replace };
   try {
     const delta = await openOrCreateBounded(watched, bucket, table, participantTableLimits(limits));
     const snapshot = await delta.snapshot();
     if (sameSchema(snapshot.schema, schema) && snapshot.partitionColumns.length === 0) {
-      return { version: await delta.overwrite(rows, { commitInfo: { cleanroomPublish: table } }) };
+      const version = await delta.overwrite(rows, { commitInfo: { cleanroomPublish: table } });
+      return { version, files: filesOf(delta) };
     }
     reason = 'its schema is not the declared schema';
   } catch (error) {
@@ -85,7 +47,11 @@ export async function publishControlTable(store: ObjectStore, bucket: string, ta
     if (watched.failure) throw watched.failure;
     reason = `it is unreadable or unwritable (${(error as Error).message})`;
   }
-  return { version: await replaceControlTable(store, bucket, table, rows), replaced: reason };
+  return { ...(await replaceControlTable(store, bucket, table, rows)), replaced: reason };
+}
+
+function filesOf(delta: DeltaTable): PublishOutcome['files'] {
+  return (delta.lastWrite?.adds ?? []).map((add) => ({ path: add.path, size: add.size }));
 }
 
 async function openOrCreateBounded(store: ObjectStore, bucket: string, table: PublishedTable, limits: TableReadLimits): Promise<DeltaTable> {
@@ -106,7 +72,7 @@ async function openOrCreateBounded(store: ObjectStore, bucket: string, table: Pu
  * Deletes everything under `control/<table>/` (log and data files: the folder is the runtime's) and writes a fresh
  * table. Refuses any table that is not a published one, so `control/events` can never be touched.
  */
-async function replaceControlTable(store: ObjectStore, bucket: string, table: PublishedTable, rows: DeltaRow[]): Promise<number> {
+async function replaceControlTable(store: ObjectStore, bucket: string, table: PublishedTable, rows: DeltaRow[]): Promise<Pick<PublishOutcome, 'version' | 'files'>> {
   if (!(PUBLISHED_TABLE_NAMES as readonly string[]).includes(table)) throw new Error(`control.${table} is not a table the clean room publishes; it is never replaced`);
   const folder = `${controlTableKey(table)}/`;
   const keys: string[] = [];
@@ -118,7 +84,8 @@ async function replaceControlTable(store: ObjectStore, bucket: string, table: Pu
   for (const key of keys) await store.delete(bucket, key);
   try {
     const fresh = await DeltaTable.create(store, bucket, controlTableKey(table), CONTROL_TABLES[table], { description: `cleanroom control.${table}` });
-    return await fresh.overwrite(rows, { commitInfo: { cleanroomPublish: table } });
+    const version = await fresh.overwrite(rows, { commitInfo: { cleanroomPublish: table } });
+    return { version, files: filesOf(fresh) };
   } catch (error) {
     if (error instanceof DeltaTableExistsError) throw new Error(`control.${table} was being written by someone else while the clean room replaced it; retried next pass`);
     throw error;

@@ -9,6 +9,7 @@ import type { EventEnvelope } from '../events/event-model';
 import { syntheticEventId } from '../events/parse-event';
 import { recordOf, type CleanroomState } from '../processor/state';
 import type { NewEvents } from './events-reader';
+import type { StateHistory } from './state-store';
 
 export function refusedEventsTable(participant: string, where: string, afterVersion: number, latestVersion: number, error: UnsupportedDeltaFeatureError): NewEvents {
   const message =
@@ -21,8 +22,9 @@ export function refusedEventsTable(participant: string, where: string, afterVers
 }
 
 /** True when this unreadable report is already in the participant's event_status (the same table state, seen again). */
-export function alreadyReported(state: CleanroomState, envelope: EventEnvelope): boolean {
+export async function alreadyReported(state: CleanroomState, envelope: EventEnvelope, history?: StateHistory): Promise<boolean> {
   if (envelope.unreadable === undefined) return false;
   const id = syntheticEventId(envelope);
-  return (recordOf(state.eventStatus, envelope.participant) ?? []).some((s) => s.eventUuid === id && s.message === envelope.unreadable);
+  if ((recordOf(state.eventStatus, envelope.participant) ?? []).some((s) => s.eventUuid === id && s.message === envelope.unreadable)) return true;
+  return history !== undefined && (await history.hasStatus(envelope.participant, id, envelope.unreadable));
 }

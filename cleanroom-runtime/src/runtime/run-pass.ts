@@ -13,7 +13,7 @@
  */
 import type { ExecutionEngine } from '../engines/engine';
 import type { EventEnvelope } from '../events/event-model';
-import { applyEvents, locationsToCheck, orderEvents } from '../processor/apply-events';
+import { locationsToCheck, orderEvents } from '../processor/apply-events';
 import type { EventOutcome } from '../processor/apply-event';
 import type { LocationFacts, ParticipantInfo, ProcessorContext } from '../processor/context';
 import type { CleanroomState } from '../processor/state';
@@ -28,7 +28,8 @@ import { withTimeBudget, type BudgetTimer } from './participant-io';
 import { alreadyReported } from './refused-events-table';
 import { publishViews, type PublishReport } from './publisher';
 import { participantInfos, type RuntimeSettings } from './settings';
-import { commitState, loadLatestState, StateConflictError, type LoadedState } from './state-store';
+import { applyEventsWithHistory } from './history-batch';
+import { commitWithHistory, openState, StateConflictError, type LoadedState } from './state-store';
 
 export interface PassOptions {
   config: RuntimeSettings;
@@ -89,7 +90,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
   const participants = participantInfos(config);
   const limits = config.limits ?? DEFAULT_LIMITS;
   for (let attempt = 1; ; attempt++) {
-    const loaded = await loadLatestState(store, config.stateBucket);
+    const loaded = await openState(store, config.stateBucket);
     const readCtx: ProcessorContext = { participants, computeSizes: config.computeSizes, now: clock().getTime(), limits, ...(config.approval ? { approval: config.approval } : {}) };
     const readErrors: string[] = [];
     // Each participant's bucket is read on its own, within its own time budget: a slow, hanging or broken bucket
@@ -98,7 +99,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
       participants.map(async (p) => {
         const after = loaded.state.eventsVersions[p.name] ?? -1;
         try {
-          return { p, ...(await readParticipant(store, p, after, loaded.state, readCtx, limits, options.budgetTimer)) };
+          return { p, ...(await readParticipant(store, p, after, loaded, readCtx, limits, options.budgetTimer)) };
         } catch (error) {
           readErrors.push(`events of ${p.name} (gs://${p.bucket}/control/events) could not be read after version ${after}; they wait for the next pass: ${(error as Error).message}`);
           return { p, read: { lastVersion: after, envelopes: [] } as NewEvents, facts: {} };
@@ -107,7 +108,7 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
     );
     if (attempt === 1) report.errors.push(...readErrors);
     // A refused events table is re-checked every pass: its report is given once.
-    for (const { read } of reads) read.envelopes = read.envelopes.filter((e) => !alreadyReported(loaded.state, e));
+    for (const { read } of reads) read.envelopes = await filterAsync(read.envelopes, async (e) => !(await alreadyReported(loaded.state, e, loaded.history)));
     const nothingNew = reads.every(({ p, read }) => read.envelopes.length === 0 && !read.reread && read.lastVersion === (loaded.state.eventsVersions[p.name] ?? -1));
     const now = clock().getTime();
     const ctxBase: ProcessorContext = { ...readCtx, now };
@@ -119,8 +120,9 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
       Object.assign(facts, own);
     }
     const ordered = orderEvents(grouped);
-    const result = applyEvents(loaded.state, ordered, { ...ctxBase, facts });
+    const result = await applyEventsWithHistory(loaded.state, ordered, { ...ctxBase, facts }, loaded.history);
     for (const { p, read } of reads) recordEventsRead(result.state, p.name, read);
+    rememberRegistrationChecks(result.state, facts);
     // A changed approval policy and lapsed approvals are applied before schedules decide what runs.
     reconcileApprovals(result.state, ctxBase);
     // Due occurrences are decided in the same compare-and-swap commit as the events: each is submitted once.
@@ -133,10 +135,10 @@ async function decide(options: PassOptions, clock: () => Date, maxAttempts: numb
       }
     }
     try {
-      const seq = await commitState(store, config.stateBucket, loaded.seq, result.state);
+      const committed = await commitWithHistory(store, config.stateBucket, loaded.seq, result.state, { history: loaded.history, now, retentionDays: config.runHistoryRetentionDays });
       report.events = result.outcomes.map(({ participant, eventUuid, eventType, eventsVersion, status, message }) => ({ participant, eventUuid, eventType, eventsVersion, status, message }));
       report.errors.push(...reads.flatMap(({ read }) => [...(read.reread ? [read.reread] : []), ...(read.skipped ?? [])]));
-      return { seq, state: result.state };
+      return { seq: committed.seq, state: result.state, history: committed.history };
     } catch (error) {
       if (!(error instanceof StateConflictError) || attempt >= maxAttempts) throw error;
       report.conflicts++;
@@ -153,17 +155,32 @@ async function readParticipant(
   store: ObjectStore,
   p: ParticipantInfo,
   after: number,
-  state: CleanroomState,
+  loaded: LoadedState,
   ctx: ProcessorContext,
   limits: Limits,
   timer: BudgetTimer | undefined,
 ): Promise<{ read: NewEvents; facts: Record<string, LocationFacts> }> {
   return withTimeBudget(store, limits.participantReadTimeoutMs, `reading gs://${p.bucket}`, async (budgeted) => {
-    const read = await readNewEvents(budgeted, p.name, p.bucket, after, readContextFor(state, p.name, limits));
+    const read = await readNewEvents(budgeted, p.name, p.bucket, after, readContextFor(loaded.state, p.name, limits, loaded.history));
     const facts: Record<string, LocationFacts> = {};
     for (const target of locationsToCheck(read.envelopes, ctx)) facts[target.key] = await inspectLocation(budgeted, target.location, target.format, limits);
     return { read, facts };
   }, timer);
+}
+
+/**
+ * A Delta location read to decide a registration was checked as a run would check it: remembered, so the dataset
+ * sync that follows reads nothing again (runtime/dataset-confinement.ts).
+ */
+function rememberRegistrationChecks(state: CleanroomState, facts: Readonly<Record<string, LocationFacts>>): void {
+  if (Object.keys(facts).length === 0) return;
+  const registered = new Set(Object.values(state.datasets).filter((d) => d.format === 'delta').map((d) => d.location));
+  for (const [key, fact] of Object.entries(facts)) {
+    const location = key.slice(key.indexOf(':') + 1);
+    if (key.startsWith('delta:') && fact.deltaMark && !fact.error && registered.has(location)) {
+      (state.datasetChecks ??= {})[location] = { mark: fact.deltaMark, refused: null };
+    }
+  }
 }
 
 async function act(options: PassOptions, clock: () => Date, maxAttempts: number, start: LoadedState, report: PassReport): Promise<number> {
@@ -179,7 +196,7 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     const published: PublishReport = { tables: [], codeObjects: 0, repaired: [], errors: [] };
     // After a lost swap the other pass may have published an older view over ours: republish everything.
     const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}) };
-    await publishViews(work, publishIo, published);
+    await publishViews(work, publishIo, published, base.history);
     report.submitted.push(...effects.submitted);
     report.submitFailures.push(...effects.submitFailures);
     report.runsPolled += effects.runsPolled;
@@ -189,11 +206,16 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     report.errors.push(...effects.errors, ...published.errors);
     if (JSON.stringify(work) === JSON.stringify(base.state)) return base.seq;
     try {
-      return await commitState(store, config.stateBucket, base.seq, work);
+      return (await commitWithHistory(store, config.stateBucket, base.seq, work, { history: base.history, now, retentionDays: config.runHistoryRetentionDays })).seq;
     } catch (error) {
       if (!(error instanceof StateConflictError) || attempt >= maxAttempts) throw error;
       report.conflicts++;
-      base = await loadLatestState(store, config.stateBucket);
+      base = await openState(store, config.stateBucket);
     }
   }
+}
+
+async function filterAsync<T>(items: readonly T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
+  const kept = await Promise.all(items.map(keep));
+  return items.filter((_, i) => kept[i]);
 }

@@ -15,7 +15,7 @@ import type { CleanroomState } from '../../src/processor/state';
 import { appendEventRow, onboardParticipant } from '../../src/runtime/control-tables';
 import { runPass, type PassReport } from '../../src/runtime/run-pass';
 import type { RuntimeSettings } from '../../src/runtime/settings';
-import { loadLatestState } from '../../src/runtime/state-store';
+import { loadLatestState, loadState } from '../../src/runtime/state-store';
 import { LocalObjectStore } from '../../src/storage/local-store';
 import { listAll, type ObjectStore } from '../../src/storage/object-store';
 import { FaultyStore } from './faulty-store';
@@ -75,7 +75,7 @@ async function stateCommits(root: string, bucket: string): Promise<Array<{ seq: 
   const out: Array<{ seq: number; state: CleanroomState }> = [];
   for await (const o of listAll(store, bucket, 'state/')) {
     const match = /^state\/(\d{20})\.json$/.exec(o.key);
-    if (match) out.push({ seq: Number(match[1]), state: JSON.parse(new TextDecoder().decode(await store.get(bucket, o.key))) as CleanroomState });
+    if (match) out.push({ seq: Number(match[1]), state: (await loadState(store, bucket, Number(match[1]))).state });
   }
   return out.sort((a, b) => a.seq - b.seq);
 }
@@ -125,9 +125,11 @@ test.each([2, 4])('%i passes started at once: one commit at a time, the state a 
   expect(invariantViolations(b, expected, racingSubmits)).toEqual([]);
   // Published-table hashes cover run page URLs, which name each room's temp root: the tables are compared instead.
   // eventsTables holds each room's own table ids and storage generations.
-  const { published: _a, eventsTables: _ea, ...stateA } = a.state as CleanroomState;
-  const { published: _b, eventsTables: _eb, ...stateB } = b.state as CleanroomState;
+  // datasetChecks hold the storage generations of each room's dataset logs.
+  const { published: _a, eventsTables: _ea, datasetChecks: _da, ...stateA } = a.state as CleanroomState;
+  const { published: _b, eventsTables: _eb, datasetChecks: _db, ...stateB } = b.state as CleanroomState;
   expect(Object.keys(_eb ?? {})).toEqual(Object.keys(_ea ?? {}));
+  expect(Object.keys(_db ?? {})).toEqual(Object.keys(_da ?? {}));
   expect(Object.keys(_b)).toEqual(Object.keys(_a));
   expect(stateB).toEqual(stateA);
   expect(b.tables).toEqual(a.tables);

@@ -182,12 +182,22 @@ export async function observe(root: string, settings: RuntimeSettings = SETTINGS
   const { state } = await loadLatestState(store, settings.stateBucket);
   // Storage generations name files, not content: a copied room has other ones for the same events logs.
   for (const mark of Object.values(state.eventsTables ?? {})) if (mark.lastCommitGeneration !== null) mark.lastCommitGeneration = '<generation>';
+  for (const check of Object.values(state.datasetChecks ?? {})) if (check.mark.generation !== null) check.mark.generation = '<generation>';
+  // Published files have random names, and a crash may take a table through a whole republication (more commits,
+  // other files): what must match is what each table holds (compared below) and how far it is published.
+  const published = state.publishedTables ?? {};
+  for (const participant of Object.keys(published)) {
+    for (const [table, record] of Object.entries(published[participant])) {
+      (published[participant] as Record<string, unknown>)[table] = { liveHash: record.liveHash, cursors: record.cursors };
+    }
+  }
   const tables: Observed['tables'] = {};
   const codeObjects: Observed['codeObjects'] = {};
   for (const p of settings.participants) {
     tables[p.name] = {};
     for (const name of PUBLISHED_TABLE_NAMES) {
-      tables[p.name][name] = clean(await (await DeltaTable.open(store, p.bucket, controlTableKey(name))).readRows());
+      // A Delta table has no row order: rows are compared in a canonical one.
+      tables[p.name][name] = sortRows(clean(await (await DeltaTable.open(store, p.bucket, controlTableKey(name))).readRows()));
     }
     codeObjects[p.name] = await readObjects(store, p.bucket, 'code/');
   }
@@ -266,4 +276,9 @@ export function invariantViolations(observed: Observed, expected: Record<string,
     if (!runsByJob.has(jobId)) problems.push(`the state has a run for job ${jobId} the engine never ran`);
   }
   return problems;
+}
+
+function sortRows(rows: DeltaRow[]): DeltaRow[] {
+  const key = (row: DeltaRow) => JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }

@@ -54,7 +54,7 @@ test('the next publish restores a forged table whose content did not change in t
   expect(report.errors).toEqual([]);
   expect(await approvals()).toEqual(['agency_x:CODE_REQUEST_PENDING_APPROVAL']);
   expect(report.published.filter((p) => p.participant === 'agency').map((p) => p.table).sort()).toEqual(['approval_status', 'event_status']);
-  expect(report.repaired).toEqual([expect.stringMatching(/^agency: control\.approval_status .*its content is not what the clean room published/)]);
+  expect(report.repaired).toEqual([expect.stringMatching(/^agency: control\.approval_status .*its files are not the ones the clean room published/)]);
   expect(await text(AGENCY_BUCKET, CODE_COPY)).toBe(FORGED);
 
   room.clock += PUBLISHED_CHECK_INTERVAL_MS;
@@ -117,6 +117,6 @@ test('a data file rewritten in place under its own name is seen by content and r
 
   room.clock += PUBLISHED_CHECK_INTERVAL_MS;
   const report = await pass();
-  expect(report.repaired).toEqual([expect.stringMatching(/^agency: control\.approval_status .*its content is not what the clean room published/)]);
+  expect(report.repaired).toEqual([expect.stringMatching(/^agency: control\.approval_status .*its files are not the ones the clean room published/)]);
   expect(await approvals()).toEqual(['agency_x:CODE_REQUEST_PENDING_APPROVAL']);
 });

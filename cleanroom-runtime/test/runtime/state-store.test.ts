@@ -28,7 +28,8 @@ describe('state store (compare-and-swap)', () => {
 
   test('the highest sequence wins even when the pointer lags behind (crash before the pointer update)', async () => {
     await commitState(store, 'state-bucket', -1, withMarker(1));
-    await store.createIfAbsent('state-bucket', stateKey(1), new TextEncoder().encode(JSON.stringify(withMarker(7))));
+    // A format 1 commit (one object holding everything), as runtimes before format 2 wrote them.
+    await store.createIfAbsent('state-bucket', stateKey(1), new TextEncoder().encode(JSON.stringify({ ...withMarker(7), formatVersion: 1 })));
     expect(await loadLatestState(store, 'state-bucket')).toEqual({ seq: 1, state: withMarker(7) });
   });
 
@@ -42,7 +43,7 @@ describe('state store (compare-and-swap)', () => {
   });
 
   test('a state written by a newer format is refused with a clear message', async () => {
-    await store.createIfAbsent('state-bucket', stateKey(0), new TextEncoder().encode(JSON.stringify({ ...emptyState(), formatVersion: 2 })));
-    await expect(loadLatestState(store, 'state-bucket')).rejects.toThrow('state state/00000000000000000000.json has format 2; this runtime reads format 1: upgrade the runtime');
+    await store.createIfAbsent('state-bucket', stateKey(0), new TextEncoder().encode(JSON.stringify({ ...emptyState(), formatVersion: 3 })));
+    await expect(loadLatestState(store, 'state-bucket')).rejects.toThrow('state state/00000000000000000000.json has format 3; this runtime reads formats 1 and 2: upgrade the runtime');
   });
 });

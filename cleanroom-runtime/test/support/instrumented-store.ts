@@ -28,12 +28,15 @@ export class InstrumentedStore implements ObjectStore {
   onWrite?: WriteHook;
   private counts: RequestCounts = zeroCounts();
   private byBucket = new Map<string, RequestCounts>();
+  /** Bytes of the objects created or put since the last reset (attempts counted). */
+  bytesWritten = 0;
 
   constructor(private readonly inner: ObjectStore) {}
 
   reset(): void {
     this.counts = zeroCounts();
     this.byBucket.clear();
+    this.bytesWritten = 0;
   }
 
   totals(): RequestCounts {
@@ -65,10 +68,12 @@ export class InstrumentedStore implements ObjectStore {
   }
 
   createIfAbsent(bucket: string, key: string, data: Uint8Array): Promise<void> {
+    this.bytesWritten += data.byteLength;
     return this.write({ kind: 'createIfAbsent', bucket, key }, () => this.inner.createIfAbsent(bucket, key, data));
   }
 
   put(bucket: string, key: string, data: Uint8Array): Promise<void> {
+    this.bytesWritten += data.byteLength;
     return this.write({ kind: 'put', bucket, key }, () => this.inner.put(bucket, key, data));
   }
 
