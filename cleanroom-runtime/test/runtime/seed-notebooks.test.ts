@@ -212,6 +212,16 @@ describe('the seed notebooks, step by step, with a pass after each', () => {
     // The decision was processed: the code is listed again, its approval_timestamp the time of that decision.
     expect((await keeper.pendingReviews()).map((r) => r.name)).toEqual(['Weekly reach v2']);
     expect((await room.read(KEEPER, 'approval_status')).find((a) => a.code_id === reachId)?.approval_timestamp).toBe(micros(refusedAt));
+    // Kept with the code, not read from that pass's statuses: later passes that rewrite the table keep it.
+    const timestampOfReach = async () => (await room.read(KEEPER, 'approval_status')).find((a) => a.code_id === reachId)?.approval_timestamp;
+    await room.send(KEEPER, cli.code('kp_other', 'INSERT', 'SELECT 1 AS n', { atMs: room.clock - 30_000 }));
+    await pass();
+    expect((await room.read(KEEPER, 'approval_status')).map((a) => a.code_name)).toContain('kp_other');
+    expect(await timestampOfReach()).toBe(micros(refusedAt));
+    await room.send(KEEPER, cli.code('kp_other', 'DELETE', 'SELECT 1 AS n', { atMs: room.clock - 30_000 }));
+    await pass();
+    expect((await room.read(KEEPER, 'approval_status')).map((a) => a.code_name)).not.toContain('kp_other');
+    expect(await timestampOfReach()).toBe(micros(refusedAt));
 
     // The keeper approves the version with its hash (the CLI); the notebook's list is then empty again.
     await room.send(KEEPER, cli.approval('CODE_REQUEST_APPROVED', { code_name: 'Weekly reach v2' }, versionHash(REACH_SQL_V2, { defaults: { min_conversions: '1' } }), 'reviewed', room.clock - 30_000));
