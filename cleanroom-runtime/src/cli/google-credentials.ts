@@ -11,6 +11,8 @@ import * as path from 'node:path';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+const LOCAL_HINT = 'for a local rehearsal instead, give --local-root <folder> (or CLEANROOM_LOCAL_ROOT)';
+
 export type CredentialsCheck = { ok: true; source: string } | { ok: false; problem: string };
 
 /** gcloud's configuration folder: CLOUDSDK_CONFIG, else %APPDATA%\gcloud on Windows, else ~/.config/gcloud. */
@@ -34,7 +36,7 @@ export function findGoogleCredentials(env: Env, options: { home?: string; platfo
   if (keyFile) {
     return existsSync(keyFile)
       ? { ok: true, source: `GOOGLE_APPLICATION_CREDENTIALS (${keyFile})` }
-      : { ok: false, problem: `GOOGLE_APPLICATION_CREDENTIALS names ${keyFile}, which does not exist: fix the path, or unset it to use \`gcloud auth application-default login\`` };
+      : { ok: false, problem: `GOOGLE_APPLICATION_CREDENTIALS names ${keyFile}, which does not exist: fix the path, or unset it to use \`gcloud auth application-default login\`; ${LOCAL_HINT}` };
   }
   const adc = path.join(gcloudConfigDir(env, options.platform, options.home), 'application_default_credentials.json');
   if (existsSync(adc)) return { ok: true, source: `gcloud application default credentials (${adc})` };
@@ -45,6 +47,6 @@ export function findGoogleCredentials(env: Env, options: { home?: string; platfo
     ok: false,
     problem:
       'no Google credentials to read Cloud Storage with: run `gcloud auth application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS ' +
-      'to a service account key file); for a local rehearsal instead, give --local-root <folder> (or CLEANROOM_LOCAL_ROOT)',
+      `to a service account key file); ${LOCAL_HINT}`,
   };
 }
