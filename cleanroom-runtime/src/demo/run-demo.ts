@@ -187,10 +187,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
   out.heading('Try it yourself');
   out.line(`export CLEANROOM_CONFIG_DIR=${shown(configDir)} CLEANROOM_LOCAL_ROOT=${shown(localRoot)}`);
-  out.line('cleanroom status --as advertiser        # everything the advertiser sees');
-  out.line('cleanroom code pending --as publisher   # what awaits the keeper');
-  out.line('cleanroom runtime watch                 # the runtime, reacting to new events');
-  out.line(`npm start again: registrations are kept, a new job "${JOB_PREFIX}_<n+1>" runs`);
+  out.line('npx cleanroom status --as advertiser        # everything the advertiser sees');
+  out.line('npx cleanroom code pending --as publisher   # what awaits the keeper');
+  out.line('npx cleanroom runtime watch                 # the runtime, reacting to new events');
+  out.line(`npx cleanroom demo (or npm start) again: registrations are kept, a new job "${JOB_PREFIX}_<n+1>" runs`);
   return report;
 }
 
