@@ -32,7 +32,7 @@ export async function watchLatency(emit: Emit): Promise<void> {
     const controller = new AbortController();
     const errors: Error[] = [];
     const waiter = new LocalChangeWaiter(root);
-    waiter.watchBuckets(room.participants.map((p) => p.bucket));
+    await waiter.watchBuckets(room.participants.map((p) => p.bucket));
     const watching = watchPasses({
       pause: (ms, signal) => waiter.wait(ms, signal),
       config: room.settings,

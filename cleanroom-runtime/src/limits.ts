@@ -44,6 +44,14 @@ export interface Limits {
   readonly scheduledJobsPerParticipant: number;
   /** A dataset's schema as read by the clean room (JSON); a larger one is refused at registration. */
   readonly datasetSchemaBytes: number;
+  /** Time a local run may take (the run is its own process). */
+  readonly localRunTimeoutMs: number;
+  /** Rows the final query of a local run may return (the job's output). */
+  readonly localRunResultRows: number;
+  /** Memory of a local run's DuckDB (its memory_limit). */
+  readonly localRunEngineBytes: number;
+  /** JavaScript heap of a local run's worker process. */
+  readonly localRunHeapBytes: number;
 }
 
 export type LimitName = keyof Limits;
@@ -54,6 +62,8 @@ export interface LimitDefinition {
   readonly key: string;
   readonly default: number;
   readonly unit: 'bytes' | 'rows' | 'commits' | 'objects' | 'events' | 'ms' | 'registrations' | 'jobs';
+  /** Smallest value that makes sense (default 1). */
+  readonly minimum?: number;
   /** What it bounds (a noun phrase, for the config schema and README). */
   readonly bounds: string;
   /** What happens to a participant that goes over it. */
@@ -207,6 +217,40 @@ export const LIMIT_DEFINITIONS: readonly LimitDefinition[] = [
     unit: 'bytes',
     bounds: "a dataset's schema as the clean room reads it (JSON)",
     whenExceeded: 'the DATA event gets an ERROR event_status',
+  },
+  {
+    name: 'localRunTimeoutMs',
+    key: 'local_run_timeout_ms',
+    default: 30 * 60 * 1000,
+    unit: 'ms',
+    bounds: 'the time one run of the local engine may take (each run is its own process)',
+    whenExceeded: 'the run is stopped and ends TIMEDOUT, naming the limit',
+  },
+  {
+    name: 'localRunResultRows',
+    key: 'local_run_result_rows',
+    default: 1_000_000,
+    unit: 'rows',
+    bounds: "the rows the final query of a local run may return (the job's output)",
+    whenExceeded: 'the run ends FAILED, naming the limit; nothing is written',
+  },
+  {
+    name: 'localRunEngineBytes',
+    key: 'local_run_engine_bytes',
+    default: 2048 * MiB,
+    unit: 'bytes',
+    minimum: 64 * MiB,
+    bounds: "the memory of a local run's SQL engine (DuckDB memory_limit)",
+    whenExceeded: "the run ends FAILED with the engine's out-of-memory error",
+  },
+  {
+    name: 'localRunHeapBytes',
+    key: 'local_run_heap_bytes',
+    default: 1024 * MiB,
+    unit: 'bytes',
+    minimum: 32 * MiB,
+    bounds: "the JavaScript heap of a local run's worker process (node --max-old-space-size)",
+    whenExceeded: 'the worker dies and the run ends FAILED, naming the memory limits',
   },
 ];
 

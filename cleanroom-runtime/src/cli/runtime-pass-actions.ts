@@ -83,8 +83,8 @@ export async function watchAction(options: PassCommandOptions & { intervalMs?: s
       // notifications reach `runtime serve` instead, and watch polls.
       const waiter = opened.settings.kind === 'local' ? new LocalChangeWaiter(opened.settings.localRoot) : undefined;
       const pause = waiter
-        ? (ms: number, signal: AbortSignal) => {
-            waiter.watchBuckets(live.config.participants.map((p) => p.bucket));
+        ? async (ms: number, signal: AbortSignal) => {
+            await waiter.watchBuckets(live.config.participants.map((p) => p.bucket));
             return waiter.wait(ms, signal);
           }
         : undefined;

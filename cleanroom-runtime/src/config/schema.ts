@@ -171,10 +171,10 @@ function limitsSchema() {
       z
         .number()
         .int()
-        .min(1)
+        .min(limit.minimum ?? 1)
         .max(Number.MAX_SAFE_INTEGER)
         .optional()
-        .describe(`${limit.bounds}, in ${limit.unit}: a whole number >= 1 (default ${limit.default})`),
+        .describe(`${limit.bounds}, in ${limit.unit}: a whole number >= ${limit.minimum ?? 1} (default ${limit.default})`),
     ]),
   );
   return z

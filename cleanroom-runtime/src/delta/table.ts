@@ -141,17 +141,17 @@ export class DeltaTable {
     return table;
   }
 
-  /** Opens the table, creating it (empty) when absent; safe against concurrent creators. */
-  static async openOrCreate(store: ObjectStore, bucket: string, prefix: string, schema: StructType, opts: CreateTableOptions = {}): Promise<DeltaTable> {
+  /** Opens the table (with `readLimits` when it lives in an untrusted bucket), creating it (empty) when absent; safe against concurrent creators. */
+  static async openOrCreate(store: ObjectStore, bucket: string, prefix: string, schema: StructType, opts: CreateTableOptions = {}, readLimits?: TableReadLimits): Promise<DeltaTable> {
     try {
-      return await DeltaTable.open(store, bucket, prefix);
+      return await DeltaTable.open(store, bucket, prefix, readLimits);
     } catch (err) {
       if (!(err instanceof DeltaTableNotFoundError)) throw err;
     }
     try {
       return await DeltaTable.create(store, bucket, prefix, schema, opts);
     } catch (err) {
-      if (err instanceof DeltaTableExistsError) return DeltaTable.open(store, bucket, prefix);
+      if (err instanceof DeltaTableExistsError) return DeltaTable.open(store, bucket, prefix, readLimits);
       throw err;
     }
   }

@@ -73,7 +73,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   out.block(`clean room "${config.name}": keeper ${config.keeper}; collaborators ${config.participants.filter((p) => p.role !== 'keeper').map((p) => p.name).join(', ')}`);
   out.note(`local mode: gs://<bucket>/... is ${shown(path.join(localRoot, 'gs'))}/<bucket>/..., jobs run on the embedded DuckDB engine`);
 
-  const engine = new LocalEngine({ localRoot });
+  const engine = new LocalEngine({ localRoot, cleanroomLimits: config.limits });
   const tick = async (quietWhenIdle = false): Promise<PassReport> => {
     const pass = await runPass({ config, store, engine });
     if (quietWhenIdle && pass.events.length === 0) return pass;

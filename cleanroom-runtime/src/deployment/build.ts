@@ -60,7 +60,7 @@ export function buildObjectStore(settings: DeploymentSettings, options: Deployme
  */
 export function buildEngine(cleanroom: CleanroomConfig, settings: DeploymentSettings, options: DeploymentOptions = {}): ExecutionEngine {
   const tuning = options.tuning ?? {};
-  if (settings.kind === 'local') return new LocalEngine({ localRoot: path.resolve(settings.localRoot), now: tuning.now });
+  if (settings.kind === 'local') return new LocalEngine({ localRoot: path.resolve(settings.localRoot), now: tuning.now, cleanroomLimits: cleanroom.limits });
   return new DatabricksEngine({
     ...tuning.databricks,
     host: settings.host ?? cleanroom.databricks.host,

@@ -17,6 +17,7 @@ import { checkObjectName } from './names';
 import { parseParameters } from './parameters';
 import { codeQuotaProblem } from './quotas';
 import { recordOf, type ApprovalRecord, type CleanroomState } from './state';
+import { noteOwned } from './owner-counts';
 import { uniqueRecordId } from './unique-ids';
 
 export function applyCode(state: CleanroomState, event: CodeEvent, ctx: ProcessorContext, submitter: ParticipantInfo): Decision {
@@ -39,6 +40,7 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
   }
   if (event.action === 'DELETE') {
     delete state.code[codeName];
+    noteOwned(state.code, submitter.name, -1);
     return accept(`code "${codeName}" removed; jobs can no longer use it`);
   }
 
@@ -75,6 +77,7 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
         ? { status: 'CODE_REQUEST_APPROVED', hash, versionHash, reason: 'registered by the keeper', reviewedBy: submitter.name, updatedAt: ctx.now, eventUuid: event.uuid }
         : { status: 'CODE_REQUEST_PENDING_APPROVAL', hash, versionHash, reason: null, reviewedBy: null, updatedAt: ctx.now, eventUuid: event.uuid };
 
+  if (!existing) noteOwned(state.code, submitter.name, 1);
   state.code[codeName] = {
     codeId: existing?.codeId ?? uniqueRecordId(Object.values(state.code).map((c) => c.codeId), submitter.name, event.uuid),
     name: codeName,

@@ -8,6 +8,7 @@ import type { DataEvent } from '../events/event-model';
 import { factsKey, type ParticipantInfo, type ProcessorContext } from './context';
 import { accept, refuse, type Decision } from './decision';
 import { checkDataLocation, TABLE_NAME, type Checked, type GsLocation, quote } from './names';
+import { noteOwned } from './owner-counts';
 import { datasetQuotaProblem } from './quotas';
 import { recordOf, type CleanroomState } from './state';
 
@@ -63,6 +64,7 @@ export function applyData(state: CleanroomState, event: DataEvent, ctx: Processo
   }
   if (event.action === 'DELETE') {
     delete state.datasets[key];
+    noteOwned(state.datasets, submitter.name, -1);
     return accept(`dataset ${key} removed from the clean room`, [{ kind: 'sync_datasets' }]);
   }
 
@@ -79,6 +81,7 @@ export function applyData(state: CleanroomState, event: DataEvent, ctx: Processo
     return refuse(`${what} found at ${uri}: write the dataset there first, or fix the location or format`);
   }
 
+  if (!existing) noteOwned(state.datasets, submitter.name, 1);
   state.datasets[key] = {
     dataId: existing?.dataId ?? event.uuid,
     participant: submitter.name,

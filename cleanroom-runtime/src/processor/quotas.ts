@@ -6,18 +6,19 @@
 import type { CodeEvent, DataEvent, JobEvent } from '../events/event-model';
 import { DEFAULT_LIMITS } from '../limits';
 import type { ParticipantInfo, ProcessorContext } from './context';
+import { ownedCount } from './owner-counts';
 import { isScheduled, parseJobSchedule } from './schedules';
 import type { CleanroomState } from './state';
 
 /** Why a CODE INSERT would go over the submitter's code quota; undefined when it fits. */
 export function codeQuotaProblem(state: CleanroomState, event: CodeEvent, ctx: ProcessorContext, submitter: ParticipantInfo): string | undefined {
-  const owned = Object.values(state.code).filter((code) => code.owner === submitter.name).length;
+  const owned = ownedCount(state.code, (code) => code.owner, submitter.name);
   return registrationQuota(event.action, owned, (ctx.limits ?? DEFAULT_LIMITS).codePerParticipant, 'code', 'code_per_participant', 'delete code you no longer use (CODE DELETE)');
 }
 
 /** Why a DATA INSERT would go over the submitter's dataset quota; undefined when it fits. */
 export function datasetQuotaProblem(state: CleanroomState, event: DataEvent, ctx: ProcessorContext, submitter: ParticipantInfo): string | undefined {
-  const owned = Object.values(state.datasets).filter((dataset) => dataset.participant === submitter.name).length;
+  const owned = ownedCount(state.datasets, (dataset) => dataset.participant, submitter.name);
   return registrationQuota(event.action, owned, (ctx.limits ?? DEFAULT_LIMITS).datasetsPerParticipant, 'datasets', 'datasets_per_participant', 'delete datasets you no longer use (DATA DELETE)');
 }
 

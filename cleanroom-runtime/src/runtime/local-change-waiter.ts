@@ -3,29 +3,46 @@
  * participant's `control/events/_delta_log/` are watched (inotify on Linux, via fs.watch), and the pause between
  * passes ends at the first change. The pause still ends after `ms` at the latest, so a folder that could not be
  * watched (a participant not onboarded yet, a platform without fs.watch) only costs latency, never an event.
+ * The folder is opened through the local object store, so a link (e.g. to another participant's log) or a FIFO
+ * in its place is never watched; with the descriptor walk, what is watched is exactly the folder that was opened.
  */
 import * as fs from 'node:fs';
 import { controlTableKey } from '../control/tables';
-import { localPathFor } from '../storage/local-store';
+import { LocalObjectStore } from '../storage/local-store';
+
+const EVENTS_LOG = `${controlTableKey('events')}/_delta_log`;
 
 export class LocalChangeWaiter {
   private readonly watchers = new Map<string, fs.FSWatcher>();
   private changed = false;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly localRoot: string) {}
+  private readonly store: LocalObjectStore;
+
+  constructor(localRoot: string) {
+    this.store = new LocalObjectStore(localRoot);
+  }
+
+  /** Buckets whose events log is being watched. */
+  get watched(): string[] {
+    return [...this.watchers.keys()];
+  }
 
   /** Watches the events logs of these buckets (again for folders that appeared since). */
-  watchBuckets(buckets: readonly string[]): void {
+  async watchBuckets(buckets: readonly string[]): Promise<void> {
     for (const bucket of buckets) {
-      const dir = localPathFor(this.localRoot, bucket, `${controlTableKey('events')}/_delta_log`);
-      if (this.watchers.has(dir)) continue;
+      if (this.watchers.has(bucket)) continue;
+      // Not there yet (or not a real folder): retried before the next pause, and the pause's timeout covers it meanwhile.
+      const folder = await this.store.openRealFolder(bucket, EVENTS_LOG).catch(() => undefined);
+      if (!folder) continue;
       try {
-        const watcher = fs.watch(dir, () => this.onChange());
-        watcher.on('error', () => this.forget(dir));
-        this.watchers.set(dir, watcher);
+        const watcher = fs.watch(folder.path, () => this.onChange());
+        watcher.on('error', () => this.forget(bucket));
+        this.watchers.set(bucket, watcher);
       } catch {
-        // Not there yet: retried before the next pause, and the pause's timeout covers it meanwhile.
+        // Gone since it was opened: as above.
+      } finally {
+        await folder.close();
       }
     }
   }
@@ -51,7 +68,7 @@ export class LocalChangeWaiter {
   }
 
   close(): void {
-    for (const dir of [...this.watchers.keys()]) this.forget(dir);
+    for (const bucket of [...this.watchers.keys()]) this.forget(bucket);
   }
 
   private onChange(): void {
@@ -59,8 +76,8 @@ export class LocalChangeWaiter {
     this.wake?.();
   }
 
-  private forget(dir: string): void {
-    this.watchers.get(dir)?.close();
-    this.watchers.delete(dir);
+  private forget(bucket: string): void {
+    this.watchers.get(bucket)?.close();
+    this.watchers.delete(bucket);
   }
 }

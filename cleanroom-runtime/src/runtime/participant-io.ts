@@ -3,24 +3,9 @@
  * phase of a pass that reads there runs within a time budget, and a failure is told apart by where it came from (a
  * storage request that failed: retried later; anything else: the participant's content, reported to it).
  */
-import type { TableReadLimits } from '../delta/table';
-import type { Limits } from '../limits';
-import { AlreadyExistsError, NotFoundError, type ListOptions, type ListPage, type ObjectStore } from '../storage/object-store';
+import { AlreadyExistsError, NotFoundError, ObjectTooLargeError, type GetOptions, type ListOptions, type ListPage, type ObjectStore } from '../storage/object-store';
 
-/** The read limits for any Delta table in a participant's bucket. */
-export function participantTableLimits(limits: Limits): TableReadLimits {
-  const parquet = { maxRows: limits.parquetRows, maxDecodedBytes: limits.parquetDecodedBytes };
-  return {
-    maxCommitBytes: limits.deltaCommitBytes,
-    maxLastCheckpointBytes: limits.deltaLastCheckpointBytes,
-    maxCommitsReplayed: limits.deltaCommitsReplayed,
-    maxLogObjects: limits.listedObjects,
-    maxCheckpointPartBytes: limits.parquetFileBytes,
-    checkpointParquet: parquet,
-    maxDataFileBytes: limits.parquetFileBytes,
-    dataFileParquet: parquet,
-  };
-}
+export { participantTableLimits } from '../delta/participant-limits';
 
 /** Starts the clock of a time budget: `elapsed` resolves when `ms` have passed; `cancel` stops it. */
 export type BudgetTimer = (ms: number, what: string) => { elapsed: Promise<void>; cancel: () => void };
@@ -64,8 +49,8 @@ export class TimeBudgetStore implements ObjectStore {
     this.cancel();
   }
 
-  get(bucket: string, key: string): Promise<Uint8Array> {
-    return this.race(() => this.inner.get(bucket, key));
+  get(bucket: string, key: string, options?: GetOptions): Promise<Uint8Array> {
+    return this.race(() => this.inner.get(bucket, key, options));
   }
 
   list(bucket: string, prefix: string, options?: ListOptions): Promise<ListPage> {
@@ -101,8 +86,8 @@ export async function withTimeBudget<T>(store: ObjectStore, budgetMs: number, wh
 }
 
 /**
- * Passes requests through, remembering the first failure other than an absent (or, for a create, present) object,
- * which are answers, not failures, so
+ * Passes requests through, remembering the first failure other than an absent (or, for a create, present) object
+ * or one above a read's `maxBytes`, which are answers, not failures, so
  * a caller can tell "storage did not answer" (retry later) from "the content is bad" (tell its owner).
  */
 export class FailureWatchingStore implements ObjectStore {
@@ -110,8 +95,8 @@ export class FailureWatchingStore implements ObjectStore {
 
   constructor(private readonly inner: ObjectStore, private readonly readOnly = false) {}
 
-  get(bucket: string, key: string): Promise<Uint8Array> {
-    return this.watch(this.inner.get(bucket, key));
+  get(bucket: string, key: string, options?: GetOptions): Promise<Uint8Array> {
+    return this.watch(this.inner.get(bucket, key, options));
   }
 
   list(bucket: string, prefix: string, options?: ListOptions): Promise<ListPage> {
@@ -134,7 +119,7 @@ export class FailureWatchingStore implements ObjectStore {
     try {
       return await request;
     } catch (error) {
-      if (!(error instanceof NotFoundError) && !(error instanceof AlreadyExistsError)) this.failure ??= error as Error;
+      if (!(error instanceof NotFoundError) && !(error instanceof AlreadyExistsError) && !(error instanceof ObjectTooLargeError)) this.failure ??= error as Error;
       throw error;
     }
   }

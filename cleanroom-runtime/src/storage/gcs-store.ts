@@ -7,8 +7,18 @@
  * is visible, so a 412 after an attempt that may have been applied is checked against a per-call write id.
  */
 import { randomUUID } from 'node:crypto';
-import { Storage } from '@google-cloud/storage';
-import { AlreadyExistsError, ListOptions, ListPage, NotFoundError, ObjectInfo, ObjectStore } from './object-store';
+import { File, Storage } from '@google-cloud/storage';
+import {
+  AlreadyExistsError,
+  checkMaxBytes,
+  GetOptions,
+  ListOptions,
+  ListPage,
+  NotFoundError,
+  ObjectInfo,
+  ObjectStore,
+  ObjectTooLargeError,
+} from './object-store';
 import { validateBucketName, validateObjectKey, validatePrefix } from './names';
 import { httpStatusOf, mayHaveBeenApplied, resolveRetryOptions, RetryOptions, withRetries } from './retry';
 
@@ -51,10 +61,13 @@ export class GcsObjectStore implements ObjectStore {
     return this.storage.bucket(bucket).file(key);
   }
 
-  async get(bucket: string, key: string): Promise<Uint8Array> {
+  async get(bucket: string, key: string, options: GetOptions = {}): Promise<Uint8Array> {
+    checkMaxBytes(options.maxBytes);
     const file = this.file(bucket, key);
+    const { maxBytes } = options;
     return withRetries(this.retry, async () => {
       try {
+        if (maxBytes !== undefined) return await downloadAtMost(file, maxBytes, bucket, key);
         const [contents] = await file.download();
         return new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength);
       } catch (err) {
@@ -132,4 +145,27 @@ export class GcsObjectStore implements ObjectStore {
     const nextPageToken = (response as { nextPageToken?: unknown } | undefined)?.nextPageToken;
     return typeof nextPageToken === 'string' && nextPageToken !== '' ? { objects, nextPageToken } : { objects };
   }
+}
+
+/** Downloads an object, cutting the transfer as soon as more than `maxBytes` have arrived. */
+function downloadAtMost(file: File, maxBytes: number, bucket: string, key: string): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const stream = file.createReadStream();
+    stream.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        stream.destroy();
+        reject(new ObjectTooLargeError(bucket, key, maxBytes));
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    stream.on('error', reject);
+    stream.on('end', () => {
+      const contents = Buffer.concat(chunks, total);
+      resolve(new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength));
+    });
+  });
 }

@@ -19,6 +19,14 @@ export interface ListOptions {
   maxResults?: number;
 }
 
+export interface GetOptions {
+  /**
+   * Refuse (ObjectTooLargeError) an object larger than this many bytes, reading at most this many plus one: a bound
+   * that holds even when the object is replaced by a larger one after it was listed.
+   */
+  maxBytes?: number;
+}
+
 export interface ListPage {
   objects: ObjectInfo[];
   /** Present when more results exist. */
@@ -26,8 +34,8 @@ export interface ListPage {
 }
 
 export interface ObjectStore {
-  /** Reads a whole object. Throws NotFoundError when absent. */
-  get(bucket: string, key: string): Promise<Uint8Array>;
+  /** Reads a whole object. Throws NotFoundError when absent, ObjectTooLargeError above `options.maxBytes`. */
+  get(bucket: string, key: string, options?: GetOptions): Promise<Uint8Array>;
   /** One page of keys starting with `prefix`, in lexicographic order. */
   list(bucket: string, prefix: string, options?: ListOptions): Promise<ListPage>;
   /** Writes only if no object exists at the key; throws AlreadyExistsError otherwise. Atomic. */
@@ -42,6 +50,20 @@ export class NotFoundError extends Error {
   constructor(readonly bucket: string, readonly key: string) {
     super(`object gs://${bucket}/${key} does not exist`);
     this.name = 'NotFoundError';
+  }
+}
+
+export class ObjectTooLargeError extends Error {
+  constructor(readonly bucket: string, readonly key: string, readonly limit: number) {
+    super(`object gs://${bucket}/${key} is larger than the limit of ${limit} bytes and was not read`);
+    this.name = 'ObjectTooLargeError';
+  }
+}
+
+/** Checks a `maxBytes` option: a non-negative integer, or absent. */
+export function checkMaxBytes(maxBytes: number | undefined): void {
+  if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 0)) {
+    throw new Error(`maxBytes must be a non-negative integer, got ${maxBytes}`);
   }
 }
 

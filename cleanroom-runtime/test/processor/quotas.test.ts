@@ -3,6 +3,7 @@
  * quota gets an ERROR saying what to remove; removing makes room again; other participants are not affected.
  */
 import { withLimits, type Limits } from '../../src/limits';
+import { applyEvents } from '../../src/processor/apply-events';
 import type { ProcessorContext } from '../../src/processor/context';
 import { ADVERTISER, AGENCY, cli, Harness, KEEPER, seed } from './fixtures';
 
@@ -54,4 +55,19 @@ test('scheduled jobs: only active ones count; ad hoc jobs are not limited; delet
   h.ok(KEEPER, seed.job('once', 'kp_count', output('once')));
   h.ok(KEEPER, cli.row('JOB', { action: 'DELETE', job_name: 'daily' }));
   h.ok(KEEPER, seed.job('hourly', 'kp_count', output('hourly'), 'Small', undefined, '0 * * * *'));
+});
+
+test('in one batch of events (one pass) the counts follow each registration and deletion', () => {
+  const h = new QuotaHarness(withLimits({ codePerParticipant: 2 }));
+  const envelopes = [
+    cli.code('agency_a', 'INSERT', 'SELECT 1'),
+    cli.code('agency_b', 'INSERT', 'SELECT 2'),
+    cli.code('agency_c', 'INSERT', 'SELECT 3'),
+    cli.code('agency_a', 'DELETE', 'SELECT 1'),
+    cli.code('agency_c', 'INSERT', 'SELECT 3'),
+    cli.code('agency_d', 'INSERT', 'SELECT 4'),
+  ].map((row) => h.envelope(AGENCY, row));
+  const result = applyEvents(h.state, envelopes, h.ctx());
+  expect(result.outcomes.map((o) => o.status)).toEqual(['SUCCESS', 'SUCCESS', 'ERROR', 'SUCCESS', 'SUCCESS', 'ERROR']);
+  expect(Object.keys(result.state.code).sort()).toEqual(['agency_b', 'agency_c']);
 });

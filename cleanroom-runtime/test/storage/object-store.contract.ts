@@ -2,7 +2,7 @@
  * Behaviour every ObjectStore must have, run against each backend by its own test file.
  */
 import { randomBytes } from 'node:crypto';
-import { AlreadyExistsError, listAll, NotFoundError, ObjectInfo, ObjectStore } from '../../src/storage/object-store';
+import { AlreadyExistsError, listAll, NotFoundError, ObjectInfo, ObjectStore, ObjectTooLargeError } from '../../src/storage/object-store';
 import { InvalidNameError } from '../../src/storage/names';
 
 export interface ContractSubject {
@@ -50,6 +50,23 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Co
       const error = await store.get(bucket, 'missing/key.json').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(NotFoundError);
       expect(error).toMatchObject({ bucket, key: 'missing/key.json' });
+    });
+
+    test('get with maxBytes reads an object up to that size and refuses a larger one, naming it', async () => {
+      const data = randomBytes(300_000);
+      await store.put(bucket, 'bounded/blob', data);
+      expect(Buffer.from(await store.get(bucket, 'bounded/blob', { maxBytes: data.length })).equals(data)).toBe(true);
+      expect(Buffer.from(await store.get(bucket, 'bounded/blob', { maxBytes: data.length + 1 })).equals(data)).toBe(true);
+      for (const maxBytes of [data.length - 1, 1000, 0]) {
+        const error = await store.get(bucket, 'bounded/blob', { maxBytes }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ObjectTooLargeError);
+        expect(error).toMatchObject({ bucket, key: 'bounded/blob', limit: maxBytes });
+        expect(String(error)).toContain(`gs://${bucket}/bounded/blob is larger than the limit of ${maxBytes} bytes`);
+      }
+      await store.put(bucket, 'bounded/empty', new Uint8Array(0));
+      expect((await store.get(bucket, 'bounded/empty', { maxBytes: 0 })).length).toBe(0);
+      await expect(store.get(bucket, 'bounded/missing', { maxBytes: 10 })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(store.get(bucket, 'bounded/blob', { maxBytes: -1 })).rejects.toThrow(/maxBytes must be a non-negative integer/);
     });
 
     test('delete removes an object and deleting an absent object is not an error', async () => {

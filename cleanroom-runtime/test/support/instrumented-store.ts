@@ -3,7 +3,7 @@
  * test can assert what an operation costs in object-store calls (on GCS each is a billed, latency-bound request),
  * and lets a test step into requests: refuse every call (a dead process) or fail, delay or crash chosen writes.
  */
-import type { ListOptions, ListPage, ObjectStore } from '../../src/storage/object-store';
+import type { GetOptions, ListOptions, ListPage, ObjectStore } from '../../src/storage/object-store';
 
 export type WriteKind = 'createIfAbsent' | 'put' | 'delete';
 export type RequestKind = 'get' | 'list' | WriteKind;
@@ -54,9 +54,9 @@ export class InstrumentedStore implements ObjectStore {
     return sumOf(this.counts, WRITE_KINDS);
   }
 
-  async get(bucket: string, key: string): Promise<Uint8Array> {
+  async get(bucket: string, key: string, options?: GetOptions): Promise<Uint8Array> {
     this.count('get', bucket, key);
-    return this.inner.get(bucket, key);
+    return this.inner.get(bucket, key, options);
   }
 
   async list(bucket: string, prefix: string, options?: ListOptions): Promise<ListPage> {

@@ -1,16 +1,18 @@
 /**
  * Loads registered datasets into the (still unlocked) sandbox as real tables `"<participant>"."<table>"`.
  * Tables are materialised (CREATE TABLE AS): once external access is off, views over files would stop working.
+ * DuckDB reads the run's private copies of the data files (data-files.ts), removed once the tables are loaded.
  * A dataset that cannot be loaded does not stop the run; its reason is kept so that a query that needs it
  * fails with that reason instead of "table does not exist".
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { LocalObjectStore } from '../../storage/local-store';
 import type { DatasetRef } from '../engine';
 import type { DeltaBridge, DeltaSnapshotFiles } from './delta-bridge';
 import { loadDeltaRows } from './delta-rows-loader';
 import { deltaSelect } from './delta-select';
-import { checkInsideBucket, listDataFiles } from './data-files';
-import { localPathOf, parseGsLocation } from './gs-paths';
+import { copySuffix, DataFileCopies, DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_DATA_FILES, listDataFileKeys } from './data-files';
+import { parseGsLocation } from './gs-paths';
 import { RunFailure, scrubHostPaths } from './run-failure';
 import { literalList, quoteIdentifier, SQL_NAME } from './sql-text';
 
@@ -20,6 +22,19 @@ const RESERVED_SCHEMAS = new Set(['main', 'temp', 'system', 'memory', 'informati
 export interface LoadContext {
   localRoot: string;
   delta: DeltaBridge;
+  /** Where the run's private folder of data file copies is made; default the OS temp folder. */
+  scratchDir?: string;
+  /** Bytes of data files one run may copy, all datasets together (default DEFAULT_MAX_DATA_BYTES). */
+  maxDataBytes?: number;
+  /** Data files one run may copy, all datasets together (default DEFAULT_MAX_DATA_FILES). */
+  maxDataFiles?: number;
+}
+
+interface Loading {
+  store: LocalObjectStore;
+  copies: DataFileCopies;
+  delta: DeltaBridge;
+  maxFiles: number;
 }
 
 export interface LoadReport {
@@ -31,6 +46,18 @@ export interface LoadReport {
 
 export async function loadDatasets(connection: DuckDBConnection, datasets: readonly DatasetRef[], context: LoadContext): Promise<LoadReport> {
   const report: LoadReport = { loaded: [], failures: new Map() };
+  const store = new LocalObjectStore(context.localRoot);
+  const maxFiles = context.maxDataFiles ?? DEFAULT_MAX_DATA_FILES;
+  const copies = await DataFileCopies.create(store, { maxBytes: context.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES, maxFiles }, context.scratchDir);
+  try {
+    await loadEach(connection, datasets, { store, copies, delta: context.delta, maxFiles }, report, context.localRoot);
+  } finally {
+    await copies.dispose();
+  }
+  return report;
+}
+
+async function loadEach(connection: DuckDBConnection, datasets: readonly DatasetRef[], loading: Loading, report: LoadReport, localRoot: string): Promise<void> {
   for (const dataset of datasets) {
     const name = `${dataset.participant}.${dataset.table}`;
     try {
@@ -38,7 +65,7 @@ export async function loadDatasets(connection: DuckDBConnection, datasets: reado
         throw new RunFailure(`dataset ${name} is registered more than once`);
       }
       checkNames(dataset);
-      const select = await selectFor(connection, dataset, context);
+      const select = await selectFor(connection, dataset, loading);
       const schema = quoteIdentifier(dataset.participant);
       await connection.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
       if (typeof select === 'string') await connection.run(`CREATE TABLE ${schema}.${quoteIdentifier(dataset.table)} AS ${select}`);
@@ -46,10 +73,9 @@ export async function loadDatasets(connection: DuckDBConnection, datasets: reado
       report.loaded.push(name);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      report.failures.set(name, scrubHostPaths(`dataset ${name} (${dataset.format} at ${dataset.location}) could not be loaded: ${reason}`, context.localRoot));
+      report.failures.set(name, scrubHostPaths(`dataset ${name} (${dataset.format} at ${dataset.location}) could not be loaded: ${reason}`, localRoot));
     }
   }
-  return report;
 }
 
 function checkNames(dataset: DatasetRef): void {
@@ -63,19 +89,28 @@ function checkNames(dataset: DatasetRef): void {
   }
 }
 
-/** The SELECT that reads the dataset, or (Delta with deletion vectors or column mapping) its rows read by src/delta. */
-async function selectFor(connection: DuckDBConnection, dataset: DatasetRef, context: LoadContext): Promise<string | Required<Pick<DeltaSnapshotFiles, 'schema' | 'rowsByFile'>>> {
+/**
+ * The SELECT over the run's copies of the dataset's data files, or (Delta with deletion vectors or column mapping)
+ * its rows read by src/delta through the store.
+ */
+async function selectFor(connection: DuckDBConnection, dataset: DatasetRef, loading: Loading): Promise<string | Required<Pick<DeltaSnapshotFiles, 'schema' | 'rowsByFile'>>> {
   const location = parseGsLocation(dataset.location);
-  const bucketDir = localPathOf(context.localRoot, { bucket: location.bucket, key: '' });
   if (dataset.format === 'delta') {
-    const snapshot = await context.delta.readSnapshot(location);
-    // The log names the files: a hostile log must not reach files outside the bucket (links) or glob the bucket.
-    await checkInsideBucket(snapshot.files.map((f) => f.path), bucketDir, dataset.location);
+    const snapshot = await loading.delta.readSnapshot(location);
     if (snapshot.rowsByFile) return { schema: snapshot.schema, rowsByFile: snapshot.rowsByFile };
-    return deltaSelect(snapshot);
+    const files = [];
+    for (const file of snapshot.files) {
+      files.push({ path: await loading.copies.copy(location.bucket, file.key, '.parquet', dataset.location), partitionValues: file.partitionValues });
+    }
+    return deltaSelect({ ...snapshot, files });
   }
-  const localPath = localPathOf(context.localRoot, location);
-  const files = (suffixes: string[]) => listDataFiles(localPath, bucketDir, suffixes, dataset.location);
+  const files = async (suffixes: string[]): Promise<string[]> => {
+    const copies: string[] = [];
+    for (const key of await listDataFileKeys(loading.store, location, suffixes, dataset.location, loading.maxFiles)) {
+      copies.push(await loading.copies.copy(location.bucket, key, copySuffix(key, suffixes), dataset.location));
+    }
+    return copies;
+  };
   switch (dataset.format) {
     case 'parquet':
       return `SELECT * FROM read_parquet(${literalList(await files(['.parquet']))}, union_by_name = true)`;

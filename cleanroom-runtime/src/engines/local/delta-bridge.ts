@@ -6,8 +6,8 @@ import type { DeltaRow, StructType } from '../../delta/schema-types';
 import type { GsLocation } from './gs-paths';
 
 export interface DeltaSnapshotFile {
-  /** Absolute local path of the Parquet data file. */
-  path: string;
+  /** Object key of the Parquet data file, in the table's bucket. */
+  key: string;
   /** Delta `partitionValues`: serialised strings, null for a null partition value. */
   partitionValues: Record<string, string | null>;
 }

@@ -4,10 +4,15 @@
  */
 import type { StructField } from '../../delta/schema-types';
 import type { DeltaSnapshotFiles } from './delta-bridge';
+
+/** A snapshot whose files are local paths DuckDB may read (the run's copies of its data files). */
+export interface LocalDeltaFiles extends Omit<DeltaSnapshotFiles, 'files'> {
+  files: Array<{ path: string; partitionValues: Record<string, string | null> }>;
+}
 import { duckdbTypeFor } from './delta-to-duckdb-type';
 import { literalList, quoteIdentifier, quoteLiteral } from './sql-text';
 
-export function deltaSelect(snapshot: DeltaSnapshotFiles): string {
+export function deltaSelect(snapshot: LocalDeltaFiles): string {
   const fields = snapshot.schema.fields;
   const columns = fields.map((f) => quoteIdentifier(f.name)).join(', ');
   if (snapshot.files.length === 0) {

@@ -1,9 +1,4 @@
-/**
- * Where a gs:// location lives on disk in local mode (`<localRoot>/gs/<bucket>/<key>`, the LocalObjectStore
- * mapping), with participant-facing errors.
- */
-import * as path from 'node:path';
-import { localPathFor } from '../../storage/local-store';
+/** A gs:// location of a dataset or an output, parsed with participant-facing errors. */
 import { parseGsUri } from '../../storage/location';
 import { RunFailure } from './run-failure';
 
@@ -20,9 +15,4 @@ export function parseGsLocation(uri: string): GsLocation {
   } catch (error) {
     throw new RunFailure(error instanceof Error ? error.message : String(error));
   }
-}
-
-export function localPathOf(localRoot: string, location: GsLocation): string {
-  if (location.key === '') return path.join(path.resolve(localRoot), 'gs', location.bucket);
-  return localPathFor(localRoot, location.bucket, location.key);
 }

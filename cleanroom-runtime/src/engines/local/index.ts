@@ -1,4 +1,5 @@
-export { LocalEngine, DEFAULT_TIMEOUT_MS } from './local-engine';
+export { LocalEngine } from './local-engine';
+export { DEFAULT_LOCAL_ENGINE_LIMITS, localEngineLimits } from './limits';
 export type { LocalEngineLimits, LocalEngineOptions } from './local-engine';
 export { runIdFor, RunRecordStore } from './run-records';
 export type { RunRecord } from './run-records';

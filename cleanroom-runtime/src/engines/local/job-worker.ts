@@ -43,7 +43,7 @@ async function main(runFilePath: string): Promise<void> {
   record = await executeRun(job.spec, record, {
     localRoot: job.localRoot,
     limits: job.limits,
-    delta: new ObjectStoreDeltaBridge(job.localRoot),
+    delta: new ObjectStoreDeltaBridge(job.localRoot, job.readLimits),
     records,
     now,
   });

@@ -14,10 +14,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DatasetRef, ExecutionEngine, RunSpec, RunStatus } from '../engine';
 import { RunNotFoundError } from '../errors';
-import { DEFAULT_LOCAL_ENGINE_LIMITS, KILL_GRACE_MS, type LocalEngineLimits } from './limits';
+import { DEFAULT_LIMITS, type Limits } from '../../limits';
+import { KILL_GRACE_MS, localEngineLimits, type LocalEngineLimits } from './limits';
 import { writeRunFile } from './run-file';
 import { RunRecordStore, runIdFor, toRunStatus, type RunOwner, type RunRecord } from './run-records';
 import { launchWorker } from './worker-launcher';
+import { processIsAlive } from './process-alive';
 
 export type { LocalEngineLimits } from './limits';
 
@@ -28,6 +30,9 @@ export interface LocalEngineOptions {
   now?: () => Date;
   /** Where run records and logs go; default `<localRoot>/engine`. */
   stateDir?: string;
+  /** The clean room's limits (cleanroom.yaml `limits:`): a run's time, memory and result rows, and the bounds on reading participants' buckets. */
+  cleanroomLimits?: Limits;
+  /** Overrides of a run's limits (tests). */
   limits?: Partial<LocalEngineLimits>;
   /**
    * Resolve `submit` only when the run has ended (it still runs in its own process, with its limits). For
@@ -36,8 +41,6 @@ export interface LocalEngineOptions {
   waitForRuns?: boolean;
 }
 
-/** @deprecated kept for callers of the old name: the time limit of a run. */
-export const DEFAULT_TIMEOUT_MS = DEFAULT_LOCAL_ENGINE_LIMITS.timeoutMs;
 
 export class LocalEngine implements ExecutionEngine {
   readonly name = 'local' as const;
@@ -47,6 +50,7 @@ export class LocalEngine implements ExecutionEngine {
   private readonly stateDir: string;
   private readonly records: RunRecordStore;
   private readonly limits: LocalEngineLimits;
+  private readonly readLimits: Limits;
   private readonly owner: RunOwner = { pid: process.pid, hostname: os.hostname(), token: randomUUID() };
   private readonly waitForRuns: boolean;
   /** Runs this process is starting (claimed, worker not yet in charge): not reported as abandoned. */
@@ -59,7 +63,8 @@ export class LocalEngine implements ExecutionEngine {
     this.injectedClock = options.now !== undefined;
     this.stateDir = options.stateDir ?? path.join(this.localRoot, 'engine');
     this.records = new RunRecordStore(this.stateDir);
-    this.limits = { ...DEFAULT_LOCAL_ENGINE_LIMITS, ...options.limits };
+    this.readLimits = options.cleanroomLimits ?? DEFAULT_LIMITS;
+    this.limits = { ...localEngineLimits(this.readLimits), ...options.limits };
     this.waitForRuns = options.waitForRuns === true;
   }
 
@@ -101,6 +106,7 @@ export class LocalEngine implements ExecutionEngine {
         localRoot: this.localRoot,
         spec,
         limits: this.limits,
+        readLimits: this.readLimits,
         ...(this.injectedClock ? { fixedNow: this.now().getTime() } : {}),
       });
       const worker = await launchWorker(runFile, this.records.logPath(runId), this.limits.workerHeapMb);
@@ -176,15 +182,6 @@ export class LocalEngine implements ExecutionEngine {
     if (owner.hostname !== this.owner.hostname) return false; // another machine: cannot tell, report as is
     if (owner.token === this.owner.token) return true; // claimed by this process, which is no longer starting it
     return !processIsAlive(owner.pid);
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,8 +1,12 @@
-/** The DeltaBridge over src/delta and the local object store (`<localRoot>/gs/...`). */
+/** The DeltaBridge over src/delta and the local object store (`<localRoot>/gs/...`): data files are named by key. */
 import { DeltaTable } from '../../delta';
+import { participantTableLimits } from '../../delta/participant-limits';
+import type { TableReadLimits } from '../../delta/table';
+import { DEFAULT_LIMITS, type Limits } from '../../limits';
 import type { Snapshot } from '../../delta/snapshot';
 import type { DeltaRow, DeltaType, StructType } from '../../delta/schema-types';
-import { LocalObjectStore, localPathFor } from '../../storage/local-store';
+import { LocalObjectStore, NotAnObjectError } from '../../storage/local-store';
+import { joinKey } from '../../storage/names';
 import type { DeltaBridge, DeltaSnapshotFiles } from './delta-bridge';
 import type { GsLocation } from './gs-paths';
 import { RunFailure } from './run-failure';
@@ -12,24 +16,39 @@ export const MAX_DATASET_FILE_BYTES = 256 * 1024 * 1024;
 
 export class ObjectStoreDeltaBridge implements DeltaBridge {
   private readonly store: LocalObjectStore;
+  /** Datasets and outputs live in participants' buckets: their logs are read within the clean room's limits. */
+  private readonly readLimits: TableReadLimits;
 
-  constructor(readonly localRoot: string) {
+  constructor(readonly localRoot: string, limits: Limits = DEFAULT_LIMITS) {
     this.store = new LocalObjectStore(localRoot);
+    const bounded = participantTableLimits(limits);
+    // Data files are read by DuckDB within its memory limit, or here one at a time within the worker's heap.
+    this.readLimits = { ...bounded, maxDataFileBytes: MAX_DATASET_FILE_BYTES, dataFileParquet: undefined };
   }
 
   async readSnapshot(location: GsLocation): Promise<DeltaSnapshotFiles> {
-    const table = await DeltaTable.open(this.store, location.bucket, location.key, { maxDataFileBytes: MAX_DATASET_FILE_BYTES });
+    const table = await DeltaTable.open(this.store, location.bucket, location.key, this.readLimits);
     const snapshot = await table.snapshot();
     return {
       schema: snapshot.schema,
       partitionColumns: snapshot.partitionColumns,
-      files: snapshot.files.map((file) => ({ path: this.localFile(location, file.path), partitionValues: file.partitionValues })),
+      files: snapshot.files.map((file) => ({ key: this.fileKey(location, file.path), partitionValues: file.partitionValues })),
       ...(needsReader(snapshot) ? { rowsByFile: () => rowsByFile(table, snapshot) } : {}),
     };
   }
 
+  /** The result is written through the store only; a link in the output's path is the participant's to remove. */
   async overwrite(location: GsLocation, schema: StructType, rows: DeltaRow[]): Promise<void> {
-    const table = await DeltaTable.openOrCreate(this.store, location.bucket, location.key, schema);
+    try {
+      await this.write(location, schema, rows);
+    } catch (error) {
+      if (error instanceof NotAnObjectError) throw new RunFailure(`the output gs://${location.bucket}/${location.key} cannot be written: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private async write(location: GsLocation, schema: StructType, rows: DeltaRow[]): Promise<void> {
+    const table = await DeltaTable.openOrCreate(this.store, location.bucket, location.key, schema, {}, this.readLimits);
     const existing = (await table.snapshot()).schema;
     if (describe(existing) !== describe(schema)) {
       throw new RunFailure(
@@ -41,13 +60,13 @@ export class ObjectStoreDeltaBridge implements DeltaBridge {
   }
 
   /** Data files are relative to the table root, or absolute gs:// URIs in the same bucket. */
-  private localFile(location: GsLocation, filePath: string): string {
+  private fileKey(location: GsLocation, filePath: string): string {
     const own = `gs://${location.bucket}/`;
-    if (filePath.startsWith(own)) return localPathFor(this.localRoot, location.bucket, filePath.slice(own.length));
+    if (filePath.startsWith(own)) return filePath.slice(own.length);
     if (/^[a-z][a-z0-9+.-]*:/i.test(filePath)) {
       throw new RunFailure(`the Delta table gs://${location.bucket}/${location.key} has a data file outside its bucket (${filePath})`);
     }
-    return localPathFor(this.localRoot, location.bucket, location.key === '' ? filePath : `${location.key}/${filePath}`);
+    return joinKey(location.key, filePath);
   }
 }
 

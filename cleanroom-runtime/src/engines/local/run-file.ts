@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { RunSpec } from '../engine';
+import type { Limits } from '../../limits';
 import type { LocalEngineLimits } from './limits';
 
 export interface RunFile {
@@ -13,6 +14,8 @@ export interface RunFile {
   localRoot: string;
   spec: RunSpec;
   limits: LocalEngineLimits;
+  /** The clean room's limits on reading participants' buckets (datasets' logs, the output table). */
+  readLimits: Limits;
   /** An engine built with an injected clock (tests) gives its time at submission; the worker then uses it throughout. */
   fixedNow?: number;
 }

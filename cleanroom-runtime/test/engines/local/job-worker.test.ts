@@ -5,6 +5,7 @@
  */
 import type { DatasetRef, RunStatus } from '../../../src/engines/engine';
 import { LocalEngine } from '../../../src/engines/local';
+import { withLimits } from '../../../src/limits';
 import { makeLocalRoot, readDeltaWithDuckDb, runSpec, writeSampleData, type LocalRoot } from './local-fixtures';
 
 let local: LocalRoot;
@@ -68,6 +69,12 @@ test('a worker that dies over its heap limit leaves a FAILED run naming the limi
   const { runId } = await engine.submit(spec('heap', "SELECT i, repeat('y', 200) AS s FROM range(3000000) t(i)"));
   const ended = await engine.getRun(runId);
   expect(ended.resultState).toBe('FAILED');
-  expect(ended.error).toMatch(/worker process (was killed by SIG[A-Z]+|exited with code \d+) before the run ended, e.g. over its memory limits \(JavaScript heap 48 MiB, DuckDB 2GB\)/);
+  expect(ended.error).toMatch(/worker process (was killed by SIG[A-Z]+|exited with code \d+) before the run ended, e.g. over its memory limits \(JavaScript heap 48 MiB, DuckDB 2048MiB\)/);
   expect(process.memoryUsage().heapUsed).toBeLessThan(1024 * 1024 * 1024);
+});
+
+test("the clean room's limits (cleanroom.yaml `limits:`) set a run's limits", async () => {
+  const engine = new LocalEngine({ localRoot: local.root, cleanroomLimits: withLimits({ localRunResultRows: 10 }), waitForRuns: true });
+  const { runId } = await engine.submit(spec('configured_rows', 'SELECT id FROM range(11)'));
+  expect((await engine.getRun(runId)).error).toMatch(/^the result has more than 10 rows, the limit of a job's output/);
 });
