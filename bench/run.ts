@@ -5,7 +5,9 @@
  *   npm run bench                  everything
  *   npm run bench -- delta engine  only these
  *   npm run bench -- history       the history benchmark (minutes; never part of the default set)
+ *   npm run bench -- cli           the CLI's start-up (needs `npm run build`)
  */
+import { runCliStart } from './cli-start';
 import { runDelta } from './delta';
 import { runHistory } from './history';
 import { emitterFor, progress, type Emit } from './figures';
@@ -23,6 +25,7 @@ interface Benchmark {
 }
 
 const BENCHMARKS: Benchmark[] = [
+  { name: 'cli', aliases: ['cli-start'], describe: 'cleanroom --help and a local status, as ratios to bare node', run: runCliStart },
   { name: 'delta', aliases: [], describe: 'Delta table of 1,000 commits: reads and commit rates', run: runDelta },
   { name: 'engine', aliases: ['local-engine'], describe: 'local engine: join + group-by over 1,000,000 rows', run: runLocalEngine },
   { name: 'pass', aliases: ['runtime'], describe: 'runtime pass: throughput, idle cost, watch latency', run: runPassBenchmarks },

@@ -43,7 +43,7 @@ export interface HiveMetastoreOptions {
 export type MetastoreOptions = UnityCatalogOptions | HiveMetastoreOptions;
 
 export interface ControlCatalogProps {
-  /** Participant name; also the name of its database (SPEC §3). */
+  /** Participant name; also the name of its database (docs/protocol.md, Control tables). */
   readonly participantName: string;
   /** The participant's bucket, holding `control/<table>`. */
   readonly bucketName: string;

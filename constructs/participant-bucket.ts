@@ -3,7 +3,7 @@ import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-o
 import { SecureBucket, validateSecureBucketProps, type SecureBucketProps } from './secure-bucket';
 import { Problems } from './validation';
 
-/** The seed's onboarding layout of every participant bucket (SPEC §4). */
+/** The seed's onboarding layout of every participant bucket (docs/protocol.md, Control tables). */
 export const PARTICIPANT_FOLDERS = ['control/', 'input/', 'output/', 'code/', 'cluster-logs/', 'audit-logs/'] as const;
 
 /**

@@ -36,7 +36,7 @@ export class Problems {
   }
 }
 
-/** Participant names double as database names (SPEC §3). */
+/** Participant names double as database names (docs/protocol.md, Control tables). */
 export const PARTICIPANT_NAME = /^[a-z][a-z0-9_]{1,30}$/;
 /** As the config schema: clean room names end up in resource ids (service, topic, secret, policies). */
 export const CLEANROOM_NAME = /^[a-z][a-z0-9-]{2,40}$/;

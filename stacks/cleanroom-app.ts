@@ -65,7 +65,7 @@ export function buildCleanroomApp(scope: Construct, definition: CleanroomDefinit
   return { cleanroom, participants };
 }
 
-/** The rules that span participants (SPEC §3): exactly one keeper, unique names and buckets. */
+/** The rules that span participants (docs/protocol.md, Events: names and places): exactly one keeper, unique names and buckets. */
 export function validateDefinition(definition: CleanroomDefinition): void {
   const problems = new Problems();
   checkPattern(problems, 'name', definition.name, CLEANROOM_NAME, 'a clean room name');

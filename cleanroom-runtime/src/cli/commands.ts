@@ -1,16 +1,19 @@
-/** The list of command groups; each lives in its own file next to the code it drives. */
+/**
+ * The list of command groups; each lives in its own file next to the code it drives. Registering them loads only
+ * their definitions (commander and a few constants): what a command does is loaded when it runs, so `--help`,
+ * `--version` and completion start about as fast as Node itself.
+ */
 import type { Command } from 'commander';
+import { registerCompletionCommand, SHELLS } from './completion-command';
 import { registerConfigCommands } from './config-commands';
 import { registerDemoCommand } from './demo-command';
 import { registerDoctorCommand } from './doctor-command';
-import { registerParticipantCommands } from './participant-commands';
+import { registerParticipantCommands, STATUS_VIEW_NAMES } from './participant-commands';
 import { registerRuntimeCommands } from './runtime-commands';
 import { registerSqlCommand } from './sql-command';
 import { registerTableCommands } from './table-commands';
 
 export function registerCommands(program: Command): void {
-  // Each command group adds its subcommands here, e.g. registerConfigCommands(program).
-  void program;
   registerConfigCommands(program);
   registerParticipantCommands(program);
   registerRuntimeCommands(program);
@@ -18,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerDemoCommand(program);
   registerDoctorCommand(program);
   registerSqlCommand(program);
+  registerCompletionCommand(program, { status: STATUS_VIEW_NAMES, completion: SHELLS });
 }

@@ -1,14 +1,21 @@
 /**
  * `cleanroom demo` (what `npm start` runs): the example clean room end to end on this machine, printing every
- * step, the control tables as each participant sees them and the job's output.
+ * step, the control tables as each participant sees them and the job's output. The runtime and the engine are
+ * loaded when it runs.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DemoOutput } from '../demo/demo-output';
-import { runDemo } from '../demo/run-demo';
+import { examples } from './help';
 
-/** The repository's examples/ (cleanroom-runtime/src/cli → repository root). */
-export const EXAMPLES_DIR = path.resolve(__dirname, '../../../examples');
+/** This package's folder (src/cli or dist/cli → the package). */
+const PACKAGE_DIR = path.resolve(__dirname, '../..');
+
+/**
+ * The example clean room: the copy an installed package carries (`examples/`, added when it is packed), else the
+ * repository's examples/ next to this package.
+ */
+export const EXAMPLES_DIR = [path.join(PACKAGE_DIR, 'examples'), path.join(PACKAGE_DIR, '..', 'examples')].find((dir) => existsSync(path.join(dir, 'cleanroom.yaml'))) ?? path.join(PACKAGE_DIR, '..', 'examples');
 export const DEFAULT_DEMO_ROOT = '.cleanroom';
 
 interface DemoCommandOptions {
@@ -17,12 +24,13 @@ interface DemoCommandOptions {
 }
 
 export function registerDemoCommand(program: Command): void {
-  program
-    .command('demo')
+  examples(program.command('demo'), ['cleanroom demo', 'cleanroom demo --local-root /tmp/room'])
     .description('Run the example clean room locally: onboarding, data, code, approval, a job and its run, with every participant\'s view.')
-    .option('--config <dir>', 'folder with cleanroom.yaml and participants/ (default: the examples/ folder of the cleanroom repository)')
+    .option('--config <dir>', 'folder with cleanroom.yaml and participants/ (default: the example clean room shipped with cleanroom)')
     .option('--local-root <dir>', `where the local clean room lives (default: $CLEANROOM_LOCAL_ROOT, else ${DEFAULT_DEMO_ROOT} in the current folder)`)
     .action(async (options: DemoCommandOptions) => {
+      const { DemoOutput } = require('../demo/demo-output') as typeof import('../demo/demo-output');
+      const { runDemo } = require('../demo/run-demo') as typeof import('../demo/run-demo');
       const localRoot = options.localRoot ?? process.env.CLEANROOM_LOCAL_ROOT ?? DEFAULT_DEMO_ROOT;
       const out = DemoOutput.forStream(process.stdout, process.env);
       const started = Date.now();

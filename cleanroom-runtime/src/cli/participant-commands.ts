@@ -1,22 +1,23 @@
 /**
  * Participant commands: `cleanroom data|code|job|status ...`. Each request appends one api_version "2" event to
  * the participant's own `control/events` Delta table and prints its uuid; `--wait` follows it to its
- * `event_status` row. Reading commands show the control tables the runtime published for the participant.
+ * `event_status` row (and a job to its run's end). Reading commands show the control tables the runtime
+ * published for the participant. Only the definitions live here: what a command does (Delta, the processor's
+ * rules) is loaded when it runs (participant/actions.ts), so `--help` and completion start fast.
  */
 import type { Command } from 'commander';
-import { buildApprovalEvent, buildCodeEvent, buildDataEvent, buildJobDeleteEvent, buildJobEvent, type BuiltEvent, type EventOrigin } from '../events/build-event';
-import { checkOutputLocation } from '../processor';
-import { appendEvent, readPublished, tryReadPublished } from './participant/control-tables';
-import { pendingCode, PENDING_COLUMNS, PENDING_SCHEMA, storedCode } from './participant/code-review';
-import { CliError } from './participant/errors';
-import { approvalRequest, codeRequest, dataRequest, jobDeleteName, jobRequest, type CodeOptions, type DataOptions, type JobOptions, type ReviewOptions, type Verb } from './participant/inputs';
+import { examples, required, SESSION_HELP } from './help';
+import type { CodeOptions, DataOptions, JobOptions, ReviewOptions, Verb } from './participant/inputs';
 import { processIo, type CliIo } from './participant/io';
-import { jsonLines, textTable } from './participant/render';
-import { openSession, type ParticipantSession, type SessionOptions } from './participant/session';
-import { sortRows, statusView, STATUS_VIEW_NAMES, type StatusViewName } from './participant/status-views';
-import { timeoutSeconds, waitForStatus } from './participant/wait';
+import type { SessionOptions } from './participant/session';
 
-interface WaitOptions {
+type Actions = typeof import('./participant/actions');
+const actions = (): Actions => require('./participant/actions') as Actions;
+
+/** The views of `cleanroom status`, in the order `status` alone prints them (participant/status-views.ts defines each). */
+export const STATUS_VIEW_NAMES = ['data', 'code', 'approvals', 'jobs', 'runs', 'events'] as const;
+
+export interface WaitOptions {
   wait?: boolean;
   timeout?: string;
 }
@@ -29,10 +30,25 @@ const DATA_HELP: Record<Verb, string> = {
   delete: 'Delete your dataset <participant>.<table> from the clean room (the files in your bucket stay).',
 };
 
+const DATA_EXAMPLES: Record<Verb, string> = {
+  register: 'cleanroom data register advertiser.conversions --location gs://advertiser-cleanroom-data/input/conversions --format delta --as advertiser --wait',
+  update: 'cleanroom data update advertiser.conversions --location gs://advertiser-cleanroom-data/input/conversions_v2 --format delta --as advertiser',
+  delete: 'cleanroom data delete advertiser.conversions --as advertiser --wait',
+};
+
 const CODE_HELP: Record<Verb, string> = {
   register: 'Register code (a notebook or SQL file); names are unique across the clean room.',
   update: "Update your code with a new --file (new content awaits the keeper's approval again); its description and default parameters are kept unless given.",
   delete: 'Delete your code: jobs can no longer use it.',
+};
+
+const CODE_EXAMPLES: Record<Verb, string[]> = {
+  register: [
+    'cleanroom code register overlap --file overlap.sql --description "Overlap per segment" --default-params \'{"min_users": "10"}\' --as advertiser --wait',
+    'cat overlap.sql | cleanroom code register overlap --file - --language sql --as advertiser',
+  ],
+  update: ['cleanroom code update overlap --file overlap.sql --as advertiser --wait'],
+  delete: ['cleanroom code delete overlap --as advertiser'],
 };
 
 export function registerParticipantCommands(program: Command, io: CliIo = processIo()): void {
@@ -43,45 +59,18 @@ export function registerParticipantCommands(program: Command, io: CliIo = proces
 }
 
 function withSession(command: Command): Command {
-  return command
-    .option('--as <participant>', 'act as this participant (default: $CLEANROOM_PARTICIPANT)')
-    .option('--config <dir>', 'folder holding cleanroom.yaml and participants/ (default: $CLEANROOM_CONFIG_DIR, else .)')
-    .option('--local-root <dir>', 'local mode: gs://bucket/... lives in <dir>/gs/bucket/... (default: $CLEANROOM_LOCAL_ROOT, else Google Cloud Storage)');
+  return command.option('--as <participant>', SESSION_HELP.as).option('--config <dir>', SESSION_HELP.config).option('--local-root <dir>', SESSION_HELP.localRoot);
 }
 
-function withWait(command: Command): Command {
+function withWait(command: Command, what = 'the clean room has processed the event and print its status'): Command {
   return command
-    .option('--wait', "wait until the clean room has processed the event and print its status (exit 1 if it was refused)")
+    .option('--wait', `wait until ${what} (exit 1 if it was refused, 5 on --timeout)`)
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds (default 300)');
 }
 
-function origin(io: CliIo): EventOrigin {
-  const user = io.env.CLEANROOM_USER?.trim() || io.osUser();
-  return { uuid: io.newUuid(), nowMs: io.nowMs(), user, hostname: io.hostname() };
-}
-
-/** A request command (session and --wait options): its action builds one event from the argument and submits it. */
-function requestCommand<O>(
-  command: Command,
-  io: CliIo,
-  build: (argument: string, options: O & SessionOptions, session: ParticipantSession) => BuiltEvent | Promise<BuiltEvent>,
-): void {
-  withWait(withSession(command)).action(async (argument: string, options: O & SessionOptions & WaitOptions) => {
-    const session = await openSession(options, io);
-    await submit(session, await build(argument, options, session), options, io);
-  });
-}
-
-/** Appends the event, prints its uuid, and with --wait its status. */
-async function submit(session: ParticipantSession, event: BuiltEvent, options: WaitOptions, io: CliIo): Promise<void> {
-  const timeout = options.wait ? timeoutSeconds(options.timeout) : 0;
-  const version = await appendEvent(session, event.row);
-  io.stdout.write(`${event.uuid}\n`);
-  io.stderr.write(`${event.eventType} event written to gs://${session.bucket}/control/events (version ${version})\n`);
-  if (!options.wait) return;
-  const status = await waitForStatus(session, event.uuid, timeout, io);
-  io.stdout.write(`${status.status}: ${status.message}\n`);
-  if (status.status !== 'SUCCESS') io.setExitCode(1);
+/** A request command: session and --wait options; its action builds one event from the argument and submits it. */
+function requestCommand<O>(command: Command, io: CliIo, kind: (a: Actions) => (argument: string, options: O & SessionOptions & WaitOptions, io: CliIo) => Promise<void>, waitWhat?: string): void {
+  withWait(withSession(command), waitWhat).action(async (argument: string, options: O & SessionOptions & WaitOptions) => kind(actions())(argument, options, io));
 }
 
 function registerDataCommands(program: Command, io: CliIo): void {
@@ -90,11 +79,12 @@ function registerDataCommands(program: Command, io: CliIo): void {
     const command = data.command(verb).description(DATA_HELP[verb]).argument('<participant.table>', 'dataset name, e.g. advertiser.conversions');
     if (verb !== 'delete') {
       command
-        .option('--location <uri>', 'where the dataset is stored, inside your bucket: gs://<your bucket>/input/<table>')
-        .option('--format <format>', 'delta (preferred), parquet, json, avro or csv')
+        .option('--location <uri>', required('where the dataset is stored, inside your bucket: gs://<your bucket>/input/<table>'))
+        .option('--format <format>', required('delta (preferred), parquet, json, avro or csv'))
         .option('--description <text>', verb === 'update' ? 'what the dataset holds (default: keep the current one; "" clears it)' : 'what the dataset holds');
     }
-    requestCommand<DataOptions>(command, io, (name, options, session) => buildDataEvent(dataRequest(verb, name, options, session), origin(io)));
+    examples(command, [DATA_EXAMPLES[verb]]);
+    requestCommand<DataOptions>(command, io, (a) => (name, options, cliIo) => a.dataAction(verb, name, options, cliIo));
   }
 }
 
@@ -105,41 +95,28 @@ function registerCodeCommands(program: Command, io: CliIo): void {
     if (verb !== 'delete') {
       const keep = verb === 'update' ? ' (default: keep the current ones; {} clears them)' : '';
       command
-        .option('--file <path>', 'the source file (.sql, .py, .scala, .r or a Databricks source export)')
-        .option('--default-params <json>', `default job parameters as a JSON object, e.g. {"country": "FR"}${keep}`)
+        .option('--file <path>', required('the source file (.sql, .py, .scala, .r or a Databricks source export); - reads standard input'))
+        .option('--language <language>', 'with --file -: sql, python, scala or r (unless the code starts with a Databricks source header)')
+        .option('--default-params <json>', `default job parameters as a JSON object, e.g. {"country": "FR"}; - reads standard input${keep}`)
         .option('--description <text>', verb === 'update' ? 'what the code does (default: keep the current one; "" clears it)' : 'what the code does')
         .option('--reads <datasets>', 'the datasets the code reads, e.g. publisher.users,measurement.panel (notebooks, under the data_owners approval policy; SQL: read from the code)');
     }
-    requestCommand<CodeOptions>(command, io, async (name, options) => {
-      const request = await codeRequest(verb, name, options);
-      if (request.notebookContentsHash) io.stderr.write(`${request.notebookLanguage} code, sha256 ${request.notebookContentsHash}\n`);
-      return buildCodeEvent(request, origin(io));
-    });
+    examples(command, CODE_EXAMPLES[verb]);
+    requestCommand<CodeOptions>(command, io, (a) => (name, options, cliIo) => a.codeAction(verb, name, options, cliIo));
   }
 
-  withSession(code.command('pending').description('Code awaiting your review under the approval policy (the keeper\'s by default): name, version hash, submitter, description.'))
+  examples(withSession(code.command('pending').description("Code awaiting your review under the approval policy (the keeper's by default): name, version hash, submitter, description.")), [
+    'cleanroom code pending --as publisher',
+  ])
     .option('--json', 'one JSON object per line')
-    .action(async (options: SessionOptions & { json?: boolean }) => {
-      const session = await openSession(options, io);
-      const rows = await pendingCode(session, session.participant.name);
-      if (options.json) io.stdout.write(jsonLines(rows, PENDING_SCHEMA));
-      else if (rows.length === 0) io.stdout.write('no code awaits review\n');
-      else io.stdout.write(textTable(rows, PENDING_SCHEMA, PENDING_COLUMNS));
-    });
+    .action(async (options: SessionOptions & { json?: boolean }) => actions().codePendingAction(options, io));
 
-  withSession(code.command('show').description('Print the code the clean room stored (verified against its sha256).'))
+  examples(withSession(code.command('show').description('Print the code the clean room stored (verified against its sha256).')), [
+    'cleanroom code show overlap --as publisher',
+  ])
     .argument('<name>', 'code name')
-    .option('--hash <sha256>', 'a specific stored version (default: the current one)')
-    .action(async (name: string, options: SessionOptions & { hash?: string }) => {
-      const session = await openSession(options, io);
-      const stored = await storedCode(session, name, options.hash);
-      io.stderr.write(
-        `code "${stored.codeName}" by ${stored.owner}, ${stored.language}, sha256 ${stored.hash}, default parameters ${stored.defaultParameters}\n` +
-          `version hash (approve with --hash): ${stored.versionHash}\n` +
-          `seed notebooks' hash (sha256 of the base64 export, shown by approve_code): ${stored.seedHash}\n`,
-      );
-      io.stdout.write(stored.source.endsWith('\n') ? stored.source : `${stored.source}\n`);
-    });
+    .option('--hash <sha256>', 'a specific stored version, by its content sha256 (default: the current one)')
+    .action(async (name: string, options: SessionOptions & { hash?: string }) => actions().codeShowAction(name, options, io));
 
   const DECISION_HELP = {
     approve: 'Approve code (the keeper, or an approver under the approval policy), pinned to the version you reviewed.',
@@ -151,20 +128,11 @@ function registerCodeCommands(program: Command, io: CliIo): void {
       .command(decision)
       .description(DECISION_HELP[decision])
       .argument('<name>', 'code name')
-      .option('--hash <sha256>', 'the version hash you reviewed (from `cleanroom code pending` or `code show`): it covers the content, language and default parameters')
-      .option('--reason <text>', decision === 'reject' ? 'what must change (required)' : decision === 'revoke' ? 'why you withdraw it' : 'why it is approved');
-    requestCommand<ReviewOptions>(command, io, async (name, options, session) => {
-      const request = approvalRequest(decision, name, options, session);
-      // The code id pins the decision to this registration (a deleted and re-registered name is another code).
-      const approvals = (await tryReadPublished(session, 'approval_status')) ?? [];
-      const row = approvals.find((r) => r.code_name === request.codeName);
-      if (row && row.notebook_contents_hash === request.versionHash && row.version_hash !== request.versionHash) {
-        throw new CliError(`${request.versionHash} is the content sha256 of "${request.codeName}"; ${decision} its version hash ${String(row.version_hash)} (shown by \`cleanroom code pending\`), which also covers its language and default parameters`);
-      }
-      if (typeof row?.code_id === 'string') request.codeId = row.code_id;
-      if (row?.version_hash === request.versionHash && typeof row.notebook_contents_hash === 'string') request.notebookContentsHash = row.notebook_contents_hash;
-      return buildApprovalEvent(request, origin(io));
-    });
+      .option('--hash <version_hash>', required('the version hash you reviewed (from `cleanroom code pending` or `code show`): it covers the content, language, default parameters and declared reads'))
+      .option('--reason <text>', decision === 'reject' ? required('what must change') : decision === 'revoke' ? 'why you withdraw it' : 'why it is approved');
+    const example = { approve: 'aggregates only', reject: 'hide segments below 50 users', revoke: 'the panel changed' }[decision];
+    examples(command, [`cleanroom code ${decision} overlap --hash <version_hash from code pending> --reason "${example}" --as publisher --wait`]);
+    requestCommand<ReviewOptions>(command, io, (a) => (name, options, cliIo) => a.reviewAction(decision, name, options, cliIo));
   }
 }
 
@@ -174,72 +142,31 @@ function registerJobCommands(program: Command, io: CliIo): void {
     .command('submit')
     .description('Submit a job: runs approved code once now, or on a --schedule, with the given parameters.')
     .argument('<job name>', 'a name for the job')
-    .option('--code <name>', 'approved code to run')
-    .option('--params <json>', 'parameters as a JSON object, merged over the code\'s defaults; "output" is required here or in those defaults', '{}')
-    .option('--compute <size>', 'compute size offered by the clean room, e.g. Small')
+    .option('--code <name>', required('approved code to run'))
+    .option('--params <json>', 'parameters as a JSON object, merged over the code\'s defaults; "output" is required here or in those defaults; - reads standard input', '{}')
+    .option('--compute <size>', required('compute size offered by the clean room, e.g. Small'))
     .option('--schedule <cron>', 'run on a 5-field cron schedule in UTC, e.g. "0 6 * * 1" (Mondays 06:00); each run overwrites the output (default: one run now)');
-  requestCommand<JobOptions>(submitCommand, io, async (jobName, options, session) => {
-    const request = jobRequest(jobName, options, session);
-    await checkOutputKnown(session, request.codeName, request.parameters);
-    return buildJobEvent(request, origin(io));
-  });
+  examples(submitCommand, [
+    'cleanroom job submit weekly_overlap --code overlap --compute Small --params \'{"output": "gs://advertiser-cleanroom-data/output/overlap"}\' --as advertiser --wait',
+    'cleanroom job submit monday_overlap --code overlap --compute Small --schedule "0 6 * * 1" --params \'{"output": "gs://advertiser-cleanroom-data/output/monday"}\' --as advertiser',
+  ]);
+  requestCommand<JobOptions>(submitCommand, io, (a) => (jobName, options, cliIo) => a.jobSubmitAction(jobName, options, cliIo), "the job is accepted and, for a one-time job, its run has ended; print the outcome");
   const deleteCommand = job
     .command('delete')
     .description('Delete your scheduled job: no further runs (a run already started finishes).')
     .argument('<job name>', 'the name of your scheduled job');
-  requestCommand<object>(deleteCommand, io, (jobName) => buildJobDeleteEvent(jobDeleteName(jobName), origin(io)));
-}
-
-/** `output` must come from --params or the code's published defaults, and stay in the submitter's output/. */
-async function checkOutputKnown(session: ParticipantSession, codeName: string, parameters: string): Promise<void> {
-  if ((JSON.parse(parameters) as Record<string, unknown>).output !== undefined) return;
-  const code = (await tryReadPublished(session, 'code'))?.find((row) => row.code_name === codeName);
-  if (!code) return; // Not visible or not published yet: the runtime decides.
-  const defaults = JSON.parse(typeof code.default_parameters === 'string' ? code.default_parameters : '{}') as Record<string, unknown>;
-  const example = `gs://${session.participant.bucket}/output/<job name>`;
-  if (defaults.output === undefined) {
-    throw new CliError(`parameter "output" is required: add it to --params, e.g. --params '{"output": "${example}"}'`);
-  }
-  const checked = checkOutputLocation(String(defaults.output), session.participant.bucket);
-  if (!checked.ok) throw new CliError(`${checked.message} (it comes from the defaults of code "${codeName}": set "output" in --params)`);
+  examples(deleteCommand, ['cleanroom job delete monday_overlap --as advertiser --wait']);
+  requestCommand<object>(deleteCommand, io, (a) => (jobName, options, cliIo) => a.jobDeleteAction(jobName, options, cliIo));
 }
 
 function registerStatusCommand(program: Command, io: CliIo): void {
-  withSession(
+  const command = withSession(
     program
       .command('status')
       .description('Show your control tables as the clean room published them.')
       .argument('[view]', `one of ${STATUS_VIEW_NAMES.join(', ')} (default: all)`)
       .option('--json', 'one JSON object per row, every column (longs and timestamps as strings)'),
-  ).action(async (view: string | undefined, options: SessionOptions & { json?: boolean }) => {
-    if (view !== undefined && !(STATUS_VIEW_NAMES as string[]).includes(view)) {
-      throw new CliError(`unknown status view ${JSON.stringify(view)}: use one of ${STATUS_VIEW_NAMES.join(', ')}`);
-    }
-    const session = await openSession(options, io);
-    if (view !== undefined) {
-      await printView(session, view as StatusViewName, options.json === true, false, io);
-      return;
-    }
-    for (const name of STATUS_VIEW_NAMES) await printView(session, name, options.json === true, true, io);
-  });
-}
-
-async function printView(session: ParticipantSession, name: StatusViewName, json: boolean, all: boolean, io: CliIo): Promise<void> {
-  const view = statusView(name);
-  const heading = `== ${name} (control.${view.table}) ==\n`;
-  // One view: a missing table is an error. All views: say so and go on with the others.
-  const rows = all ? await tryReadPublished(session, view.table) : await readPublished(session, view.table);
-  if (rows === undefined) {
-    if (json) io.stderr.write(`control.${view.table} is not published yet\n`);
-    else io.stdout.write(`${heading}not published yet: the clean room runtime writes it on its next pass\n\n`);
-    return;
-  }
-  const sorted = sortRows(rows, view);
-  if (json) {
-    io.stdout.write(jsonLines(sorted, view.schema, all ? { view: name } : {}));
-    return;
-  }
-  if (all) io.stdout.write(heading);
-  io.stdout.write(sorted.length === 0 ? '(no rows)\n' : textTable(sorted, view.schema, view.columns));
-  if (all) io.stdout.write('\n');
+  );
+  examples(command, ['cleanroom status --as advertiser', 'cleanroom status runs --as advertiser --json']);
+  command.action(async (view: string | undefined, options: SessionOptions & { json?: boolean }) => actions().statusAction(view, options, io));
 }

@@ -1,18 +1,18 @@
 /**
  * `cleanroom runtime tick` (one pass, e.g. from a terminal or a Cloud Run Job) and `cleanroom runtime watch`
  * (passes continuously), locally (folders + DuckDB) or on the deployed clean room (Cloud Storage + Databricks,
- * the same settings as `runtime serve`): see runtime-pass-deployment.ts for how the mode is chosen.
+ * the same settings as `runtime serve`): see runtime-pass-deployment.ts for how the mode is chosen. The runtime
+ * itself is loaded when a pass runs (runtime-pass-actions.ts).
  */
 import type { Command } from 'commander';
-import { describeDeployment, LiveDeployment, participantChanges, type DeploymentEnv, type DeploymentTuning } from '../deployment';
-import type { RetryNotice } from '../engines/databricks';
-import type { Redactor } from '../logging/redact';
-import { runPass, type PassReport } from '../runtime/run-pass';
-import { LocalChangeWaiter } from '../runtime/local-change-waiter';
-import { watchPasses } from '../runtime/watch';
-import { openPassDeployment, type PassDeployment } from './runtime-pass-deployment';
+import type { DeploymentTuning } from '../deployment/build';
+import type { DeploymentEnv } from '../deployment/settings';
+import { examples } from './help';
 
-interface PassCommandOptions {
+type Actions = typeof import('./runtime-pass-actions');
+const actions = (): Actions => require('./runtime-pass-actions') as Actions;
+
+export interface PassCommandOptions {
   config?: string;
   localRoot?: string;
   json?: boolean;
@@ -50,50 +50,6 @@ export function processPassIo(): PassCommandIo {
  * an idle clean room at ~17k passes a day, and events still apply within seconds, like the service's Pub/Sub pushes.
  */
 export const DEFAULT_INTERVAL_MS = { local: 100, databricks: 5000 } as const;
-const MIN_INTERVAL_MS = 10;
-
-export function summarise(report: PassReport): string[] {
-  const lines = report.events.map((e) => `${e.participant} ${e.eventType ?? '?'} ${e.eventUuid}: ${e.status} ${e.message}`);
-  if (report.submitted.length) lines.push(`submitted ${report.submitted.length} job(s): ${report.submitted.join(', ')}`);
-  for (const f of report.submitFailures) lines.push(`submission of ${f.jobId} failed (retried next pass): ${f.error}`);
-  if (report.published.length) lines.push(`published ${report.published.map((p) => `${p.participant}.${p.table}`).join(', ')}`);
-  for (const error of report.errors) lines.push(`warning: ${error}`);
-  lines.push(`state ${report.stateSeq}: ${report.events.length} event(s), ${report.runsPolled} run(s) polled, ${report.conflicts} conflict(s)`);
-  return lines;
-}
-
-function printer(io: PassCommandIo, redactor: Redactor, json: boolean | undefined): (report: PassReport) => void {
-  return (report) => {
-    if (json) io.stdout.write(`${JSON.stringify(redactor.redactValue(report))}\n`);
-    else io.stdout.write(`${redactor.redactText(summarise(report).join('\n'))}\n`);
-  };
-}
-
-function retryNotice(io: PassCommandIo): (notice: RetryNotice) => void {
-  return (n) => io.stderr.write(`databricks ${n.method} ${n.path} retried (attempt ${n.attempt}${n.status ? `, HTTP ${n.status}` : ''}, waiting ${n.waitMs} ms): ${n.reason}\n`);
-}
-
-async function open(options: PassCommandOptions, io: PassCommandIo): Promise<PassDeployment> {
-  return openPassDeployment({ configDir: options.config, localRoot: options.localRoot, env: io.env, tuning: io.tuning, onDatabricksRetry: retryNotice(io) });
-}
-
-/** Errors reach the terminal through main.ts: strip any secret from them first. */
-async function redactingErrors(redactor: () => Redactor | undefined, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    const r = redactor();
-    if (!r || !(error instanceof Error)) throw error;
-    throw new Error(r.redactText(error.message));
-  }
-}
-
-function parseInterval(text: string | undefined, kind: keyof typeof DEFAULT_INTERVAL_MS): number {
-  if (text === undefined) return DEFAULT_INTERVAL_MS[kind];
-  const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
-  if (!(ms >= MIN_INTERVAL_MS)) throw new Error(`--interval-ms "${text.slice(0, 40)}" is not a pause in milliseconds (a whole number, at least ${MIN_INTERVAL_MS})`);
-  return ms;
-}
 
 export function registerPassCommands(runtime: Command, io: PassCommandIo = processPassIo()): void {
   const common = (command: Command) =>
@@ -110,71 +66,16 @@ export function registerPassCommands(runtime: Command, io: PassCommandIo = proce
           'CLEANROOM_ENGINE=local with CLEANROOM_LOCAL_ROOT selects the local rehearsal. The token is never printed.',
       );
 
-  common(runtime.command('tick').description('Run one pass: read new events, decide, commit state, run jobs, publish views (local or deployed).')).action(
-    async (options: PassCommandOptions) => {
-      let deployment: PassDeployment | undefined;
-      await redactingErrors(
-        () => deployment?.redactor,
-        async () => {
-          deployment = await open(options, io);
-          printer(io, deployment.redactor, options.json)(await runPass({ config: deployment.config, store: deployment.store, engine: deployment.engine }));
-        },
-      );
-    },
-  );
+  examples(common(runtime.command('tick').description('Run one pass: read new events, decide, commit state, run jobs, publish views (local or deployed).')), [
+    'cleanroom runtime tick --config examples --local-root .cleanroom',
+    'cleanroom runtime tick --json',
+  ]).action(async (options: PassCommandOptions) => actions().tickAction(options, io));
 
-  common(runtime.command('watch').description('Run passes continuously, local or deployed (Ctrl-C to stop after the current pass).'))
-    .option('--interval-ms <ms>', `pause between passes (default: ${DEFAULT_INTERVAL_MS.local} locally, ${DEFAULT_INTERVAL_MS.databricks} deployed)`)
-    .action(async (options: PassCommandOptions & { intervalMs?: string }) => {
-      let deployment: PassDeployment | undefined;
-      await redactingErrors(
-        () => deployment?.redactor,
-        async () => {
-          const opened = await open(options, io);
-          deployment = opened;
-          const intervalMs = parseInterval(options.intervalMs, opened.settings.kind);
-          const print = printer(io, opened.redactor, options.json);
-          io.stderr.write(`watching ${opened.config.name} every ${intervalMs} ms, ${describeDeployment(opened.config, opened.settings)}; Ctrl-C stops after the current pass\n`);
-          let refusedBefore = '';
-          const live = new LiveDeployment({ configDir: opened.configDir, initial: opened.config, settings: opened.settings, store: opened.store, engine: opened.engine, options: opened.options });
-          // Locally a new events commit ends the pause at once (the folders are watched); deployed, GCS
-          // notifications reach `runtime serve` instead, and watch polls.
-          const waiter = opened.settings.kind === 'local' ? new LocalChangeWaiter(opened.settings.localRoot) : undefined;
-          const pause = waiter
-            ? async (ms: number, signal: AbortSignal) => {
-                await waiter.watchBuckets(live.config.participants.map((p) => p.bucket));
-                return waiter.wait(ms, signal);
-              }
-            : undefined;
-          await watchPasses({
-            ...(pause ? { pause } : {}),
-            config: opened.config,
-            store: opened.store,
-            engine: opened.engine,
-            // A config change (e.g. a new participant) applies from the next pass; one that does not validate is
-            // reported and the last valid config stays in use.
-            beforePass: async () => {
-              const reload = await live.refresh();
-              if (reload.kind === 'changed') {
-                const { added, removed } = participantChanges(reload.previous, reload.config);
-                io.stderr.write(`config reloaded: ${reload.config.participants.length} participants${added.length ? `, added ${added.join(', ')}` : ''}${removed.length ? `, removed ${removed.join(', ')}` : ''}\n`);
-              }
-              const refused = reload.kind === 'refused' ? reload.problems.join('\n  - ') : '';
-              // Said once per distinct problem, not at every pass of a broken folder.
-              if (reload.kind === 'refused' && refused !== refusedBefore) {
-                io.stderr.write(`config change refused, the last valid config stays in use:\n  - ${refused}\n`);
-              }
-              refusedBefore = refused;
-              return { config: live.config, engine: live.engine };
-            },
-            intervalMs,
-            signal: io.stopSignal(),
-            onReport: (report) => {
-              if (report.events.length || report.submitted.length || report.runsPolled || report.errors.length || options.json) print(report);
-            },
-            onError: (error) => io.stderr.write(`pass failed (retrying): ${opened.redactor.redactText(error.message)}\n`),
-          }).finally(() => waiter?.close());
-        },
-      );
-    });
+  examples(
+    common(runtime.command('watch').description('Run passes continuously, local or deployed (Ctrl-C to stop after the current pass).')).option(
+      '--interval-ms <ms>',
+      `pause between passes (default: ${DEFAULT_INTERVAL_MS.local} locally, ${DEFAULT_INTERVAL_MS.databricks} deployed)`,
+    ),
+    ['cleanroom runtime watch --config examples --local-root .cleanroom'],
+  ).action(async (options: PassCommandOptions & { intervalMs?: string }) => actions().watchAction(options, io));
 }

@@ -18,6 +18,8 @@ import {
 } from '../deployment';
 import type { RetryNotice } from '../engines/databricks';
 import { Redactor } from '../logging/redact';
+import { EXIT } from './exit-codes';
+import { CliError } from './participant/errors';
 
 export interface PassDeployment extends Deployment {
   config: CleanroomConfig;
@@ -54,14 +56,14 @@ export async function openPassDeployment(options: OpenPassDeploymentOptions): Pr
   if (!read.ok) {
     const deployed = (env.CLEANROOM_ENGINE?.trim() || 'databricks') === 'databricks';
     const hint = deployed ? ['for a local rehearsal instead, give --local-root <folder> (or CLEANROOM_LOCAL_ROOT)'] : [];
-    throw new Error(redactor.redactText(problemList(deployed ? 'cannot run a pass on the deployed clean room (Cloud Storage + Databricks)' : 'cannot run a local pass', [...read.problems, ...hint])));
+    throw new CliError(redactor.redactText(problemList(deployed ? 'cannot run a pass on the deployed clean room (Cloud Storage + Databricks)' : 'cannot run a local pass', [...read.problems, ...hint])), EXIT.unavailable);
   }
   const settings = read.settings;
   if (settings.kind === 'databricks' && settings.token !== undefined) redactor.registerSecret(settings.token);
   const configDir = options.configDir ?? env.CLEANROOM_CONFIG_DIR ?? '.';
   const config = await loadConfig(configDir);
   const misfits = deploymentProblems(config, settings);
-  if (misfits.length > 0) throw new Error(redactor.redactText(problemList('cannot run a pass: the settings do not fit cleanroom.yaml', misfits)));
+  if (misfits.length > 0) throw new CliError(redactor.redactText(problemList('cannot run a pass: the settings do not fit cleanroom.yaml', misfits)), EXIT.unavailable);
   const project = env.GOOGLE_CLOUD_PROJECT?.trim();
   const deploymentOptions: DeploymentOptions = {
     ...(project ? { project } : {}),

@@ -1,13 +1,11 @@
 /** `cleanroom runtime serve`: runs the HTTP server Cloud Run invokes (see src/serve/serve-config.ts for the env). */
 import type { Command } from 'commander';
-import { createLogger } from '../logging/logger';
-import { createRuntimePass } from '../serve/runtime-pass-adapter';
-import { readServeConfig } from '../serve/serve-config';
-import { startServer } from '../serve/server';
+import { EXIT } from './exit-codes';
+import { examples } from './help';
+import { CliError } from './participant/errors';
 
 export function registerServeCommand(runtime: Command): void {
-  runtime
-    .command('serve')
+  examples(runtime.command('serve'), ['PORT=8080 CLEANROOM_CONFIG_DIR=/config CLEANROOM_AUDIENCE=https://cleanroom-runtime.example.run.app cleanroom runtime serve'])
     .description(
       'Serve the runtime over HTTP for Cloud Run: POST /tick (Cloud Scheduler), POST /pubsub (GCS notifications ' +
         'via Pub/Sub push), GET /healthz. Env: PORT, CLEANROOM_CONFIG_DIR, CLEANROOM_AUDIENCE, CLEANROOM_INVOKERS, ' +
@@ -17,9 +15,14 @@ export function registerServeCommand(runtime: Command): void {
     )
     .option('--port <port>', 'port to listen on (default: $PORT, else 8080)')
     .action(async (options: { port?: string }) => {
+      // The server, the runtime and the cloud clients are loaded only when serving.
+      const { createLogger } = require('../logging/logger') as typeof import('../logging/logger');
+      const { createRuntimePass } = require('../serve/runtime-pass-adapter') as typeof import('../serve/runtime-pass-adapter');
+      const { readServeConfig } = require('../serve/serve-config') as typeof import('../serve/serve-config');
+      const { startServer } = require('../serve/server') as typeof import('../serve/server');
       const logger = createLogger();
       const result = readServeConfig(process.env, options.port);
-      if (!result.ok) throw new Error(`cannot serve:\n  - ${result.problems.join('\n  - ')}`);
+      if (!result.ok) throw new CliError(`cannot serve:\n  - ${result.problems.join('\n  - ')}`, EXIT.unavailable);
       const config = result.config;
       if (config.databricksToken) logger.registerSecret(config.databricksToken);
 

@@ -5,125 +5,35 @@
  * gets a result, a refusal (a construct local rehearsal does not reproduce) or the error Databricks would raise;
  * the exit code is 0 unless the command itself cannot run.
  */
-import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
-import type { DatasetRef, DatasetFormat } from '../engines/engine';
-import { loadDatasets } from '../engines/local/dataset-loader';
-import { ObjectStoreDeltaBridge } from '../engines/local/object-store-delta-bridge';
-import { Sandbox } from '../engines/local/sandbox';
-import { SparkSqlSession, sessionSetup, splitStatements, typeName } from '../engines/local/spark-sql';
-import { registerSandboxTables, runSparkStatement, type StatementOutcome } from '../engines/local/spark-sql-runner';
-import { jsonValue } from '../engines/local/spark-values';
-import { parseParameters } from '../processor';
-import { tryReadPublished } from './participant/control-tables';
-import { CliError } from './participant/errors';
+import { examples } from './help';
 import { processIo, type CliIo } from './participant/io';
-import { openSession, type SessionOptions } from './participant/session';
+import type { SessionOptions } from './participant/session';
 
-interface SqlOptions extends SessionOptions {
+export interface SqlOptions extends SessionOptions {
   file?: string;
   e?: string;
   json?: boolean;
   params?: string;
 }
 
-const FORMATS: readonly DatasetFormat[] = ['delta', 'parquet', 'json', 'avro', 'csv'];
+type Actions = typeof import('./sql-actions');
+const actions = (): Actions => require('./sql-actions') as Actions;
 
 export function registerSqlCommand(program: Command, io: CliIo = processIo()): void {
-  program
-    .command('sql')
+  examples(program.command('sql'), [
+    'cleanroom sql -e "SELECT segment, count(*) AS n FROM publisher.users GROUP BY segment" --as advertiser',
+    'cleanroom sql --file my_query.sql --json --params \'{"min_users": "10"}\' --as measurement',
+    'cat my_query.sql | cleanroom sql --file -',
+  ])
     .description('Rehearse Spark SQL on the local engine: Databricks\' results (ANSI mode, UTC), or a clear refusal.')
-    .option('--file <path>', 'a file of SQL statements separated by ;')
+    .option('--file <path>', 'a file of SQL statements separated by ; (- reads standard input)')
     .option('-e <sql>', 'SQL statements given on the command line')
     .option('--json', 'one JSON object per statement: {"statement", "columns", "rows"} | {"statement", "refused"} | {"statement", "error"}')
-    .option('--params <json>', 'values of :name parameter markers as a JSON object of strings, e.g. {"country": "FR"}')
+    .option('--params <json>', 'values of :name parameter markers as a JSON object of strings, e.g. {"country": "FR"}; - reads standard input')
     .option('--as <participant>', 'with --local-root: read the datasets this participant sees (default: $CLEANROOM_PARTICIPANT)')
     .option('--config <dir>', 'folder holding cleanroom.yaml and participants/ (default: $CLEANROOM_CONFIG_DIR, else .)')
     .option('--local-root <dir>', 'local mode root: load the registered datasets from <dir>/gs/<bucket>/... (default: $CLEANROOM_LOCAL_ROOT, else an empty session)')
-    .action(async (options: SqlOptions) => {
-      await runSqlCommand(options, io);
-    });
+    .action(async (options: SqlOptions) => actions().runSqlCommand(options, io));
 }
 
-export async function runSqlCommand(options: SqlOptions, io: CliIo): Promise<void> {
-  const script = await readScript(options);
-  const parameters = readParameters(options.params);
-  const statements = splitStatements(script);
-  if (statements.length === 0) throw new CliError('no SQL statement given: use --file <path> or -e "<sql>"');
-  const localRoot = options.localRoot ?? io.env.CLEANROOM_LOCAL_ROOT;
-  const datasets = localRoot ? await visibleDatasets(options, localRoot, io) : [];
-
-  const session = new SparkSqlSession({ timeZone: 'UTC' });
-  const sandbox = await Sandbox.open(undefined, sessionSetup('UTC'));
-  try {
-    if (localRoot && datasets.length > 0) {
-      const report = await loadDatasets(sandbox.connection, datasets, { localRoot, delta: new ObjectStoreDeltaBridge(localRoot) });
-      for (const reason of report.failures.values()) io.stderr.write(`not loaded: ${reason}\n`);
-      if (report.loaded.length > 0) io.stderr.write(`datasets: ${report.loaded.join(', ')}\n`);
-    }
-    await sandbox.lock();
-    for (const skipped of await registerSandboxTables(sandbox.connection, session)) io.stderr.write(`not usable in local rehearsal: ${skipped}\n`);
-    for (const [i, statement] of statements.entries()) {
-      const outcome = await runSparkStatement(sandbox.connection, session, statement.text, { parameters });
-      io.stdout.write(options.json ? `${JSON.stringify(jsonOutcome(i + 1, outcome))}\n` : textOutcome(i + 1, outcome, statements.length));
-    }
-  } finally {
-    sandbox.close();
-  }
-}
-
-async function readScript(options: SqlOptions): Promise<string> {
-  if (options.file !== undefined && options.e !== undefined) throw new CliError('give either --file or -e, not both');
-  if (options.e !== undefined) return options.e;
-  if (options.file === undefined) throw new CliError('no SQL given: use --file <path> or -e "<sql>"');
-  try {
-    return await fs.readFile(options.file, 'utf8');
-  } catch (error) {
-    throw new CliError(`cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-}
-
-function readParameters(text: string | undefined): Record<string, string> {
-  if (text === undefined) return {};
-  const checked = parseParameters(text, '--params');
-  if (!checked.ok) throw new CliError(checked.message);
-  return Object.fromEntries(Object.entries(JSON.parse(text) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
-}
-
-/** The datasets the participant sees, from its published `data` control table. */
-async function visibleDatasets(options: SqlOptions, localRoot: string, io: CliIo): Promise<DatasetRef[]> {
-  const session = await openSession({ ...options, localRoot }, io);
-  const rows = await tryReadPublished(session, 'data');
-  if (!rows) {
-    io.stderr.write(`control.data is not published for ${session.participant.name} yet: running without datasets\n`);
-    return [];
-  }
-  const refs: DatasetRef[] = [];
-  for (const row of rows) {
-    const [participant, table] = String(row.data_metastore_name ?? '').split('.');
-    const format = String(row.format ?? '').toLowerCase() as DatasetFormat;
-    if (!participant || !table || !FORMATS.includes(format)) continue;
-    refs.push({ participant, table, location: String(row.location), format });
-  }
-  return refs;
-}
-
-function jsonOutcome(n: number, outcome: StatementOutcome): Record<string, unknown> {
-  if (outcome.k === 'refused') return { statement: n, refused: outcome.message };
-  if (outcome.k === 'error') return { statement: n, error: outcome.message };
-  return {
-    statement: n,
-    columns: outcome.columns.map((c) => ({ name: c.name, type: typeName(c.type) })),
-    rows: outcome.rows.map((row) => row.map(jsonValue)),
-  };
-}
-
-function textOutcome(n: number, outcome: StatementOutcome, count: number): string {
-  const label = count > 1 ? `statement ${n}: ` : '';
-  if (outcome.k === 'refused') return `${label}refused: ${outcome.message}\n`;
-  if (outcome.k === 'error') return `${label}error: ${outcome.message}\n`;
-  if (outcome.columns.length === 0) return `${label}ok\n`;
-  const cell = (v: unknown) => (v === null ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  const lines = [outcome.columns.map((c) => c.name).join('\t'), ...outcome.rows.map((row) => row.map((v) => cell(jsonValue(v))).join('\t'))];
-  return `${count > 1 ? `-- statement ${n}\n` : ''}${lines.join('\n')}\n(${outcome.rows.length} row${outcome.rows.length === 1 ? '' : 's'})\n`;
-}

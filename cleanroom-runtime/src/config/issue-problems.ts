@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { ConfigProblem } from './problems';
+import { didYouMean } from './suggest';
 import type { ParsedYaml } from './yaml-source';
 
 type Path = readonly PropertyKey[];
@@ -28,7 +29,7 @@ export function issuesToProblems(schema: z.ZodType, parsed: ParsedYaml, issues: 
     if (issue.code === 'unrecognized_keys') {
       const allowed = Object.keys(objectShapeAt(schema, issue.path) ?? {});
       for (const key of issue.keys) {
-        add([...issue.path, key], `unknown field; expected one of: ${allowed.join(', ')}`);
+        add([...issue.path, key], `unknown field${didYouMean(key, allowed)}; expected one of: ${allowed.join(', ')}`);
       }
       continue;
     }
@@ -42,7 +43,10 @@ function messageFor(issue: z.core.$ZodIssue, schema: z.ZodType, data: unknown): 
   const expected = descriptionAt(schema, issue.path) ?? issue.message;
   const value = valueAt(data, issue.path);
   if (value === undefined) return `missing; expected ${expected}`;
-  return `expected ${expected}; got ${describeValue(value)}`;
+  // A mistyped choice (`colaborator`) names the choice it is closest to.
+  const choices = issue.code === 'invalid_value' ? issue.values.filter((v): v is string => typeof v === 'string') : [];
+  const suggestion = typeof value === 'string' && choices.length > 0 ? didYouMean(value, choices) : '';
+  return `expected ${expected}; got ${describeValue(value)}${suggestion}`;
 }
 
 /** Shows a hostile value safely: quoted (control characters escaped) and cut short. */

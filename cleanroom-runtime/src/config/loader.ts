@@ -31,15 +31,15 @@ export async function validateConfigDir(dir: string): Promise<ValidationResult> 
   const cleanroomPath = path.join(root, CLEANROOM_FILE);
   const cleanroom = await readSource(cleanroomPath, whole);
   if (cleanroom === null) {
-    whole(cleanroomPath, `missing file; create ${CLEANROOM_FILE} with the clean room settings (see examples/${CLEANROOM_FILE})`);
+    whole(cleanroomPath, `missing file; create ${CLEANROOM_FILE} with the clean room settings (\`cleanroom config init <dir>\` writes a starter)`);
   }
 
   const participantsDir = path.join(root, PARTICIPANTS_DIR);
   const participantPaths = await listParticipantFiles(participantsDir);
   if (participantPaths === null) {
-    whole(participantsDir, `missing folder; create ${PARTICIPANTS_DIR}/ with one <name>.yaml per participant (see examples/${PARTICIPANTS_DIR}/)`);
+    whole(participantsDir, `missing folder; create ${PARTICIPANTS_DIR}/ with one <name>.yaml per participant (\`cleanroom config init <dir>\` writes the keeper file)`);
   } else if (participantPaths.length === 0) {
-    whole(participantsDir, `no participant files; add one <name>.yaml per participant, the keeper included (see examples/${PARTICIPANTS_DIR}/)`);
+    whole(participantsDir, `no participant files; add one <name>.yaml per participant, the keeper included (\`cleanroom config init <dir>\` writes the keeper file)`);
   }
 
   const participants: SourceFile[] = [];

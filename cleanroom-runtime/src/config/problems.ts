@@ -14,12 +14,18 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
-/** `file:line:column field — message`, with the file shown relative to `cwd`. */
+/** `file:line:column field — message`, with the file shown relative to `cwd` when it is below it, else absolute. */
 export function formatProblem(problem: ConfigProblem, cwd: string = process.cwd()): string {
-  const relative = path.relative(cwd, problem.file);
-  const file = relative === '' ? '.' : relative;
+  const file = shownPath(problem.file, cwd);
   const field = problem.field ? ` ${problem.field}` : '';
   return `${file}:${problem.line}:${problem.column}${field} — ${problem.message}`;
+}
+
+/** A path as a person would type it from `cwd`: relative below it, absolute elsewhere (never `../../x`). */
+export function shownPath(file: string, cwd: string = process.cwd()): string {
+  const relative = path.relative(cwd, file);
+  if (relative === '') return '.';
+  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative) ? path.resolve(file) : relative;
 }
 
 export function formatProblems(problems: readonly ConfigProblem[], cwd: string = process.cwd()): string {

@@ -17,7 +17,7 @@ export const EVENTS_SCHEMA: StructType = struct([
   ['api_version', 'string'],
 ]);
 
-/** Published by the runtime: each participant's view (SPEC §4 visibility). */
+/** Published by the runtime: each participant's view (docs/protocol.md, Visibility). */
 export const DATA_SCHEMA: StructType = struct([
   ['data_id', 'string', false],
   ['participant', 'string', false],

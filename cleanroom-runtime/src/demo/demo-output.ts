@@ -1,7 +1,9 @@
 /**
  * How the demo prints: numbered steps, the command each participant would type, indented output. Bold and dim
- * on a terminal (unless NO_COLOR), plain text otherwise (CI logs, files, tests).
+ * where the CLI colours its output (a terminal, unless --no-color or NO_COLOR: cli/style.ts), plain text otherwise.
  */
+import { colorEnabled } from '../cli/style';
+
 export interface TextSink {
   write(text: string): unknown;
 }
@@ -11,9 +13,9 @@ export class DemoOutput {
 
   constructor(private readonly sink: TextSink, private readonly styled: boolean) {}
 
-  /** Styling only on a terminal and when the user did not ask for NO_COLOR. */
+  /** Styling as every command colours: see cli/style.ts. */
   static forStream(stream: TextSink & { isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>): DemoOutput {
-    return new DemoOutput(stream, stream.isTTY === true && !env.NO_COLOR);
+    return new DemoOutput(stream, colorEnabled(stream, env));
   }
 
   heading(title: string): void {

@@ -8,7 +8,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { formatProblem, validateConfigDir, type CleanroomConfig, type ParticipantConfig } from '../config';
 import { LocalEngine } from '../engines/local';
-import { summarise } from '../cli/runtime-pass-commands';
+import { ENDED_RUN_STATES } from '../cli/participant/run-wait';
+import { summarise } from '../cli/runtime-pass-actions';
 import { sha256Hex } from '../processor';
 import { onboardParticipant } from '../runtime/control-tables';
 import { runPass, type PassReport } from '../runtime/run-pass';
@@ -21,8 +22,6 @@ import { CODE_DEFAULTS, CODE_DESCRIPTION, CODE_FILE, CODE_NAME, CODE_OWNER, CODE
 import { showViews } from './show-views';
 import { writeSample } from './write-samples';
 
-/** Run states after which nothing changes any more. */
-const ENDED_STATES = ['TERMINATED', 'INTERNAL_ERROR', 'SKIPPED'];
 /** How long the demo waits for its job's run. */
 const RUN_WAIT_MS = 5 * 60 * 1000;
 
@@ -170,7 +169,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   out.note('the run goes on in its own process (time, memory and row limits); the runtime polls it at every pass');
   const runOf = async () => (await publishedRows(store, bucketOf(CODE_OWNER), 'runs')).find((r) => r.job_id === report.jobId);
   let run = await runOf();
-  for (const started = Date.now(); run !== undefined && !ENDED_STATES.includes(String(run.state)) && Date.now() - started < RUN_WAIT_MS; run = await runOf()) {
+  for (const started = Date.now(); run !== undefined && !ENDED_RUN_STATES.includes(String(run.state)) && Date.now() - started < RUN_WAIT_MS; run = await runOf()) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await tick(true);
   }
@@ -188,10 +187,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
   out.heading('Try it yourself');
   out.line(`export CLEANROOM_CONFIG_DIR=${shown(configDir)} CLEANROOM_LOCAL_ROOT=${shown(localRoot)}`);
-  out.line('cleanroom status --as advertiser        # everything the advertiser sees');
-  out.line('cleanroom code pending --as publisher   # what awaits the keeper');
-  out.line('cleanroom runtime watch                 # the runtime, reacting to new events');
-  out.line(`npm start again: registrations are kept, a new job "${JOB_PREFIX}_<n+1>" runs`);
+  out.line('npx cleanroom status --as advertiser        # everything the advertiser sees');
+  out.line('npx cleanroom code pending --as publisher   # what awaits the keeper');
+  out.line('npx cleanroom runtime watch                 # the runtime, reacting to new events');
+  out.line(`npx cleanroom demo (or npm start) again: registrations are kept, a new job "${JOB_PREFIX}_<n+1>" runs`);
   return report;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The demo's view of visibility (SPEC §4): how many rows of each published control table every participant
+ * The demo's view of visibility (docs/protocol.md, Visibility): how many rows of each published control table every participant
  * sees, then a few of those tables as each participant reads them with `cleanroom status`.
  */
 import type { CleanroomConfig } from '../config';

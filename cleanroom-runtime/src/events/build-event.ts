@@ -1,5 +1,5 @@
 /**
- * Builds api_version "2" `control.events` rows as the cleanroom CLI writes them (the seed's schema, SPEC §4).
+ * Builds api_version "2" `control.events` rows as the cleanroom CLI writes them (the seed's schema: docs/protocol.md, Events).
  * Pure: the caller supplies the uuid, the time and who/where, so the rows are reproducible in tests and every
  * row built here is accepted by `parseEvent`.
  */

@@ -33,7 +33,7 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
   const existing = recordOf(state.code, codeName);
 
   if (event.action === 'INSERT' && existing) {
-    const hint = existing.owner === submitter.name ? 'you registered it already: use UPDATE to change it' : 'pick another name, e.g. prefixed with your participant name';
+    const hint = existing.owner === submitter.name ? 'you registered it already: change it with `cleanroom code update` (an UPDATE event)' : 'pick another name, e.g. prefixed with your participant name';
     return refuse(`code name is not unique: "${codeName}" is already registered; ${hint}`);
   }
   const lookAlike = event.action === 'INSERT' ? sameNameIgnoringCase(state, codeName) : undefined;
@@ -45,7 +45,7 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
     if (similar) return refuse(`code "${codeName}" is not registered; did you mean "${similar.name}"? Names are written exactly as registered`);
   }
   if (event.action !== 'INSERT') {
-    if (!existing) return refuse(`code "${codeName}" is not registered: use INSERT to register it`);
+    if (!existing) return refuse(`code "${codeName}" is not registered: register it first (\`cleanroom code register\`, or an INSERT event from a notebook)`);
     if (existing.owner !== submitter.name) {
       return refuse(`code "${codeName}" belongs to another participant: only its owner can ${event.action === 'DELETE' ? 'delete' : 'update'} it`);
     }

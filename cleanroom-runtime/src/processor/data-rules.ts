@@ -61,10 +61,10 @@ export function applyData(state: CleanroomState, event: DataEvent, ctx: Processo
   const existing = recordOf(state.datasets, key);
 
   if (event.action === 'INSERT' && existing) {
-    return refuse(`dataset ${key} is already registered: use UPDATE to change it or DELETE to remove it`);
+    return refuse(`dataset ${key} is already registered: change it with \`cleanroom data update\` or remove it with \`cleanroom data delete\` (UPDATE or DELETE events)`);
   }
   if (event.action !== 'INSERT' && !existing) {
-    return refuse(`dataset ${key} is not registered: use INSERT to register it`);
+    return refuse(`dataset ${key} is not registered: register it first (\`cleanroom data register\`, or an INSERT event from a notebook)`);
   }
   if (event.action === 'DELETE') {
     delete state.datasets[key];

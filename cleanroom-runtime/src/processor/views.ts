@@ -1,5 +1,5 @@
 /**
- * Each participant's view of the published control tables (SPEC §4 visibility):
+ * Each participant's view of the published control tables (docs/protocol.md, Visibility):
  * data, code, approval_status: the keeper sees everything, a collaborator its own and the keeper's;
  * jobs, runs: the keeper sees everything, a collaborator its own; event_status: own events only.
  * Rows follow control/tables.ts and the DeltaRow conventions (timestamps and longs as bigint).

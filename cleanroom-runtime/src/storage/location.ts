@@ -4,7 +4,7 @@
  * a plain path (absolute or relative) is a folder used directly as a bucket.
  */
 import * as path from 'node:path';
-import { GcsObjectStore, GcsObjectStoreOptions } from './gcs-store';
+import type { GcsObjectStoreOptions } from './gcs-store';
 import { LocalObjectStore } from './local-store';
 import { InvalidNameError, validateBucketName, validatePrefix } from './names';
 import { ObjectStore } from './object-store';
@@ -49,6 +49,12 @@ export function parseGsUri(uri: string): GsUri {
   return { bucket, key };
 }
 
+/** The Cloud Storage client is loaded only when a location is on Cloud Storage: local commands start without it. */
+function gcsStore(options: GcsObjectStoreOptions | undefined): ObjectStore {
+  const { GcsObjectStore } = require('./gcs-store') as typeof import('./gcs-store');
+  return new GcsObjectStore(options);
+}
+
 function asFolderPrefix(key: string): string {
   return key === '' || key.endsWith('/') ? key : `${key}/`;
 }
@@ -57,7 +63,7 @@ function asFolderPrefix(key: string): string {
 export function openLocation(location: string, options: OpenLocationOptions = {}): OpenedLocation {
   if (location.startsWith('gs://')) {
     const { bucket, key } = parseGsUri(location);
-    const store = options.localRoot !== undefined ? new LocalObjectStore(options.localRoot) : new GcsObjectStore(options.gcs);
+    const store = options.localRoot !== undefined ? new LocalObjectStore(options.localRoot) : gcsStore(options.gcs);
     return { store, bucket, prefix: asFolderPrefix(key) };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {

@@ -38,3 +38,29 @@ test('update explains that omitted fields are kept; delete offers no fields to s
     for (const flag of ['--description', '--location', '--format', '--file', '--default-params']) expect(flags).not.toContain(flag);
   }
 });
+
+test('every command that runs shows examples; options a command cannot run without are marked required', () => {
+  const leaves = commands.filter((c) => c.command.commands.length === 0);
+  expect(leaves.filter((c) => !/\nExamples:\n(  \$ [^\n]*\bcleanroom [^\n]*\n)+/.test(helpText(c.command))).map((c) => c.name)).toEqual([]);
+  const requiredOptions: Array<[string, string]> = [
+    ['cleanroom data register', '--location'],
+    ['cleanroom data register', '--format'],
+    ['cleanroom code register', '--file'],
+    ['cleanroom code approve', '--hash'],
+    ['cleanroom code reject', '--reason'],
+    ['cleanroom job submit', '--code'],
+    ['cleanroom job submit', '--compute'],
+  ];
+  for (const [name, flag] of requiredOptions) {
+    expect(commands.find((c) => c.name === name)!.command.options.find((o) => o.long === flag)?.description).toMatch(/\(required\)$/);
+  }
+  expect(commands.find((c) => c.name === 'cleanroom code approve')!.command.options.find((o) => o.long === '--reason')?.description).not.toMatch(/required/);
+});
+
+/** The full --help text, with the sections added after the options. */
+function helpText(command: Command): string {
+  let text = '';
+  command.configureOutput({ writeOut: (t) => (text += t) });
+  command.outputHelp();
+  return text;
+}

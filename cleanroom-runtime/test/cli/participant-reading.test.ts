@@ -1,4 +1,6 @@
 /** `cleanroom code pending|show`, `cleanroom status` and `--wait`, over control tables written by the test as the runtime publishes them. */
+import { EXIT } from '../../src/cli/exit-codes';
+import type { CliError } from '../../src/cli/participant/errors';
 import type { DeltaRow } from '../../src/delta';
 import { sha256, versionHash } from '../processor/fixtures';
 import { micros, Sandbox } from './participant-harness';
@@ -201,6 +203,7 @@ describe('--wait', () => {
     const uuid = box.nextUuid();
     const result = await box.run(register, {
       tty: true,
+      env: { NO_COLOR: '1' },
       onSleep: async () => box.publish('advertiser', 'event_status', [statusRow(uuid, 'ERROR', 'no Delta table (no _delta_log/) found at gs://advertiser-cleanroom-data/input/c')]),
     });
     expect(result.stdout).toBe(`${uuid}\nERROR: no Delta table (no _delta_log/) found at gs://advertiser-cleanroom-data/input/c\n`);
@@ -212,6 +215,7 @@ describe('--wait', () => {
     const uuid = box.nextUuid();
     const result = await box.run([...register, '--timeout', '5']);
     expect(result.error?.message).toBe(`no status for event ${uuid} after 5s: the event is saved; the runtime may not be running — check later with \`cleanroom status events\``);
+    expect((result.error as CliError).exitCode).toBe(EXIT.timeout);
     expect(await box.parsedEvents('advertiser')).toHaveLength(1);
     const bad = await box.run([...register, '--timeout', 'soon']);
     expect(bad.error?.message).toBe('--timeout "soon" must be a positive number of seconds');

@@ -115,7 +115,7 @@ describe('code', () => {
     const name = await box.run(['code', 'register', '../etc', '--as', 'advertiser', '--file', sql]);
     expect(name.error?.message).toContain('code name "../etc" is not allowed');
     const missing = await box.run(['code', 'update', 'c1', '--as', 'advertiser']);
-    expect(missing.error?.message).toBe('--file is required to update code: the notebook or SQL file to send');
+    expect(missing.error?.message).toBe('--file is required to update code: the notebook or SQL file to send (- reads standard input)');
     expect(await box.eventRows('advertiser')).toEqual([]);
   });
 

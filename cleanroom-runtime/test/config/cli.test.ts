@@ -25,12 +25,14 @@ describe('cleanroom config validate', () => {
     await temp.write('participants/advertiser.yaml', participantYaml('advertiser', 'keeper'));
     await temp.write('participants/measurement.yaml', `${participantYaml('measurement', 'collaborator')}extra: true\n`);
     const result = validate([], temp.dir);
-    expect(result.status).toBe(1);
-    expect(result.stdout.split('\n')).toEqual([
+    expect(result.status).toBe(3); // the configuration is invalid
+    // Problems and their count are diagnostics: all on stderr, nothing on stdout.
+    expect(result.stdout).toBe('');
+    expect(result.stderr.split('\n')).toEqual([
       'participants/advertiser.yaml:2:1 role — expected collaborator, as there is exactly one keeper and cleanroom.yaml names "publisher"; got keeper',
       'participants/measurement.yaml:8:1 extra — unknown field; expected one of: name, role, bucket, databricks, gcp, terraform_state',
+      '2 problems in the configuration at .',
       '',
     ]);
-    expect(result.stderr).toBe('2 problems in the configuration at .\n');
   });
 });

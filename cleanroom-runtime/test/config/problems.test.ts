@@ -172,7 +172,7 @@ describe('missing files', () => {
   it('asks for cleanroom.yaml and still checks the participants', async () => {
     const temp = await examplesWith({ 'cleanroom.yaml': null, 'participants/measurement.yaml': 'name: measurement\n' });
     expect(await problemsIn(temp)).toEqual([
-      'cleanroom.yaml:1:1 — missing file; create cleanroom.yaml with the clean room settings (see examples/cleanroom.yaml)',
+      'cleanroom.yaml:1:1 — missing file; create cleanroom.yaml with the clean room settings (`cleanroom config init <dir>` writes a starter)',
       'participants/measurement.yaml:1:1 role — missing; expected the participant role: keeper or collaborator',
       "participants/measurement.yaml:1:1 bucket — missing; expected the participant's own bucket: a GCS bucket name of 3-63 characters, lowercase letters, digits, dashes and underscores, starting and ending with a letter or digit",
       "participants/measurement.yaml:1:1 databricks — missing; expected the participant's Databricks settings: host and optional owner",
@@ -183,7 +183,7 @@ describe('missing files', () => {
   it('asks for the participants folder', async () => {
     const temp = await examplesWith({ participants: null });
     expect(await problemsIn(temp)).toEqual([
-      'participants:1:1 — missing folder; create participants/ with one <name>.yaml per participant (see examples/participants/)',
+      'participants:1:1 — missing folder; create participants/ with one <name>.yaml per participant (`cleanroom config init <dir>` writes the keeper file)',
     ]);
   });
 
@@ -192,8 +192,8 @@ describe('missing files', () => {
     await fs.mkdir(temp.file('participants'));
     await temp.write('participants/README.md', 'not a participant');
     expect(await problemsIn(temp)).toEqual([
-      'cleanroom.yaml:1:1 — missing file; create cleanroom.yaml with the clean room settings (see examples/cleanroom.yaml)',
-      'participants:1:1 — no participant files; add one <name>.yaml per participant, the keeper included (see examples/participants/)',
+      'cleanroom.yaml:1:1 — missing file; create cleanroom.yaml with the clean room settings (`cleanroom config init <dir>` writes a starter)',
+      'participants:1:1 — no participant files; add one <name>.yaml per participant, the keeper included (`cleanroom config init <dir>` writes the keeper file)',
     ]);
   });
 

@@ -297,7 +297,7 @@ describe('the command', () => {
     const temp = await copyExamples();
     await temp.write('cleanroom.yaml', MINIMAL_CLEANROOM_YAML.replace('keeper: publisher', 'keeper: nobody'));
     const failure = (await run(process.execPath, [cli, 'doctor', '--config', temp.dir], { env: { ...process.env, GOOGLE_OAUTH_ACCESS_TOKEN: 'x' } }).catch((e: unknown) => e)) as { code: number; stderr: string };
-    expect(failure.code).toBe(1);
+    expect(failure.code).toBe(3); // the configuration is invalid (README: exit codes)
     expect(failure.stderr).toMatch(/cleanroom\.yaml:\d+:\d+ keeper/);
   });
 });

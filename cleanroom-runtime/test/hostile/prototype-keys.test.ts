@@ -35,7 +35,7 @@ beforeAll(async () => {
     { title: 'code named "constructor"', row: cli.code('constructor', 'INSERT', 'SELECT 1', { atMs: t + 1000 }), status: 'SUCCESS', message: registered('constructor', 'SELECT 1') },
     { title: 'code named "toString"', row: cli.code('toString', 'INSERT', 'SELECT 2', { atMs: t + 1000 }), status: 'SUCCESS', message: registered('toString', 'SELECT 2') },
     { title: 'an event whose uuid is "constructor"', row: uuidConstructor, status: 'SUCCESS', message: registered('adv_uuid_named', 'SELECT 3') },
-    { title: 'UPDATE of code "valueOf" that does not exist', row: cli.code('valueOf', 'UPDATE', 'SELECT 4', { atMs: t + 1000 }), message: 'code "valueOf" is not registered: use INSERT to register it' },
+    { title: 'UPDATE of code "valueOf" that does not exist', row: cli.code('valueOf', 'UPDATE', 'SELECT 4', { atMs: t + 1000 }), message: 'code "valueOf" is not registered: register it first (`cleanroom code register`, or an INSERT event from a notebook)' },
   );
   await room.sendBatch(KEEPER_BUCKET, [...keeperCases.map((c) => c.row), cli.code('kp_after', 'INSERT', 'SELECT 5', { atMs: t })]);
   await room.sendBatch(ADVERTISER_BUCKET, advertiserCases.map((c) => c.row));

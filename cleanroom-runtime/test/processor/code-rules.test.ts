@@ -31,7 +31,7 @@ describe('CODE events', () => {
       'code name is not unique: "shared" is already registered; pick another name, e.g. prefixed with your participant name',
     );
     expect(h.send(KEEPER, cli.code('shared', 'INSERT', SQL_SOURCE)).message).toBe(
-      'code name is not unique: "shared" is already registered; you registered it already: use UPDATE to change it',
+      'code name is not unique: "shared" is already registered; you registered it already: change it with `cleanroom code update` (an UPDATE event)',
     );
     expect(h.state.code.shared.owner).toBe('publisher');
   });
@@ -41,7 +41,7 @@ describe('CODE events', () => {
     h.ok(ADVERTISER, cli.code('adv', 'INSERT', SQL_SOURCE));
     expect(h.send(AGENCY, cli.code('adv', 'UPDATE', 'SELECT 2')).message).toBe('code "adv" belongs to another participant: only its owner can update it');
     expect(h.send(KEEPER, cli.code('adv', 'DELETE', 'x')).message).toBe('code "adv" belongs to another participant: only its owner can delete it');
-    expect(h.send(AGENCY, cli.code('nope', 'UPDATE', 'x')).message).toBe('code "nope" is not registered: use INSERT to register it');
+    expect(h.send(AGENCY, cli.code('nope', 'UPDATE', 'x')).message).toBe('code "nope" is not registered: register it first (`cleanroom code register`, or an INSERT event from a notebook)');
     expect(h.state.code.adv.hash).toBe(sourceHash(SQL_SOURCE));
     expect(h.ok(ADVERTISER, cli.code('adv', 'DELETE', '')).message).toBe('code "adv" removed; jobs can no longer use it');
     expect(h.state.code.adv).toBeUndefined();

@@ -20,10 +20,10 @@ describe('DATA events', () => {
 
   test('INSERT of a registered dataset, UPDATE/DELETE of an unknown one', () => {
     const h = harness();
-    expect(h.send(ADVERTISER, seed.data('advertiser.conversions', 'UPDATE', LOC, 'delta')).message).toBe('dataset advertiser.conversions is not registered: use INSERT to register it');
-    expect(h.send(ADVERTISER, seed.data('advertiser.conversions', 'DELETE', LOC, 'delta')).message).toBe('dataset advertiser.conversions is not registered: use INSERT to register it');
+    expect(h.send(ADVERTISER, seed.data('advertiser.conversions', 'UPDATE', LOC, 'delta')).message).toBe('dataset advertiser.conversions is not registered: register it first (`cleanroom data register`, or an INSERT event from a notebook)');
+    expect(h.send(ADVERTISER, seed.data('advertiser.conversions', 'DELETE', LOC, 'delta')).message).toBe('dataset advertiser.conversions is not registered: register it first (`cleanroom data register`, or an INSERT event from a notebook)');
     h.ok(ADVERTISER, seed.data('advertiser.conversions', 'INSERT', LOC, 'delta'));
-    expect(h.send(ADVERTISER, seed.data('advertiser.conversions', 'INSERT', LOC, 'delta')).message).toBe('dataset advertiser.conversions is already registered: use UPDATE to change it or DELETE to remove it');
+    expect(h.send(ADVERTISER, seed.data('advertiser.conversions', 'INSERT', LOC, 'delta')).message).toBe('dataset advertiser.conversions is already registered: change it with `cleanroom data update` or remove it with `cleanroom data delete` (UPDATE or DELETE events)');
   });
 
   test('UPDATE keeps the id and creation time; DELETE removes it', () => {

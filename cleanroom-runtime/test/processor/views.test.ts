@@ -24,7 +24,7 @@ function cleanRoom(): Harness {
 
 const names = (rows: Array<Record<string, unknown>>, column: string) => rows.map((r) => r[column]).sort();
 
-describe('viewFor: SPEC §4 visibility', () => {
+describe('viewFor: visibility (docs/protocol.md)', () => {
   test('the keeper sees every dataset, code, approval, job and run, but only its own events', () => {
     const h = cleanRoom();
     const view = viewFor(h.state, KEEPER, 'publisher');

@@ -52,14 +52,26 @@ describe('Dockerfile (structure)', () => {
 
   it('installs only the runtime workspace production dependencies, from the lockfile, outside the final stage', () => {
     const installs = built.flatMap((s) => s.body.filter((i) => i.keyword === 'RUN' && /\bnpm (ci|install)\b/.test(i.args)).map((i) => ({ stage: s, args: i.args })));
-    expect(installs).toHaveLength(1);
-    const [{ stage, args }] = installs;
-    expect(stage).not.toBe(final);
-    expect(args).toMatch(/\bnpm ci\b/);
-    expect(args).toMatch(/--omit=dev\b/);
-    expect(args).toMatch(/(--workspace|-w)[ =]cleanroom-runtime\b/);
-    expect(args).not.toMatch(/--include-workspace-root(?!=false)/);
-    expect(final.body.some((i) => i.keyword === 'COPY' && i.args.includes(`--from=${stage.name}`) && i.args.includes('node_modules'))).toBe(true);
+    for (const { stage, args } of installs) {
+      expect(stage).not.toBe(final);
+      expect(args).toMatch(/\bnpm ci\b/);
+      expect(args).toMatch(/(--workspace|-w)[ =]cleanroom-runtime\b/);
+      expect(args).not.toMatch(/--include-workspace-root(?!=false)/);
+    }
+    // The node_modules the final stage runs with come from the one production install.
+    const production = installs.filter((i) => /--omit=dev\b/.test(i.args));
+    expect(production).toHaveLength(1);
+    const copied = final.body.filter((i) => i.keyword === 'COPY' && i.args.includes('node_modules')).map((i) => /--from=(\S+)/.exec(i.args)?.[1]);
+    expect(copied.length).toBeGreaterThan(0);
+    expect(new Set(copied)).toEqual(new Set([production[0].stage.name]));
+  });
+
+  it('runs the compiled CLI: dist/ built in a build stage, no TypeScript sources in the image', () => {
+    const build = built.find((s) => s.body.some((i) => i.keyword === 'RUN' && /npm run build (--workspace|-w)[ =]cleanroom-runtime\b/.test(i.args)));
+    expect(build).toBeDefined();
+    expect(build).not.toBe(final);
+    expect(final.body.some((i) => i.keyword === 'COPY' && i.args.includes(`--from=${build!.name}`) && i.args.includes('cleanroom-runtime/dist'))).toBe(true);
+    expect(final.body.some((i) => i.keyword === 'COPY' && /cleanroom-runtime\/src\b/.test(i.args))).toBe(false);
   });
 
   it('runs as the non-root node user, with production settings', () => {

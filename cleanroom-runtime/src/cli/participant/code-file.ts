@@ -27,9 +27,31 @@ export async function readCodeFile(file: string): Promise<CodeFile> {
   } catch {
     throw new CliError(`--file ${file} is not UTF-8 text: export the notebook as SOURCE (.sql, .py, .scala or .r)`);
   }
-  if (source.trim() === '') throw new CliError(`--file ${file} is empty: register a file with code in it`);
-  const fileName = path.basename(file);
-  const language = detectLanguage(source, fileName, null);
-  if (!language.ok) throw new CliError(`--file ${file}: ${language.message}`);
+  return checkedCode(source, path.basename(file), `--file ${file}`, null);
+}
+
+const EXTENSIONS: Readonly<Record<string, string>> = { sql: 'sql', python: 'py', scala: 'scala', r: 'r' };
+
+/**
+ * Code read from standard input (`--file -`): its language from a Databricks source header or `--language`; the
+ * name sent with it is `<code name>.<extension>`, as a file of that language would be.
+ */
+export function codeFromText(source: string, codeName: string, language: string | undefined): CodeFile {
+  const stated = language?.trim().toLowerCase();
+  if (stated !== undefined && EXTENSIONS[stated] === undefined) throw new CliError(`--language ${JSON.stringify(language)}: use one of sql, python, scala, r`);
+  if (Buffer.byteLength(source) > MAX_NOTEBOOK_BYTES) {
+    throw new CliError(`--file - holds more than the clean room's limit of ${MAX_NOTEBOOK_BYTES} bytes (1 MiB): split it or move data out of the code`);
+  }
+  const fileName = stated ? `${codeName}.${EXTENSIONS[stated]}` : codeName;
+  if (!stated && source.trim() !== '' && !/^\uFEFF?(--|\/\/|#) Databricks notebook source/.test(source.trimStart())) {
+    throw new CliError('--file - : give the language with --language sql|python|scala|r (or start the code with a Databricks source header)');
+  }
+  return checkedCode(source, fileName, '--file -', null);
+}
+
+function checkedCode(source: string, fileName: string, what: string, stated: string | null): CodeFile {
+  if (source.trim() === '') throw new CliError(`${what} is empty: register a file with code in it`);
+  const language = detectLanguage(source, fileName, stated);
+  if (!language.ok) throw new CliError(`${what}: ${language.message}`);
   return { fileName, source, hash: sha256Hex(source), language: language.value };
 }

@@ -2,7 +2,8 @@
 import { controlTableKey, type ControlTableName } from '../../control/tables';
 import { DeltaTable, DeltaTableNotFoundError, type DeltaRow } from '../../delta';
 import { appendEventRow } from '../../runtime/control-tables';
-import { NotFoundError } from '../../storage';
+import { NotFoundError } from '../../storage/object-store';
+import { EXIT } from '../exit-codes';
 import { CliError } from './errors';
 import type { ParticipantSession } from './session';
 
@@ -40,6 +41,7 @@ export function notPublished(session: ParticipantSession, table: PublishedTable)
   return new CliError(
     `control.${table} has not been published for ${session.participant.name} yet (nothing at ${publishedLocation(session, table)}): ` +
       'the clean room runtime writes it on its first pass — ask the operator to run it (`cleanroom runtime tick`), then try again',
+    EXIT.unavailable,
   );
 }
 

@@ -7,9 +7,11 @@ import type { ApprovalRequest, CodeRequest, DataRequest, JobRequest } from '../.
 import { checkDataLocation, checkDatasetName, checkFormat, checkObjectName, checkOutputLocation, parseParameters } from '../../processor';
 import type { Checked } from '../../processor/names';
 import { parseJobSchedule } from '../../processor/schedules';
-import { readCodeFile } from './code-file';
+import { codeFromText, readCodeFile } from './code-file';
 import { CliError } from './errors';
+import type { CliIo } from './io';
 import type { ParticipantSession } from './session';
+import { isStdin, readStdinText } from './stdin';
 
 export type Verb = 'register' | 'update' | 'delete';
 
@@ -51,22 +53,32 @@ export function dataRequest(verb: Verb, name: string, options: DataOptions, sess
   return request;
 }
 
+/** The text of a JSON option, from standard input when it is `-`. */
+async function jsonOption(text: string | undefined, option: string, io?: CliIo): Promise<string | undefined> {
+  if (!isStdin(text) || !io) return text;
+  return readStdinText(io, option);
+}
+
 export interface CodeOptions {
   file?: string;
+  language?: string;
   description?: string;
   defaultParams?: string;
   reads?: string;
 }
 
-export async function codeRequest(verb: Verb, name: string, options: CodeOptions): Promise<CodeRequest> {
+export async function codeRequest(verb: Verb, name: string, options: CodeOptions, io?: CliIo): Promise<CodeRequest> {
   const codeName = valid(checkObjectName('code', name));
   const base = { action: ACTION_OF[verb], codeName };
   if (verb === 'delete') return { ...base, pathToNotebook: '' };
   // Register stores ""/{} for what is missing; update leaves it out so the stored values are kept.
   const fallback = verb === 'register';
   const description = options.description ?? (fallback ? '' : undefined);
-  const defaultParameters = options.defaultParams !== undefined ? parametersJson(options.defaultParams, '--default-params') : fallback ? '{}' : undefined;
-  const code = await readCodeFile(required(options.file, '--file', `to ${verb} code: the notebook or SQL file to send`));
+  const defaultParamsText = await jsonOption(options.defaultParams, '--default-params', io);
+  const defaultParameters = defaultParamsText !== undefined ? parametersJson(defaultParamsText, '--default-params') : fallback ? '{}' : undefined;
+  const file = required(options.file, '--file', `to ${verb} code: the notebook or SQL file to send (- reads standard input)`);
+  if (options.language !== undefined && !isStdin(file)) throw new CliError('--language applies to --file - only: a file\'s extension gives its language');
+  const code = isStdin(file) && io ? codeFromText(await readStdinText(io, '--file'), codeName, options.language) : await readCodeFile(file);
   const request: CodeRequest = {
     ...base,
     pathToNotebook: code.fileName,
@@ -108,7 +120,7 @@ export interface JobOptions {
   schedule?: string;
 }
 
-export function jobRequest(jobName: string, options: JobOptions, session: ParticipantSession): JobRequest {
+export async function jobRequest(jobName: string, options: JobOptions, session: ParticipantSession, io?: CliIo): Promise<JobRequest> {
   const name = valid(checkObjectName('job', jobName));
   const codeName = valid(checkObjectName('code', required(options.code, '--code', 'to submit a job: the name of approved code')));
   const sizes = session.config.computeSizes;
@@ -116,7 +128,7 @@ export function jobRequest(jobName: string, options: JobOptions, session: Partic
   if (!sizes.includes(compute as (typeof sizes)[number])) {
     throw new CliError(`--compute ${JSON.stringify(compute)} is not offered by this clean room: use one of ${sizes.join(', ')}`);
   }
-  const parameters = parametersJson(options.params ?? '{}', '--params');
+  const parameters = parametersJson((await jsonOption(options.params, '--params', io)) ?? '{}', '--params');
   const output = (JSON.parse(parameters) as Record<string, unknown>).output;
   if (output !== undefined) valid(checkOutputLocation(String(output), session.participant.bucket));
   if (options.schedule === undefined) return { jobName: name, codeName, parameters, compute };

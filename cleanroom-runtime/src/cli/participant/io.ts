@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
+import { processStdinReader } from './stdin';
 
 export interface OutputStream {
   write(text: string): unknown;
@@ -22,6 +23,8 @@ export interface CliIo {
   /** OS user name; `CLEANROOM_USER` overrides it. */
   osUser(): string;
   setExitCode(code: number): void;
+  /** Reads standard input (for `-` as --file or a JSON option); absent where there is none (the demo, tests). */
+  readStdin?(maxBytes: number, what: string): Promise<string>;
 }
 
 export function processIo(): CliIo {
@@ -43,5 +46,12 @@ export function processIo(): CliIo {
     setExitCode: (code) => {
       process.exitCode = code;
     },
+    readStdin: processStdinReader(),
   };
+}
+
+/** The width text tables must fit: the terminal's columns, else $COLUMNS, else none (a file or a pipe). */
+export function terminalWidth(io: CliIo): number | undefined {
+  const columns = (io.stdout as { columns?: number }).columns ?? Number(io.env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : undefined;
 }

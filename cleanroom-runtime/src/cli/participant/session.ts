@@ -5,9 +5,19 @@
  */
 import * as path from 'node:path';
 import { ConfigError, loadConfig, type CleanroomConfig, type ParticipantConfig } from '../../config';
-import { openLocation, type ObjectStore } from '../../storage';
+import { didYouMean } from '../../config/suggest';
+import { openLocation } from '../../storage/location';
+import type { ObjectStore } from '../../storage/object-store';
+import { EXIT } from '../exit-codes';
+import { findGoogleCredentials } from '../google-credentials';
 import { CliError } from './errors';
 import type { CliIo } from './io';
+
+/**
+ * A command waits on Cloud Storage at most this long in retries (the runtime's own passes retry longer): a person
+ * at a terminal learns within seconds that the store cannot be reached.
+ */
+export const CLI_GCS_RETRY = { maxRetries: 2, initialDelayMs: 500, totalTimeoutMs: 10_000 } as const;
 
 /** Options every participant command accepts. */
 export interface SessionOptions {
@@ -23,6 +33,8 @@ export interface ParticipantSession {
   /** The store holding the participant's bucket. */
   store: ObjectStore;
   bucket: string;
+  /** Local mode's root folder; undefined on Cloud Storage. */
+  localRoot?: string;
 }
 
 export async function openSession(options: SessionOptions, io: CliIo): Promise<ParticipantSession> {
@@ -35,6 +47,7 @@ export async function openSession(options: SessionOptions, io: CliIo): Promise<P
       throw new CliError(
         `cannot use the clean room configuration at ${path.resolve(configDir)}:\n${error.message}\n` +
           'Point --config (or CLEANROOM_CONFIG_DIR) at the folder holding cleanroom.yaml and participants/.',
+        EXIT.config,
       );
     }
     throw error;
@@ -47,10 +60,14 @@ export async function openSession(options: SessionOptions, io: CliIo): Promise<P
   }
   const participant = config.participants.find((p) => p.name === name);
   if (!participant) {
-    throw new CliError(`participant ${JSON.stringify(name)} is not in the clean room "${config.name}": use one of ${known}`);
+    throw new CliError(`participant ${JSON.stringify(name)} is not in the clean room "${config.name}"${didYouMean(name, config.participants.map((p) => p.name))}: use one of ${known}`);
   }
 
   const localRoot = options.localRoot ?? io.env.CLEANROOM_LOCAL_ROOT;
-  const opened = openLocation(`gs://${participant.bucket}`, localRoot ? { localRoot } : {});
-  return { config, participant, isKeeper: participant.role === 'keeper', store: opened.store, bucket: opened.bucket };
+  if (!localRoot) {
+    const credentials = findGoogleCredentials(io.env);
+    if (!credentials.ok) throw new CliError(`cannot read gs://${participant.bucket}: ${credentials.problem}`, EXIT.unavailable);
+  }
+  const opened = openLocation(`gs://${participant.bucket}`, localRoot ? { localRoot } : { gcs: { retry: CLI_GCS_RETRY } });
+  return { config, participant, isKeeper: participant.role === 'keeper', store: opened.store, bucket: opened.bucket, ...(localRoot ? { localRoot } : {}) };
 }

@@ -5,7 +5,7 @@
 import type { ApprovedCode, DatasetFormat, DatasetRef } from '../engine';
 import { DatabricksInputError } from './errors';
 
-/** SPEC §3: participant names are also their database (schema) names. */
+/** docs/protocol.md, Control tables: participant names are also their database (schema) names. */
 const PARTICIPANT = /^[a-z][a-z0-9_]{1,30}$/;
 /** Table names: a plain SQL identifier (the metastore is case-insensitive; no quoting tricks needed). */
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

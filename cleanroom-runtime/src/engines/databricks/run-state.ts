@@ -117,7 +117,7 @@ export function outputRunId(run: JobsRun): number {
 
 const ACTIVE: ReadonlySet<LifeCycleState> = new Set(['PENDING', 'RUNNING', 'TERMINATING']);
 
-/** SPEC §5: poll runs that are active, or ended within the retention window; older ones are left alone. */
+/** Poll runs that are active, or ended within the retention window; older ones are left alone. */
 export function shouldPollRun(
   run: Pick<RunStatus, 'lifeCycleState' | 'endTime'>,
   now: Date,
