@@ -71,6 +71,10 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
   const declaredReads = declared.value ?? (event.reads === null ? existing?.declaredReads : undefined);
   let reads: string[] | undefined = declaredReads;
   if (language.value === 'SQL') {
+    // The statement-level fixes (with their lines) first: a write to a path is named as such, not as a file read.
+    const sql = readSqlCode(notebook.value.source, { parameters: Object.keys(defaults.value) });
+    const problems = withOutputContract(sql);
+    if (problems.length > 0) return refuse(sqlProblemsMessage(problems));
     const parsed = datasetReadsOf(notebook.value.source, ctx.participants.map((p) => p.name));
     if (parsed.problems.length > 0) return refuse(`the SQL code cannot be registered: ${parsed.problems.slice(0, 3).join('; ')}`);
     const undeclared = declaredReads === undefined ? [] : parsed.reads.filter((read) => !declaredReads.includes(read));
@@ -78,9 +82,6 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
       return refuse(`the SQL reads ${undeclared.join(', ')}, which its declared reads (${declaredReads!.join(', ') || 'none'}) leave out: declare every dataset the code reads (--reads), or leave --reads out for SQL`);
     }
     reads = parsed.unknown !== null && declaredReads === undefined ? undefined : [...new Set([...parsed.reads, ...(declaredReads ?? [])])].sort();
-    const sql = readSqlCode(notebook.value.source, { parameters: Object.keys(defaults.value) });
-    const problems = withOutputContract(sql);
-    if (problems.length > 0) return refuse(sqlProblemsMessage(problems));
     if (sql.statements.length === 0) return refuse('the SQL code has no statement: it must end with a query whose result becomes the job output');
     // A widget's DEFAULT is a default parameter unless default_parameters sets it.
     for (const widget of sql.widgets) {

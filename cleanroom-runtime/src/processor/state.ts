@@ -234,6 +234,8 @@ export interface PublishedTableRecord {
   cursors: Record<string, number>;
   /** Files the clean room removed from the table, and the version that removed them: deleted once a checkpoint is newer. */
   removed: Array<PublishedFile & { version: number }>;
+  /** A publish of the table failed midway (it may hold part of a commit): republished at the next pass. */
+  failed?: true;
 }
 
 export interface CleanroomState {

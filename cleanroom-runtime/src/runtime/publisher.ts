@@ -117,6 +117,10 @@ async function publishParticipant(state: CleanroomState, io: PublishIo, particip
       await publishTable(io, participant, w, records, report, history);
     } catch (error) {
       clean = false;
+      // The table may now hold part of what was written (an overwrite without its rows): the next pass republishes
+      // it even when nothing else changes for this participant.
+      const record = recordOf(records, w.table);
+      if (record) records[w.table] = { ...record, listing: null, failed: true };
       report.errors.push(`publishing control.${w.table} to ${where} failed: ${(error as Error).message}`);
     }
   }
@@ -137,7 +141,7 @@ function recordOf(records: Record<string, PublishedTableRecord>, table: Publishe
 }
 
 function upToDate(record: PublishedTableRecord | undefined, w: TableWork): boolean {
-  return record !== undefined && record.liveHash === w.liveHash && Object.entries(w.heads).every(([chain, head]) => (record.cursors[chain] ?? 0) >= head);
+  return record !== undefined && record.failed !== true && record.liveHash === w.liveHash && Object.entries(w.heads).every(([chain, head]) => (record.cursors[chain] ?? 0) >= head);
 }
 
 /** Checks the table by its listing, then appends what is new to it, or republishes it whole when it is not as recorded. */

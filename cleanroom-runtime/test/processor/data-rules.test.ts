@@ -60,7 +60,7 @@ describe('DATA events', () => {
     expect(Object.keys(h.state.datasets)).toEqual(['advertiser.store_visits_2']);
     expect(h.state.datasets['advertiser.store_visits_2']).toMatchObject({ participant: 'advertiser', table: 'store_visits_2', dataId: row.uuid });
     expect(h.send(ADVERTISER, seed.data('advertiser.store_visits_2', 'INSERT', LOC, 'delta')).message).toBe(
-      'dataset advertiser.store_visits_2 is already registered: use UPDATE to change it or DELETE to remove it',
+      'dataset advertiser.store_visits_2 is already registered: change it with `cleanroom data update` or remove it with `cleanroom data delete` (UPDATE or DELETE events)',
     );
     h.ok(ADVERTISER, seed.data('Advertiser.STORE_VISITS_2', 'UPDATE', LOC, 'delta'));
     expect(h.state.datasets['advertiser.store_visits_2'].dataId).toBe(row.uuid);
