@@ -168,6 +168,10 @@ export interface RunRecord {
   inputVersions?: Record<string, number>;
   /** Where the engine wrote the result, for the release gate (the state bucket's staging/); absent for runs before the gate. */
   stagingLocation?: string;
+  /** The datasets (`participant.table`) the run could read, whose release policies apply; set with stagingLocation. */
+  datasetsRead?: string[];
+  /** The code's group-size column when the run was submitted (null: none declared); set with stagingLocation. */
+  groupSizeColumn?: string | null;
   /** The release gate's decision, once made (runtime/release/). */
   release?: ReleaseRecord;
 }
