@@ -280,6 +280,8 @@ export interface CleanroomState {
   eventsTables?: Record<string, EventsTableMark>;
   /** Work decided but not yet done by the I/O layer; completed idempotently, then removed. */
   pendingEffects: Effect[];
+  /** Runs' staging folders (gs:// URIs under the state bucket's staging/) to delete once `after` (epoch ms) has passed. */
+  stagingCleanup?: Array<{ location: string; after: number }>;
   /** Per participant and published table: content hash of what was last written (states before publishedTables). */
   published: Record<string, Record<string, string>>;
   /** Per participant: code object keys already copied into its bucket. */

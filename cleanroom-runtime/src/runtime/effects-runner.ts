@@ -31,6 +31,7 @@ import type { BudgetTimer } from './participant-io';
 import { OutputCheckUnavailableError, outputProblem, withOutputChecked } from './run-output';
 import type { ReleasePolicySources } from '../processor/release-policy';
 import { releaseRun } from './release/release-run';
+import { scheduleStagingCleanup } from './release/staging-sweep';
 import { ReleaseUnavailableError, stagingLocationFor, type ReleaseStep } from './release/release-step';
 
 export interface EffectsReport {
@@ -218,6 +219,7 @@ export async function pollRuns(
         status = await releaseRun(state, run, status, output, { release: io.release, ...(io.releasePolicies ? { policies: io.releasePolicies } : {}) });
       }
       recordRunStatus(state, run.jobId, status, io.now);
+      scheduleStagingCleanup(state, state.runs[run.jobId], io.now, io.retentionDays);
       report.runsPolled++;
     } catch (error) {
       if (error instanceof ReleaseUnavailableError) {

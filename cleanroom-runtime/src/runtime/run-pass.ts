@@ -31,6 +31,7 @@ import { participantInfos, type RuntimeSettings } from './settings';
 import { applyEventsWithHistory } from './history-batch';
 import { commitWithHistory, openState, StateConflictError, type LoadedState } from './state-store';
 import { defaultReleaseStep } from './release/default-release';
+import { sweepStaging } from './release/staging-sweep';
 import type { ReleaseStep } from './release/release-step';
 
 export interface PassOptions {
@@ -202,6 +203,13 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     const effects: EffectsReport = { submitted: [], submitFailures: [], runsPolled: 0, errors: [] };
     await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}), ...(release ? { release } : {}) }, effects);
     await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays, store, limits: config.limits, budgetTimer: options.budgetTimer, ...releaseIo }, effects);
+    if (work.stagingCleanup?.some((entry) => entry.after <= now)) {
+      try {
+        await sweepStaging(work, store, now, config.limits);
+      } catch (error) {
+        effects.errors.push(`staged results past the retention period could not all be deleted (retried next pass): ${(error as Error).message}`);
+      }
+    }
     const published: PublishReport = { tables: [], codeObjects: 0, repaired: [], errors: [] };
     // After a lost swap the other pass may have published an older view over ours: republish everything.
     const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}) };
