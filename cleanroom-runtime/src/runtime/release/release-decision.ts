@@ -28,8 +28,8 @@ export interface ReleaseQueries {
   /** The columns of a loaded table (`participant.table`, or STAGED for the result); null when not loaded. */
   columns(table: string): Promise<ColumnInfo[] | null>;
   stagedRows(): Promise<number>;
-  /** The first (output column, identifier) pair whose normalised values meet, or null. */
-  identifierHit(identifiers: readonly IdentifierSource[], outputColumns: readonly string[]): Promise<{ outputColumn: string; identifier: IdentifierSource } | null>;
+  /** The first (output column, identifier) pair whose normalised values meet (column null: a column's name is such a value), or null. */
+  identifierHit(identifiers: readonly IdentifierSource[], outputColumns: readonly string[]): Promise<{ outputColumn: string | null; identifier: IdentifierSource } | null>;
   /** Rows the suppression condition on `column` leaves out. */
   suppressedRows(column: string, minGroupSize: number): Promise<number>;
   /** The query that returns the released rows. */
@@ -72,7 +72,7 @@ export async function decideRelease(
     const hit = await queries.identifierHit(identifiers, stagedColumns.map((c) => c.name));
     if (hit) {
       return refuse(
-        `refused (rule identifiers, set by ${hit.identifier.dataset}): output column ${JSON.stringify(hit.outputColumn)} holds values of the identifier column ` +
+        `refused (rule identifiers, set by ${hit.identifier.dataset}): ${hit.outputColumn === null ? 'a column name of the result is a value' : `output column ${JSON.stringify(hit.outputColumn)} holds values`} of the identifier column ` +
           `${hit.identifier.dataset}.${hit.identifier.column.toLowerCase()} (compared ignoring case and whitespace, whole values and words of longer texts); ` +
           'identifiers never leave the clean room: aggregate them away (count them, group by other columns)',
       );

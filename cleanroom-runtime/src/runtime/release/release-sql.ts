@@ -58,6 +58,12 @@ export function duckdbReleaseQueries(connection: DuckDBConnection): ReleaseQueri
         .map((id, index) => `SELECT DISTINCT ${normalised(quoteIdentifier(id.column))} AS v, ${index} AS source FROM ${tableName(id.dataset)} WHERE ${quoteIdentifier(id.column)} IS NOT NULL`)
         .join(' UNION ALL ');
       await connection.run(`CREATE OR REPLACE TEMP TABLE release_identifier_values AS SELECT v, min(source) AS source FROM (${values}) WHERE v <> '' GROUP BY v`);
+      // A column name can carry a value too (a pivot on an identifier): names are compared like values.
+      const names = outputColumns.map((name) => `(${quoteLiteral(name)})`).join(', ');
+      const named = (await connection.runAndReadAll(
+        `SELECT min(i.source) FROM release_identifier_values i WHERE i.v IN (SELECT ${normalised('n')} FROM (VALUES ${names}) AS t(n))`,
+      )).getRows()[0]?.[0];
+      if (named !== null && named !== undefined) return { outputColumn: null, identifier: identifiers[Number(named)]! };
       for (const column of outputColumns) {
         const c = quoteIdentifier(column);
         const staged = tableName(STAGED);

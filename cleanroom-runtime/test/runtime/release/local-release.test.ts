@@ -118,6 +118,14 @@ test.each(leaks)('identifier values are refused %s, and the message never shows 
   expect(await readOutput(OUTPUT)).toBeNull();
 });
 
+test('a column named after an identifier value (a pivot) is refused without naming the column', async () => {
+  const staged = { schema: schemaOf([['Alice@Example.com', 'long'], ['users', 'long']]), rows: [{ 'Alice@Example.com': 1n, users: 5n }] };
+  const outcome = await release(staged, ['publisher.users']);
+  expect(outcome.state).toBe('REFUSED');
+  expect(outcome.message).toMatch(/^refused \(rule identifiers, set by publisher\.users\): a column name of the result is a value of the identifier column publisher\.users\.email/);
+  expect(outcome.message.toLowerCase()).not.toContain('alice');
+});
+
 test('identifiers of every dataset read count: a leak of the second dataset names it', async () => {
   const staged = { schema: schemaOf([['device', 'string'], ['users', 'long']]), rows: [{ device: ' DEV-xyz-0002 ', users: 50n }] };
   const outcome = await release(staged, ['publisher.users', 'advertiser.devices']);
