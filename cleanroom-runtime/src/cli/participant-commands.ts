@@ -99,7 +99,8 @@ function registerCodeCommands(program: Command, io: CliIo): void {
         .option('--language <language>', 'with --file -: sql, python, scala or r (unless the code starts with a Databricks source header)')
         .option('--default-params <json>', `default job parameters as a JSON object, e.g. {"country": "FR"}; - reads standard input${keep}`)
         .option('--description <text>', verb === 'update' ? 'what the code does (default: keep the current one; "" clears it)' : 'what the code does')
-        .option('--reads <datasets>', 'the datasets the code reads, e.g. publisher.users,measurement.panel (notebooks, under the data_owners approval policy; SQL: read from the code)');
+        .option('--reads <datasets>', 'the datasets the code reads, e.g. publisher.users,measurement.panel (notebooks, under the data_owners approval policy; SQL: read from the code)')
+        .option('--group-size-column <column>', `the output column holding each row's group size (e.g. users), which the release gate compares with the data owners' min_group_size${verb === 'update' ? ' (default: keep the current one; "" clears it)' : ''}`);
     }
     examples(command, CODE_EXAMPLES[verb]);
     requestCommand<CodeOptions>(command, io, (a) => (name, options, cliIo) => a.codeAction(verb, name, options, cliIo));

@@ -2,6 +2,7 @@
 import { LIMIT_DEFINITIONS, withLimits, type Limits } from '../limits';
 import { toApprovalPolicy, type ApprovalPolicy } from './approval-schema';
 import type { ComputeSize } from './compute-sizes';
+import { toParticipantReleasePolicy, toReleaseFields, type ParticipantReleasePolicy, type ReleasePolicyFields } from './release-schema';
 import { DEFAULT_RUN_TIMEOUT_MINUTES, defaultCleanroomCatalog, runTimeoutsFor } from './deployment-schema';
 import type { CleanroomFile, ParticipantFile } from './schema';
 
@@ -45,8 +46,15 @@ export interface CleanroomConfig {
   readonly limits: Limits;
   /** Who approves code (`approval:`; default: the keeper). */
   readonly approval: ApprovalPolicy;
+  /** What may leave the clean room (`release:`): clean-room-wide defaults and each participant's own policy, by participant name. */
+  readonly release: ReleaseConfig;
   /** Sorted by name. */
   readonly participants: readonly ParticipantConfig[];
+}
+
+export interface ReleaseConfig {
+  readonly defaults: ReleasePolicyFields;
+  readonly participants: Readonly<Record<string, ParticipantReleasePolicy>>;
 }
 
 /** The run timeout of a compute size, in minutes (the default for a size the config does not list). */
@@ -75,6 +83,10 @@ export function toCleanroomConfig(file: CleanroomFile, participants: readonly Pa
     ...(file.terraform_state === undefined ? {} : { terraformState: { ...file.terraform_state } }),
     limits: limitsOf(file.limits),
     approval: toApprovalPolicy(file.approval),
+    release: {
+      defaults: toReleaseFields(file.release),
+      participants: Object.fromEntries(participants.map((p) => [p.name, toParticipantReleasePolicy(p.name, p.release)])),
+    },
     participants: [...participants]
       .map((participant) => ({ ...participant, databricks: { ...participant.databricks, host: withoutTrailingSlash(participant.databricks.host) } }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),

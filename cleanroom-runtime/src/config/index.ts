@@ -1,6 +1,7 @@
 /** The clean room configuration: one schema, a loader and readable problems. */
 export { COMPUTE_SIZES, DEFAULT_CLUSTER_SHAPES, isComputeSize, type ClusterShape, type ComputeSize } from './compute-sizes';
-export { runTimeoutMinutes, type CleanroomConfig, type ParticipantConfig, type TerraformStateConfig } from './config-types';
+export { runTimeoutMinutes, type CleanroomConfig, type ParticipantConfig, type ReleaseConfig, type TerraformStateConfig } from './config-types';
+export type { ParticipantReleasePolicy, ReleasePolicyFields } from './release-schema';
 export {
   DEFAULT_RUN_TIMEOUT_MINUTES,
   STORAGE_SERVICE_AGENT_PATTERN,

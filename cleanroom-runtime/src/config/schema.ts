@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { LIMIT_DEFINITIONS } from '../limits';
 import { approvalSchema } from './approval-schema';
+import { cleanroomReleaseSchema, participantReleaseSchema, releaseDatasetKeyProblems } from './release-schema';
 import { COMPUTE_SIZES } from './compute-sizes';
 import {
   cleanroomCatalogSchema,
@@ -145,6 +146,7 @@ export const cleanroomFileSchema = z
     terraform_state: terraformStateSchema('the operator (the cleanroom stack)'),
     limits: limitsSchema(),
     approval: approvalSchema(PARTICIPANT_NAME_PATTERN),
+    release: cleanroomReleaseSchema,
   })
   .superRefine((file, ctx) => {
     for (const size of Object.keys(file.run_timeout_minutes ?? {})) {
@@ -162,7 +164,7 @@ export const cleanroomFileSchema = z
     }
   })
   .describe(
-    'clean room settings: name, gcp, databricks, service_account, state_bucket, keeper and optional compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state, limits, approval',
+    'clean room settings: name, gcp, databricks, service_account, state_bucket, keeper and optional compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state, limits, approval, release',
   );
 
 /** `limits:` — each bound of src/limits.ts by its snake_case key, all optional (absent: the default). */
@@ -203,8 +205,12 @@ export const participantFileSchema = z
       .strictObject({ project: gcpProject("the participant's GCP project"), storage_service_agent: storageServiceAgentSchema })
       .describe("the participant's GCP settings: project and optional storage_service_agent"),
     terraform_state: terraformStateSchema('the participant (its participant-<name> stack)'),
+    release: participantReleaseSchema,
   })
-  .describe('participant settings: name, role, bucket, databricks, gcp and optional terraform_state');
+  .superRefine((file, ctx) => {
+    for (const [key, message] of releaseDatasetKeyProblems(file.name, file.release)) ctx.addIssue({ code: 'custom', path: ['release', 'datasets', key], message });
+  })
+  .describe('participant settings: name, role, bucket, databricks, gcp and optional terraform_state, release');
 
 /** `cleanroom.yaml` after defaults, in its YAML field names. */
 export type CleanroomFile = z.output<typeof cleanroomFileSchema>;

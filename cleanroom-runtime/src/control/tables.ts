@@ -44,6 +44,8 @@ export const CODE_SCHEMA: StructType = struct([
   ['version_hash', 'string'],
   // Datasets the code reads (participant.table, comma-separated): parsed from SQL, declared for notebooks; null: unknown.
   ['reads', 'string'],
+  // The output column holding each row's group size, which the release gate compares with min_group_size; null: none.
+  ['group_size_column', 'string'],
   ['stored_path', 'string'],
   ['created_at', 'timestamp'],
   ['updated_at', 'timestamp'],
@@ -135,6 +137,11 @@ export const RUNS_SCHEMA: StructType = struct([
   ['updated_at', 'timestamp'],
   // The occurrence a scheduled job's run is for (null for ad hoc jobs).
   ['scheduled_for', 'timestamp'],
+  // The release gate's decision on the run's result: RELEASED, RELEASED_WITH_SUPPRESSION or REFUSED (null until
+  // decided, or for runs before the gate); rows left out for a group under min_group_size; what was decided and why.
+  ['release_state', 'string'],
+  ['rows_suppressed', 'long'],
+  ['release_message', 'string'],
 ]);
 
 export const EVENT_STATUS_SCHEMA: StructType = struct([

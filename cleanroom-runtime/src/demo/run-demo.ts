@@ -18,7 +18,7 @@ import type { DemoOutput } from './demo-output';
 import { inProcessCli, type CliResult } from './in-process-cli';
 import { publishedRows } from './published';
 import { generateSampleData } from './sample-data';
-import { CODE_DEFAULTS, CODE_DESCRIPTION, CODE_FILE, CODE_NAME, CODE_OWNER, CODE_SQL, DATASETS, JOB_COMPUTE, JOB_PREFIX } from './scenario';
+import { CODE_NAME, CODE_OWNER, DATASETS, DEMO_CODES, JOB_COMPUTE, JOB_PREFIX, LEAK_CODE_NAME, LEAK_JOB_PREFIX } from './scenario';
 import { showViews } from './show-views';
 import { writeSample } from './write-samples';
 
@@ -38,6 +38,10 @@ export interface DemoReport {
   /** The JOB event's uuid, which is also the job id. */
   jobId: string;
   outputLocation: string;
+  /** The job of the approved query whose result the release gate refused. */
+  refusedJobName: string;
+  refusedJobId: string;
+  refusedOutputLocation: string;
   /** Every event the runtime processed during this demo run. */
   events: PassReport['events'];
   /** Steps skipped because an earlier run already did them. */
@@ -64,7 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     return relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? p : relative;
   };
   const store = new LocalObjectStore(localRoot);
-  const report: DemoReport = { jobName: '', jobId: '', outputLocation: '', events: [], skipped: [] };
+  const report: DemoReport = { jobName: '', jobId: '', outputLocation: '', refusedJobName: '', refusedJobId: '', refusedOutputLocation: '', events: [], skipped: [] };
 
   out.heading('Validate the clean room configuration');
   out.command(`cleanroom config validate ${shown(configDir)}`);
@@ -126,58 +130,79 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   }
   if (dataEvents) await tick();
 
-  out.heading(`The ${CODE_OWNER} registers its SQL (a :min_users parameter, bound as a value; aggregate-only output)`);
-  const hash = sha256Hex(CODE_SQL);
-  const codeFile = path.join(localRoot, 'workspace', CODE_OWNER, CODE_FILE);
-  await fs.mkdir(path.dirname(codeFile), { recursive: true });
-  await fs.writeFile(codeFile, CODE_SQL);
-  out.note(`${shown(codeFile)}:`);
-  out.block(CODE_SQL, '      ');
-  const existingCode = (await publishedRows(store, bucketOf(CODE_OWNER), 'code')).find((r) => r.code_name === CODE_NAME);
-  if (existingCode?.notebook_contents_hash === hash) {
-    skip(`code "${CODE_NAME}" is already registered at sha256 ${hash}`);
-  } else {
-    const verb = existingCode ? 'update' : 'register';
-    await cli(CODE_OWNER, ['code', verb, CODE_NAME, '--file', shown(codeFile), '--description', CODE_DESCRIPTION, '--default-params', JSON.stringify(CODE_DEFAULTS)]);
+  const submitAndWait = async (codeName: string, prefix: string) => {
+    const ownJobs = await publishedRows(store, bucketOf(CODE_OWNER), 'jobs');
+    const jobName = `${prefix}_${ownJobs.filter((j) => String(j.job_name).startsWith(`${prefix}_`)).length + 1}`;
+    const outputLocation = `gs://${bucketOf(CODE_OWNER)}/output/${jobName}`;
+    const submitted = await cli(CODE_OWNER, ['job', 'submit', jobName, '--code', codeName, '--params', JSON.stringify({ output: outputLocation }), '--compute', JOB_COMPUTE]);
+    const eventUuid = submitted.stdout.trim();
     await tick();
+    const job = (await publishedRows(store, bucketOf(CODE_OWNER), 'jobs')).find((r) => r.event_uuid === eventUuid);
+    const jobId = String(job?.job_id ?? eventUuid);
+    // The run goes on in its own process; each pass polls it and publishes its state, as `runtime watch` does.
+    out.note('the run goes on in its own process (time, memory and row limits); the runtime polls it at every pass and releases its result');
+    const runOf = async () => (await publishedRows(store, bucketOf(CODE_OWNER), 'runs')).find((r) => r.job_id === jobId);
+    let run = await runOf();
+    for (const started = Date.now(); run !== undefined && !ENDED_RUN_STATES.includes(String(run.state)) && Date.now() - started < RUN_WAIT_MS; run = await runOf()) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await tick(true);
+    }
+    out.command('cleanroom runtime tick');
+    out.block(`run of ${jobName}: ${String(run?.state)} ${String(run?.result_state ?? '')}`.trimEnd());
+    return { jobName, jobId, outputLocation, run };
+  };
+
+  for (const code of DEMO_CODES) {
+    out.heading(`The ${CODE_OWNER} registers ${code.name} (SQL; --group-size-column ${code.groupSizeColumn} for the release gate)`);
+    const hash = sha256Hex(code.sql);
+    const codeFile = path.join(localRoot, 'workspace', CODE_OWNER, code.file);
+    await fs.mkdir(path.dirname(codeFile), { recursive: true });
+    await fs.writeFile(codeFile, code.sql);
+    out.note(`${shown(codeFile)}:`);
+    out.block(code.sql, '      ');
+    const existingCode = (await publishedRows(store, bucketOf(CODE_OWNER), 'code')).find((r) => r.code_name === code.name);
+    if (existingCode?.notebook_contents_hash === hash && existingCode.group_size_column === code.groupSizeColumn) {
+      skip(`code "${code.name}" is already registered at sha256 ${hash}`);
+    } else {
+      const verb = existingCode ? 'update' : 'register';
+      await cli(CODE_OWNER, ['code', verb, code.name, '--file', shown(codeFile), '--description', code.description, '--default-params', JSON.stringify(code.defaults), '--group-size-column', code.groupSizeColumn]);
+      await tick();
+    }
+
+    out.heading(`The keeper (${config.keeper}) reviews ${code.name} — the datasets it reads and the release policy its runs get — and approves that exact version`);
+    const approval = (await publishedRows(store, bucketOf(config.keeper), 'approval_status')).find((r) => r.code_name === code.name);
+    const current = (await publishedRows(store, bucketOf(config.keeper), 'code')).find((r) => r.code_name === code.name);
+    if (approval?.approval_status === APPROVED && approval.version_hash === current?.version_hash) {
+      skip(`code "${code.name}" is already approved at version ${String(approval.version_hash)}`);
+    } else {
+      await cli(config.keeper, ['code', 'pending']);
+      await cli(config.keeper, ['code', 'show', code.name]);
+      // The keeper copies the version hash that `code pending` showed.
+      const version = String(approval?.version_hash ?? '');
+      await cli(config.keeper, ['code', 'approve', code.name, '--hash', version, '--reason', code.approvalReason]);
+      await tick();
+    }
   }
 
-  out.heading(`The keeper (${config.keeper}) reviews the code and approves that exact version (content, language, defaults)`);
-  const approval = (await publishedRows(store, bucketOf(config.keeper), 'approval_status')).find((r) => r.code_name === CODE_NAME);
-  if (approval?.approval_status === APPROVED && approval.notebook_contents_hash === hash) {
-    skip(`code "${CODE_NAME}" is already approved at version ${String(approval.version_hash)}`);
-  } else {
-    await cli(config.keeper, ['code', 'pending']);
-    await cli(config.keeper, ['code', 'show', CODE_NAME]);
-    // The keeper copies the version hash that `code pending` showed.
-    const version = String(approval?.version_hash ?? '');
-    await cli(config.keeper, ['code', 'approve', CODE_NAME, '--hash', version, '--reason', 'aggregates only, segments under min_users hidden']);
-    await tick();
+  out.heading(`The ${CODE_OWNER} submits a job; the engine writes to the clean room's staging, the release gate to its output/`);
+  const released = await submitAndWait(CODE_NAME, JOB_PREFIX);
+  report.jobName = released.jobName;
+  report.jobId = released.jobId;
+  report.outputLocation = released.outputLocation;
+  if (released.run?.result_state !== 'SUCCESS') {
+    throw new DemoError(`job ${released.jobName} did not succeed: ${released.run ? `${String(released.run.state)} ${String(released.run.result_state)}: ${String(released.run.error ?? '')}` : 'no run was published'}`);
   }
+  out.note(`release gate: ${String(released.run.release_state)} — ${String(released.run.release_message ?? '')}`);
 
-  out.heading(`The ${CODE_OWNER} submits a job; its output goes to its own output/`);
-  const ownJobs = await publishedRows(store, bucketOf(CODE_OWNER), 'jobs');
-  report.jobName = `${JOB_PREFIX}_${ownJobs.filter((j) => String(j.job_name).startsWith(`${JOB_PREFIX}_`)).length + 1}`;
-  report.outputLocation = `gs://${bucketOf(CODE_OWNER)}/output/${report.jobName}`;
-  if (ownJobs.length) out.note(`earlier runs of the demo submitted ${ownJobs.length} job(s): this one is "${report.jobName}"`);
-  const submitted = await cli(CODE_OWNER, ['job', 'submit', report.jobName, '--code', CODE_NAME, '--params', JSON.stringify({ output: report.outputLocation }), '--compute', JOB_COMPUTE]);
-  const eventUuid = submitted.stdout.trim();
-  await tick();
-  const job = (await publishedRows(store, bucketOf(CODE_OWNER), 'jobs')).find((r) => r.event_uuid === eventUuid);
-  report.jobId = String(job?.job_id ?? eventUuid);
-  // The run goes on in its own process; each pass polls it and publishes its state, as `runtime watch` does.
-  out.note('the run goes on in its own process (time, memory and row limits); the runtime polls it at every pass');
-  const runOf = async () => (await publishedRows(store, bucketOf(CODE_OWNER), 'runs')).find((r) => r.job_id === report.jobId);
-  let run = await runOf();
-  for (const started = Date.now(); run !== undefined && !ENDED_RUN_STATES.includes(String(run.state)) && Date.now() - started < RUN_WAIT_MS; run = await runOf()) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await tick(true);
+  out.heading(`The ${CODE_OWNER} runs the approved ${LEAK_CODE_NAME}, whose rows are people: the release gate refuses the result`);
+  const refused = await submitAndWait(LEAK_CODE_NAME, LEAK_JOB_PREFIX);
+  report.refusedJobName = refused.jobName;
+  report.refusedJobId = refused.jobId;
+  report.refusedOutputLocation = refused.outputLocation;
+  if (refused.run?.release_state !== 'REFUSED') {
+    throw new DemoError(`job ${refused.jobName} was expected to be refused by the release gate; its run is ${String(refused.run?.state)} ${String(refused.run?.result_state)} (release ${String(refused.run?.release_state)})`);
   }
-  out.command('cleanroom runtime tick');
-  out.block(`run of ${report.jobName}: ${String(run?.state)} ${String(run?.result_state ?? '')}`.trimEnd());
-  if (run?.result_state !== 'SUCCESS') {
-    throw new DemoError(`job ${report.jobName} did not succeed: ${run ? `${String(run.state)} ${String(run.result_state)}: ${String(run.error ?? '')}` : 'no run was published'}`);
-  }
+  out.note(`release gate: REFUSED — ${String(refused.run.release_message ?? '')}; nothing was written to ${refused.outputLocation}`);
 
   out.heading('The control tables, as each participant sees them');
   await showViews(out, store, config, (as, args) => cli(as, args).then(() => undefined));
@@ -190,7 +215,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   out.line('npx cleanroom status --as advertiser        # everything the advertiser sees');
   out.line('npx cleanroom code pending --as publisher   # what awaits the keeper');
   out.line('npx cleanroom runtime watch                 # the runtime, reacting to new events');
-  out.line(`npx cleanroom demo (or npm start) again: registrations are kept, a new job "${JOB_PREFIX}_<n+1>" runs`);
+  out.line(`npx cleanroom demo (or npm start) again: registrations are kept, new jobs "${JOB_PREFIX}_<n+1>" and "${LEAK_JOB_PREFIX}_<n+1>" run`);
   return report;
 }
 

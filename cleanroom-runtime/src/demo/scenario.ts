@@ -66,3 +66,40 @@ export const CODE_SQL = [
 
 export const JOB_PREFIX = 'segment_overlap_run';
 export const JOB_COMPUTE = 'Small';
+
+/** The column of CODE_SQL's result that holds each row's group size, checked against the owners' min_group_size. */
+export const CODE_GROUP_SIZE_COLUMN = 'matched_users';
+
+/**
+ * A second, approved query that would leak identifiers: it looks like an aggregate, but its group key is the buyer
+ * itself (upper-cased, which the release gate normalises away). The runtime's release gate refuses its result.
+ */
+export const LEAK_CODE_NAME = 'top_buyers';
+export const LEAK_CODE_FILE = 'top_buyers.sql';
+export const LEAK_CODE_DESCRIPTION = 'Conversions per matched buyer (per-person rows: the release gate refuses them)';
+export const LEAK_CODE_SQL = [
+  '-- Conversions per matched buyer: one row per person, keyed by the email hash the owners declared an identifier.',
+  'SELECT upper(c.email_sha256) AS buyer,',
+  '       count(*) AS conversions,',
+  '       count(DISTINCT c.email_sha256) AS matched_users',
+  'FROM advertiser.conversions c',
+  'JOIN publisher.users u ON u.email_sha256 = c.email_sha256',
+  'GROUP BY upper(c.email_sha256)',
+  '',
+].join('\n');
+export const LEAK_JOB_PREFIX = 'top_buyers_run';
+
+export interface DemoCode {
+  name: string;
+  file: string;
+  sql: string;
+  description: string;
+  defaults: Record<string, string>;
+  groupSizeColumn: string;
+  approvalReason: string;
+}
+
+export const DEMO_CODES: readonly DemoCode[] = [
+  { name: CODE_NAME, file: CODE_FILE, sql: CODE_SQL, description: CODE_DESCRIPTION, defaults: CODE_DEFAULTS, groupSizeColumn: CODE_GROUP_SIZE_COLUMN, approvalReason: 'aggregates only, segments under min_users hidden' },
+  { name: LEAK_CODE_NAME, file: LEAK_CODE_FILE, sql: LEAK_CODE_SQL, description: LEAK_CODE_DESCRIPTION, defaults: {}, groupSizeColumn: 'matched_users', approvalReason: 'approved by mistake: the release gate is the second line of defence' },
+];

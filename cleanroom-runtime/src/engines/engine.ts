@@ -45,8 +45,19 @@ export interface RunSpec {
   compute: string;
   /** Every dataset registered in the clean room. */
   datasets: DatasetRef[];
-  /** gs:// URI where the result goes (inside the submitter's `output/`). */
+  /** gs:// URI of the job's output (inside the submitter's `output/`): the runtime's release step writes there. */
   outputLocation: string;
+  /**
+   * gs:// URI where the engine writes the result: the clean room's staging (`gs://<state bucket>/staging/<run>`),
+   * checked by the runtime's release gate before anything reaches `outputLocation`. The runtime always sets it;
+   * absent only for engines driven directly (engine tests), which then write at `outputLocation`.
+   */
+  stagingLocation?: string;
+}
+
+/** Where a run writes its result. */
+export function resultLocation(spec: Pick<RunSpec, 'outputLocation' | 'stagingLocation'>): string {
+  return spec.stagingLocation ?? spec.outputLocation;
 }
 
 /** Databricks' run life cycle, which the local engine mirrors. */

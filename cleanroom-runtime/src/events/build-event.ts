@@ -46,6 +46,8 @@ export interface CodeRequest {
   notebookLanguage?: string;
   /** Datasets the code reads (`participant.table`, comma-separated): required of notebooks under the data_owners policy. */
   reads?: string;
+  /** The output column holding each row's group size, checked against the release policies' min_group_size. */
+  groupSizeColumn?: string;
 }
 
 export interface ApprovalRequest {
@@ -100,6 +102,7 @@ export function buildCodeEvent(request: CodeRequest, origin: EventOrigin): Built
     notebook_contents_hash: request.notebookContentsHash,
     notebook_language: request.notebookLanguage,
     reads: request.reads,
+    group_size_column: request.groupSizeColumn,
   }), origin);
 }
 

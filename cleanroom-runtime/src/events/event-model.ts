@@ -69,6 +69,8 @@ export interface CodeEvent extends EventBase {
   notebookLanguage: string | null;
   /** Datasets the code reads, as declared (`participant.table`, comma-separated); null when not declared. */
   reads: string | null;
+  /** The output column holding each row's group size (the release gate's min_group_size); null when not sent. */
+  groupSizeColumn: string | null;
   /** A default compute size (older seed notebooks send one); null when absent. */
   defaultCompute: string | null;
 }

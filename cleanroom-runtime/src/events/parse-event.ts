@@ -173,6 +173,7 @@ function buildEvent(type: EventType, version: ApiVersion, payload: unknown, base
         notebookContentsHash: optional(p, 'notebook_contents_hash'),
         notebookLanguage: optional(p, 'notebook_language'),
         reads: optional(p, 'reads'),
+        groupSizeColumn: optional(p, 'group_size_column'),
         defaultCompute: optional(p, 'default_compute'),
       };
     case 'JOB': {

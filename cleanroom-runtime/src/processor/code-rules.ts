@@ -17,7 +17,7 @@ import { codeVersionHash } from './code-version';
 import type { ParticipantInfo, ProcessorContext } from './context';
 import { accept, refuse, type Decision } from './decision';
 import { codeBlobKey } from './effects';
-import { checkObjectName, codePathSegment, quote } from './names';
+import { checkObjectName, codePathSegment, quote, type Checked } from './names';
 import { noteOwned } from './owner-counts';
 import { parseParameters } from './parameters';
 import { codeQuotaProblem } from './quotas';
@@ -89,6 +89,11 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
     }
   }
 
+  const groupSize = parseGroupSizeColumn(event.groupSizeColumn);
+  if (!groupSize.ok) return refuse(groupSize.message);
+  // Absent from an UPDATE: kept; sent empty: cleared.
+  const groupSizeColumn = event.groupSizeColumn === null ? existing?.groupSizeColumn : (groupSize.value ?? undefined);
+
   const defaultCompute = event.defaultCompute === null ? (existing?.defaultCompute ?? null) : offeredSize(event.defaultCompute, ctx.computeSizes);
   if (defaultCompute === undefined) {
     return refuse(`default_compute ${quote(event.defaultCompute)} is not a compute size this clean room offers: use one of ${ctx.computeSizes.join(', ')}, or leave it out`);
@@ -96,7 +101,7 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
 
   const hash = notebook.value.hash;
   const defaultParameters = JSON.stringify(defaults.value);
-  const versionHash = codeVersionHash({ hash, language: language.value, defaultParameters, declaredReads });
+  const versionHash = codeVersionHash({ hash, language: language.value, defaultParameters, declaredReads, ...(groupSizeColumn === undefined ? {} : { groupSizeColumn }) });
   const contentChanged = !existing || existing.hash !== hash;
   const versionChanged = !existing || codeVersionHash(existing) !== versionHash;
   const approval: ApprovalRecord =
@@ -120,6 +125,7 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
     approval,
     ...(reads === undefined ? {} : { reads }),
     ...(declaredReads === undefined ? {} : { declaredReads }),
+    ...(groupSizeColumn === undefined ? {} : { groupSizeColumn }),
     ...(existing?.decisions ? { decisions: existing.decisions } : {}),
     createdAt: existing?.createdAt ?? ctx.now,
     updatedAt: ctx.now,
@@ -158,6 +164,14 @@ export function applyCode(state: CleanroomState, event: CodeEvent, ctx: Processo
 
 function awaitingWords(note: string | undefined, keeperOnly: boolean): string {
   return keeperOnly ? "it awaits the keeper's approval" : `it awaits the approval of ${note ?? 'its approvers'}`;
+}
+
+/** `group_size_column` as sent: a column name, or "" to clear it; null when not sent. */
+function parseGroupSizeColumn(text: string | null): Checked<string | null> {
+  if (text === null || text.trim() === '') return { ok: true, value: null };
+  const column = text.trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(column)) return { ok: false, message: `group_size_column ${quote(column)} is not a column name: use letters, digits and underscores, starting with a letter or underscore` };
+  return { ok: true, value: column.toLowerCase() };
 }
 
 /** `reads` as sent (`participant.table`, comma-separated): lower case, each once; null when not sent. */

@@ -1,6 +1,6 @@
 /**
  * What an approval covers: everything that decides what runs — the content (its sha256), the language it runs
- * as, the default parameters and, when declared, the datasets it reads. Their combined digest is the code's *version hash*: the keeper approves a
+ * as, the default parameters and, when declared, the datasets it reads and the column holding each row's group size. Their combined digest is the code's *version hash*: the keeper approves a
  * version hash, a job runs only a version whose hash is approved, and any change to one of the three makes a
  * new version that awaits review again.
  */
@@ -16,11 +16,15 @@ export interface CodeVersionFields {
   defaultParameters: string;
   /** The datasets the code was declared to read (they decide what its runs see); absent when not declared. */
   declaredReads?: readonly string[];
+  /** The output column that holds each row's group size (it decides which rows the release gate suppresses). */
+  groupSizeColumn?: string;
 }
 
 export function codeVersionHash(code: CodeVersionFields): string {
   const fields: unknown[] = ['cleanroom code version 1', code.hash, code.language, canonicalParameters(code.defaultParameters)];
-  if (code.declaredReads !== undefined) fields.push([...code.declaredReads].sort());
+  if (code.declaredReads !== undefined || code.groupSizeColumn !== undefined) fields.push(code.declaredReads === undefined ? null : [...code.declaredReads].sort());
+  // Appended only when declared, so the version hashes of code registered before the field existed do not change.
+  if (code.groupSizeColumn !== undefined) fields.push({ groupSizeColumn: code.groupSizeColumn });
   return sha256Hex(JSON.stringify(fields));
 }
 

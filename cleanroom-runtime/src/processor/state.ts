@@ -106,6 +106,8 @@ export interface CodeRecord {
   reads?: string[];
   /** The datasets its owner declared it reads (`--reads`), part of its version; absent when not declared. */
   declaredReads?: string[];
+  /** The output column holding each row's group size (release gate, min_group_size), part of its version; absent when not declared. */
+  groupSizeColumn?: string;
   /** Every decision on this code's versions, oldest first (the most recent MAX_APPROVAL_HISTORY). */
   decisions?: ApprovalHistoryEntry[];
   createdAt: number;
@@ -164,6 +166,25 @@ export interface RunRecord {
   updatedAt: number;
   /** The Delta version of each dataset the run reads (`<participant>.<table>`), as checked before submission. */
   inputVersions?: Record<string, number>;
+  /** Where the engine wrote the result, for the release gate (the state bucket's staging/); absent for runs before the gate. */
+  stagingLocation?: string;
+  /** The datasets (`participant.table`) the run could read, whose release policies apply; set with stagingLocation. */
+  datasetsRead?: string[];
+  /** The code's group-size column when the run was submitted (null: none declared); set with stagingLocation. */
+  groupSizeColumn?: string | null;
+  /** The release gate's decision, once made (runtime/release/). */
+  release?: ReleaseRecord;
+}
+
+export type ReleaseState = 'RELEASED' | 'RELEASED_WITH_SUPPRESSION' | 'REFUSED';
+
+export interface ReleaseRecord {
+  state: ReleaseState;
+  rowsSuppressed: number;
+  /** The rule and the dataset that decided; never a value of the result. */
+  message: string;
+  /** Rows written to the output (0 when refused). */
+  rowsReleased: number;
 }
 
 export type EventStatusValue = 'SUCCESS' | 'ERROR';
@@ -261,6 +282,8 @@ export interface CleanroomState {
   eventsTables?: Record<string, EventsTableMark>;
   /** Work decided but not yet done by the I/O layer; completed idempotently, then removed. */
   pendingEffects: Effect[];
+  /** Runs' staging folders (gs:// URIs under the state bucket's staging/) to delete once `after` (epoch ms) has passed. */
+  stagingCleanup?: Array<{ location: string; after: number }>;
   /** Per participant and published table: content hash of what was last written (states before publishedTables). */
   published: Record<string, Record<string, string>>;
   /** Per participant: code object keys already copied into its bucket. */

@@ -78,6 +78,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       notebook_contents_hash: c.hash,
       version_hash: codeVersionHash(c),
       reads: c.reads === undefined ? null : c.reads.join(','),
+      group_size_column: c.groupSizeColumn ?? null,
       stored_path: `gs://${viewer.bucket}/${codeObjectKey(c.owner, c.name, c.hash)}`,
       created_at: micros(c.createdAt),
       updated_at: micros(c.updatedAt),
@@ -136,6 +137,9 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       error_trace: run.errorTrace,
       updated_at: micros(run.updatedAt),
       scheduled_for: scheduledFor === null ? null : micros(Date.parse(scheduledFor)),
+      release_state: run.release?.state ?? null,
+      rows_suppressed: run.release === undefined ? null : BigInt(run.release.rowsSuppressed),
+      release_message: run.release?.message ?? null,
     })),
     event_status: (state.eventStatus[viewer.name] ?? []).map((s) => ({
       event_uuid: s.eventUuid,

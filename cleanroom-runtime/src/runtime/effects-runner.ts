@@ -29,6 +29,10 @@ import { CodeStorageUnavailableError, readApprovedCode } from './approved-code';
 import { confineDatasets, DatasetCheckUnavailableError } from './dataset-confinement';
 import type { BudgetTimer } from './participant-io';
 import { OutputCheckUnavailableError, outputProblem, withOutputChecked } from './run-output';
+import type { ReleasePolicySources } from '../processor/release-policy';
+import { releaseRun } from './release/release-run';
+import { scheduleStagingCleanup } from './release/staging-sweep';
+import { ReleaseUnavailableError, stagingLocationFor, type ReleaseStep } from './release/release-step';
 
 export interface EffectsReport {
   submitted: string[];
@@ -58,6 +62,8 @@ export async function performEffects(
     budgetTimer?: BudgetTimer;
     /** Who approves code: an approval that lapsed (expiry, run limit) stops submissions (default: the keeper). */
     approval?: ApprovalPolicy;
+    /** The runtime's release gate: with it, runs write to the state bucket's staging/ and only released rows reach output/. */
+    release?: ReleaseStep;
   },
   report: EffectsReport,
 ): Promise<void> {
@@ -139,10 +145,18 @@ export async function performEffects(
         // A run sees the datasets its code reads when they are known (parsed or declared), else every dataset.
         datasets: code?.reads === undefined ? datasets : datasets.filter((d) => code.reads!.includes(`${d.participant}.${d.table}`)),
         outputLocation: job.outputLocation,
+        ...(io.release ? { stagingLocation: stagingLocationFor(io.stateBucket, jobId) } : {}),
       };
       const { runId } = await io.engine.submit(spec);
       if (code && state.runs[jobId]?.runId !== runId) code.approval.runs = (code.approval.runs ?? 0) + 1;
       recordSubmission(state, jobId, runId, io.engine.name, io.now, Object.fromEntries(versionedInputs(spec).map((i) => [i.name, i.version])));
+      const run = state.runs[jobId];
+      if (spec.stagingLocation !== undefined && run && run.stagingLocation === undefined) {
+        // What the release gate needs later: where the result is, which datasets' policies apply, the group-size column.
+        run.stagingLocation = spec.stagingLocation;
+        run.datasetsRead = spec.datasets.map((d) => `${d.participant}.${d.table}`);
+        run.groupSizeColumn = code?.groupSizeColumn ?? null;
+      }
       report.submitted.push(jobId);
     } catch (error) {
       const message = (error as Error).message;
@@ -183,6 +197,9 @@ export async function pollRuns(
     store?: ObjectStore;
     limits?: Limits;
     budgetTimer?: BudgetTimer;
+    /** The release gate, for runs that wrote to staging, and the policies it applies. */
+    release?: ReleaseStep;
+    releasePolicies?: ReleasePolicySources;
   },
   report: EffectsReport,
 ): Promise<void> {
@@ -190,12 +207,25 @@ export async function pollRuns(
     try {
       let status = await io.engine.getRun(run.runId);
       const output = runTarget(state, run.jobId)?.job?.outputLocation;
+      const staged = run.stagingLocation;
       if (status.resultState === 'SUCCESS' && run.resultState !== 'SUCCESS' && io.store && output) {
-        status = withOutputChecked(status, output, await outputProblem(io.store, output, io.limits, io.budgetTimer));
+        status = withOutputChecked(status, output, await outputProblem(io.store, staged ?? output, io.limits, io.budgetTimer));
+      }
+      if (status.resultState === 'SUCCESS' && run.resultState !== 'SUCCESS' && staged !== undefined && output && run.release === undefined) {
+        if (!io.release) {
+          report.errors.push(`run ${run.runId} of job ${run.jobId} ended SUCCESS; its staged result waits for the release gate, which this runtime has not configured`);
+          continue;
+        }
+        status = await releaseRun(state, run, status, output, { release: io.release, ...(io.releasePolicies ? { policies: io.releasePolicies } : {}) });
       }
       recordRunStatus(state, run.jobId, status, io.now);
+      scheduleStagingCleanup(state, state.runs[run.jobId], io.now, io.retentionDays);
       report.runsPolled++;
     } catch (error) {
+      if (error instanceof ReleaseUnavailableError) {
+        report.errors.push(`run ${run.runId} of job ${run.jobId} ended SUCCESS; its release could not be decided yet (retried next pass): ${error.message}`);
+        continue;
+      }
       if (error instanceof OutputCheckUnavailableError) {
         // The run keeps its last known state until its output can be read.
         report.errors.push(`run ${run.runId} of job ${run.jobId} ended SUCCESS; its output could not be checked yet (retried next pass): ${error.message}`);

@@ -30,6 +30,9 @@ import { publishViews, type PublishReport } from './publisher';
 import { participantInfos, type RuntimeSettings } from './settings';
 import { applyEventsWithHistory } from './history-batch';
 import { commitWithHistory, openState, StateConflictError, type LoadedState } from './state-store';
+import { defaultReleaseStep } from './release/default-release';
+import { sweepStaging } from './release/staging-sweep';
+import type { ReleaseStep } from './release/release-step';
 
 export interface PassOptions {
   config: RuntimeSettings;
@@ -43,6 +46,11 @@ export interface PassOptions {
   publishedCheckIntervalMs?: number;
   /** The clock of each participant's time budget (default: the system clock; tests end budgets on cue). */
   budgetTimer?: BudgetTimer;
+  /**
+   * The release gate (runtime/release/): default, the step for the engine (release/default-release.ts). With none
+   * (an engine double that names no step), runs write straight to their output, as before the gate.
+   */
+  release?: ReleaseStep;
 }
 
 export interface PassReport {
@@ -186,13 +194,22 @@ function rememberRegistrationChecks(state: CleanroomState, facts: Readonly<Recor
 async function act(options: PassOptions, clock: () => Date, maxAttempts: number, start: LoadedState, report: PassReport): Promise<number> {
   const { config, store, engine } = options;
   const participants = participantInfos(config);
+  const release = options.release ?? defaultReleaseStep(engine, config.limits);
+  const releaseIo = release ? { release, ...(config.release ? { releasePolicies: config.release } : {}) } : {};
   let base = start;
   for (let attempt = 1; ; attempt++) {
     const work = structuredClone(base.state);
     const now = clock().getTime();
     const effects: EffectsReport = { submitted: [], submitFailures: [], runsPolled: 0, errors: [] };
-    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}) }, effects);
-    await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays, store, limits: config.limits, budgetTimer: options.budgetTimer }, effects);
+    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}), ...(release ? { release } : {}) }, effects);
+    await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays, store, limits: config.limits, budgetTimer: options.budgetTimer, ...releaseIo }, effects);
+    if (work.stagingCleanup?.some((entry) => entry.after <= now)) {
+      try {
+        await sweepStaging(work, store, now, config.limits);
+      } catch (error) {
+        effects.errors.push(`staged results past the retention period could not all be deleted (retried next pass): ${(error as Error).message}`);
+      }
+    }
     const published: PublishReport = { tables: [], codeObjects: 0, repaired: [], errors: [] };
     // After a lost swap the other pass may have published an older view over ours: republish everything.
     const publishIo = { store, stateBucket: config.stateBucket, participants, keeper: config.keeper, force: attempt > 1, now, checkIntervalMs: options.publishedCheckIntervalMs, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}) };

@@ -1,5 +1,6 @@
 /** The part of the clean room config a runtime pass uses (a CleanroomConfig fits it as is). */
 import type { ApprovalPolicy } from '../config/approval-schema';
+import type { ReleaseConfig } from '../config/config-types';
 import type { Limits } from '../limits';
 import type { ParticipantInfo } from '../processor/context';
 
@@ -13,6 +14,8 @@ export interface RuntimeSettings {
   readonly limits?: Limits;
   /** Who approves code (default: the keeper). */
   readonly approval?: ApprovalPolicy;
+  /** What may leave the clean room (`release:` sections; default: no policy, every result is released). */
+  readonly release?: ReleaseConfig;
 }
 
 export function participantInfos(settings: RuntimeSettings): ParticipantInfo[] {

@@ -62,3 +62,11 @@ test('code register --reads declares the datasets a notebook reads', async () =>
   const [event] = await box.parsedEvents('measurement');
   expect(event).toMatchObject({ type: 'CODE', codeName: 'reach', reads: 'publisher.users,measurement.panel' });
 });
+
+test('code register --group-size-column names the output column the release gate compares with min_group_size', async () => {
+  await fs.writeFile(path.join(box.dir, 'overlap.sql'), 'SELECT count(DISTINCT user_id) AS users FROM publisher.users\n');
+  const result = await box.run(['code', 'register', 'overlap', '--file', path.join(box.dir, 'overlap.sql'), '--group-size-column', 'users', '--as', 'advertiser']);
+  expect(result.error).toBeUndefined();
+  const [event] = await box.parsedEvents('advertiser');
+  expect(event).toMatchObject({ type: 'CODE', codeName: 'overlap', groupSizeColumn: 'users' });
+});

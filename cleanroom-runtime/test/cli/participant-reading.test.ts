@@ -46,10 +46,10 @@ describe('code pending', () => {
     const text = await box.run(['code', 'pending', '--as', 'publisher']);
     const lines = text.stdout.trimEnd().split('\n');
     // The seed notebooks' hash stands beside the version hash, as approve_code shows it.
-    expect(lines[0].split(/\s{2,}/)).toEqual(['code_name', 'version_hash', 'notebook_hash', 'participant', 'notebook_language', 'default_parameters', 'updated_at', 'description']);
+    expect(lines[0].split(/\s{2,}/)).toEqual(['code_name', 'version_hash', 'notebook_hash', 'participant', 'notebook_language', 'default_parameters', 'updated_at', 'description', 'reads', 'group_size_column', 'release_policy']);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
-      ['adv_lift', 'version-of-adv_lift', 'seed-hash-of-adv_lift', 'advertiser', 'SQL', '{"min": "5"}', '2024-06-01T08:00:00.000000Z', 'weekly lift'],
-      ['m_reach', 'version-of-m_reach', 'seed-hash-of-m_reach', 'measurement', 'SQL', '{"min": "5"}', '2024-06-01T08:00:00.000000Z', 'reach'],
+      ['adv_lift', 'version-of-adv_lift', 'seed-hash-of-adv_lift', 'advertiser', 'SQL', '{"min": "5"}', '2024-06-01T08:00:00.000000Z', 'weekly lift', 'at most 1000000 rows (cleanroom.yaml)'],
+      ['m_reach', 'version-of-m_reach', 'seed-hash-of-m_reach', 'measurement', 'SQL', '{"min": "5"}', '2024-06-01T08:00:00.000000Z', 'reach', 'at most 1000000 rows (cleanroom.yaml)'],
     ]);
     const json = await box.run(['code', 'pending', '--as', 'publisher', '--json']);
     expect(json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).code_name)).toEqual(['adv_lift', 'm_reach']);
@@ -77,7 +77,9 @@ describe('code show', () => {
     // The published seed hash of the current version (here a marker, to show it is the published one that is printed).
     expect(result.stderr).toBe(
       `code "adv_lift" by advertiser, SQL, sha256 ${HASH}, default parameters {"min": "5"}\nversion hash (approve with --hash): ${versionHash(SQL, { defaults: { min: '5' } })}\n` +
-        "seed notebooks' hash (sha256 of the base64 export, shown by approve_code): seed-hash-of-adv_lift\n",
+        "seed notebooks' hash (sha256 of the base64 export, shown by approve_code): seed-hash-of-adv_lift\n" +
+        'reads: unknown (every registered dataset); group-size column: none\n' +
+        'release policy of its runs: at most 1000000 rows (cleanroom.yaml)\n',
     );
   });
 
@@ -133,7 +135,7 @@ describe('status', () => {
         run_id: '901', job_id: 'job-1', job_name: 'weekly', participant: 'advertiser', engine: 'local', state: 'TERMINATED', result_state: 'SUCCESS',
         state_message: null, start_time: '2024-06-02T10:00:00.500000Z', end_time: '2024-06-02T10:01:00.000000Z', run_page_url: null,
         output_location: 'gs://advertiser-cleanroom-data/output/weekly', error: null, error_trace: null, updated_at: '2024-06-02T10:01:00.000000Z',
-        scheduled_for: null,
+        scheduled_for: null, release_state: null, rows_suppressed: null, release_message: null,
       },
     ]);
     const events = await box.run(['status', 'events', '--json', '--as', 'advertiser']);

@@ -30,7 +30,7 @@ describe('cleanroom config validate', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr.split('\n')).toEqual([
       'participants/advertiser.yaml:2:1 role — expected collaborator, as there is exactly one keeper and cleanroom.yaml names "publisher"; got keeper',
-      'participants/measurement.yaml:8:1 extra — unknown field; expected one of: name, role, bucket, databricks, gcp, terraform_state',
+      'participants/measurement.yaml:8:1 extra — unknown field; expected one of: name, role, bucket, databricks, gcp, terraform_state, release',
       '2 problems in the configuration at .',
       '',
     ]);

@@ -23,7 +23,7 @@ async function examplesWith(files: Record<string, string | null>): Promise<TempC
   return temp;
 }
 
-const PARTICIPANT_FIELDS = 'name, role, bucket, databricks, gcp, terraform_state';
+const PARTICIPANT_FIELDS = 'name, role, bucket, databricks, gcp, terraform_state, release';
 
 describe('unknown fields', () => {
   it('are reported at the key, with the fields allowed there', async () => {
@@ -32,7 +32,7 @@ describe('unknown fields', () => {
       'participants/advertiser.yaml': participantYaml('advertiser', 'collaborator').replace('gcp:\n', 'gcp:\n  zone: europe-west1-b\n'),
     });
     expect(await problemsIn(temp)).toEqual([
-      'cleanroom.yaml:10:1 retention — unknown field; expected one of: name, gcp, databricks, service_account, state_bucket, keeper, compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state, limits, approval',
+      'cleanroom.yaml:10:1 retention — unknown field; expected one of: name, gcp, databricks, service_account, state_bucket, keeper, compute_sizes, run_history_retention_days, runtime, run_timeout_minutes, terraform_state, limits, approval, release',
       'participants/advertiser.yaml:7:3 gcp.zone — unknown field; expected one of: project, storage_service_agent',
     ]);
   });
@@ -208,7 +208,7 @@ describe('missing files', () => {
   it('reports an empty file as a missing mapping', async () => {
     const temp = await examplesWith({ 'participants/advertiser.yaml': '# nothing yet\n' });
     expect(await problemsIn(temp)).toEqual([
-      'participants/advertiser.yaml:1:1 — expected participant settings: name, role, bucket, databricks, gcp and optional terraform_state; got an empty value',
+      'participants/advertiser.yaml:1:1 — expected participant settings: name, role, bucket, databricks, gcp and optional terraform_state, release; got an empty value',
     ]);
   });
 });

@@ -272,7 +272,7 @@ describe('with the runtime watching', () => {
     expect(runs.status).toBe(0);
     const lines = runs.stdout.split('\n');
     // Records instead of a wide table: every aligned line fits; only a long free-text value may run on.
-    expect(lines.filter((l) => l.length > 80 && !/^(error|run_page_url)\s/.test(l))).toEqual([]);
+    expect(lines.filter((l) => l.length > 80 && !/^(error|run_page_url|release_message)\s/.test(l))).toEqual([]);
     expect(runs.stdout).toMatch(/^job_name\s+broken_1$/m);
     const wide = cleanroom(['status', 'runs', ...local('advertiser')]);
     expect(wide.stdout.split('\n')[0]).toMatch(/^job_name\s+run_id\s+state/);

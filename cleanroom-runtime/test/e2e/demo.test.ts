@@ -51,37 +51,44 @@ describe('cleanroom demo, run twice', () => {
     const [first, second] = runs.map((r) => r.report);
     expect(first.events.map((e) => `${e.participant}:${e.eventType}:${e.status}`).sort()).toEqual([
       'advertiser:CODE:SUCCESS',
+      'advertiser:CODE:SUCCESS',
       'advertiser:DATA:SUCCESS',
       'advertiser:JOB:SUCCESS',
+      'advertiser:JOB:SUCCESS',
       'measurement:DATA:SUCCESS',
+      'publisher:CODE_REQUEST_APPROVED:SUCCESS',
       'publisher:CODE_REQUEST_APPROVED:SUCCESS',
       'publisher:DATA:SUCCESS',
     ]);
     expect(first.skipped).toEqual([]);
-    expect(second.events.map((e) => `${e.participant}:${e.eventType}:${e.status}`)).toEqual(['advertiser:JOB:SUCCESS']);
-    expect(second.skipped).toHaveLength(5); // three datasets, the code, the approval
+    expect(second.events.map((e) => `${e.participant}:${e.eventType}:${e.status}`)).toEqual(['advertiser:JOB:SUCCESS', 'advertiser:JOB:SUCCESS']);
+    expect(second.skipped).toHaveLength(7); // three datasets, two codes, two approvals
     expect(second.jobName).not.toBe(first.jobName);
     expect(runs[1].printed).toContain('skipped: publisher.users is already registered');
   });
 
   test('no registration is duplicated: events tables and published tables hold each request once', async () => {
-    expect((await rows('publisher', 'events')).map((r) => r.event_type)).toEqual(['DATA', 'CODE_REQUEST_APPROVED']);
-    expect((await rows('advertiser', 'events')).map((r) => r.event_type)).toEqual(['DATA', 'CODE', 'JOB', 'JOB']);
+    expect((await rows('publisher', 'events')).map((r) => r.event_type)).toEqual(['DATA', 'CODE_REQUEST_APPROVED', 'CODE_REQUEST_APPROVED']);
+    expect((await rows('advertiser', 'events')).map((r) => r.event_type)).toEqual(['DATA', 'CODE', 'CODE', 'JOB', 'JOB', 'JOB', 'JOB']);
     expect((await rows('measurement', 'events')).map((r) => r.event_type)).toEqual(['DATA']);
     expect(names(await rows('publisher', 'data'), 'data_metastore_name')).toEqual(['advertiser.conversions', 'measurement.panel', 'publisher.users']);
-    expect(names(await rows('publisher', 'code'), 'code_name')).toEqual(['segment_overlap']);
+    expect(names(await rows('publisher', 'code'), 'code_name')).toEqual(['segment_overlap', 'top_buyers']);
   });
 
   test('visibility per role: the keeper sees everything, collaborators their own and the keeper\'s', async () => {
     expect(names(await rows('advertiser', 'data'), 'data_metastore_name')).toEqual(['advertiser.conversions', 'publisher.users']);
     expect(names(await rows('measurement', 'data'), 'data_metastore_name')).toEqual(['measurement.panel', 'publisher.users']);
-    expect(names(await rows('advertiser', 'code'), 'code_name')).toEqual(['segment_overlap']);
+    expect(names(await rows('advertiser', 'code'), 'code_name')).toEqual(['segment_overlap', 'top_buyers']);
     expect(await rows('measurement', 'code')).toEqual([]);
     expect(await rows('measurement', 'approval_status')).toEqual([]);
-    const jobNames = runs.map((r) => r.report.jobName).sort();
+    const jobNames = runs.flatMap((r) => [r.report.jobName, r.report.refusedJobName]).sort();
     for (const who of ['publisher', 'advertiser'] as const) {
       expect(names(await rows(who, 'jobs'), 'job_name')).toEqual(jobNames);
-      expect((await rows(who, 'runs')).map((r) => `${r.state}/${r.result_state}`)).toEqual(['TERMINATED/SUCCESS', 'TERMINATED/SUCCESS']);
+      const byJob = new Map((await rows(who, 'runs')).map((r) => [String(r.job_name), `${r.state}/${r.result_state}/${r.release_state}`]));
+      for (const { report } of runs) {
+        expect(byJob.get(report.jobName)).toBe('TERMINATED/SUCCESS/RELEASED');
+        expect(byJob.get(report.refusedJobName)).toBe('TERMINATED/FAILED/REFUSED');
+      }
     }
     expect(await rows('measurement', 'jobs')).toEqual([]);
     expect(await rows('measurement', 'runs')).toEqual([]);
@@ -91,7 +98,7 @@ describe('cleanroom demo, run twice', () => {
       expect(statuses.every((s) => s.status === 'SUCCESS')).toBe(true);
       expect(statuses).toHaveLength((await rows(who, 'events')).length);
     }
-    expect(runs[0].printed).toMatch(/event_status\s+2\s+3\s+1\s+own events only/);
+    expect(runs[0].printed).toMatch(/event_status\s+3\s+5\s+1\s+own events only/);
   });
 
   test('the job output is the overlap aggregate recomputed from the sample data, small segments hidden', async () => {
@@ -124,6 +131,22 @@ describe('cleanroom demo, run twice', () => {
       expect(report.outputLocation).toBe(`gs://${BUCKET.advertiser}/output/${report.jobName}`);
     }
     expect(runs[0].printed).toContain(`$ cleanroom table show gs://${BUCKET.advertiser}/output/${runs[0].report.jobName}`);
+  });
+
+  test('the approved query that leaks identifiers is refused by the release gate: nothing at its output, the rule and dataset named, no value shown', async () => {
+    const { users } = generateSampleData();
+    for (const { report, printed } of runs) {
+      await expect(DeltaTable.open(store, BUCKET.advertiser, `output/${report.refusedJobName}`)).rejects.toThrow();
+      for (const who of ['publisher', 'advertiser'] as const) {
+        const run = (await rows(who, 'runs')).find((r) => r.job_name === report.refusedJobName)!;
+        expect(String(run.release_message)).toMatch(/^refused \(rule identifiers, set by (advertiser\.conversions|publisher\.users)\): output column "buyer" holds values of the identifier column/);
+        for (const user of users.slice(0, 50)) expect(String(run.release_message).toLowerCase()).not.toContain(String(user.email_sha256).slice(0, 16));
+      }
+      expect(printed).toContain('release gate: REFUSED');
+      expect(printed).toContain('release gate: RELEASED');
+    }
+    // The measurement firm ran nothing and sees no run.
+    expect(await rows('measurement', 'runs')).toEqual([]);
   });
 
   test('plain output off a terminal: steps and commands, no escape codes', () => {
@@ -169,7 +192,7 @@ test('a run interrupted after writing a request (before the runtime processed it
     expect(printed).toContain('processed 1 request(s) left by an interrupted earlier run');
     expect(report.events.every((e) => e.status === 'SUCCESS')).toBe(true);
     const events = await (await DeltaTable.open(new LocalObjectStore(localRoot), BUCKET.publisher, controlTableKey('events'))).readRows();
-    expect(events.map((e) => e.event_type)).toEqual(['DATA', 'CODE_REQUEST_APPROVED']);
+    expect(events.map((e) => e.event_type)).toEqual(['DATA', 'CODE_REQUEST_APPROVED', 'CODE_REQUEST_APPROVED']);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

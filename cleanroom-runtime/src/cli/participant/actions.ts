@@ -121,7 +121,9 @@ export async function codeShowAction(name: string, options: SessionOptions & { h
   io.stderr.write(
     `code "${stored.codeName}" by ${stored.owner}, ${stored.language}, sha256 ${stored.hash}, default parameters ${stored.defaultParameters}\n` +
       `version hash (approve with --hash): ${stored.versionHash}\n` +
-      `seed notebooks' hash (sha256 of the base64 export, shown by approve_code): ${stored.seedHash}\n`,
+      `seed notebooks' hash (sha256 of the base64 export, shown by approve_code): ${stored.seedHash}\n` +
+      `reads: ${stored.reads ?? 'unknown (every registered dataset)'}; group-size column: ${stored.groupSizeColumn ?? 'none'}\n` +
+      `release policy of its runs: ${stored.releasePolicy}\n`,
   );
   io.stdout.write(stored.source.endsWith('\n') ? stored.source : `${stored.source}\n`);
 }

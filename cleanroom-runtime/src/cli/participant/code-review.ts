@@ -4,6 +4,7 @@ import type { CodeLanguage } from '../../engines/engine';
 import { codeObjectKey, sha256Hex } from '../../processor';
 import { seedNotebookHash } from '../../processor/code-content';
 import { codeVersionHash } from '../../processor/code-version';
+import { describeReleasePolicy, releasePolicyFor } from '../../processor/release-policy';
 import { readObject, readPublished, tryReadPublished } from './control-tables';
 import { CliError } from './errors';
 import type { ParticipantSession } from './session';
@@ -22,8 +23,12 @@ export const PENDING_SCHEMA = struct([
   ['description', 'string'],
   ['code_id', 'string'],
   ['updated_at', 'timestamp'],
+  // The datasets it reads (null: unknown, so every dataset), its group-size column and the release policy its runs get.
+  ['reads', 'string'],
+  ['group_size_column', 'string'],
+  ['release_policy', 'string'],
 ]);
-export const PENDING_COLUMNS = ['code_name', 'version_hash', 'notebook_hash', 'participant', 'notebook_language', 'default_parameters', 'updated_at', 'description'];
+export const PENDING_COLUMNS = ['code_name', 'version_hash', 'notebook_hash', 'participant', 'notebook_language', 'default_parameters', 'updated_at', 'description', 'reads', 'group_size_column', 'release_policy'];
 
 /**
  * Code awaiting review, from the published approval_status joined with code (for description and language); with
@@ -32,6 +37,7 @@ export const PENDING_COLUMNS = ['code_name', 'version_hash', 'notebook_hash', 'p
 export async function pendingCode(session: ParticipantSession, reviewer?: string): Promise<DeltaRow[]> {
   const approvals = await readPublished(session, 'approval_status');
   const code = (await tryReadPublished(session, 'code')) ?? [];
+  const registered = await registeredDatasets(session);
   const awaits = (row: DeltaRow): boolean => {
     if (reviewer === undefined) return true;
     // Tables published before the policy columns existed: the keeper reviews everything.
@@ -53,9 +59,27 @@ export async function pendingCode(session: ParticipantSession, reviewer?: string
         description: c?.description ?? null,
         code_id: a.code_id ?? null,
         updated_at: a.updated_at ?? null,
+        reads: typeof c?.reads === 'string' ? c.reads : null,
+        group_size_column: typeof c?.group_size_column === 'string' ? c.group_size_column : null,
+        release_policy: releasePolicyText(session, c, registered),
       };
     })
     .sort((a, b) => String(a.code_name).localeCompare(String(b.code_name)));
+}
+
+/** Every registered dataset the participant's control.data lists (`participant.table`): what unknown reads mean. */
+async function registeredDatasets(session: ParticipantSession): Promise<string[]> {
+  const data = (await tryReadPublished(session, 'data')) ?? [];
+  return data.map((row) => String(row.data_metastore_name ?? '')).filter((name) => name.includes('.'));
+}
+
+/** The release policy runs of this code get (the configuration's `release:` sections over the datasets it reads). */
+function releasePolicyText(session: ParticipantSession, code: DeltaRow | undefined, registered: readonly string[]): string {
+  const reads = typeof code?.reads === 'string' ? code.reads.split(',').filter((r) => r !== '') : undefined;
+  const policy = releasePolicyFor(reads, registered, session.config.release);
+  const groupSize = typeof code?.group_size_column === 'string' ? code.group_size_column : null;
+  const missing = policy.minGroupSize !== null && groupSize === null ? '; REFUSED at release: no --group-size-column declared while min_group_size applies' : '';
+  return `${describeReleasePolicy(policy)}${missing}`;
 }
 
 export interface StoredCode {
@@ -70,6 +94,10 @@ export interface StoredCode {
   defaultParameters: string;
   key: string;
   source: string;
+  /** The datasets it reads (null: unknown, so every registered dataset), its group-size column, and the release policy its runs get. */
+  reads: string | null;
+  groupSizeColumn: string | null;
+  releasePolicy: string;
 }
 
 /**
@@ -97,9 +125,12 @@ export async function storedCode(session: ParticipantSession, name: string, want
   }
   const language = String(row.notebook_language ?? '');
   const defaultParameters = String(row.default_parameters ?? '{}');
-  const versionHash = codeVersionHash({ hash, language: language as CodeLanguage, defaultParameters });
+  const groupSizeColumn = typeof row.group_size_column === 'string' && row.notebook_contents_hash === hash ? row.group_size_column : null;
+  const versionHash = codeVersionHash({ hash, language: language as CodeLanguage, defaultParameters, ...(groupSizeColumn === null ? {} : { groupSizeColumn }) });
   const source = Buffer.from(bytes).toString('utf8');
   // The published one for the current version (a seed notebook's export as sent); the same digest of the source otherwise.
   const published = row.notebook_contents_hash === hash && typeof row.notebook_hash === 'string' ? row.notebook_hash : null;
-  return { codeName: name, owner, language, hash, versionHash, seedHash: published ?? seedNotebookHash(source), defaultParameters, key, source };
+  const reads = typeof row.reads === 'string' ? row.reads : null;
+  const releasePolicy = releasePolicyText(session, row, await registeredDatasets(session));
+  return { codeName: name, owner, language, hash, versionHash, seedHash: published ?? seedNotebookHash(source), defaultParameters, key, source, reads, groupSizeColumn, releasePolicy };
 }

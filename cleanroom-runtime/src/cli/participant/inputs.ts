@@ -65,6 +65,7 @@ export interface CodeOptions {
   description?: string;
   defaultParams?: string;
   reads?: string;
+  groupSizeColumn?: string;
 }
 
 export async function codeRequest(verb: Verb, name: string, options: CodeOptions, io?: CliIo): Promise<CodeRequest> {
@@ -89,6 +90,7 @@ export async function codeRequest(verb: Verb, name: string, options: CodeOptions
   if (description !== undefined) request.description = description;
   if (defaultParameters !== undefined) request.defaultParameters = defaultParameters;
   if (options.reads !== undefined) request.reads = options.reads;
+  if (options.groupSizeColumn !== undefined) request.groupSizeColumn = options.groupSizeColumn;
   return request;
 }
 

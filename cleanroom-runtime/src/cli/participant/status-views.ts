@@ -27,7 +27,7 @@ export const STATUS_VIEWS = {
   },
   runs: {
     table: 'runs',
-    columns: ['job_name', 'run_id', 'state', 'result_state', 'start_time', 'end_time', 'run_page_url', 'error'],
+    columns: ['job_name', 'run_id', 'state', 'result_state', 'release_state', 'rows_suppressed', 'start_time', 'end_time', 'run_page_url', 'release_message', 'error'],
     orderBy: 'start_time',
   },
   events: { table: 'event_status', columns: ['event_uuid', 'event_type', 'status', 'processed_at', 'message'], orderBy: 'events_version' },

@@ -44,7 +44,8 @@ export interface LocalEngineOptions {
 
 export class LocalEngine implements ExecutionEngine {
   readonly name = 'local' as const;
-  private readonly localRoot: string;
+  /** Local mode root (absolute): the runtime's local release step reads and writes the same folders. */
+  readonly localRoot: string;
   private readonly now: () => Date;
   private readonly injectedClock: boolean;
   private readonly stateDir: string;

@@ -4,7 +4,7 @@
  * result (at most `maxResultRows` rows) as a Delta table at the output. Returns the ended run record; a failure
  * is a FAILED record whose message says what to change.
  */
-import type { RunSpec } from '../engine';
+import { resultLocation, type RunSpec } from '../engine';
 import type { DeltaBridge } from './delta-bridge';
 import { loadDatasets, type LoadReport } from './dataset-loader';
 import { parseGsLocation } from './gs-paths';
@@ -29,8 +29,8 @@ export async function executeRun(spec: RunSpec, running: RunRecord, ctx: RunCont
   await log(`run ${record.runId} of job ${spec.jobName} (${spec.jobId}) by ${spec.participant}: code ${spec.code.name} ${spec.code.hash}`);
   try {
     const rows = await runCode(spec, ctx, log);
-    record = { ...record, lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '', output: { location: spec.outputLocation, rows } };
-    await log(`SUCCESS: wrote ${rows} rows to ${spec.outputLocation}`);
+    record = { ...record, lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '', output: { location: resultLocation(spec), rows } };
+    await log(`SUCCESS: wrote ${rows} rows to ${resultLocation(spec)}`);
   } catch (error) {
     record = failedRecord(record, error, ctx.localRoot, error instanceof RunTimedOut ? 'TIMEDOUT' : 'FAILED');
     await log(`${record.resultState ?? 'FAILED'}: ${record.error ?? ''}`);
@@ -54,7 +54,7 @@ async function runCode(spec: RunSpec, ctx: RunContext, log: (line: string) => Pr
         `Run this clean room with the Databricks engine to use ${spec.code.language} notebooks, or rewrite ${spec.code.name} in SQL`,
     );
   }
-  const output = parseGsLocation(spec.outputLocation);
+  const output = parseGsLocation(resultLocation(spec));
   const sandbox = await Sandbox.open(ctx.limits);
   try {
     const report = await loadDatasets(sandbox.connection, spec.datasets, { localRoot: ctx.localRoot, delta: ctx.delta, maxDataBytes: ctx.limits.maxDataBytes, maxDataFiles: ctx.limits.maxDataFiles });
