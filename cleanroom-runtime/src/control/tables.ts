@@ -135,6 +135,8 @@ export const RUNS_SCHEMA: StructType = struct([
   ['updated_at', 'timestamp'],
   // The occurrence a scheduled job's run is for (null for ad hoc jobs).
   ['scheduled_for', 'timestamp'],
+  // The Delta version of each dataset the run was given, as checked before submission: {"publisher.users": 3}.
+  ['input_versions', 'string'],
 ]);
 
 export const EVENT_STATUS_SCHEMA: StructType = struct([

@@ -136,6 +136,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       error_trace: run.errorTrace,
       updated_at: micros(run.updatedAt),
       scheduled_for: scheduledFor === null ? null : micros(Date.parse(scheduledFor)),
+      input_versions: run.inputVersions ? JSON.stringify(Object.fromEntries(Object.entries(run.inputVersions).sort(([a], [b]) => (a < b ? -1 : 1)))) : null,
     })),
     event_status: (state.eventStatus[viewer.name] ?? []).map((s) => ({
       event_uuid: s.eventUuid,
