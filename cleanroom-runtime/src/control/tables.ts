@@ -142,6 +142,8 @@ export const RUNS_SCHEMA: StructType = struct([
   ['release_state', 'string'],
   ['rows_suppressed', 'long'],
   ['release_message', 'string'],
+  // The Delta version of each dataset the run was given, as checked before submission: {"publisher.users": 3}.
+  ['input_versions', 'string'],
 ]);
 
 export const EVENT_STATUS_SCHEMA: StructType = struct([

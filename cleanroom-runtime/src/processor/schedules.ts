@@ -13,7 +13,7 @@ import { approvalCoversCurrent, codeVersionHash, isApprovedNow } from './code-ve
 import { nextOccurrence, parseCron, previousOccurrence, cronNeverFires, type CronSchedule } from './cron';
 import type { Effect } from './effects';
 import { quote } from './names';
-import { recordOf, type CleanroomState, type JobRecord } from './state';
+import { recordOf, type CleanroomState, type CodeRecord, type JobRecord } from './state';
 
 export const AD_HOC_SCHEDULE = 'ad-hoc';
 const AD_HOC_WORDS = ['', 'ad-hoc', 'adhoc', 'once', 'now'];
@@ -88,8 +88,16 @@ export function pinnedCodeProblem(state: CleanroomState, job: JobRecord): string
   if (code.approval.status === 'CODE_REQUEST_REJECTED' && approvalCoversCurrent(code)) {
     return `code "${job.codeName}" was rejected${code.approval.reason ? `: ${code.approval.reason}` : ''}`;
   }
-  if (!isApprovedNow(code)) return `code "${job.codeName}" is no longer approved`;
+  if (!isApprovedNow(code)) return `code "${job.codeName}" is no longer approved${whyNotApproved(code)}`;
   return undefined;
+}
+
+/** ": <why>", from the code's last decision when it took the approval away (a revocation, lapse or policy change). */
+function whyNotApproved(code: CodeRecord): string {
+  const last = code.decisions?.[code.decisions.length - 1];
+  if (!last || last.decision === 'APPROVED' || last.decision === 'REJECTED') return '';
+  if (last.decision === 'REVOKED') return `: ${last.by ?? 'an approver'} revoked its approval${last.reason ? ` (${last.reason})` : ''}`;
+  return last.reason ? `: ${last.reason}` : '';
 }
 
 /** True when advanceSchedules would change the state (cheap: no occurrence search), so idle passes write nothing. */

@@ -140,6 +140,7 @@ export function viewFor(state: CleanroomState, viewer: ParticipantInfo, keeper: 
       release_state: run.release?.state ?? null,
       rows_suppressed: run.release === undefined ? null : BigInt(run.release.rowsSuppressed),
       release_message: run.release?.message ?? null,
+      input_versions: run.inputVersions ? JSON.stringify(Object.fromEntries(Object.entries(run.inputVersions).sort(([a], [b]) => (a < b ? -1 : 1)))) : null,
     })),
     event_status: (state.eventStatus[viewer.name] ?? []).map((s) => ({
       event_uuid: s.eventUuid,

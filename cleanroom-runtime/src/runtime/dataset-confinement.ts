@@ -41,6 +41,8 @@ export interface CheckCache {
   records: Record<string, DatasetCheckRecord>;
   /** Confirm each remembered check with one list call (before a submission); otherwise trust it (catalogue sync). */
   confirm: boolean;
+  /** The datasets given are only some of the registered ones: keep the checks of the others (default: false). */
+  partial?: boolean;
 }
 
 type Verdict = { version: number } | { reason: string };
@@ -59,7 +61,7 @@ export async function confineDatasets(store: ObjectStore, datasets: readonly Dat
       verdicts.set(location, await checkLocation(store, first, limits, timer, cache));
     }),
   );
-  if (cache) for (const location of Object.keys(cache.records)) if (!verdicts.has(location)) delete cache.records[location];
+  if (cache && !cache.partial) for (const location of Object.keys(cache.records)) if (!verdicts.has(location)) delete cache.records[location];
   const result: ConfinedDatasets = { usable: [], refused: [] };
   for (const dataset of datasets) {
     const verdict = dataset.format === 'delta' ? verdicts.get(dataset.location) : undefined;

@@ -74,9 +74,13 @@ export async function performEffects(
   // unreadable (e.g. files in another participant's bucket) is left out, so the engine drops its table.
   let datasets: DatasetRef[];
   try {
-    // A sync alone trusts the checks remembered from registration; a submission confirms each with one list call.
-    const cache = { records: (state.datasetChecks ??= {}), confirm: jobIds.length > 0 };
-    const confined = await confineDatasets(io.store, datasetRefs(state), io.limits, io.budgetTimer, cache);
+    // A sync alone trusts the checks remembered from registration; a submission confirms each with one list call,
+    // only for the datasets the submitted code reads (all of them for a sync, or for code whose reads are unknown).
+    const registered = datasetRefs(state);
+    const read = mustSync ? undefined : readsOfJobs(state, jobIds);
+    const checked = read === undefined ? registered : registered.filter((d) => read.has(`${d.participant}.${d.table}`));
+    const cache = { records: (state.datasetChecks ??= {}), confirm: jobIds.length > 0, partial: checked.length < registered.length };
+    const confined = await confineDatasets(io.store, checked, io.limits, io.budgetTimer, cache);
     for (const { dataset, reason } of confined.refused) {
       report.errors.push(`dataset ${dataset.participant}.${dataset.table} left out of job runs this pass, its Delta table at ${dataset.location} is refused: ${reason} (its owner must fix the table)`);
     }
@@ -242,4 +246,17 @@ export async function pollRuns(
       report.errors.push(`could not poll run ${run.runId}: ${(error as Error).message}`);
     }
   }
+}
+
+/** Every dataset the code of these submissions reads, or undefined when one of them may read any. */
+function readsOfJobs(state: CleanroomState, runKeys: readonly string[]): Set<string> | undefined {
+  const reads = new Set<string>();
+  for (const key of runKeys) {
+    const job = runTarget(state, key)?.job;
+    const code = job ? recordOf(state.code, job.codeName) : undefined;
+    if (!job) continue;
+    if (code?.reads === undefined) return undefined;
+    for (const name of code.reads) reads.add(name);
+  }
+  return reads;
 }

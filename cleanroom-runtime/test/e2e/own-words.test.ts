@@ -4,6 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { CONTROL_TABLES } from '../../src/control/tables';
 
 const REPO = path.resolve(__dirname, '../../..');
 const SKIP = new Set(['node_modules', '.git', 'dist', 'cdktf.out', '.cleanroom', 'coverage', '.gen']);
@@ -34,5 +35,18 @@ test('docs/protocol.md covers the event protocol, the control tables and visibil
   expect(text).toMatch(/^## Events$/m);
   expect(text).toMatch(/^## Control tables$/m);
   expect(text).toMatch(/^## Visibility$/m);
-  for (const table of ['events', 'data', 'code', 'approval_status', 'jobs', 'runs', 'event_status']) expect(text).toContain(`| \`${table}\``);
+  // Every control table the runtime publishes, from the one definition of them.
+  for (const table of Object.keys(CONTROL_TABLES)) expect(text).toContain(`| \`${table}\``);
+});
+
+test("the docs stand on their own: no path to fixtures outside the repository", async () => {
+  const outside = new RegExp(['\\.\\./', 'shared'].join(''));
+  const offending: string[] = [];
+  for (const file of (await files(REPO)).filter((f) => f.endsWith('.md'))) {
+    const text = await fs.readFile(file, 'utf8');
+    text.split('\n').forEach((line, i) => {
+      if (outside.test(line)) offending.push(`${path.relative(REPO, file)}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  expect(offending).toEqual([]);
 });

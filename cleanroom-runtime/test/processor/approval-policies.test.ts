@@ -157,6 +157,20 @@ describe('expiry, run limit and revocation', () => {
     h.ok(ADVERTISER, job('adv', 'j2'));
   });
 
+  test('a scheduled job on code whose approval lapsed stops, saying why and how to renew', () => {
+    const h = new PolicyHarness({ policy: 'keeper', expiresAfterDays: 7, autoApprove: [] }).datasets();
+    h.ok(ADVERTISER, cli.code('adv', 'INSERT', OWN_ONLY));
+    h.approve(KEEPER, 'adv', OWN_ONLY);
+    h.ok(ADVERTISER, seed.job('weekly', 'adv', '{"output": "gs://advertiser-bucket/output/w"}', 'Small', h.now, '0 6 * * 1'));
+    h.now += 8 * DAY;
+    h.reconcile();
+    const { advanceSchedules } = jest.requireActual<typeof import('../../src/processor/schedules')>('../../src/processor/schedules');
+    advanceSchedules(h.state, h.now);
+    const weekly = Object.values(h.state.jobs).find((j) => j.jobName === 'weekly')!;
+    expect(weekly.status).toBe('STOPPED');
+    expect(weekly.statusMessage).toContain('code "adv" is no longer approved: its approval lapsed 7 days after it was given (approval.expires_after_days)');
+  });
+
   test('a revoked approval sends the code back to pending and stops its scheduled jobs at once', () => {
     const h = new PolicyHarness({ policy: 'keeper', autoApprove: [] }).datasets();
     h.ok(ADVERTISER, cli.code('adv', 'INSERT', OWN_ONLY));
@@ -169,6 +183,7 @@ describe('expiry, run limit and revocation', () => {
     const { advanceSchedules } = jest.requireActual<typeof import('../../src/processor/schedules')>('../../src/processor/schedules');
     advanceSchedules(h.state, h.now);
     expect(weekly.jobId in h.state.jobs && h.state.jobs[weekly.jobId].status).toBe('STOPPED');
+    expect(h.state.jobs[weekly.jobId].statusMessage).toContain('code "adv" is no longer approved: publisher revoked its approval (second thoughts)');
     expect(h.send(AGENCY, { ...revoke, uuid: 'other-uuid' }).message).toMatch(/^only the keeper can reject code$/);
   });
 
@@ -224,5 +239,50 @@ describe('what each participant sees', () => {
     const advertiser = viewFor(h.state, ADVERTISER, KEEPER.name, policy);
     expect(advertiser.code.map((c) => c.code_name)).toEqual(['adv_agency']);
     expect(advertiser.approval_decisions).toHaveLength(1);
+  });
+});
+
+describe('hostile approvers', () => {
+  const QUORUM_OWNERS: ApprovalPolicy = { policy: 'data_owners', quorum: { count: 2, approvers: ['publisher', 'agency', 'advertiser'] }, autoApprove: [] };
+
+  test.each([
+    ['data_owners', DATA_OWNERS],
+    ['data_owners with a quorum', QUORUM_OWNERS],
+  ])('%s: an approval counts only for the bucket it was read from, whatever its row or payload claims', (_name, policy) => {
+    const h = new PolicyHarness(policy).datasets();
+    h.ok(ADVERTISER, cli.code('adv_join', 'INSERT', JOIN));
+    const claim = cli.row('CODE_REQUEST_APPROVED', { code_name: 'adv_join', version_hash: versionHash(JOIN), reason: 'for publisher', participant: 'publisher', approved_by: 'publisher', reviewed_by: 'publisher' });
+    h.ok(AGENCY, { ...claim, user: 'publisher', hostname: 'publisher-laptop' });
+    expect(h.status('adv_join')).toEqual({ status: 'CODE_REQUEST_PENDING_APPROVAL', approvedBy: ['agency'] });
+    expect(h.state.code.adv_join.approval.note).toContain('publisher');
+    // Sent again by the same bucket, the approval does not count twice (a quorum of distinct participants).
+    h.send(AGENCY, { ...claim, uuid: 'another-uuid' });
+    expect(h.status('adv_join')).toEqual({ status: 'CODE_REQUEST_PENDING_APPROVAL', approvedBy: ['agency'] });
+    expect(h.send(ADVERTISER, job('adv_join')).message).toMatch(/is not approved/);
+  });
+
+  test.each([
+    ['data_owners', DATA_OWNERS],
+    ['data_owners with a quorum', QUORUM_OWNERS],
+  ])('%s: approving a version that is no longer current is refused and changes nothing', (_name, policy) => {
+    const h = new PolicyHarness(policy).datasets();
+    h.ok(ADVERTISER, cli.code('adv_join', 'INSERT', JOIN));
+    h.approve(KEEPER, 'adv_join', JOIN);
+    const updated = `${JOIN} HAVING count(*) >= 50`;
+    h.ok(ADVERTISER, cli.code('adv_join', 'UPDATE', updated));
+    expect(h.status('adv_join')).toEqual({ status: 'CODE_REQUEST_PENDING_APPROVAL', approvedBy: [] });
+    const stale = h.approve(AGENCY, 'adv_join', JOIN);
+    expect(stale.status).toBe('ERROR');
+    expect(stale.message).toContain(versionHash(updated));
+    expect(h.status('adv_join')).toEqual({ status: 'CODE_REQUEST_PENDING_APPROVAL', approvedBy: [] });
+  });
+
+  test('a participant that is not an approver of the code cannot approve it', () => {
+    const h = new PolicyHarness(DATA_OWNERS).datasets();
+    h.ok(ADVERTISER, cli.code('two', 'INSERT', 'SELECT count(*) AS n FROM advertiser.conv c JOIN publisher.users u ON u.user_id = c.user_id'));
+    const refused = h.approve(AGENCY, 'two', 'SELECT count(*) AS n FROM advertiser.conv c JOIN publisher.users u ON u.user_id = c.user_id');
+    expect(refused.status).toBe('ERROR');
+    expect(refused.message).toMatch(/^agency cannot approve "two"/);
+    expect(h.status('two')).toEqual({ status: 'CODE_REQUEST_PENDING_APPROVAL', approvedBy: [] });
   });
 });

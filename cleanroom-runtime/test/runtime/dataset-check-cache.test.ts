@@ -11,7 +11,7 @@ import { loadLatestState } from '../../src/runtime/state-store';
 import { seed } from '../processor/fixtures';
 import type { RequestKind } from '../support/instrumented-store';
 import { readyForJob, sendCountJob } from './count-users-scenario';
-import { LocalCleanRoom, SETTINGS } from './pass-fixtures';
+import { LocalCleanRoom, SETTINGS, USERS_SCHEMA } from './pass-fixtures';
 
 const SQL = '-- Databricks notebook source\nSELECT count(*) AS n FROM publisher.users u JOIN advertiser.conversions c USING (user_id)\n';
 const USERS = { bucket: 'publisher-bucket', prefix: 'input/users', location: 'gs://publisher-bucket/input/users' };
@@ -80,4 +80,18 @@ test('a table that gained commits since its check is read again, and the new che
   expect(log.filter((r) => r.kind === 'get').length).toBeGreaterThan(0);
   expect(submittedTables(0)).toEqual(['advertiser.conversions', 'publisher.users']);
   expect((await state()).datasetChecks?.[USERS.location]).toMatchObject({ mark: { version: 2 }, refused: null });
+});
+
+test('a submission confirms only the datasets its code reads; the checks of the others are kept', async () => {
+  await room.writeDataset(USERS.bucket, 'input/other', USERS_SCHEMA, [{ user_id: 'u9', country: 'FR' }]);
+  await room.send(USERS.bucket, seed.data('publisher.other', 'INSERT', 'gs://publisher-bucket/input/other', 'delta', room.clock - 10_000));
+  await pass();
+  expect((await state()).datasetChecks?.['gs://publisher-bucket/input/other']).toMatchObject({ refused: null });
+  await sendCountJob(room);
+  requests = [];
+  await pass();
+  expect(requests.filter((r) => r.key.startsWith('input/other/'))).toEqual([]);
+  expect(requests.filter((r) => r.key.startsWith(`${USERS.prefix}/_delta_log/`))).toEqual([{ kind: 'list', key: `${USERS.prefix}/_delta_log/` }]);
+  expect(submittedTables(0)).toEqual(['advertiser.conversions', 'publisher.users']);
+  expect((await state()).datasetChecks?.['gs://publisher-bucket/input/other']).toMatchObject({ refused: null });
 });

@@ -61,6 +61,12 @@ describe('runPass end to end on a local clean room', () => {
     const runs = await room.read('advertiser-bucket', 'runs');
     expect(runs).toEqual([expect.objectContaining({ job_id: jobId, state: 'TERMINATED', result_state: 'SUCCESS', output_location: 'gs://advertiser-bucket/output/by_country' })]);
     expect(await room.read('agency-bucket', 'runs')).toEqual([]);
+    // The run records the Delta version of each dataset it was given, as checked before submission.
+    const versionOf = async (bucket: string, key: string) => (await (await DeltaTable.open(room.store, bucket, key)).snapshot()).version;
+    expect(JSON.parse(String(runs[0].input_versions))).toEqual({
+      'advertiser.conversions': await versionOf('advertiser-bucket', 'input/conversions'),
+      'publisher.users': await versionOf('publisher-bucket', 'input/users'),
+    });
     expect((await room.read('publisher-bucket', 'jobs')).map((j) => j.job_id)).toEqual([jobId]);
     const output = await (await DeltaTable.open(room.store, 'advertiser-bucket', 'output/by_country')).readRows();
     expect(output.map((r) => [r.country, Number(r.conversions), r.revenue])).toEqual([['DE', 1, 1], ['FR', 2, 15.5]]);

@@ -3,7 +3,7 @@ import type { PassTrigger } from '../../src/serve/pass-trigger';
 import { startServer, type ServerHandle } from '../../src/serve/server';
 import { LogCapture } from '../logging/log-capture';
 import { request } from './http-client';
-import { AUDIENCE, createIssuer, idToken, PUSH_SA, SCHEDULER_SA, tamperedToken } from './id-tokens';
+import { AUDIENCE, cloudRunFront, createIssuer, idToken, PUSH_SA, SCHEDULER_SA, tamperedToken } from './id-tokens';
 import { pushBody } from './push-bodies';
 
 const issuer = createIssuer();
@@ -227,5 +227,47 @@ describe('logs of the server', () => {
       expect(logs.text).not.toContain(secret);
     }
     expect(logs.entries().some((e) => e.severity === 'ERROR' && JSON.stringify(e).includes('Databricks refused token [REDACTED]'))).toBe(true);
+  });
+});
+
+// Behind Cloud Run's IAM check the service may receive the caller's token with its signature removed
+// (https://cloud.google.com/run/docs/authenticating/service-to-service: "SIGNATURE_REMOVED_BY_GOOGLE").
+describe('tokens passed on by Cloud Run with the signature removed', () => {
+  async function serverBehindIam(iamChecked: boolean): Promise<{ handle: ServerHandle; runs: ControlledPass }> {
+    const runs = new ControlledPass();
+    const handle = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      runPass: runs.run,
+      auth: { audience: AUDIENCE, allowedServiceAccounts: [SCHEDULER_SA, PUSH_SA], verifier: issuer.verifier, iamChecked },
+      logger: createLogger({ stream: new LogCapture(), minSeverity: 'DEBUG' }),
+    });
+    return { handle, runs };
+  }
+  const stripped = (email: string) => ({ authorization: `Bearer ${cloudRunFront(idToken(issuer, email))}` });
+
+  test('accepted on /tick and /pubsub when the service is behind the IAM check (CLEANROOM_IAM_CHECKED=true)', async () => {
+    const { handle, runs } = await serverBehindIam(true);
+    try {
+      expect((await request(`${handle.url}/tick`, 'POST', { headers: stripped(SCHEDULER_SA) })).status).toBe(200);
+      const reply = await request(`${handle.url}/pubsub`, 'POST', { headers: stripped(PUSH_SA), body: JSON.stringify(pushBody('acme-cleanroom', COMMIT)) });
+      expect(reply.status).toBeLessThan(300);
+      expect(runs.triggers.length).toBeGreaterThanOrEqual(1);
+      // Still checked: a caller that is not an invoker is refused even behind the IAM check.
+      expect((await request(`${handle.url}/tick`, 'POST', { headers: stripped('someone@example.iam.gserviceaccount.com') })).status).toBe(403);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  test('refused (401) on /tick and /pubsub without that setting, and no pass runs', async () => {
+    const { handle, runs } = await serverBehindIam(false);
+    try {
+      expect((await request(`${handle.url}/tick`, 'POST', { headers: stripped(SCHEDULER_SA) })).status).toBe(401);
+      expect((await request(`${handle.url}/pubsub`, 'POST', { headers: stripped(PUSH_SA), body: JSON.stringify(pushBody('acme-cleanroom', COMMIT)) })).status).toBe(401);
+      expect(runs.triggers).toEqual([]);
+    } finally {
+      await handle.close();
+    }
   });
 });

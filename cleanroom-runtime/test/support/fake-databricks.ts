@@ -88,6 +88,12 @@ export interface FakeDatabricksOptions {
   policies?: Record<string, FakePolicy>;
   /** runs/get: both fields (default), or only the newer `status`. */
   runFields?: 'state-and-status' | 'status-only';
+  /**
+   * Catalogs of the metastore; unset: any catalog is accepted. A statement's `catalog` works like USE CATALOG, which
+   * fails with NO_SUCH_CATALOG_EXCEPTION for a catalog that does not exist
+   * (https://docs.databricks.com/sql/language-manual/sql-ref-syntax-ddl-use-catalog.html).
+   */
+  catalogs?: string[];
 }
 
 export interface FakeDatabricks {
@@ -399,9 +405,15 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
       }
       if (typeof body.statement !== 'string') throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'statement is required');
       const statement: Statement = { id: `01ef-fake-${nextStatement++}`, text: body.statement, pollsLeft: pendingPolls };
+      if (typeof body.catalog === 'string' && options.catalogs && !options.catalogs.includes(body.catalog)) {
+        statement.response = {
+          statement_id: statement.id,
+          status: { state: 'FAILED', error: { error_code: 'BAD_REQUEST', message: `[NO_SUCH_CATALOG_EXCEPTION] Catalog '${body.catalog}' was not found. SQLSTATE: 42704` } },
+        };
+      }
       statements.set(statement.id, statement);
       statementLog.push(statement.text);
-      if (pendingPolls === 0) completeStatement(statement);
+      if (pendingPolls === 0 && !statement.response) completeStatement(statement);
       return statementJson(statement);
     }
     const statementMatch = /^\/api\/2\.0\/sql\/statements\/([^/]+)(\/cancel)?$/.exec(path);

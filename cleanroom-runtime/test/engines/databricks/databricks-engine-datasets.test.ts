@@ -30,6 +30,10 @@ describe('DatabricksEngine.syncDatasets', () => {
     ]);
     const post = fake.requests.find((r) => r.path === '/api/2.0/sql/statements');
     expect(post?.body).toMatchObject({ warehouse_id: fake.warehouseId, wait_timeout: '0s', on_wait_timeout: 'CONTINUE' });
+    // Every statement runs in the clean room's own catalog, never the warehouse's default (hive_metastore would
+    // bypass Unity Catalog's external locations).
+    const posts = fake.requests.filter((r) => r.method === 'POST' && r.path === '/api/2.0/sql/statements');
+    expect(posts.map((r) => (r.body as { catalog?: string }).catalog)).toEqual(Array(6).fill('cleanroom_retail'));
     // Each statement was PENDING, then polled twice before it SUCCEEDED.
     const polls = fake.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/2.0/sql/statements/'));
     expect(polls).toHaveLength(2 * 6);
@@ -83,6 +87,18 @@ describe('DatabricksEngine.syncDatasets', () => {
       'SHOW TABLES IN `acme`',
       'DESCRIBE TABLE EXTENDED `acme`.`customers`',
     ]);
+  });
+
+  it('fails with the warehouse error when the clean room catalog does not exist', async () => {
+    const missing = await startFakeDatabricks({ statementPendingPolls: 0, catalogs: ['main', 'hive_metastore'] });
+    try {
+      const error = await engineFor(missing).engine.syncDatasets([CUSTOMERS]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SqlStatementError);
+      expect(String(error)).toContain("[NO_SUCH_CATALOG_EXCEPTION] Catalog 'cleanroom_retail' was not found");
+      expect(missing.tables()).toEqual([]);
+    } finally {
+      await missing.close();
+    }
   });
 
   it('reports a failed statement with the warehouse error message', async () => {
