@@ -73,10 +73,10 @@ describe('code show', () => {
     const result = await box.run(['code', 'show', 'adv_lift', '--as', 'publisher']);
     expect(result.error).toBeUndefined();
     expect(result.stdout).toBe(SQL);
-    // The version hash to approve covers the content, the language and the default parameters the keeper sees here.
-    // The published seed hash of the current version (here a marker, to show it is the published one that is printed).
+    // The version hash to approve and the seed hash of the current version are the published ones (here markers, to
+    // show it is the published value that is printed: it covers what the CLI cannot see, such as declared reads).
     expect(result.stderr).toBe(
-      `code "adv_lift" by advertiser, SQL, sha256 ${HASH}, default parameters {"min": "5"}\nversion hash (approve with --hash): ${versionHash(SQL, { defaults: { min: '5' } })}\n` +
+      `code "adv_lift" by advertiser, SQL, sha256 ${HASH}, default parameters {"min": "5"}\nversion hash (approve with --hash): version-of-adv_lift\n` +
         "seed notebooks' hash (sha256 of the base64 export, shown by approve_code): seed-hash-of-adv_lift\n" +
         'reads: unknown (every registered dataset); group-size column: none\n' +
         'release policy of its runs: at most 1000000 rows (cleanroom.yaml)\n',
@@ -89,6 +89,8 @@ describe('code show', () => {
     const result = await box.run(['code', 'show', 'adv_lift', '--hash', sha256(old), '--as', 'publisher']);
     expect(result.stdout).toBe(old);
     expect(result.stderr).toContain(`seed notebooks' hash (sha256 of the base64 export, shown by approve_code): ${seedHash(old)}\n`);
+    // An older version's hash is worked out from what is published about it (content, language, defaults).
+    expect(result.stderr).toContain(`version hash (approve with --hash): ${versionHash(old, { defaults: { min: '5' } })}\n`);
 
     await box.publish('publisher', 'code', [codeRow('Weekly lift v2', 'advertiser', HASH, 'weekly lift')]);
     const segment = `_weekly_lift_v2_${sha256('Weekly lift v2').slice(0, 16)}`;
@@ -135,7 +137,7 @@ describe('status', () => {
         run_id: '901', job_id: 'job-1', job_name: 'weekly', participant: 'advertiser', engine: 'local', state: 'TERMINATED', result_state: 'SUCCESS',
         state_message: null, start_time: '2024-06-02T10:00:00.500000Z', end_time: '2024-06-02T10:01:00.000000Z', run_page_url: null,
         output_location: 'gs://advertiser-cleanroom-data/output/weekly', error: null, error_trace: null, updated_at: '2024-06-02T10:01:00.000000Z',
-        scheduled_for: null, release_state: null, rows_suppressed: null, release_message: null,
+        scheduled_for: null, release_state: null, rows_suppressed: null, release_message: null, input_versions: null,
       },
     ]);
     const events = await box.run(['status', 'events', '--json', '--as', 'advertiser']);

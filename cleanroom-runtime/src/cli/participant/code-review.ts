@@ -126,7 +126,10 @@ export async function storedCode(session: ParticipantSession, name: string, want
   const language = String(row.notebook_language ?? '');
   const defaultParameters = String(row.default_parameters ?? '{}');
   const groupSizeColumn = typeof row.group_size_column === 'string' && row.notebook_contents_hash === hash ? row.group_size_column : null;
-  const versionHash = codeVersionHash({ hash, language: language as CodeLanguage, defaultParameters, ...(groupSizeColumn === null ? {} : { groupSizeColumn }) });
+  // The current version's hash as the clean room published it (it covers declared reads too); an older version's is
+  // worked out here (only the current version can be approved).
+  const current = row.notebook_contents_hash === hash && typeof row.version_hash === 'string' ? row.version_hash : null;
+  const versionHash = current ?? codeVersionHash({ hash, language: language as CodeLanguage, defaultParameters, ...(groupSizeColumn === null ? {} : { groupSizeColumn }) });
   const source = Buffer.from(bytes).toString('utf8');
   // The published one for the current version (a seed notebook's export as sent); the same digest of the source otherwise.
   const published = row.notebook_contents_hash === hash && typeof row.notebook_hash === 'string' ? row.notebook_hash : null;
