@@ -2,17 +2,11 @@
  * `approval:` in cleanroom.yaml: the policy, reviewed like any other change, validated with file:line problems; the
  * keeper policy when absent.
  */
-import { formatProblem, validateConfigDir } from '../../src/config';
-import { MINIMAL_CLEANROOM_YAML, copyExamples, removeTempConfigs } from './config-fixtures';
+import { MINIMAL_CLEANROOM_YAML, removeTempConfigs, validateWithCleanroomYaml } from './config-fixtures';
 
 afterAll(removeTempConfigs);
 
-async function validate(cleanroomYaml: string) {
-  const temp = await copyExamples();
-  await temp.write('cleanroom.yaml', cleanroomYaml);
-  const result = await validateConfigDir(temp.dir);
-  return { config: result.config, problems: result.problems.map((p) => formatProblem(p, temp.dir)) };
-}
+const validate = validateWithCleanroomYaml;
 
 test('without an approval section the keeper approves (the seed\'s rule)', async () => {
   const { config, problems } = await validate(MINIMAL_CLEANROOM_YAML);

@@ -2,6 +2,7 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { formatProblem, validateConfigDir } from '../../src/config';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
@@ -60,3 +61,11 @@ export const MINIMAL_CLEANROOM_YAML = [
   'keeper: publisher',
   '',
 ].join('\n');
+
+/** The examples with this cleanroom.yaml, validated: the config (when valid) and each problem as `file:line: ...`. */
+export async function validateWithCleanroomYaml(cleanroomYaml: string) {
+  const temp = await copyExamples();
+  await temp.write('cleanroom.yaml', cleanroomYaml);
+  const result = await validateConfigDir(temp.dir);
+  return { config: result.config, problems: result.problems.map((p) => formatProblem(p, temp.dir)) };
+}

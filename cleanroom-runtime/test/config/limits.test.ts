@@ -4,18 +4,12 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { formatProblem, validateConfigDir } from '../../src/config';
 import { DEFAULT_LIMITS, LIMIT_DEFINITIONS } from '../../src/limits';
-import { MINIMAL_CLEANROOM_YAML, REPO_ROOT, copyExamples, removeTempConfigs } from './config-fixtures';
+import { MINIMAL_CLEANROOM_YAML, REPO_ROOT, removeTempConfigs, validateWithCleanroomYaml } from './config-fixtures';
 
 afterAll(removeTempConfigs);
 
-async function validate(cleanroomYaml: string) {
-  const temp = await copyExamples();
-  await temp.write('cleanroom.yaml', cleanroomYaml);
-  const result = await validateConfigDir(temp.dir);
-  return { config: result.config, problems: result.problems.map((p) => formatProblem(p, temp.dir)) };
-}
+const validate = validateWithCleanroomYaml;
 
 test('without a limits section every default applies', async () => {
   const { config, problems } = await validate(MINIMAL_CLEANROOM_YAML);
