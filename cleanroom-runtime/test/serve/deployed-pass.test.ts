@@ -217,7 +217,11 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
     expect(published).toMatchObject({ release_state: 'RELEASED', rows_suppressed: 0n, release_message: 'released 1 rows' });
     expect(published.run_page_url).toBe(`${databricks.host}/?o=1234567890#job/0/run/${run.runId}`);
     expect(await read(MEASUREMENT, 'runs')).toEqual([]);
-    expect(submitRequests()).toHaveLength(2);
+    // Each pass asks for the release run by its idempotency token: the same run, never a second release.
+    expect(submitRequests()).toHaveLength(3);
+    expect(submitRequests()[2].body).toEqual(releaseBody);
+    expect(databricks.runs()).toHaveLength(2);
+    expect(releaseBody.run_name).toBe(`cleanroom-release:${jobId}`);
 
     // Structured logs: one entry per event with participant and uuid, and never the token.
     const applied = logs.entries().filter((e) => e.message === 'event applied');

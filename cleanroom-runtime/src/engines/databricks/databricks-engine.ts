@@ -156,6 +156,7 @@ export class DatabricksEngine implements ExecutionEngine {
     // Always the digest: a release token never equals the code run's token (the job id itself when it fits).
     body.idempotency_token = idempotencyToken(`release:${jobId}\u0000`);
     body.tasks[0].task_key = 'cleanroom_release';
+    body.run_name = `cleanroom-release:${body.run_name.slice('cleanroom:cleanroom:release of job '.length)}`;
     await this.notebooks.ensureAt(path, { kind: 'notebook', language: 'PYTHON', content: releaseNotebookSource() });
     body.access_control_list = [accessControlFor({ principal: await this.runtimePrincipal() })];
     const response = await this.client.post<{ run_id?: number }>('/api/2.1/jobs/runs/submit', body);
