@@ -21,6 +21,8 @@ export interface CleanroomCatalogProps {
   readonly runtimePrincipal?: string;
   /** Default: the deployer. */
   readonly owner?: string;
+  /** The job principal participant code runs as: it reads the datasets ({@link JOB_CATALOG_PRIVILEGES}), nothing more. */
+  readonly jobPrincipal?: string;
   readonly dependsOn?: ITerraformDependable[];
 }
 
@@ -28,6 +30,8 @@ export interface CleanroomCatalogProps {
 export const CATALOG_STORAGE_FOLDER = 'catalog/';
 /** What the runtime does in its catalog: create one schema per participant and the datasets' external tables there. */
 export const CATALOG_PRIVILEGES = ['USE_CATALOG', 'CREATE_SCHEMA'] as const;
+/** What participant code does in the catalog: read `<participant>.<table>` (SELECT, inherited by every table). */
+export const JOB_CATALOG_PRIVILEGES = ['USE_CATALOG', 'USE_SCHEMA', 'SELECT'] as const;
 
 export function catalogStorageLocationName(cleanroomName: string): string {
   return `${cleanroomName}-catalog`;
@@ -94,10 +98,13 @@ export class CleanroomCatalog extends Construct {
       owner,
       dependsOn: [this.storageLocation],
     });
-    // Authoritative: only the runtime principal, besides the owner.
+    // Authoritative: only the runtime principal and the job principal, besides the owner.
     new Grants(this, 'grants', {
       catalog: this.catalog.name,
-      grant: [{ principal: runtimePrincipal, privileges: [...CATALOG_PRIVILEGES] }],
+      grant: [
+        { principal: runtimePrincipal, privileges: [...CATALOG_PRIVILEGES] },
+        ...(props.jobPrincipal === undefined ? [] : [{ principal: props.jobPrincipal, privileges: [...JOB_CATALOG_PRIVILEGES] }]),
+      ],
     });
   }
 }
