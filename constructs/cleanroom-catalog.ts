@@ -4,7 +4,7 @@ import { Catalog } from '@cdktf/provider-databricks/lib/catalog';
 import { ExternalLocation } from '@cdktf/provider-databricks/lib/external-location';
 import { Grants } from '@cdktf/provider-databricks/lib/grants';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
-import { DATABRICKS_OWNER, DATABRICKS_PRINCIPAL, deployerUserName } from './databricks-principal';
+import { checkPrincipals, deployerUserName } from './databricks-principal';
 import { prefixCondition } from './storage-conditions';
 import { CLEANROOM_NAME, Problems, checkBucketName, checkPattern } from './validation';
 
@@ -114,11 +114,6 @@ function validateProps(props: CleanroomCatalogProps, construct: string): void {
   checkPattern(problems, 'cleanroomName', props.cleanroomName, CLEANROOM_NAME, 'a clean room name');
   checkPattern(problems, 'catalogName', props.catalogName, /^[a-z][a-z0-9_]{2,62}$/, 'a Unity Catalog catalog name');
   checkBucketName(problems, 'stateBucketName', props.stateBucketName);
-  if (props.runtimePrincipal !== undefined) {
-    checkPattern(problems, 'runtimePrincipal', props.runtimePrincipal, DATABRICKS_PRINCIPAL, 'a service principal application id or a user email');
-  }
-  if (props.owner !== undefined) {
-    checkPattern(problems, 'owner', props.owner, DATABRICKS_OWNER, 'a group name, user email or service principal application id');
-  }
+  checkPrincipals(problems, props);
   problems.throwIfAny(construct);
 }

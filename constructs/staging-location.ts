@@ -4,7 +4,7 @@ import { ExternalLocation } from '@cdktf/provider-databricks/lib/external-locati
 import { Grants } from '@cdktf/provider-databricks/lib/grants';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { STAGING_PREFIX } from 'cleanroom-runtime/src/runtime/release/release-step';
-import { DATABRICKS_OWNER, DATABRICKS_PRINCIPAL, deployerUserName } from './databricks-principal';
+import { checkPrincipals, deployerUserName } from './databricks-principal';
 import { prefixCondition } from './storage-conditions';
 import { CLEANROOM_NAME, Problems, checkBucketName, checkPattern } from './validation';
 
@@ -85,11 +85,6 @@ function validateProps(props: StagingLocationProps, construct: string): void {
   const problems = new Problems();
   checkPattern(problems, 'cleanroomName', props.cleanroomName, CLEANROOM_NAME, 'a clean room name');
   checkBucketName(problems, 'stateBucketName', props.stateBucketName);
-  if (props.runtimePrincipal !== undefined) {
-    checkPattern(problems, 'runtimePrincipal', props.runtimePrincipal, DATABRICKS_PRINCIPAL, 'a service principal application id or a user email');
-  }
-  if (props.owner !== undefined) {
-    checkPattern(problems, 'owner', props.owner, DATABRICKS_OWNER, 'a group name, user email or service principal application id');
-  }
+  checkPrincipals(problems, props);
   problems.throwIfAny(construct);
 }

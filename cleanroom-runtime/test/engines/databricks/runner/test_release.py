@@ -17,6 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from release_module import release  # noqa: E402
+from test_runner import StubWriter  # noqa: E402
 
 
 def request(**overrides):
@@ -97,6 +98,7 @@ class Functions:
 class Frame:
     def __init__(self, session, name, dtypes, rows=0, answer=None):
         self.session, self.name, self.dtypes, self.rows, self.answer = session, name, dtypes, rows, answer
+        self.text = name  # what the runner's StubWriter records as the written frame
 
     def _derive(self, step):
         self.session.log.append((self.name, step))
@@ -132,27 +134,7 @@ class Frame:
 
     @property
     def write(self):
-        return Writer(self)
-
-
-class Writer:
-    def __init__(self, frame):
-        self.frame, self.settings = frame, []
-
-    def format(self, name):
-        self.settings.append(("format", name))
-        return self
-
-    def mode(self, name):
-        self.settings.append(("mode", name))
-        return self
-
-    def option(self, key, value):
-        self.settings.append(("option", key, value))
-        return self
-
-    def save(self, path):
-        self.frame.session.writes.append((tuple(self.settings), path))
+        return StubWriter(self)
 
 
 class Reader:
@@ -178,7 +160,7 @@ class Reader:
 
 class Session:
     def __init__(self, staged_dtypes, rows, hit=None, missing=()):
-        self.log, self.reads, self.writes, self.created, self.sql = [], [], [], [], []
+        self.log, self.reads, self.calls, self.created = [], [], [], []
         self.hit = hit
         self.missing = set(missing)
         self.staged = Frame(self, "staged", staged_dtypes, rows)
@@ -223,7 +205,7 @@ class SparkReleaseTest(unittest.TestCase):
         outcome = release.release(session, functions, json.dumps(request()))
         self.assertEqual(outcome["state"], "RELEASED_WITH_SUPPRESSION")
         self.assertEqual(outcome["rows_suppressed"], 10)  # the stub counts 10 for every count()
-        self.assertEqual(session.writes, [((("format", "delta"), ("mode", "overwrite"), ("option", "overwriteSchema", "true")), "gs://globex-bucket/output/overlap")])
+        self.assertEqual(session.calls, [("save", "staged", (("format", "delta"), ("mode", "overwrite"), ("option", "overwriteSchema", "true")), "gs://globex-bucket/output/overlap")])
         # The staged result by location, the identifier dataset at the version the run read, by its catalog name.
         self.assertEqual(session.reads, [
             ("load", (("format", "delta"),), "gs://cleanroom-state/staging/job-1"),
@@ -241,7 +223,7 @@ class SparkReleaseTest(unittest.TestCase):
         outcome = release.release(session, Functions(session.log), json.dumps(request()))
         self.assertEqual(outcome["state"], "REFUSED")
         self.assertIn("rule identifiers, set by acme.customers", outcome["message"])
-        self.assertEqual(session.writes, [])
+        self.assertEqual(session.calls, [])
 
     def test_an_unreadable_staged_result_is_refused(self):
         session = Session([], rows=0, missing=["gs://cleanroom-state/staging/job-1"])
@@ -250,7 +232,7 @@ class SparkReleaseTest(unittest.TestCase):
             "state": "REFUSED", "rows_suppressed": 0, "rows_released": 0,
             "message": "not released: the staged result could not be read (Path does not exist: gs://cleanroom-state/staging/job-1)",
         })
-        self.assertEqual(session.writes, [])
+        self.assertEqual(session.calls, [])
 
     def test_a_column_name_with_a_backquote_stays_one_name(self):
         self.assertEqual(release._quoted("a`b.c"), "`a``b.c`")
