@@ -214,10 +214,14 @@ describe('Unity Catalog paths', () => {
 
   // Datasets and job results are reached through external locations; an external location over a bucket root would
   // overlap the participant's own: https://docs.databricks.com/gcp/en/volumes/paths
-  test("the clean room's locations cover exactly the dataset and output folders of each participant, and its catalog's storage", () => {
+  test("the clean room's locations cover exactly the dataset and output folders of each participant, its catalog's storage and its staging", () => {
     eachVariant(({ app, definition }) => {
       const mine = ofType(entries(app, 'resource', ['cleanroom']), 'databricks_external_location').map((l) => String(l.body.url)).sort();
-      expect(mine).toEqual([...definition.participants.flatMap((p) => [`gs://${p.bucket}/input/`, `gs://${p.bucket}/output/`]), `gs://${definition.stateBucket}/catalog/`].sort());
+      expect(mine).toEqual([
+        ...definition.participants.flatMap((p) => [`gs://${p.bucket}/input/`, `gs://${p.bucket}/output/`]),
+        `gs://${definition.stateBucket}/catalog/`,
+        `gs://${definition.stateBucket}/staging/`,
+      ].sort());
     });
   });
 });
@@ -236,7 +240,12 @@ describe("the clean room's own catalog", () => {
       const grants = ofType(entries(app, 'resource', ['cleanroom']), 'databricks_grants').find((g) => g.body.catalog !== undefined) as ResourceEntry;
       expect(grants.body.catalog).toBe(`\${databricks_catalog.${catalog.name}.name}`);
       const principal = definition.databricksRuntimePrincipal ?? '${data.databricks_current_user.databricks-deployer.user_name}';
-      expect(grants.body.grant).toEqual([{ principal, privileges: ['USE_CATALOG', 'CREATE_SCHEMA'] }]);
+      const [job] = ofType(entries(app, 'resource', ['cleanroom']), 'databricks_service_principal');
+      // The runtime creates schemas and tables; participant code (the job principal) only reads them.
+      expect(grants.body.grant).toEqual([
+        { principal, privileges: ['USE_CATALOG', 'CREATE_SCHEMA'] },
+        { principal: `\${databricks_service_principal.${job!.name}.application_id}`, privileges: ['USE_CATALOG', 'USE_SCHEMA', 'SELECT'] },
+      ]);
     });
   });
 });

@@ -203,7 +203,7 @@ describe("the clean room's Databricks compute reaching participant data", () => 
     const [credential] = ofType(cleanroom, 'databricks_storage_credential');
     const locations = ofType(cleanroom, 'databricks_external_location').map((l) => l.body);
     expect(locations.map((l) => l.url).sort()).toEqual(
-      [...definition.participants.flatMap((p) => [`gs://${p.bucket}/input/`, `gs://${p.bucket}/output/`]), `gs://${definition.stateBucket}/catalog/`].sort(),
+      [...definition.participants.flatMap((p) => [`gs://${p.bucket}/input/`, `gs://${p.bucket}/output/`]), `gs://${definition.stateBucket}/catalog/`, `gs://${definition.stateBucket}/staging/`].sort(),
     );
     for (const location of locations) {
       expect(location).toMatchObject({ credential_name: `\${databricks_storage_credential.${credential.name}.name}`, isolation_mode: 'ISOLATION_MODE_ISOLATED' });
@@ -211,19 +211,55 @@ describe("the clean room's Databricks compute reaching participant data", () => 
     }
   });
 
-  test("only the runtime's principal has privileges on each participant location: read datasets, read and write output/", () => {
+  test("only the runtime's principal has privileges on each participant's output/; the job principal only reads datasets", () => {
     const cleanroom = entries(granted, 'resource', ['cleanroom']);
     const locations = ofType(cleanroom, 'databricks_external_location').filter((l) => String(l.body.url).startsWith('gs://') && !String(l.body.url).startsWith(`gs://${definition.stateBucket}/`));
-    const grants = ofType(cleanroom, 'databricks_grants').map((g) => g.body).filter((g) => g.external_location !== undefined);
-    expect(grants.map((g) => g.external_location).sort()).toEqual(locations.map((l) => `\${databricks_external_location.${l.name}.id}`).sort());
+    const participantLocations = new Set(locations.map((l) => `\${databricks_external_location.${l.name}.id}`));
+    const grants = ofType(cleanroom, 'databricks_grants').map((g) => g.body).filter((g) => participantLocations.has(String(g.external_location)));
+    expect(grants.map((g) => g.external_location).sort()).toEqual([...participantLocations].sort());
     for (const location of locations) {
       const grant = grants.find((g) => g.external_location === `\${databricks_external_location.${location.name}.id}`) as JsonObject;
       expect(Object.keys(grant).filter((k) => !['external_location', 'grant', 'depends_on'].includes(k))).toEqual([]);
-      const privileges = String(location.body.url).endsWith('/output/') ? OUTPUT_LOCATION_PRIVILEGES : DATASET_LOCATION_PRIVILEGES;
-      expect(grant.grant).toEqual([{ principal: RUNTIME_PRINCIPAL, privileges: [...privileges] }]);
+      if (String(location.body.url).endsWith('/output/')) {
+        expect(grant.grant).toEqual([{ principal: RUNTIME_PRINCIPAL, privileges: [...OUTPUT_LOCATION_PRIVILEGES] }]);
+      } else {
+        expect(grant.grant).toEqual([
+          { principal: RUNTIME_PRINCIPAL, privileges: [...DATASET_LOCATION_PRIVILEGES] },
+          { principal: jobPrincipalRef(), privileges: ['READ_FILES'] },
+        ]);
+      }
     }
     expect([...DATASET_LOCATION_PRIVILEGES].sort()).toEqual(['CREATE_EXTERNAL_TABLE', 'READ_FILES']);
     expect([...OUTPUT_LOCATION_PRIVILEGES].sort()).toEqual(['READ_FILES', 'WRITE_FILES']);
+  });
+
+  const jobPrincipalRef = (): string => {
+    const [principal] = ofType(entries(granted, 'resource', ['cleanroom']), 'databricks_service_principal');
+    return `\${databricks_service_principal.${principal!.name}.application_id}`;
+  };
+
+  test('participant code runs as a job principal that reads datasets and writes only the staging location', () => {
+    const cleanroom = entries(granted, 'resource', ['cleanroom']);
+    const principals = ofType(cleanroom, 'databricks_service_principal').map((p) => p.body);
+    expect(principals).toEqual([expect.objectContaining({ display_name: `${definition.name}-jobs`, allow_cluster_create: false, allow_instance_pool_create: false })]);
+    const job = jobPrincipalRef();
+    const grants = ofType(cleanroom, 'databricks_grants').map((g) => g.body);
+    const [staging] = ofType(cleanroom, 'databricks_external_location').filter((l) => l.body.url === `gs://${definition.stateBucket}/staging/`);
+    expect(staging!.body).toMatchObject({ isolation_mode: 'ISOLATION_MODE_ISOLATED' });
+    // Every grant the job principal holds, by securable: the catalog (read), dataset locations (read), staging (write).
+    const held = grants.flatMap((g) => (g.grant as Array<{ principal: string; privileges: string[] }>).filter((e) => e.principal === job).map((e) => ({ on: g.external_location ?? g.catalog, privileges: e.privileges })));
+    const locationUrl = (ref: unknown) => ofType(cleanroom, 'databricks_external_location').find((l) => `\${databricks_external_location.${l.name}.id}` === ref)?.body.url;
+    const writes = held.filter((h) => h.privileges.some((p) => /WRITE|CREATE|MODIFY|ALL/.test(p)));
+    expect(writes.map((h) => locationUrl(h.on))).toEqual([`gs://${definition.stateBucket}/staging/`]);
+    expect(writes[0]!.privileges).toEqual(['READ_FILES', 'WRITE_FILES']);
+    expect(held.filter((h) => String(locationUrl(h.on) ?? '').endsWith('/output/'))).toEqual([]);
+    expect(held.find((h) => locationUrl(h.on) === undefined)).toEqual({ on: expect.stringContaining('databricks_catalog'), privileges: ['USE_CATALOG', 'USE_SCHEMA', 'SELECT'] });
+    // The staging grants: the job principal writes, the runtime reads, nobody else.
+    const stagingGrant = grants.find((g) => g.external_location === `\${databricks_external_location.${staging!.name}.id}`)!;
+    expect(stagingGrant.grant).toEqual([{ principal: job, privileges: ['READ_FILES', 'WRITE_FILES'] }, { principal: RUNTIME_PRINCIPAL, privileges: ['READ_FILES'] }]);
+    // The runtime is told who code runs as.
+    const [service] = ofType(cleanroom, 'google_cloud_run_v2_service');
+    expect(allStrings(service!.body)).toContain(job);
   });
 
   // Deliberately changed: objectViewer on the whole bucket became objectViewer below input/ only.

@@ -4,7 +4,7 @@ import { Catalog } from '@cdktf/provider-databricks/lib/catalog';
 import { ExternalLocation } from '@cdktf/provider-databricks/lib/external-location';
 import { Grants } from '@cdktf/provider-databricks/lib/grants';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
-import { DATABRICKS_OWNER, DATABRICKS_PRINCIPAL, deployerUserName } from './databricks-principal';
+import { checkPrincipals, deployerUserName } from './databricks-principal';
 import { prefixCondition } from './storage-conditions';
 import { CLEANROOM_NAME, Problems, checkBucketName, checkPattern } from './validation';
 
@@ -21,6 +21,8 @@ export interface CleanroomCatalogProps {
   readonly runtimePrincipal?: string;
   /** Default: the deployer. */
   readonly owner?: string;
+  /** The job principal participant code runs as: it reads the datasets ({@link JOB_CATALOG_PRIVILEGES}), nothing more. */
+  readonly jobPrincipal?: string;
   readonly dependsOn?: ITerraformDependable[];
 }
 
@@ -28,6 +30,8 @@ export interface CleanroomCatalogProps {
 export const CATALOG_STORAGE_FOLDER = 'catalog/';
 /** What the runtime does in its catalog: create one schema per participant and the datasets' external tables there. */
 export const CATALOG_PRIVILEGES = ['USE_CATALOG', 'CREATE_SCHEMA'] as const;
+/** What participant code does in the catalog: read `<participant>.<table>` (SELECT, inherited by every table). */
+export const JOB_CATALOG_PRIVILEGES = ['USE_CATALOG', 'USE_SCHEMA', 'SELECT'] as const;
 
 export function catalogStorageLocationName(cleanroomName: string): string {
   return `${cleanroomName}-catalog`;
@@ -94,10 +98,13 @@ export class CleanroomCatalog extends Construct {
       owner,
       dependsOn: [this.storageLocation],
     });
-    // Authoritative: only the runtime principal, besides the owner.
+    // Authoritative: only the runtime principal and the job principal, besides the owner.
     new Grants(this, 'grants', {
       catalog: this.catalog.name,
-      grant: [{ principal: runtimePrincipal, privileges: [...CATALOG_PRIVILEGES] }],
+      grant: [
+        { principal: runtimePrincipal, privileges: [...CATALOG_PRIVILEGES] },
+        ...(props.jobPrincipal === undefined ? [] : [{ principal: props.jobPrincipal, privileges: [...JOB_CATALOG_PRIVILEGES] }]),
+      ],
     });
   }
 }
@@ -107,11 +114,6 @@ function validateProps(props: CleanroomCatalogProps, construct: string): void {
   checkPattern(problems, 'cleanroomName', props.cleanroomName, CLEANROOM_NAME, 'a clean room name');
   checkPattern(problems, 'catalogName', props.catalogName, /^[a-z][a-z0-9_]{2,62}$/, 'a Unity Catalog catalog name');
   checkBucketName(problems, 'stateBucketName', props.stateBucketName);
-  if (props.runtimePrincipal !== undefined) {
-    checkPattern(problems, 'runtimePrincipal', props.runtimePrincipal, DATABRICKS_PRINCIPAL, 'a service principal application id or a user email');
-  }
-  if (props.owner !== undefined) {
-    checkPattern(problems, 'owner', props.owner, DATABRICKS_OWNER, 'a group name, user email or service principal application id');
-  }
+  checkPrincipals(problems, props);
   problems.throwIfAny(construct);
 }

@@ -2,6 +2,7 @@
 import { TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { DataDatabricksCurrentUser } from '@cdktf/provider-databricks/lib/data-databricks-current-user';
+import { checkPattern, type Problems } from './validation';
 
 const APPLICATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const USER_EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
@@ -37,3 +38,13 @@ export function deployerUserName(scope: Construct): string {
 }
 
 const DEPLOYER_ID = 'databricks-deployer';
+
+/** The usual pair of optional principals a construct takes: the runtime's (who acts) and the owner (who owns). */
+export function checkPrincipals(problems: Problems, props: { readonly runtimePrincipal?: string; readonly owner?: string }): void {
+  if (props.runtimePrincipal !== undefined) {
+    checkPattern(problems, 'runtimePrincipal', props.runtimePrincipal, DATABRICKS_PRINCIPAL, 'a service principal application id or a user email');
+  }
+  if (props.owner !== undefined) {
+    checkPattern(problems, 'owner', props.owner, DATABRICKS_OWNER, 'a group name, user email or service principal application id');
+  }
+}

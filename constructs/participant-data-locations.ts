@@ -21,6 +21,11 @@ export interface ParticipantDataLocationsProps {
    * Default: the identity that deploys the stack (`databricks_current_user`).
    */
   readonly runtimePrincipal?: string;
+  /**
+   * The job principal participant code runs as (CleanroomJobPrincipal): READ FILES on the dataset locations, nothing
+   * on `output/`. A Terraform reference (its application id) is accepted.
+   */
+  readonly jobPrincipal?: string;
   /** Owner of the credential and the locations (a group, user or service principal). Default: the deployer. */
   readonly owner?: string;
 }
@@ -31,6 +36,8 @@ export interface ParticipantDataLocationsProps {
  */
 export const DATASET_LOCATION_PRIVILEGES = ['CREATE_EXTERNAL_TABLE', 'READ_FILES'] as const;
 /** On the `output/` folder: job clusters write results there (and read them back). */
+/** The job principal on the dataset locations: read only. */
+export const JOB_DATASET_PRIVILEGES = ['READ_FILES'] as const;
 export const OUTPUT_LOCATION_PRIVILEGES = ['READ_FILES', 'WRITE_FILES'] as const;
 
 /** Unity Catalog names of what this construct declares (the runtime's Databricks engine needs none of them). */
@@ -105,7 +112,11 @@ export class ParticipantDataLocations extends Construct {
         // Authoritative on purpose: nobody else gets privileges on a participant's data.
         new Grants(this, `grants-${key}`, {
           externalLocation: location.id,
-          grant: [{ principal: this.runtimePrincipal, privileges: [...privileges] }],
+          grant: [
+            { principal: this.runtimePrincipal, privileges: [...privileges] },
+            // Participant code reads datasets; it never gets a grant on a participant's output/.
+            ...(props.jobPrincipal !== undefined && folder !== OUTPUT_FOLDER ? [{ principal: props.jobPrincipal, privileges: [...JOB_DATASET_PRIVILEGES] }] : []),
+          ],
         });
         byFolder.set(folder, location);
       }

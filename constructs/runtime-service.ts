@@ -59,6 +59,8 @@ export interface RuntimeServiceProps {
   readonly databricksPolicyIds: Readonly<Record<string, string>>;
   /** The clean room's Unity Catalog catalog (datasets are `<catalog>.<participant>.<table>`). */
   readonly databricksCatalog: string;
+  /** The job principal's application id (CleanroomJobPrincipal): participant code runs as it. */
+  readonly databricksJobPrincipal?: string;
   /**
    * The Cloud Storage service agents of participants' projects, as each participant published it in its reviewed
    * config (`gcp.storage_service_agent`): each may publish its bucket's `control/events/_delta_log/` notifications to
@@ -206,6 +208,7 @@ export class RuntimeService extends Construct {
               // Resolved by Terraform once the policies exist: {"<size>":"<policy id>",...}.
               { name: 'CLEANROOM_DATABRICKS_POLICY_IDS', value: Fn.jsonencode(sortedByKey(props.databricksPolicyIds)) },
               { name: 'CLEANROOM_DATABRICKS_CATALOG', value: props.databricksCatalog },
+              ...(props.databricksJobPrincipal === undefined ? [] : [{ name: 'CLEANROOM_DATABRICKS_JOB_PRINCIPAL', value: props.databricksJobPrincipal }]),
               { name: 'DATABRICKS_TOKEN_FILE', value: `${TOKEN_MOUNT_PATH}/${TOKEN_FILE_NAME}` },
             ],
           },

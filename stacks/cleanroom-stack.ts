@@ -4,6 +4,8 @@ import { DatabricksProvider } from '@cdktf/provider-databricks/lib/provider';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { CleanroomCatalog } from '../constructs/cleanroom-catalog';
+import { CleanroomJobPrincipal } from '../constructs/cleanroom-job-principal';
+import { StagingLocation } from '../constructs/staging-location';
 import { ComputeSizes, type ComputeSizeShape, type RuntimeWarehouseOptions } from '../constructs/compute-sizes';
 import { ParticipantDataLocations, type ParticipantDataBucket } from '../constructs/participant-data-locations';
 import { ProjectServices } from '../constructs/project-services';
@@ -41,6 +43,8 @@ export interface CleanroomStackProps {
   readonly databricksCatalog: string;
   /** Owner of the clean room's Unity Catalog objects (default: the identity deploying this stack). */
   readonly databricksOwner?: string;
+  /** The Databricks account id: lets the stack give the runtime principal the role to run jobs as the job principal. */
+  readonly databricksAccountId?: string;
   /** The operator's Terraform state bucket (default: a local state file). */
   readonly terraformState?: StateBackendOptions;
   /** The reviewed config files, uploaded for the runtime to read. */
@@ -62,6 +66,8 @@ export class CleanroomStack extends TerraformStack {
   readonly compute: ComputeSizes;
   readonly participantData: ParticipantDataLocations;
   readonly catalog: CleanroomCatalog;
+  readonly jobPrincipal: CleanroomJobPrincipal;
+  readonly staging: StagingLocation;
   readonly runtime: RuntimeService;
   readonly apis: ProjectServices;
 
@@ -102,7 +108,14 @@ export class CleanroomStack extends TerraformStack {
       runtimePrincipal: props.databricksRuntimePrincipal,
     });
 
+    // Participant code runs as this principal: read the datasets, write only staging (never output/).
+    this.jobPrincipal = new CleanroomJobPrincipal(this, 'job-principal', {
+      cleanroomName: props.name,
+      runtimePrincipal: props.databricksRuntimePrincipal,
+      ...(props.databricksAccountId === undefined ? {} : { accountId: props.databricksAccountId }),
+    });
     this.participantData = new ParticipantDataLocations(this, 'participant-data', {
+      jobPrincipal: this.jobPrincipal.applicationId,
       cleanroomName: props.name,
       buckets: props.participantBuckets,
       runtimePrincipal: props.databricksRuntimePrincipal,
@@ -121,6 +134,17 @@ export class CleanroomStack extends TerraformStack {
       credentialServiceAccountEmail: this.participantData.serviceAccountEmail,
       runtimePrincipal: props.databricksRuntimePrincipal,
       owner: props.databricksOwner,
+      jobPrincipal: this.jobPrincipal.applicationId,
+      dependsOn: [this.stateBucket.bucket],
+    });
+    this.staging = new StagingLocation(this, 'staging', {
+      cleanroomName: props.name,
+      stateBucketName: props.stateBucket,
+      credentialName: this.participantData.credential.name,
+      credentialServiceAccountEmail: this.participantData.serviceAccountEmail,
+      jobPrincipal: this.jobPrincipal.applicationId,
+      runtimePrincipal: props.databricksRuntimePrincipal,
+      owner: props.databricksOwner,
       dependsOn: [this.stateBucket.bucket],
     });
 
@@ -137,6 +161,7 @@ export class CleanroomStack extends TerraformStack {
       databricksWarehouseId: this.compute.warehouse.id,
       databricksPolicyIds: this.compute.policyIds,
       databricksCatalog: props.databricksCatalog,
+      databricksJobPrincipal: this.jobPrincipal.applicationId,
       participantStorageAgents: props.participantStorageAgents,
       configFiles: props.configFiles,
       dependsOn: [this.stateBucket.bucket, ...(this.serviceAccount ? [this.serviceAccount] : [])],

@@ -70,6 +70,7 @@ export function buildEngine(cleanroom: CleanroomConfig, settings: DeploymentSett
     catalog: databricksCatalog(cleanroom, settings),
     runTimeoutSeconds: (size) => runTimeoutSecondsFor(cleanroom, size),
     ...(cleanroom.databricks.runtimePrincipal ? { runtimePrincipal: cleanroom.databricks.runtimePrincipal } : {}),
+    ...(settings.jobPrincipal ? { jobPrincipal: settings.jobPrincipal } : {}),
     participants: cleanroom.participants.map((p) => p.name),
     ...(options.onDatabricksRetry ? { onRetry: options.onDatabricksRetry } : {}),
   });

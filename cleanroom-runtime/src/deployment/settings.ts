@@ -14,6 +14,9 @@
  *   CLEANROOM_DATABRICKS_POLICY_IDS   required: JSON object compute size → cluster policy id, e.g. {"2X-Small":"0012AB"}
  *   CLEANROOM_DATABRICKS_CATALOG      optional: the clean room's Unity Catalog catalog, set by the stack (default:
  *                                     databricks.catalog of cleanroom.yaml)
+ *   CLEANROOM_DATABRICKS_JOB_PRINCIPAL optional: the job principal participant code runs as (runs/submit run_as), set
+ *                                     by the stack: it reads inputs and writes only staging; unset, code runs as the
+ *                                     runtime's own principal
  *   CLEANROOM_GCS_API_ENDPOINT        optional: Cloud Storage JSON API endpoint (emulators); default the public one
  * With CLEANROOM_ENGINE=local:
  *   CLEANROOM_LOCAL_ROOT              required: gs://<bucket>/... is <root>/gs/<bucket>/...
@@ -34,6 +37,8 @@ export interface DatabricksDeploymentSettings {
   policyIds: Record<string, string>;
   /** The clean room's catalog as the stack declared it; undefined: databricks.catalog of the clean room config. */
   catalog?: string;
+  /** The job principal (service principal application id or user email) participant code runs as. */
+  jobPrincipal?: string;
   gcsApiEndpoint?: string;
 }
 
@@ -50,6 +55,7 @@ export type DeploymentEnv = Readonly<Record<string, string | undefined>>;
 export type DeploymentSettingsResult = { ok: true; settings: DeploymentSettings } | { ok: false; problems: string[] };
 
 const WAREHOUSE_ID = /^[A-Za-z0-9-]{1,64}$/;
+const JOB_PRINCIPAL = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^\s@]{1,128}@[^\s@]{1,255})$/i;
 /** As `databricks.catalog` of the config schema. */
 const CATALOG_NAME = /^[a-z][a-z0-9_]{2,62}$/;
 const POLICY_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -108,6 +114,10 @@ function readDatabricksSettings(env: DeploymentEnv): DeploymentSettingsResult {
     if (/^https?:\/\/[^\s/]+\/?$/.test(endpointText)) gcsApiEndpoint = endpointText.replace(/\/$/, '');
     else problems.push(`CLEANROOM_GCS_API_ENDPOINT "${endpointText.slice(0, 80)}" is not an http(s)://host[:port] URL`);
   }
+  const jobPrincipal = env.CLEANROOM_DATABRICKS_JOB_PRINCIPAL?.trim() ?? '';
+  if (jobPrincipal !== '' && !JOB_PRINCIPAL.test(jobPrincipal)) {
+    problems.push(`CLEANROOM_DATABRICKS_JOB_PRINCIPAL "${jobPrincipal.slice(0, 80)}" is neither a service principal application id nor a user email`);
+  }
   if (problems.length > 0 || policyIds === undefined) return fail(problems);
   return {
     ok: true,
@@ -118,6 +128,7 @@ function readDatabricksSettings(env: DeploymentEnv): DeploymentSettingsResult {
       warehouseId,
       policyIds,
       ...(catalog !== '' ? { catalog } : {}),
+      ...(jobPrincipal !== '' ? { jobPrincipal } : {}),
       ...(gcsApiEndpoint ? { gcsApiEndpoint } : {}),
     },
   };

@@ -6,6 +6,7 @@
  * and does not check it when an instance starts (https://cloud.google.com/run/docs/configuring/services/secrets):
  * the service must start without a token and pick up a rotated one without a restart.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,6 +38,28 @@ describe('readDeploymentSettings', () => {
       ok: true,
       settings: { kind: 'databricks', tokenFile: '/run/secrets/databricks/token', warehouseId: 'abc123warehouse', policyIds: JSON.parse(BASE.CLEANROOM_DATABRICKS_POLICY_IDS) as object, catalog: 'cleanroom_retail_media' },
     });
+  });
+
+  it('takes the job principal participant code runs as from the stack, and refuses what is not a principal', async () => {
+    const principal = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const read = readDeploymentSettings({ ...BASE, DATABRICKS_TOKEN: 'dapi-x', CLEANROOM_DATABRICKS_JOB_PRINCIPAL: principal });
+    expect(read).toMatchObject({ ok: true, settings: { jobPrincipal: principal } });
+    const bad = readDeploymentSettings({ ...BASE, DATABRICKS_TOKEN: 'dapi-x', CLEANROOM_DATABRICKS_JOB_PRINCIPAL: 'admins' });
+    expect(bad).toEqual({ ok: false, problems: ['CLEANROOM_DATABRICKS_JOB_PRINCIPAL "admins" is neither a service principal application id nor a user email'] });
+    // The engine built from those settings submits code runs as that principal.
+    const fake = await startFakeDatabricks({ servicePrincipals: { [principal]: { users: ['cleanroom-runtime@example.com'] } } });
+    try {
+      const config = await loadConfig(EXAMPLES_DIR);
+      const settings = { ...(read.ok ? read.settings : ({} as never)), host: fake.host, token: fake.token } as DatabricksDeploymentSettings;
+      const engine = buildEngine(config, settings);
+      await expect(engine.submit({
+        jobId: 'job-1', jobName: 'j', participant: 'advertiser', compute: '2X-Small', datasets: [], parameters: {}, outputLocation: 'gs://b/output/x',
+        code: { participant: 'advertiser', name: 'n', hash: createHash('sha256').update('1').digest('hex'), language: 'PYTHON', content: '1' },
+      })).resolves.toEqual({ runId: expect.any(String) });
+      expect(fake.requests.find((r) => r.path === '/api/2.1/jobs/runs/submit')?.body).toMatchObject({ run_as: { service_principal_name: principal } });
+    } finally {
+      await fake.close();
+    }
   });
 
   it('needs exactly one of DATABRICKS_TOKEN and DATABRICKS_TOKEN_FILE, an absolute file, and a catalog name', () => {

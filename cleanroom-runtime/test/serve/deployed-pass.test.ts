@@ -13,6 +13,7 @@ import type { DeltaRow } from '../../src/delta/schema-types';
 import { struct } from '../../src/delta/schema-types';
 import { DeltaTable } from '../../src/delta/table';
 import { runnerNotebookPath } from '../../src/engines/databricks/runner-task';
+import { releaseNotebookPath } from '../../src/engines/databricks/release-task';
 import { buildApprovalEvent, buildCodeEvent, buildDataEvent, buildJobEvent, type EventOrigin } from '../../src/events/build-event';
 import { versionHash } from '../processor/fixtures';
 import { createLogger } from '../../src/logging/logger';
@@ -190,16 +191,37 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
     const [run] = databricks.runs();
     expect((await read(ADVERTISER, 'runs')).map((r) => [r.job_id, r.run_id, r.state])).toEqual([[jobId, String(run.runId), 'PENDING']]);
 
-    // The run finishes on Databricks having written its result (as the runner notebook does); the scheduler's tick
-    // polls it into control.runs once a readable Delta table is at the output.
-    await (await DeltaTable.create(gcs.store, ADVERTISER, 'output/by_country', struct([['country', 'string'], ['conversions', 'long']]))).append([{ country: 'FR', conversions: 2n }]);
+    // The run writes its result to the clean room's staging location (the runner's output widget), never to the
+    // advertiser's output/; the scheduler's tick then submits the runtime's release notebook as its own principal.
+    const staging = (submitRequests()[0].body as { tasks: Array<{ notebook_task: { base_parameters: Record<string, string> } }> }).tasks[0].notebook_task.base_parameters.output;
+    expect(staging).toMatch(new RegExp(`^gs://[^/]+/staging/${jobId}$`));
+    const [, stateBucket, stagingKey] = /^gs:\/\/([^/]+)\/(.*)$/.exec(staging)!;
+    await (await DeltaTable.create(gcs.store, stateBucket!, stagingKey!, struct([['country', 'string'], ['conversions', 'long']]))).append([{ country: 'FR', conversions: 2n }]);
     databricks.setRunState(run.runId, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '' });
+    expect(await tick()).toMatchObject({ status: 200 });
+    expect(submitRequests()).toHaveLength(2);
+    const releaseBody = submitRequests()[1].body as Record<string, unknown> & { tasks: Array<{ notebook_task: { notebook_path: string; base_parameters: Record<string, string> } }> };
+    expect(releaseBody.run_as).toBeUndefined();
+    expect(releaseBody.tasks[0].notebook_task.notebook_path).toBe(releaseNotebookPath('/Cleanroom'));
+    expect(JSON.parse(releaseBody.tasks[0].notebook_task.base_parameters.cleanroom_release!)).toMatchObject({ staging, output: `gs://${ADVERTISER}/output/by_country` });
+    // While the release run runs, the job's run is TERMINATING: the runtime follows the release to its end.
+    expect((await read(ADVERTISER, 'runs')).map((r) => [r.state, r.result_state])).toEqual([['TERMINATING', null]]);
+    const releaseRun = databricks.runs()[1]!;
+    databricks.setRunState(releaseRun.runId, {
+      lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '',
+      notebookResult: JSON.stringify({ state: 'RELEASED', rows_suppressed: 0, rows_released: 1, message: 'released 1 rows' }),
+    });
     expect(await tick()).toMatchObject({ status: 200 });
     const [published] = await read(ADVERTISER, 'runs');
     expect(published).toMatchObject({ job_id: jobId, run_id: String(run.runId), state: 'TERMINATED', result_state: 'SUCCESS', engine: 'databricks' });
+    expect(published).toMatchObject({ release_state: 'RELEASED', rows_suppressed: 0n, release_message: 'released 1 rows' });
     expect(published.run_page_url).toBe(`${databricks.host}/?o=1234567890#job/0/run/${run.runId}`);
     expect(await read(MEASUREMENT, 'runs')).toEqual([]);
-    expect(submitRequests()).toHaveLength(1);
+    // Each pass asks for the release run by its idempotency token: the same run, never a second release.
+    expect(submitRequests()).toHaveLength(3);
+    expect(submitRequests()[2].body).toEqual(releaseBody);
+    expect(databricks.runs()).toHaveLength(2);
+    expect(releaseBody.run_name).toBe(`cleanroom-release:${jobId}`);
 
     // Structured logs: one entry per event with participant and uuid, and never the token.
     const applied = logs.entries().filter((e) => e.message === 'event applied');

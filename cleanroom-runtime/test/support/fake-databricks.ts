@@ -10,7 +10,13 @@
  * - runs are QUEUED or BLOCKED before they start, and runs/get answers the `status` field (state, queue_details,
  *   termination_details) besides the deprecated `state` (https://docs.databricks.com/api/gcp/workspace/jobs/getrun);
  * - workspace files (import format RAW) are not notebooks: a run cannot start one
- *   (https://docs.databricks.com/api/gcp/workspace/workspace/import).
+ *   (https://docs.databricks.com/api/gcp/workspace/workspace/import);
+ * - runs/submit `run_as` names one active principal: a service principal's application id (the caller needs the
+ *   servicePrincipal/user role on it) or a user's email (a non-admin caller only its own),
+ *   https://docs.databricks.com/api/workspace/jobs/submit and
+ *   https://databricks.github.io/sdk-js/api/interfaces/_databricks_sdk-jobs.v2.JobRunAs.html: with `servicePrincipals` set;
+ * - runs/get-output answers a notebook's dbutils.notebook.exit value as notebook_output.result (first 5 MB, with
+ *   `truncated`), https://docs.databricks.com/api/workspace/jobs/getrunoutput.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -59,6 +65,8 @@ export interface RunStateUpdate {
   stateMessage?: string;
   error?: string;
   errorTrace?: string;
+  /** The value the notebook passed to dbutils.notebook.exit (runs/get-output notebook_output.result). */
+  notebookResult?: string;
 }
 
 export interface FakeRun {
@@ -74,6 +82,7 @@ export interface FakeRun {
   endTime: number;
   error?: string;
   errorTrace?: string;
+  notebookResult?: string;
   queueReason?: { code: string; message: string };
 }
 
@@ -86,6 +95,11 @@ export interface FakeDatabricksOptions {
   principal?: string;
   /** Policies by id; unset: any policy id is accepted unchecked. */
   policies?: Record<string, FakePolicy>;
+  /**
+   * Active service principals by application id, each with the principals holding the servicePrincipal/user role
+   * on it; with it set, runs/submit checks `run_as`. Unset: run_as is accepted unchecked.
+   */
+  servicePrincipals?: Record<string, { users: string[] }>;
   /** runs/get: both fields (default), or only the newer `status`. */
   runFields?: 'state-and-status' | 'status-only';
   /**
@@ -268,6 +282,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
         if (violation) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Cluster validation error: ${violation}`);
       }
     }
+    checkRunAs(body.run_as);
     const acl = body.access_control_list;
     if (acl !== undefined) {
       const entries = Array.isArray(acl) ? (acl as Array<Record<string, unknown>>) : [];
@@ -295,6 +310,25 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
     runsByTask.set(run.taskRunId, run);
     if (run.idempotencyToken) byIdempotencyToken.set(run.idempotencyToken, runId);
     return { run_id: runId };
+  }
+
+  function checkRunAs(runAs: unknown): void {
+    if (runAs === undefined) return;
+    const entry = typeof runAs === 'object' && runAs !== null ? (runAs as Record<string, unknown>) : {};
+    const named = ['user_name', 'service_principal_name', 'group_name'].filter((k) => typeof entry[k] === 'string');
+    if (named.length !== 1) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'run_as: either user_name or service_principal_name should be specified');
+    if (!options.servicePrincipals) return;
+    if (typeof entry.service_principal_name === 'string') {
+      const sp = options.servicePrincipals[entry.service_principal_name];
+      if (!sp) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Service principal ${entry.service_principal_name} does not exist or is not active in this workspace`);
+      if (!sp.users.includes(principal)) {
+        throw new HttpError(403, 'PERMISSION_DENIED', `${principal} does not have the servicePrincipal/user role on ${entry.service_principal_name}`);
+      }
+      return;
+    }
+    if (typeof entry.user_name === 'string' && entry.user_name !== principal) {
+      throw new HttpError(403, 'PERMISSION_DENIED', 'Non-admin users can only set run_as to their own email');
+    }
   }
 
   function numericParam(query: Record<string, string>, name: string): number {
@@ -357,7 +391,11 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
       const output: Record<string, unknown> = { metadata: runJson(run) };
       if (run.error !== undefined) output.error = run.error;
       if (run.errorTrace !== undefined) output.error_trace = run.errorTrace;
-      if (run.resultState === 'SUCCESS') output.notebook_output = {};
+      if (run.resultState === 'SUCCESS') {
+        const limit = 5 * 1024 * 1024;
+        output.notebook_output = run.notebookResult === undefined ? {}
+          : { result: run.notebookResult.slice(0, limit), ...(run.notebookResult.length > limit ? { truncated: true } : {}) };
+      }
       return output;
     }
     if (method === 'GET' && path === '/api/2.0/preview/scim/v2/Me') {
@@ -520,6 +558,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
     if (TERMINAL.has(update.lifeCycleState) && run.endTime === 0) run.endTime = now();
     if (update.error !== undefined) run.error = update.error;
     if (update.errorTrace !== undefined) run.errorTrace = update.errorTrace;
+    if (update.notebookResult !== undefined) run.notebookResult = update.notebookResult;
   }
 
   return {

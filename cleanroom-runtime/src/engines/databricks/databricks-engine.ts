@@ -9,8 +9,9 @@ import { DatabricksApiError, DatabricksInputError } from './errors';
 import { RunNotFoundError } from '../errors';
 import { needsErrorOutput, outputRunId, toRunStatus, type JobsRun, type JobsRunOutput } from './run-state';
 import { SqlStatementRunner } from './sql-statements';
-import { runnerNotebookPath, runnerNotebookSource, runnerParameters } from './runner-task';
-import { accessControlFor, buildSubmitRunBody, type NotebookTask, type PolicyIdForCompute } from './submit-request';
+import { codeParameters, runnerNotebookPath, runnerNotebookSource, runnerParameters } from './runner-task';
+import { accessControlFor, buildSubmitRunBody, idempotencyToken, runAsFor, type NotebookTask, type PolicyIdForCompute } from './submit-request';
+import { releaseNotebookPath, releaseNotebookSource, releaseWidgetValue, RELEASE_WIDGET, type ReleaseNotebookRequest } from './release-task';
 import { notebookPath, sqlFilePath, WorkspaceNotebooks } from './workspace-notebooks';
 import { assertDataset } from './identifiers';
 
@@ -42,6 +43,15 @@ export interface DatabricksEngineOptions extends DatabricksClientOptions {
    * Unset: the identity of the token, asked once (SCIM `Me`).
    */
   runtimePrincipal?: string;
+  /**
+   * The job principal (service principal application id or user email) participant code runs as (runs/submit
+   * `run_as`): it reads the registered inputs and writes only the clean room's staging location, so code cannot
+   * write any participant's output/. The runtime's principal needs the servicePrincipal/user role on it. Unset:
+   * code runs as the runtime's principal (no separation; `cleanroom doctor`-style checks should flag it).
+   */
+  jobPrincipal?: string;
+  /** The compute size whose cluster policy release runs use (default: the smallest, 2X-Small). */
+  releaseCompute?: string;
   /** Every participant of the clean room, so a schema whose datasets were all deleted is emptied too. */
   participants?: readonly string[];
   /** SQL statement polling (defaults: 1 s interval, 10 min max). */
@@ -91,6 +101,8 @@ export class DatabricksEngine implements ExecutionEngine {
     const task = this.taskFor(spec);
     const body = buildSubmitRunBody(spec, task, this.options);
     if (this.options.runtimePrincipal !== undefined) accessControlFor({ principal: this.options.runtimePrincipal });
+    // Participant code never runs as the runtime's principal when a job principal is declared.
+    if (this.options.jobPrincipal !== undefined) body.run_as = runAsFor(this.options.jobPrincipal);
     spec.datasets.forEach(assertDataset);
     if (spec.code.language === 'SQL') {
       await this.notebooks.ensureSqlFile(spec.code);
@@ -109,10 +121,13 @@ export class DatabricksEngine implements ExecutionEngine {
     return { runId: String(response.run_id) };
   }
 
-  /** SQL runs through the runner notebook; Python, Scala and R notebooks get `output` and every parameter as widgets. */
+  /**
+   * SQL runs through the runner notebook; Python, Scala and R notebooks get `output` and every parameter as widgets.
+   * `output` is the run's result location (staging under the release gate): notebooks must write their result there.
+   */
   private taskFor(spec: RunSpec): NotebookTask {
     if (spec.code.language !== 'SQL') {
-      return { notebookPath: notebookPath(this.workspaceRoot, spec.code), baseParameters: { ...spec.parameters, output: spec.outputLocation } };
+      return { notebookPath: notebookPath(this.workspaceRoot, spec.code), baseParameters: codeParameters(spec) };
     }
     if (this.options.catalog === undefined) {
       throw new DatabricksInputError("SQL code runs in the clean room's catalog, and none is configured (databricks.catalog)");
@@ -121,6 +136,42 @@ export class DatabricksEngine implements ExecutionEngine {
       notebookPath: runnerNotebookPath(this.workspaceRoot),
       baseParameters: runnerParameters(spec, sqlFilePath(this.workspaceRoot, spec.code), this.options.catalog),
     };
+  }
+
+  /**
+   * Starts (or finds, idempotently on the job) the release run of a job: the runtime's release notebook, submitted
+   * as the runtime's own principal (no `run_as`), with the release request as its one widget. Returns its run id.
+   */
+  async submitRelease(jobId: string, request: ReleaseNotebookRequest): Promise<{ runId: string }> {
+    if (this.options.catalog === undefined) {
+      throw new DatabricksInputError("the release step reads datasets in the clean room's catalog, and none is configured (databricks.catalog)");
+    }
+    const path = releaseNotebookPath(this.workspaceRoot);
+    const compute = this.options.releaseCompute ?? '2X-Small';
+    const body = buildSubmitRunBody(
+      { jobId: `release:${jobId}`, jobName: `release of job ${jobId}`, participant: 'cleanroom', parameters: {}, compute },
+      { notebookPath: path, baseParameters: { [RELEASE_WIDGET]: releaseWidgetValue(request, this.options.catalog) } },
+      this.options,
+    );
+    // Always the digest: a release token never equals the code run's token (the job id itself when it fits).
+    body.idempotency_token = idempotencyToken(`release:${jobId}\u0000`);
+    body.tasks[0].task_key = 'cleanroom_release';
+    body.run_name = `cleanroom-release:${body.run_name.slice('cleanroom:cleanroom:release of job '.length)}`;
+    await this.notebooks.ensureAt(path, { kind: 'notebook', language: 'PYTHON', content: releaseNotebookSource() });
+    body.access_control_list = [accessControlFor({ principal: await this.runtimePrincipal() })];
+    const response = await this.client.post<{ run_id?: number }>('/api/2.1/jobs/runs/submit', body);
+    if (typeof response.run_id !== 'number') throw new DatabricksApiError('Databricks runs/submit answered without a run_id', 200, undefined);
+    return { runId: String(response.run_id) };
+  }
+
+  /** A release run's status and, once it ended SUCCESS, its notebook's exit value (runs/get-output). */
+  async getReleaseRun(runId: string): Promise<{ status: RunStatus; exitValue?: string; truncated?: boolean }> {
+    const status = await this.getRun(runId);
+    if (status.lifeCycleState !== 'TERMINATED' || status.resultState !== 'SUCCESS') return { status };
+    const run = await this.client.get<JobsRun>('/api/2.1/jobs/runs/get', { run_id: runId });
+    const output = await this.client.get<JobsRunOutput>('/api/2.1/jobs/runs/get-output', { run_id: outputRunId(run) });
+    const notebook = output.notebook_output;
+    return { status, ...(typeof notebook?.result === 'string' ? { exitValue: notebook.result } : {}), ...(notebook?.truncated === true ? { truncated: true } : {}) };
   }
 
   /** The configured runtime principal, else who the token belongs to (asked once per engine). */

@@ -23,6 +23,8 @@ export interface JobsRun {
 export interface JobsRunOutput {
   error?: string;
   error_trace?: string;
+  /** The value the notebook passed to dbutils.notebook.exit() (first 5 MB), https://docs.databricks.com/api/workspace/jobs/getrunoutput */
+  notebook_output?: { result?: string; truncated?: boolean };
 }
 
 const LIFE_CYCLE: Record<string, LifeCycleState> = {

@@ -2,12 +2,14 @@
  * How SQL code runs on Databricks: through the clean room's runner notebook (runner/cleanroom_runner.py), owned by
  * the runtime and imported at `<root>/runner/<sha256 of its source>`, never editable by participants. The approved
  * SQL is imported as a workspace file; the runner reads it from `/Workspace<path>`, verifies its sha256, runs the
- * statements with bound parameters and writes the final query's result as a Delta table at `output`, as the local
- * engine does. Pure, except for reading the runner's source once.
+ * statements with bound parameters and writes the final query's result as a Delta table at its `output` widget, as
+ * the local engine does. That widget is the run's result location: the clean room's staging location when the
+ * runtime's release gate is on (the release step alone writes the participant's output), never chosen by the code.
+ * Pure, except for reading the runner's source once.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { RunSpec } from '../engine';
+import { resultLocation, type RunSpec } from '../engine';
 import { versionedInputs } from '../run-inputs';
 import { assertWorkspaceRoot, sha256Hex } from './workspace-notebooks';
 
@@ -32,7 +34,12 @@ export function runnerParameters(spec: RunSpec, sqlFilePath: string, catalog: st
     cleanroom_code_sha256: spec.code.hash,
     cleanroom_catalog: catalog,
     cleanroom_inputs: JSON.stringify(versionedInputs(spec)),
-    cleanroom_parameters: JSON.stringify(spec.parameters),
-    output: spec.outputLocation,
+    cleanroom_parameters: JSON.stringify(codeParameters(spec)),
+    output: resultLocation(spec),
   };
+}
+
+/** The job's parameters as the code sees them: `output` is where the run writes (staging under the release gate). */
+export function codeParameters(spec: RunSpec): Record<string, string> {
+  return { ...spec.parameters, output: resultLocation(spec) };
 }

@@ -40,11 +40,22 @@ export interface NotebookTask {
   baseParameters: Record<string, string>;
 }
 
+/**
+ * Who a run executes as (runs/submit `run_as`: a user's email or a service principal's application id; setting a
+ * service principal needs the servicePrincipal/user role on it,
+ * https://docs.databricks.com/api/workspace/jobs/submit). Unset: the submitter, i.e. the runtime's principal.
+ */
+export interface RunAs {
+  user_name?: string;
+  service_principal_name?: string;
+}
+
 export interface SubmitRunBody {
   run_name: string;
   idempotency_token: string;
   timeout_seconds?: number;
   access_control_list?: AccessControlEntry[];
+  run_as?: RunAs;
   tasks: Array<{
     task_key: string;
     notebook_task: { notebook_path: string; base_parameters: Record<string, string>; source: 'WORKSPACE' };
@@ -101,6 +112,13 @@ export function assertParameters(parameters: Record<string, string>): void {
   }
 }
 
+/** `run_as` for a principal: a service principal by application id, a user by email; anything else is refused. */
+export function runAsFor(principal: string): RunAs {
+  if (SERVICE_PRINCIPAL.test(principal)) return { service_principal_name: principal };
+  if (USER_EMAIL.test(principal)) return { user_name: principal };
+  throw new DatabricksInputError(`Job principal ${JSON.stringify(principal.slice(0, 80))} is neither a service principal application id nor a user email`);
+}
+
 /** The one entry of a run's access control list: its owner is the runtime's principal, nobody else is listed. */
 export function accessControlFor(access: RunAccess): AccessControlEntry {
   if (SERVICE_PRINCIPAL.test(access.principal)) return { service_principal_name: access.principal, permission_level: 'IS_OWNER' };
@@ -115,7 +133,7 @@ export function runTimeoutFor(compute: string, timeout: ClusterSettings['runTime
   return seconds;
 }
 
-export function buildSubmitRunBody(spec: RunSpec, task: NotebookTask, cluster: ClusterSettings): SubmitRunBody {
+export function buildSubmitRunBody(spec: Pick<RunSpec, 'jobId' | 'jobName' | 'participant' | 'parameters' | 'compute'>, task: NotebookTask, cluster: ClusterSettings): SubmitRunBody {
   assertParameters(spec.parameters);
   assertParameters(task.baseParameters);
   const newCluster: SubmitRunBody['tasks'][number]['new_cluster'] = {

@@ -3,7 +3,9 @@
  * the runtime's own (it writes the output; participant code never does); only where it runs follows the engine.
  */
 import type { ExecutionEngine } from '../../engines/engine';
+import { DatabricksEngine } from '../../engines/databricks/databricks-engine';
 import { LocalEngine } from '../../engines/local/local-engine';
+import { DatabricksReleaseStep } from './databricks-release';
 import type { Limits } from '../../limits';
 import { LocalReleaseStep } from './local-release';
 import type { ReleaseStep } from './release-step';
@@ -15,6 +17,7 @@ export interface ReleasingEngine {
 
 export function defaultReleaseStep(engine: ExecutionEngine, limits?: Limits): ReleaseStep | undefined {
   if (engine instanceof LocalEngine) return new LocalReleaseStep({ localRoot: engine.localRoot, ...(limits ? { limits } : {}) });
+  if (engine instanceof DatabricksEngine) return new DatabricksReleaseStep(engine, limits);
   const releasing = engine as Partial<ReleasingEngine>;
   return typeof releasing.releaseStep === 'function' ? releasing.releaseStep(limits) : undefined;
 }

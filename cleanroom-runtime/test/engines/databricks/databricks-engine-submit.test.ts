@@ -122,6 +122,23 @@ describe('DatabricksEngine.submit', () => {
     });
   });
 
+  it("under the release gate the run writes to the clean room's staging location, never the submitter's output/", async () => {
+    const staging = 'gs://cleanroom-state/staging/6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b';
+    const parameters = { output: 'gs://globex-bucket/output/overlap', threshold: '10' };
+    const { engine } = engineFor(fake);
+    await engine.submit(runSpec({ parameters, stagingLocation: staging }));
+    const sql = (submitBody().tasks as Array<{ notebook_task: { base_parameters: Record<string, string> } }>)[0].notebook_task.base_parameters;
+    expect(sql.output).toBe(staging);
+    // The code's own `output` parameter is the staging location too: nothing in the run names the real output.
+    expect(JSON.parse(sql.cleanroom_parameters)).toEqual({ output: staging, threshold: '10' });
+    expect(JSON.stringify(submitBody())).not.toContain('gs://globex-bucket/output');
+
+    const python = approvedCode('dbutils.widgets.text("output", "")\n', { language: 'PYTHON', name: 'py_overlap' });
+    await engine.submit(runSpec({ jobId: 'python-job', code: python, parameters, stagingLocation: staging }));
+    const widgets = (submitBody().tasks as Array<{ notebook_task: { base_parameters: Record<string, string> } }>)[0].notebook_task.base_parameters;
+    expect(widgets).toEqual({ output: staging, threshold: '10' });
+  });
+
   it('SQL code needs the clean room catalog; a runtime principal must be an application id or an email', async () => {
     await expect(engineFor(fake, { catalog: undefined }).engine.submit(runSpec())).rejects.toThrow(/catalog/);
     await expect(engineFor(fake, { runtimePrincipal: 'admins' }).engine.submit(runSpec())).rejects.toBeInstanceOf(DatabricksInputError);

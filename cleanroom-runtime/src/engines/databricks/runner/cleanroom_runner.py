@@ -6,7 +6,9 @@
 #   cleanroom_catalog      the clean room's catalog: code writes <participant>.<table>
 #   cleanroom_inputs       JSON list of {"name": "<participant>.<table>", "version": n}: the Delta versions checked
 #   cleanroom_parameters   JSON object of the job's parameters (output and run_time included)
-#   output                 where the final query's result goes, as a Delta table (overwrite)
+#   output                 where the final query's result goes, as a Delta table (overwrite): the run's staging
+#                          location in the clean room's state bucket, never a participant's output/ (the runtime's
+#                          release step alone writes there, after checking the staged result)
 # It reads the code exactly as the runtime does (cleanroom-runtime/src/sql/sql-code.ts: Spark's lexing rules,
 # statements end at ';' in code or at a notebook cell boundary, CREATE WIDGET declares a parameter and is not run),
 # runs the statements in order with spark.sql(statement, args=...) binding only the :name markers each one uses (a
