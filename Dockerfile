@@ -9,6 +9,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY cleanroom-runtime/package.json cleanroom-runtime/tsconfig.build.json cleanroom-runtime/
 COPY cleanroom-runtime/src cleanroom-runtime/src
+COPY cleanroom-runtime/scripts/copy-notebooks.js cleanroom-runtime/scripts/
 RUN npm ci --workspace cleanroom-runtime --include-workspace-root=false --ignore-scripts --no-audit --no-fund \
  && npm run build --workspace cleanroom-runtime
 

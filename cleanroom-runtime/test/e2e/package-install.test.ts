@@ -39,6 +39,9 @@ test('the tarball holds the compiled CLI, its schemas and the example clean room
   const files = stdout.split('\n').filter(Boolean);
   expect(files).toEqual(expect.arrayContaining(['package/bin/cleanroom.js', 'package/dist/cli/main.js', 'package/dist/engines/local/job-worker.js', 'package/schema/cleanroom.schema.json', 'package/examples/cleanroom.yaml']));
   expect(files.filter((f) => /\.ts$|^package\/(src|test)\//.test(f))).toEqual([]);
+  // The Databricks notebooks the runtime owns are read from next to the compiled engine at run time.
+  expect(files).toEqual(expect.arrayContaining(['package/dist/engines/databricks/runner/cleanroom_runner.py', 'package/dist/engines/databricks/runner/cleanroom_release.py']));
+  expect(files.filter((f) => /test_[^/]*\.py$/.test(f))).toEqual([]);
   // The packed examples point their editors at the package's own schemas.
   const installed = path.join(project, 'node_modules', 'cleanroom-runtime');
   const modeline = /\$schema=(\S+)/.exec(await fs.readFile(path.join(installed, 'examples', 'participants', 'publisher.yaml'), 'utf8'))![1];
