@@ -6,7 +6,7 @@
  * passes until quiescent publish it; a second, fresh child process (a runtime that starts cold, as `runtime tick` or a
  * new Cloud Run instance does) then runs 5 passes, each deciding one new DATA UPDATE, and prints:
  * `one_event_pass_wall_time` (median, ms), `one_event_pass_requests` (mean per pass, by kind and in total),
- * `one_event_pass_bytes_written` (mean per pass) and `one_event_pass_peak_rss` (MB, the measuring process).
+ * `one_event_pass_bytes_written` and `one_event_pass_bytes_read` (mean per pass) and `one_event_pass_peak_rss` (MB, the measuring process).
  * Not in the default `npm run bench` set: 100,000 events take minutes to write.
  *
  * The history (10 participants, p000 the keeper): each collaborator repeats a cycle of 6 events — a DATA INSERT (first
@@ -154,6 +154,9 @@ async function measure(root: string, size: number): Promise<void> {
   const walls: number[] = [];
   const requests = Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as Record<(typeof REQUEST_KINDS)[number], number>;
   let bytes = 0;
+  let bytesRead = 0;
+  // HISTORY_TRACE=1: every request of each measured pass on stderr, with its bytes (to see which objects cost).
+  if (process.env.HISTORY_TRACE === '1') store.trace = [];
   for (let i = 0; i < MEASURED_PASSES; i++) {
     const p = settings.participants[1 + i];
     const update = buildDataEvent({ action: 'UPDATE', dataMetastoreName: `${p.name}.d0`, description: `measured ${i}`, location: location(p), format: 'delta' }, { uuid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, nowMs: Date.now(), user: 'bench', hostname: 'bench' });
@@ -166,6 +169,8 @@ async function measure(root: string, size: number): Promise<void> {
     const counts = store.totals();
     for (const kind of REQUEST_KINDS) requests[kind] += counts[kind];
     bytes += store.bytesWritten;
+    bytesRead += store.bytesRead;
+    for (const t of store.trace ?? []) progress(NAME, `pass ${i}: ${t.kind} gs://${t.bucket}/${t.key} ${t.bytes}`);
   }
   const context = { history: size, participants: PARTICIPANTS, passes: MEASURED_PASSES, store: 'local' };
   const emit = emitterFor(NAME);
@@ -173,6 +178,7 @@ async function measure(root: string, size: number): Promise<void> {
   const mean = (n: number) => n / MEASURED_PASSES;
   emit('one_event_pass_requests', mean(sumOf(requests)), 'requests', { ...context, ...Object.fromEntries(REQUEST_KINDS.map((k) => [k, mean(requests[k])])) });
   emit('one_event_pass_bytes_written', mean(bytes), 'bytes', context);
+  emit('one_event_pass_bytes_read', mean(bytesRead), 'bytes', context);
   emit('one_event_pass_peak_rss', process.resourceUsage().maxRSS / 1024, 'MB', context);
 }
 
