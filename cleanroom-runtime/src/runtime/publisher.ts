@@ -32,7 +32,7 @@ import type { ParticipantInfo } from '../processor/context';
 import { MAX_NOTEBOOK_BYTES, sha256Hex } from '../processor/code-content';
 import { codeBlobKey } from '../processor/effects';
 import type { CleanroomState, LiveFile, PublishedFile, PublishedTableRecord, SealedFile } from '../processor/state';
-import { codeObjectsFor, rowsHash, viewFor, type ParticipantView, type PublishedTable } from '../processor/views';
+import { codeObjectsFor, viewFor, type ParticipantView, type PublishedTable } from '../processor/views';
 import { listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store';
 import { liveShards, recordedLiveFiles } from './live-shards';
 import { participantTableLimits, withTimeBudget, type BudgetTimer } from './participant-io';
@@ -89,6 +89,7 @@ interface TableWork {
   table: PublishedTable;
   live: DeltaRow[];
   liveHash: string;
+  liveShards: ReturnType<typeof liveShards>['shards'];
   /** Per source chain: entries the table should hold in the end. */
   heads: Record<string, number>;
 }
@@ -100,12 +101,10 @@ async function publishParticipant(state: CleanroomState, io: PublishIo, particip
   const checkedAt = (state.publishedCheckedAt ??= {})[participant.name];
   const doneCode = new Set(state.publishedCode[participant.name] ?? []);
   const codeObjects = codeObjectsFor(state, participant, io.keeper, policy);
-  const work: TableWork[] = (Object.keys(view) as PublishedTable[]).map((table) => ({
-    table,
-    live: view[table],
-    liveHash: rowsHash(view[table]),
-    heads: history ? sealedHeads(table, participant, io.keeper, history) : {},
-  }));
+  const work: TableWork[] = (Object.keys(view) as PublishedTable[]).map((table) => {
+    const live = liveShards(view[table]);
+    return { table, live: view[table], liveHash: live.hash, liveShards: live.shards, heads: history ? sealedHeads(table, participant, io.keeper, history) : {} };
+  });
 
   const changed = new Set(work.filter((w) => !upToDate(recordOf(records, w.table), w)).map((w) => w.table));
   const due = checkedAt === undefined || io.now - checkedAt >= (io.checkIntervalMs ?? PUBLISHED_CHECK_INTERVAL_MS);
@@ -193,7 +192,7 @@ async function appendNew(io: PublishIo, participant: ParticipantInfo, w: TableWo
   let liveFiles = recordedLiveFiles(record);
   if (record.liveHash !== w.liveHash) {
     // Only the shards whose rows changed are rewritten.
-    const shards = liveShards(w.live);
+    const shards = w.liveShards;
     const next: Record<string, LiveFile> = {};
     for (const [shard, file] of Object.entries(liveFiles)) if (shards.get(shard)?.hash !== file.hash) actions.push(removeOf(file));
     for (const [shard, { rows, hash }] of shards) {
@@ -254,7 +253,7 @@ async function republish(io: PublishIo, participant: ParticipantInfo, w: TableWo
   const liveFiles: Record<string, LiveFile> = {};
   if (w.live.length > 0) {
     const adds: Action[] = [];
-    for (const [shard, { rows: shardRows, hash }] of liveShards(w.live)) {
+    for (const [shard, { rows: shardRows, hash }] of w.liveShards) {
       const add = await table.writeUncommittedFile(CONTROL_TABLES[w.table], shardRows);
       adds.push({ add });
       liveFiles[shard] = { ...fileOf(add), hash };

@@ -1,7 +1,7 @@
 /**
  * The core's large maps (registrations, events marks, publication records, dataset checks...) kept in parts, so a
  * commit rewrites the few entries a pass changed rather than the whole core: a map whose JSON is larger than
- * INLINE_BYTES is split into 16 shards by the first hex digit of sha256(key), each an immutable part named in the root
+ * INLINE_BYTES is split into 16 shards by a hex digit of the key's FNV-1a hash, each an immutable part named in the root
  * with the sha256 of its content. A commit writes only the shards whose content changed (one event touches a shard or
  * two of a few maps) and names the others as they were; a small clean room keeps every map in the root (one read).
  *
@@ -31,12 +31,23 @@ export type CoreShards = Partial<Record<ShardableField, Record<string, ShardRef>
 
 type AnyMap = Record<string, unknown>;
 
+/** The shard of a key: a hex digit of its FNV-1a hash (stable, and cheap for maps of thousands of keys). */
+export function shardOf(key: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return ((hash >>> 0) & 15).toString(16);
+}
+
 /** The core as a pass uses it: the root's core with its sharded maps read back in (key order). */
 export async function readCore(parts: PartStore, inline: CleanroomState, shards: CoreShards | undefined): Promise<CleanroomState> {
   const wanted = Object.entries(shards ?? {}).flatMap(([field, byDigit]) => Object.values(byDigit).map((shard) => ({ field, shard })));
   const read = await mapLimit(wanted, PARALLEL, ({ shard }) => parts.read<AnyMap>(shard.ref));
   const entries = new Map<string, Array<[string, unknown]>>();
-  wanted.forEach(({ field }, i) => entries.set(field, [...(entries.get(field) ?? []), ...Object.entries(read[i])]));
+  wanted.forEach(({ field }, i) => {
+    let list = entries.get(field);
+    if (!list) entries.set(field, (list = []));
+    for (const entry of Object.entries(read[i])) list.push(entry);
+  });
   const core: AnyMap = { ...inline };
   // fromEntries defines own properties: a key such as "__proto__" stays a key.
   for (const [field, list] of entries) core[field] = Object.fromEntries(list.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -55,16 +66,20 @@ export async function writeCore(parts: PartStore, tag: string, core: CleanroomSt
   const writes: Array<{ field: ShardableField; digit: string; value: AnyMap; hash: string }> = [];
   for (const field of SHARDABLE) {
     const map = core[field] as AnyMap | undefined;
-    if (map === undefined || JSON.stringify(map).length <= INLINE_BYTES) continue;
-    const byDigit = new Map<string, Array<[string, unknown]>>();
+    if (map === undefined) continue;
+    const byDigit = new Map<string, AnyMap>();
     for (const key of Object.keys(map).sort()) {
-      const digit = createHash('sha256').update(key).digest('hex')[0];
-      byDigit.set(digit, [...(byDigit.get(digit) ?? []), [key, map[key]]]);
+      const digit = shardOf(key);
+      let shard = byDigit.get(digit);
+      if (!shard) byDigit.set(digit, (shard = {}));
+      // defineProperty: a key such as "__proto__" stays a key.
+      Object.defineProperty(shard, key, { value: map[key], enumerable: true, writable: true, configurable: true });
     }
+    const texts = [...byDigit].map(([digit, value]) => ({ digit, value, text: JSON.stringify(value) }));
+    if (texts.reduce((n, t) => n + t.text.length, 0) <= INLINE_BYTES) continue;
     const fieldShards: Record<string, ShardRef> = {};
-    for (const [digit, list] of byDigit) {
-      const value = Object.fromEntries(list);
-      const hash = createHash('sha256').update(JSON.stringify(value)).digest('hex');
+    for (const { digit, value, text } of texts) {
+      const hash = createHash('sha256').update(text).digest('hex');
       const previous = base?.[field]?.[digit];
       if (previous && previous.hash === hash) {
         fieldShards[digit] = previous;
