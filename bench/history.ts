@@ -4,9 +4,9 @@
  * process writes the history in bulk with the runtime's own functions (events appended to the participants' events
  * tables in large commits, decided by the processor in one batch, runs recorded as finished, one state commit), and
  * passes until quiescent publish it; a second, fresh child process (a runtime that starts cold, as `runtime tick` or a
- * new Cloud Run instance does) then runs 5 passes, each deciding one new DATA UPDATE, and prints:
- * `one_event_pass_wall_time` (median, ms), `one_event_pass_requests` (mean per pass, by kind and in total),
- * `one_event_pass_bytes_written` (mean per pass) and `one_event_pass_peak_rss` (MB, the measuring process).
+ * new Cloud Run instance does) then runs 9 passes, each deciding one new DATA UPDATE, and prints:
+ * `one_event_pass_wall_time` and `one_event_pass_cpu_time` (median, ms), `one_event_pass_requests` (mean per pass, by kind and in total),
+ * `one_event_pass_bytes_written` and `one_event_pass_bytes_read` (mean per pass) and `one_event_pass_peak_rss` (MB, the measuring process).
  * Not in the default `npm run bench` set: 100,000 events take minutes to write.
  *
  * The history (10 participants, p000 the keeper): each collaborator repeats a cycle of 6 events — a DATA INSERT (first
@@ -44,7 +44,8 @@ const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const PARTICIPANTS = 10;
 const DATASETS_PER_PARTICIPANT = 20;
 const ROWS_PER_COMMIT = 5_000;
-const MEASURED_PASSES = 5;
+/** One per collaborator (each pass decides one of their events): 9 passes, median taken. */
+const MEASURED_PASSES = PARTICIPANTS - 1;
 const CHILD_FLAG = '--child';
 const DATASET_SCHEMA = struct([['user_id', 'long'], ['country', 'string']]);
 
@@ -152,27 +153,39 @@ async function measure(root: string, size: number): Promise<void> {
   const store = new InstrumentedStore(new LocalObjectStore(root));
   const engine = new LocalEngine({ localRoot: root, waitForRuns: true });
   const walls: number[] = [];
+  const cpus: number[] = [];
   const requests = Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as Record<(typeof REQUEST_KINDS)[number], number>;
   let bytes = 0;
+  let bytesRead = 0;
+  // HISTORY_TRACE=1: every request of each measured pass on stderr, with its bytes (to see which objects cost).
+  if (process.env.HISTORY_TRACE === '1') store.trace = [];
   for (let i = 0; i < MEASURED_PASSES; i++) {
     const p = settings.participants[1 + i];
     const update = buildDataEvent({ action: 'UPDATE', dataMetastoreName: `${p.name}.d0`, description: `measured ${i}`, location: location(p), format: 'delta' }, { uuid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, nowMs: Date.now(), user: 'bench', hostname: 'bench' });
     await appendEventRow(store, p.bucket, update.row);
     store.reset();
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const report = await runPass({ config: settings, store, engine });
     walls.push(performance.now() - started);
+    const cpu = process.cpuUsage(cpuBefore);
+    cpus.push((cpu.user + cpu.system) / 1000);
     if (report.events.length !== 1 || report.events[0].status !== 'SUCCESS') throw new Error(`the measured pass decided ${JSON.stringify(report.events)}`);
     const counts = store.totals();
     for (const kind of REQUEST_KINDS) requests[kind] += counts[kind];
     bytes += store.bytesWritten;
+    bytesRead += store.bytesRead;
+    for (const t of store.trace ?? []) progress(NAME, `pass ${i}: ${t.kind} gs://${t.bucket}/${t.key} ${t.bytes}`);
   }
   const context = { history: size, participants: PARTICIPANTS, passes: MEASURED_PASSES, store: 'local' };
   const emit = emitterFor(NAME);
   emit('one_event_pass_wall_time', percentile(walls, 50), 'ms', context);
+  // CPU time of the measuring process: steadier than wall time on a machine shared with other work.
+  emit('one_event_pass_cpu_time', percentile(cpus, 50), 'ms', context);
   const mean = (n: number) => n / MEASURED_PASSES;
   emit('one_event_pass_requests', mean(sumOf(requests)), 'requests', { ...context, ...Object.fromEntries(REQUEST_KINDS.map((k) => [k, mean(requests[k])])) });
   emit('one_event_pass_bytes_written', mean(bytes), 'bytes', context);
+  emit('one_event_pass_bytes_read', mean(bytesRead), 'bytes', context);
   emit('one_event_pass_peak_rss', process.resourceUsage().maxRSS / 1024, 'MB', context);
 }
 

@@ -235,6 +235,11 @@ export interface PublishedFile {
   size: number;
 }
 
+/** A published file of rows that may still change: one shard of the live rows, with their content hash. */
+export interface LiveFile extends PublishedFile {
+  hash: string;
+}
+
 /** A published file of rows that never change again: entries [from, to) of each named participant's chain. */
 export interface SealedFile extends PublishedFile {
   rows: number;
@@ -246,9 +251,14 @@ export interface PublishedTableRecord {
   version: number;
   /** Hash of the listing of the table's folder right after that commit (null: unknown, check by republishing). */
   listing: string | null;
-  /** Content hash of the rows that may still change (views.ts), and the one file holding them. */
+  /** Content hash of the rows that may still change (views.ts). */
   liveHash: string;
-  liveFile: PublishedFile | null;
+  /**
+   * The files holding those rows, by shard (runtime/live-shards.ts), each with the content hash of its rows: a pass
+   * rewrites only the shards whose rows changed. Absent in records written before shards: `liveFile` is the one file.
+   */
+  liveFiles?: Record<string, LiveFile>;
+  liveFile?: PublishedFile | null;
   /** Files of rows that never change, oldest first. */
   sealed: SealedFile[];
   /** Per chain (participant): entries published so far. */

@@ -180,10 +180,14 @@ function awaitingOf(code: CodeRecord, requirement: ApprovalRequirement): string 
 
 /** Content hash of a table's rows, to publish only what changed. */
 export function rowsHash(rows: readonly DeltaRow[]): string {
-  const text = JSON.stringify(rows, (_key, value: unknown) =>
+  return createHash('sha256').update(rowText(rows)).digest('hex');
+}
+
+/** Rows (or one row) as JSON text, bigints and binaries included: what rowsHash hashes. */
+export function rowText(rows: readonly DeltaRow[] | DeltaRow): string {
+  return JSON.stringify(rows, (_key, value: unknown) =>
     typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
   );
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Code objects a participant's bucket must hold: the current version of every code it may see (or must review). */

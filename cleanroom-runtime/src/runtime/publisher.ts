@@ -1,6 +1,7 @@
 /**
  * Publishing each participant's view: each control table is the rows that may still change (datasets, code,
- * approvals, live jobs and runs: one *live* file, rewritten when its content hash changes) plus the rows that never
+ * approvals, live jobs and runs: *live* files, sharded by row (live-shards.ts), a shard rewritten when the content hash
+ * of its rows changes) plus the rows that never
  * change again (event statuses, jobs and runs that are over: *sealed* files appended from the participants' decision
  * chains, runtime/state/decision-chains.ts, and merged when a newer file grows as large as the one before). So a pass
  * writes what changed, not the table. Each commit is created at exactly the version after the clean room's last one
@@ -30,9 +31,10 @@ import { DEFAULT_LIMITS, type Limits } from '../limits';
 import type { ParticipantInfo } from '../processor/context';
 import { MAX_NOTEBOOK_BYTES, sha256Hex } from '../processor/code-content';
 import { codeBlobKey } from '../processor/effects';
-import type { CleanroomState, PublishedFile, PublishedTableRecord, SealedFile } from '../processor/state';
-import { codeObjectsFor, rowsHash, viewFor, type ParticipantView, type PublishedTable } from '../processor/views';
+import type { CleanroomState, LiveFile, PublishedFile, PublishedTableRecord, SealedFile } from '../processor/state';
+import { codeObjectsFor, viewFor, type ParticipantView, type PublishedTable } from '../processor/views';
 import { listAll, type ObjectInfo, type ObjectStore } from '../storage/object-store';
+import { liveShards, recordedLiveFiles } from './live-shards';
 import { participantTableLimits, withTimeBudget, type BudgetTimer } from './participant-io';
 import { publishControlTable } from './published-tables';
 import { sealedHeads, sealedRows } from './sealed-rows';
@@ -87,6 +89,7 @@ interface TableWork {
   table: PublishedTable;
   live: DeltaRow[];
   liveHash: string;
+  liveShards: ReturnType<typeof liveShards>['shards'];
   /** Per source chain: entries the table should hold in the end. */
   heads: Record<string, number>;
 }
@@ -98,12 +101,10 @@ async function publishParticipant(state: CleanroomState, io: PublishIo, particip
   const checkedAt = (state.publishedCheckedAt ??= {})[participant.name];
   const doneCode = new Set(state.publishedCode[participant.name] ?? []);
   const codeObjects = codeObjectsFor(state, participant, io.keeper, policy);
-  const work: TableWork[] = (Object.keys(view) as PublishedTable[]).map((table) => ({
-    table,
-    live: view[table],
-    liveHash: rowsHash(view[table]),
-    heads: history ? sealedHeads(table, participant, io.keeper, history) : {},
-  }));
+  const work: TableWork[] = (Object.keys(view) as PublishedTable[]).map((table) => {
+    const live = liveShards(view[table]);
+    return { table, live: view[table], liveHash: live.hash, liveShards: live.shards, heads: history ? sealedHeads(table, participant, io.keeper, history) : {} };
+  });
 
   const changed = new Set(work.filter((w) => !upToDate(recordOf(records, w.table), w)).map((w) => w.table));
   const due = checkedAt === undefined || io.now - checkedAt >= (io.checkIntervalMs ?? PUBLISHED_CHECK_INTERVAL_MS);
@@ -188,15 +189,23 @@ async function appendNew(io: PublishIo, participant: ParticipantInfo, w: TableWo
   const actions: Action[] = [];
   const now = Date.now();
   const removeOf = (file: PublishedFile): Action => ({ remove: { path: file.path, deletionTimestamp: now, dataChange: true, extendedFileMetadata: true, partitionValues: {}, size: file.size } });
-  let liveFile = record.liveFile;
+  let liveFiles = recordedLiveFiles(record);
   if (record.liveHash !== w.liveHash) {
-    if (liveFile) actions.push(removeOf(liveFile));
-    liveFile = null;
-    if (w.live.length > 0) {
-      const add = await table.writeUncommittedFile(schema, w.live);
+    // Only the shards whose rows changed are rewritten.
+    const shards = w.liveShards;
+    const next: Record<string, LiveFile> = {};
+    for (const [shard, file] of Object.entries(liveFiles)) if (shards.get(shard)?.hash !== file.hash) actions.push(removeOf(file));
+    for (const [shard, { rows, hash }] of shards) {
+      const current = Object.hasOwn(liveFiles, shard) ? liveFiles[shard] : undefined;
+      if (current && current.hash === hash) {
+        next[shard] = current;
+        continue;
+      }
+      const add = await table.writeUncommittedFile(schema, rows);
       actions.push({ add });
-      liveFile = fileOf(add);
+      next[shard] = { ...fileOf(add), hash };
     }
+    liveFiles = next;
   }
   const sealed = [...record.sealed];
   const ranges: Record<string, [number, number]> = {};
@@ -227,7 +236,7 @@ async function appendNew(io: PublishIo, participant: ParticipantInfo, w: TableWo
   if (!(await table.commitAt(version, actions))) return undefined;
   const removed = [...record.removed, ...actions.flatMap((a) => ('remove' in a ? [{ path: a.remove.path, size: a.remove.size ?? 0, version }] : []))];
   const settled = await settleTable(io.store, participant.bucket, w.table, version, removed);
-  return { version, listing: settled.listing, liveHash: w.liveHash, liveFile, sealed, cursors: { ...record.cursors, ...w.heads }, removed: settled.removed };
+  return { version, listing: settled.listing, liveHash: w.liveHash, liveFiles, sealed, cursors: { ...record.cursors, ...w.heads }, removed: settled.removed };
 }
 
 /**
@@ -241,19 +250,24 @@ async function republish(io: PublishIo, participant: ParticipantInfo, w: TableWo
   const table = ownTable(io, participant, w.table);
   const sealed: SealedFile[] = outcome.files.map((file) => ({ ...file, rows: rows.length, ranges }));
   let version = outcome.version;
-  let liveFile: PublishedFile | null = null;
+  const liveFiles: Record<string, LiveFile> = {};
   if (w.live.length > 0) {
-    const add = await table.writeUncommittedFile(CONTROL_TABLES[w.table], w.live);
-    if (!(await table.commitAt(version + 1, [{ add }]))) {
+    const adds: Action[] = [];
+    for (const [shard, { rows: shardRows, hash }] of w.liveShards) {
+      const add = await table.writeUncommittedFile(CONTROL_TABLES[w.table], shardRows);
+      adds.push({ add });
+      liveFiles[shard] = { ...fileOf(add), hash };
+    }
+    if (!(await table.commitAt(version + 1, adds))) {
       throw new Error(`control.${w.table} was written by someone else while the clean room republished it; retried next pass`);
     }
     version += 1;
-    liveFile = fileOf(add);
   }
   // What the previous record held is no longer in the table (the overwrite removed it).
-  const removed = outcome.replaced ? [] : [...(previous?.removed ?? []), ...[previous?.liveFile ?? null, ...(previous?.sealed ?? [])].flatMap((f) => (f ? [{ ...f, version: outcome.version }] : []))];
+  const previousFiles = previous ? [...Object.values(recordedLiveFiles(previous)), ...previous.sealed] : [];
+  const removed = outcome.replaced ? [] : [...(previous?.removed ?? []), ...previousFiles.map((f) => ({ path: f.path, size: f.size, version: outcome.version }))];
   const settled = await settleTable(io.store, participant.bucket, w.table, version, removed);
-  const record: PublishedTableRecord = { version, listing: settled.listing, liveHash: w.liveHash, liveFile, sealed, cursors: { ...w.heads }, removed: settled.removed };
+  const record: PublishedTableRecord = { version, listing: settled.listing, liveHash: w.liveHash, liveFiles, sealed, cursors: { ...w.heads }, removed: settled.removed };
   return { record, ...(outcome.replaced ? { replaced: outcome.replaced } : {}) };
 }
 

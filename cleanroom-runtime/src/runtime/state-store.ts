@@ -21,12 +21,18 @@ import type { HistoryLookup } from '../processor/context';
 import { runsToPoll } from '../processor/runs';
 import { isScheduled, parseRunKey } from '../processor/schedules';
 import { emptyState, STATE_FORMAT_VERSION, type CleanroomState, type JobRecord, type RunRecord } from '../processor/state';
+import { readCore, writeCore, type CoreShards } from './state/core-shards';
 import { appendToChain, EMPTY_CHAIN, readChain, type ChainHead, type ChainItem } from './state/decision-chains';
 import { KeyedHistory, type KeyValue } from './state/keyed-history';
 import { newPartTag, PartStore } from './state/parts';
 
 const PREFIX = 'state/';
 const POINTER = `${PREFIX}LATEST`;
+/**
+ * Where commits are listed: their 20-digit sequences start with 0 (below 10^19), so a listing under this prefix never
+ * walks the parts (`state/parts/`), which grow with the history (a listing of `state/` would page through them all).
+ */
+const COMMITS_PREFIX = `${PREFIX}0`;
 const COMMIT = /^state\/(\d{20})\.json$/;
 /** Older commits kept for inspection; older ones are deleted as new ones land. */
 export const KEPT_COMMITS = 20;
@@ -37,8 +43,13 @@ interface StateRoot {
   formatVersion: typeof STATE_FORMAT_VERSION;
   /** sha256 of the previous root's bytes (null for the first). */
   previous: string | null;
-  /** Everything a pass needs; its eventStatus and processedEvents are empty (they are in the history). */
+  /**
+   * Everything a pass needs; its eventStatus and processedEvents are empty (they are in the history), and its maps
+   * named in `shards` are empty (they are in parts).
+   */
   core: CleanroomState;
+  /** The core's large maps, kept in parts so a commit rewrites only what changed (state/core-shards.ts; absent: none). */
+  shards?: CoreShards;
   /** Keyed history: directory references by first hex digit (keyed-history.ts). */
   keys: Record<string, string>;
   chains: Record<string, ChainHead>;
@@ -141,7 +152,7 @@ export async function openState(store: ObjectStore, bucket: string, at?: number)
     throw new Error(`state ${stateKey(seq)} has format ${String(parsed.formatVersion)}; this runtime reads formats ${LEGACY_FORMAT} and ${STATE_FORMAT_VERSION}: upgrade the runtime`);
   }
   const { core, ...root } = parsed as StateRoot;
-  return { seq, state: normalise(core), history: new StateHistory(parts, root, rootHash) };
+  return { seq, state: normalise(await readCore(parts, core, root.shards)), history: new StateHistory(parts, root, rootHash) };
 }
 
 /** The latest state whole, history included (reads every part: diagnostics and tests, never a pass). */
@@ -216,8 +227,10 @@ export async function commitWithHistory(store: ObjectStore, bucket: string, base
     keys = written.refs;
     superseded.push(...written.superseded);
   }
+  const core = await writeCore(history.parts, tag, split.core, history.root.shards);
+  superseded.push(...core.superseded);
   const garbage = [...history.root.garbage, ...(superseded.length > 0 ? [{ seq, list: await history.parts.write(tag, 'superseded', superseded) }] : [])].filter((g) => g.seq > seq - KEPT_COMMITS);
-  const root: StateRoot = { formatVersion: STATE_FORMAT_VERSION, previous: history.rootHash, core: split.core, keys, chains, garbage };
+  const root: StateRoot = { formatVersion: STATE_FORMAT_VERSION, previous: history.rootHash, core: core.inline, shards: core.shards, keys, chains, garbage };
   const bytes = new TextEncoder().encode(JSON.stringify(root));
   try {
     await store.createIfAbsent(bucket, stateKey(seq), bytes);
@@ -226,7 +239,7 @@ export async function commitWithHistory(store: ObjectStore, bucket: string, base
     throw error;
   }
   // Old commits are deleted, so a very stale pass could re-create a deleted sequence: it lost if anything is newer.
-  const newer = await store.list(bucket, PREFIX, { startOffset: stateKey(seq + 1), maxResults: 2 });
+  const newer = await store.list(bucket, COMMITS_PREFIX, { startOffset: stateKey(seq + 1), maxResults: 2 });
   if (newer.objects.some((o) => COMMIT.test(o.key))) throw new StateConflictError(seq);
   await store.put(bucket, POINTER, new TextEncoder().encode(String(seq)));
   if (seq - KEPT_COMMITS >= 0) {
@@ -312,7 +325,7 @@ async function latestSeq(store: ObjectStore, bucket: string): Promise<number> {
   let seq = -1;
   let pageToken: string | undefined;
   do {
-    const page = await store.list(bucket, PREFIX, { startOffset: hint >= 0 ? stateKey(hint) : undefined, pageToken });
+    const page = await store.list(bucket, COMMITS_PREFIX, { startOffset: hint >= 0 ? stateKey(hint) : undefined, pageToken });
     for (const object of page.objects) {
       const match = COMMIT.exec(object.key);
       if (match) seq = Math.max(seq, Number(match[1]));

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HistoryNotLoadedError } from '../../src/processor/context';
-import { emptyState, type EventStatusRecord } from '../../src/processor/state';
+import { emptyState, type DatasetRecord, type EventStatusRecord } from '../../src/processor/state';
 import { appendToChain, EMPTY_CHAIN, link, readChain, verify, type ChainHead, type ChainItem } from '../../src/runtime/state/decision-chains';
 import { KeyedHistory } from '../../src/runtime/state/keyed-history';
 import { newPartTag, PartStore } from '../../src/runtime/state/parts';
@@ -97,5 +97,32 @@ describe('state commits', () => {
     expect(whole.eventStatus.p.map((s) => s.eventUuid)).toEqual(Array.from({ length: 3000 }, (_, n) => `e${n}`));
     expect(Object.keys(whole.processedEvents)).toHaveLength(3000);
     expect({ ...whole, eventStatus: {}, processedEvents: {} }).toEqual(emptyState());
+  });
+
+  test('the large maps of the core are kept in shards: a commit changing one registration writes one shard, and the state reads back whole', async () => {
+    const dataset = (name: string): DatasetRecord => ({ dataId: name, participant: 'p', table: name, description: `the ${name} table`, location: 'gs://p/input/users', format: 'delta', schema: null, createdAt: 1, updatedAt: 1, eventUuid: name, eventsVersion: 0 });
+    const first = emptyState();
+    // A participant-chosen name that is also an Object.prototype member stays a plain key.
+    for (const name of ['__proto__', 'constructor', ...Array.from({ length: 200 }, (_, n) => `d${n}`)]) Object.defineProperty(first.datasets, `p.${name}`, { value: dataset(name), enumerable: true, writable: true, configurable: true });
+    let seq = await commitState(store, 'state-bucket', -1, structuredClone(first));
+    const root = async () => JSON.parse(new TextDecoder().decode(await store.get('state-bucket', `state/${String(seq).padStart(20, '0')}.json`))) as { core: { datasets: object }; shards: { datasets: Record<string, unknown> } };
+    expect((await root()).core.datasets).toEqual({});
+    expect(Object.keys((await root()).shards.datasets)).toHaveLength(16);
+
+    const { state, history } = await openState(store, 'state-bucket');
+    expect(state).toEqual(first);
+    expect(Object.getPrototypeOf(state.datasets)).toBe(Object.prototype);
+    state.datasets['p.d7'] = { ...state.datasets['p.d7'], description: 'updated' };
+    store.reset();
+    store.trace = [];
+    seq = await commitState(store, 'state-bucket', seq, state, { history });
+    const written = store.trace.filter((t) => t.kind === 'createIfAbsent').map((t) => t.key.replace(/^state\/parts\/[^/]+\//, ''));
+    // The shard holding p.d7, the list of the part it replaced, and the root: nothing else of the core.
+    expect(written.filter((key) => key.startsWith('core-'))).toHaveLength(1);
+    expect(written).toHaveLength(3);
+    const reread = await loadLatestState(store, 'state-bucket');
+    expect(reread.state.datasets['p.d7'].description).toBe('updated');
+    expect(reread.state).toEqual({ ...first, datasets: { ...first.datasets, 'p.d7': { ...first.datasets['p.d7'], description: 'updated' } } });
+    expect(Object.hasOwn(reread.state.datasets, 'p.__proto__')).toBe(true);
   });
 });

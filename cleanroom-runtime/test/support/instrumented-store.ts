@@ -30,6 +30,10 @@ export class InstrumentedStore implements ObjectStore {
   private byBucket = new Map<string, RequestCounts>();
   /** Bytes of the objects created or put since the last reset (attempts counted). */
   bytesWritten = 0;
+  /** Bytes of the objects read since the last reset. */
+  bytesRead = 0;
+  /** When set, every request since the last reset with the bytes it moved (to see which objects a cost comes from). */
+  trace?: Array<{ kind: RequestKind; bucket: string; key: string; bytes: number }>;
 
   constructor(private readonly inner: ObjectStore) {}
 
@@ -37,6 +41,8 @@ export class InstrumentedStore implements ObjectStore {
     this.counts = zeroCounts();
     this.byBucket.clear();
     this.bytesWritten = 0;
+    this.bytesRead = 0;
+    if (this.trace) this.trace = [];
   }
 
   totals(): RequestCounts {
@@ -59,25 +65,32 @@ export class InstrumentedStore implements ObjectStore {
 
   async get(bucket: string, key: string, options?: GetOptions): Promise<Uint8Array> {
     this.count('get', bucket, key);
-    return this.inner.get(bucket, key, options);
+    const bytes = await this.inner.get(bucket, key, options);
+    this.bytesRead += bytes.byteLength;
+    this.trace?.push({ kind: 'get', bucket, key, bytes: bytes.byteLength });
+    return bytes;
   }
 
   async list(bucket: string, prefix: string, options?: ListOptions): Promise<ListPage> {
     this.count('list', bucket, prefix);
+    this.trace?.push({ kind: 'list', bucket, key: prefix, bytes: 0 });
     return this.inner.list(bucket, prefix, options);
   }
 
   createIfAbsent(bucket: string, key: string, data: Uint8Array): Promise<void> {
     this.bytesWritten += data.byteLength;
+    this.trace?.push({ kind: 'createIfAbsent', bucket, key, bytes: data.byteLength });
     return this.write({ kind: 'createIfAbsent', bucket, key }, () => this.inner.createIfAbsent(bucket, key, data));
   }
 
   put(bucket: string, key: string, data: Uint8Array): Promise<void> {
     this.bytesWritten += data.byteLength;
+    this.trace?.push({ kind: 'put', bucket, key, bytes: data.byteLength });
     return this.write({ kind: 'put', bucket, key }, () => this.inner.put(bucket, key, data));
   }
 
   delete(bucket: string, key: string): Promise<void> {
+    this.trace?.push({ kind: 'delete', bucket, key, bytes: 0 });
     return this.write({ kind: 'delete', bucket, key }, () => this.inner.delete(bucket, key));
   }
 

@@ -35,6 +35,7 @@ export class KeyedHistory {
   /** Loaded leaves by prefix. */
   private readonly leaves = new Map<string, Leaf>();
   private readonly changed = new Set<string>();
+  private readonly longest = new Map<string, { directory: Directory; length: number }>();
 
   /** `refs`: directory references by first hex digit, as the commit root names them. */
   constructor(private readonly parts: PartStore, private refs: Readonly<Record<string, string>>) {}
@@ -116,8 +117,18 @@ export class KeyedHistory {
   /** The prefix of the leaf that holds `hash` (its directory loaded): the shortest one present, or the digit alone. */
   private prefixOf(hash: string): string {
     const directory = this.directories.get(hash[0])!;
-    for (let length = 1; length <= hash.length; length++) if (Object.hasOwn(directory, hash.slice(0, length))) return hash.slice(0, length);
+    const longest = this.longestPrefix(hash[0], directory);
+    for (let length = 1; length <= longest; length++) if (Object.hasOwn(directory, hash.slice(0, length))) return hash.slice(0, length);
     return hash[0];
+  }
+
+  /** The length of a directory's longest prefix (a lookup tries no longer one), remembered per directory object. */
+  private longestPrefix(dir: string, directory: Directory): number {
+    const known = this.longest.get(dir);
+    if (known && known.directory === directory) return known.length;
+    const length = Math.max(1, ...Object.keys(directory).map((prefix) => prefix.length));
+    this.longest.set(dir, { directory, length });
+    return length;
   }
 
   private async directory(dir: string): Promise<Directory> {
