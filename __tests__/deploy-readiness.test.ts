@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { CLEANROOM_APIS, PARTICIPANT_APIS } from 'cleanroom-runtime/src/doctor/requirements';
 import { apisForResourceType } from '../constructs/project-services';
 import type { CleanroomDefinition } from '../stacks/cleanroom-app';
+import { DEFAULT_WORKSPACE_ROOT } from '../cleanroom-runtime/src/engines/databricks/workspace-notebooks';
 import { EXAMPLES_DIR, REPO_ROOT, allStrings, definitionFromDir, entries, ofType, synthDefinition, type JsonObject, type ResourceEntry, type SynthesizedApp } from './support/synth';
 
 const run = promisify(execFile);
@@ -250,27 +251,44 @@ describe("the clean room's own catalog", () => {
   });
 });
 
-describe("the runtime principal's access to compute", () => {
+describe("the principals' access to compute and to the workspace folder", () => {
   // Policies have access control lists limiting their use; admins may use every policy:
-  // https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/cluster_policy; warehouse ACLs:
-  // https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/permissions
-  test('a configured runtime principal gets CAN_USE on every cluster policy and the warehouse, and only it', () => {
+  // https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/cluster_policy; warehouse and
+  // folder ACLs: https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/permissions. A run
+  // is checked against the ACLs of its compute and notebooks as its Run-as identity:
+  // https://docs.databricks.com/en/jobs/privileges.html
+  const jobRef = (cleanroom: ResourceEntry[]): string => `\${databricks_service_principal.${ofType(cleanroom, 'databricks_service_principal')[0]!.name}.application_id}`;
+
+  test('every cluster policy: CAN_USE for the job principal and the configured runtime principal; the warehouse: the runtime principal only', () => {
     eachVariant(({ app, definition }) => {
       const cleanroom = entries(app, 'resource', ['cleanroom']);
       const permissions = ofType(cleanroom, 'databricks_permissions');
-      if (definition.databricksRuntimePrincipal === undefined) {
-        // The deployer created the policies, which takes a workspace admin, and owns the warehouse.
-        expect(permissions).toEqual([]);
-        return;
+      const job = { service_principal_name: jobRef(cleanroom), permission_level: 'CAN_USE' };
+      const runtime = definition.databricksRuntimePrincipal === undefined ? [] : [{ service_principal_name: RUNTIME_PRINCIPAL, permission_level: 'CAN_USE' }];
+      const policies = ofType(cleanroom, 'databricks_cluster_policy');
+      expect(policies.length).toBeGreaterThan(0);
+      for (const policy of policies) {
+        const acl = permissions.filter((p) => p.body.cluster_policy_id === `\${databricks_cluster_policy.${policy.name}.id}`);
+        expect(acl.map((p) => p.body.access_control)).toEqual([[...runtime, job]]);
       }
-      const expected = [
-        ...ofType(cleanroom, 'databricks_cluster_policy').map((p) => ({ cluster_policy_id: `\${databricks_cluster_policy.${p.name}.id}` })),
-        ...ofType(cleanroom, 'databricks_sql_endpoint').map((w) => ({ sql_endpoint_id: `\${databricks_sql_endpoint.${w.name}.id}` })),
-      ];
-      expect(permissions.map((p) => ({ ...p.body, '//': undefined, access_control: undefined }))).toEqual(expected.map((e) => ({ ...e, '//': undefined, access_control: undefined })));
-      for (const permission of permissions) {
-        expect(permission.body.access_control).toEqual([{ service_principal_name: RUNTIME_PRINCIPAL, permission_level: 'CAN_USE' }]);
-      }
+      const warehouseAcl = permissions.filter((p) => p.body.sql_endpoint_id !== undefined);
+      // The deployer owns the warehouse; otherwise only the runtime principal may use it (the job principal never).
+      expect(warehouseAcl.map((p) => p.body.access_control)).toEqual(runtime.length === 0 ? [] : [runtime]);
+    });
+  });
+
+  test('the workspace folder the runtime imports into: the job principal reads it, the configured runtime principal manages it', () => {
+    eachVariant(({ app, definition }) => {
+      const cleanroom = entries(app, 'resource', ['cleanroom']);
+      const [folder, ...others] = ofType(cleanroom, 'databricks_directory');
+      expect(others).toEqual([]);
+      expect(folder!.body.path).toBe('/Cleanroom');
+      const acl = ofType(cleanroom, 'databricks_permissions').filter((p) => p.body.directory_path !== undefined);
+      expect(acl.map((p) => p.body.directory_path)).toEqual([`\${databricks_directory.${folder!.name}.path}`]);
+      expect(acl[0]!.body.access_control).toEqual([
+        { service_principal_name: jobRef(cleanroom), permission_level: 'CAN_READ' },
+        ...(definition.databricksRuntimePrincipal === undefined ? [] : [{ service_principal_name: RUNTIME_PRINCIPAL, permission_level: 'CAN_MANAGE' }]),
+      ]);
     });
   });
 });
@@ -392,9 +410,10 @@ describe('Terraform state', () => {
           // Terraform runs in cdktf.out/stacks/<stack>: the file lands next to cdktf.json.
           expect(backend).toEqual({ local: { path: `../../../terraform.${stack}.tfstate` } });
         }
-        // The only absolute paths are inside the runtime's container (its mounts), never on this machine.
+        // The only absolute paths are inside the runtime's container (its mounts) or the Databricks workspace folder,
+        // never on this machine.
         const absolute = allStrings(JSON.parse(text) as JsonObject).filter((s) => /^\/[^/]/.test(s));
-        expect(absolute.filter((s) => !s.startsWith('/mnt/state') && !s.startsWith('/run/secrets/'))).toEqual([]);
+        expect(absolute.filter((s) => !s.startsWith('/mnt/state') && !s.startsWith('/run/secrets/') && s !== DEFAULT_WORKSPACE_ROOT)).toEqual([]);
       }
     }
   });

@@ -43,6 +43,12 @@ export interface ComputeSizesProps {
    * workspace admin, and admins may use every policy) and owns the warehouse.
    */
   readonly runtimePrincipal?: string;
+  /**
+   * The principal participant code runs as (runs/submit `run_as`): a run is checked against the ACLs of the compute it
+   * uses as its Run-as identity (https://docs.databricks.com/en/jobs/privileges.html), so it gets CAN_USE on every
+   * policy (job clusters only: the policies fix `cluster_type` to `job`), not on the warehouse.
+   */
+  readonly jobPrincipal?: string;
 }
 
 /** Databricks SQL warehouse sizes (also the seed's compute size names). */
@@ -92,13 +98,14 @@ export class ComputeSizes extends Construct {
     // all policies": https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/cluster_policy;
     // warehouse ACLs: https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/permissions
     this.permissions = [];
-    if (props.runtimePrincipal !== undefined) {
-      const canUse = [{ ...principalField(props.runtimePrincipal), permissionLevel: 'CAN_USE' }];
+    const runtimeUse = props.runtimePrincipal === undefined ? [] : [{ ...principalField(props.runtimePrincipal), permissionLevel: 'CAN_USE' }];
+    const jobUse = props.jobPrincipal === undefined ? [] : [{ servicePrincipalName: props.jobPrincipal, permissionLevel: 'CAN_USE' }];
+    if (runtimeUse.length + jobUse.length > 0) {
       for (const [size, policy] of Object.entries(policies)) {
-        this.permissions.push(new Permissions(this, `policy-${size.toLowerCase()}-use`, { clusterPolicyId: policy.id, accessControl: canUse }));
+        this.permissions.push(new Permissions(this, `policy-${size.toLowerCase()}-use`, { clusterPolicyId: policy.id, accessControl: [...runtimeUse, ...jobUse] }));
       }
-      this.permissions.push(new Permissions(this, 'warehouse-use', { sqlEndpointId: this.warehouse.id, accessControl: canUse }));
     }
+    if (runtimeUse.length > 0) this.permissions.push(new Permissions(this, 'warehouse-use', { sqlEndpointId: this.warehouse.id, accessControl: runtimeUse }));
   }
 }
 

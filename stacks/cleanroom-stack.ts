@@ -5,6 +5,7 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { CleanroomCatalog } from '../constructs/cleanroom-catalog';
 import { CleanroomJobPrincipal } from '../constructs/cleanroom-job-principal';
+import { CleanroomWorkspaceFolder } from '../constructs/cleanroom-workspace-folder';
 import { StagingLocation } from '../constructs/staging-location';
 import { ComputeSizes, type ComputeSizeShape, type RuntimeWarehouseOptions } from '../constructs/compute-sizes';
 import { ParticipantDataLocations, type ParticipantDataBucket } from '../constructs/participant-data-locations';
@@ -13,6 +14,7 @@ import { RuntimeService } from '../constructs/runtime-service';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { declareStateBackend, type StateBackendOptions } from '../constructs/state-backend';
 import { CLEANROOM_STACK_ID } from 'cleanroom-runtime/src/deployment/resource-names';
+import { DEFAULT_WORKSPACE_ROOT } from 'cleanroom-runtime/src/engines/databricks/workspace-notebooks';
 import { DATABRICKS_HOST, GCP_PROJECT_ID, GCP_REGION, Problems, SERVICE_ACCOUNT_EMAIL, checkPattern } from '../constructs/validation';
 
 export interface CleanroomStackProps {
@@ -67,6 +69,7 @@ export class CleanroomStack extends TerraformStack {
   readonly participantData: ParticipantDataLocations;
   readonly catalog: CleanroomCatalog;
   readonly jobPrincipal: CleanroomJobPrincipal;
+  readonly workspaceFolder: CleanroomWorkspaceFolder;
   readonly staging: StagingLocation;
   readonly runtime: RuntimeService;
   readonly apis: ProjectServices;
@@ -101,18 +104,24 @@ export class CleanroomStack extends TerraformStack {
       });
     }
 
-    this.compute = new ComputeSizes(this, 'compute', {
-      cleanroomName: props.name,
-      sizes: props.computeSizes,
-      warehouse: props.warehouse,
-      runtimePrincipal: props.databricksRuntimePrincipal,
-    });
-
     // Participant code runs as this principal: read the datasets, write only staging (never output/).
     this.jobPrincipal = new CleanroomJobPrincipal(this, 'job-principal', {
       cleanroomName: props.name,
       runtimePrincipal: props.databricksRuntimePrincipal,
       ...(props.databricksAccountId === undefined ? {} : { accountId: props.databricksAccountId }),
+    });
+    this.compute = new ComputeSizes(this, 'compute', {
+      cleanroomName: props.name,
+      sizes: props.computeSizes,
+      warehouse: props.warehouse,
+      runtimePrincipal: props.databricksRuntimePrincipal,
+      jobPrincipal: this.jobPrincipal.applicationId,
+    });
+    // The runtime imports the notebooks runs execute here; the job principal may read them (its runs), nothing more.
+    this.workspaceFolder = new CleanroomWorkspaceFolder(this, 'workspace-folder', {
+      path: DEFAULT_WORKSPACE_ROOT,
+      jobPrincipal: this.jobPrincipal.applicationId,
+      ...(props.databricksRuntimePrincipal === undefined ? {} : { runtimePrincipal: props.databricksRuntimePrincipal }),
     });
     this.participantData = new ParticipantDataLocations(this, 'participant-data', {
       jobPrincipal: this.jobPrincipal.applicationId,

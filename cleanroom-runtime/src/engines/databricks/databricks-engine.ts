@@ -12,7 +12,7 @@ import { SqlStatementRunner } from './sql-statements';
 import { codeParameters, runnerNotebookPath, runnerNotebookSource, runnerParameters } from './runner-task';
 import { accessControlFor, buildSubmitRunBody, idempotencyToken, runAsFor, type NotebookTask, type PolicyIdForCompute } from './submit-request';
 import { releaseNotebookPath, releaseNotebookSource, releaseWidgetValue, RELEASE_WIDGET, type ReleaseNotebookRequest } from './release-task';
-import { notebookPath, sqlFilePath, WorkspaceNotebooks } from './workspace-notebooks';
+import { DEFAULT_WORKSPACE_ROOT, notebookPath, sqlFilePath, WorkspaceNotebooks } from './workspace-notebooks';
 import { assertDataset } from './identifiers';
 
 /**
@@ -72,7 +72,7 @@ export class DatabricksEngine implements ExecutionEngine {
 
   constructor(private readonly options: DatabricksEngineOptions) {
     this.client = new DatabricksClient(options); // reads only its own options
-    this.workspaceRoot = options.workspaceRoot ?? '/Cleanroom';
+    this.workspaceRoot = options.workspaceRoot ?? DEFAULT_WORKSPACE_ROOT;
     this.notebooks = new WorkspaceNotebooks(this.client, this.workspaceRoot);
     const sql = new SqlStatementRunner(this.client, {
       warehouseId: options.warehouseId,

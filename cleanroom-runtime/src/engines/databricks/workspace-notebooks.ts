@@ -10,6 +10,8 @@ import type { DatabricksClient } from './databricks-client';
 import { DatabricksApiError, DatabricksInputError, NotebookConflictError } from './errors';
 import { assertApprovedCode } from './identifiers';
 
+/** The workspace folder the runtime imports its notebooks and approved code into (the stack declares it). */
+export const DEFAULT_WORKSPACE_ROOT = '/Cleanroom';
 const WORKSPACE_ROOT = /^(\/[A-Za-z0-9_-]+)+$/;
 
 export function assertWorkspaceRoot(root: string): void {
