@@ -231,6 +231,42 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
     expect(logs.text).not.toContain(databricks.token);
   });
 
+  test('a notebook run whose input table got a new commit while it ran is recorded FAILED, naming the dataset', async () => {
+    // A Python notebook reads the tables as they are when it runs (no runner to pin or check versions): the runtime
+    // compares each input with the version it checked before the submission.
+    const PY = '# Databricks notebook source\nspark.table("publisher.users").groupBy("country").count().write.format("delta").mode("overwrite").save(dbutils.widgets.get("output"))\n';
+    const pyHash = createHash('sha256').update(PY).digest('hex');
+    const users = buildDataEvent({ action: 'INSERT', dataMetastoreName: 'publisher.users', description: 'users', location: `gs://${PUBLISHER}/input/users`, format: 'delta' }, origin('pat@publisher', 30));
+    const code = buildCodeEvent({ action: 'INSERT', codeName: 'by_country_py', description: 'users by country', pathToNotebook: 'by_country_py.py', defaultParameters: '{}', notebookContents: PY, notebookContentsHash: pyHash, reads: 'publisher.users' }, origin('ann@advertiser', 28));
+    await send(PUBLISHER, users.row);
+    await send(ADVERTISER, code.row);
+    expect(await pubsub(ADVERTISER)).toMatchObject({ status: 200 });
+    const [codeRow] = (await read(PUBLISHER, 'code')).filter((r) => r.code_name === 'by_country_py');
+    const approval = buildApprovalEvent({ decision: 'CODE_REQUEST_APPROVED', codeName: 'by_country_py', versionHash: String(codeRow!.version_hash), reason: 'aggregates only' }, origin('pat@publisher', 20));
+    const job = buildJobEvent({ jobName: 'users_by_country', codeName: 'by_country_py', parameters: JSON.stringify({ output: `gs://${ADVERTISER}/output/users_by_country` }), compute: 'Small' }, origin('ann@advertiser', 19));
+    await send(PUBLISHER, approval.row);
+    await send(ADVERTISER, job.row);
+    expect(await pubsub(PUBLISHER)).toMatchObject({ status: 200 });
+    const [run] = databricks.runs();
+    expect(run).toBeDefined();
+    const [published] = (await read(ADVERTISER, 'runs')).filter((r) => r.job_id === job.uuid);
+    expect(JSON.parse(String(published!.input_versions))).toEqual({ 'publisher.users': 1 });
+
+    // While it runs, the publisher commits to its table; the notebook writes its result to staging and succeeds.
+    await (await DeltaTable.open(gcs.store, PUBLISHER, 'input/users')).append([{ user_id: 'u9', country: 'DE' }]);
+    const staging = (submitRequests()[0].body as { tasks: Array<{ notebook_task: { base_parameters: Record<string, string> } }> }).tasks[0].notebook_task.base_parameters.output;
+    const [, stateBucket, stagingKey] = /^gs:\/\/([^/]+)\/(.*)$/.exec(staging)!;
+    await (await DeltaTable.create(gcs.store, stateBucket!, stagingKey!, struct([['country', 'string'], ['n', 'long']]))).append([{ country: 'FR', n: 2n }]);
+    databricks.setRunState(run!.runId, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '' });
+    expect(await tick()).toMatchObject({ status: 200 });
+    const [after] = (await read(ADVERTISER, 'runs')).filter((r) => r.job_id === job.uuid);
+    expect(after).toMatchObject({ state: 'TERMINATED', result_state: 'FAILED' });
+    expect(after!.error).toMatch(/^datasets changed while the job ran: publisher\.users; .*submit the job again$/);
+    // Nothing was released, and no release run was submitted.
+    expect(submitRequests()).toHaveLength(1);
+    await expect(DeltaTable.open(gcs.store, ADVERTISER, 'output/users_by_country')).rejects.toThrow();
+  });
+
   test('a run that ended SUCCESS without writing a Delta table at its output is recorded FAILED, saying so', async () => {
     const { jobId } = await registerApproveAndSubmitJob();
     const [run] = databricks.runs();

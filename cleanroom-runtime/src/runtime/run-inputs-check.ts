@@ -1,0 +1,42 @@
+/**
+ * After a run on an engine that does not pin its inputs — a Python, Scala or R notebook on Databricks reads each
+ * table as it is when it runs, unlike the local engine (time travel) and the SQL runner (which checks before and
+ * after) — the runtime checks that every Delta dataset is still at the version it checked before the submission
+ * (`inputVersions`): a run whose inputs changed while it ran fails, saying which, and must be submitted again. One
+ * list call per input; a storage failure decides nothing (the check is retried next pass).
+ */
+import type { RunStatus } from '../engines/engine';
+import type { CleanroomState, JobRecord, RunRecord } from '../processor/state';
+import { recordOf } from '../processor/state';
+import { parseGsUri } from '../storage/location';
+import type { ObjectStore } from '../storage/object-store';
+import { markOf } from './delta-log-mark';
+import { OutputCheckUnavailableError } from './run-output';
+
+/** True when the engine read this run's inputs unpinned (the runtime must check them after the run). */
+export function inputsUnpinned(run: RunRecord, job: JobRecord): boolean {
+  return run.engine === 'databricks' && job.language !== 'SQL';
+}
+
+/** The inputs whose table has a newer commit than the version checked before the run (or lost that commit). */
+export async function changedInputs(store: ObjectStore, state: CleanroomState, inputVersions: Readonly<Record<string, number>>): Promise<string[]> {
+  const changed: string[] = [];
+  for (const [name, version] of Object.entries(inputVersions).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const dataset = recordOf(state.datasets, name);
+    if (!dataset) continue; // deleted since: nothing left to compare
+    const { bucket, key } = parseGsUri(dataset.location);
+    try {
+      if ((await markOf(store, bucket, key.replace(/\/+$/, ''), version)) === undefined) changed.push(name);
+    } catch (error) {
+      throw new OutputCheckUnavailableError(`checking whether ${name} changed during the run failed: ${(error as Error).message}`);
+    }
+  }
+  return changed;
+}
+
+/** A SUCCESS whose inputs changed becomes FAILED, naming them. */
+export function withInputsChecked(status: RunStatus, changed: readonly string[]): RunStatus {
+  if (changed.length === 0) return status;
+  const message = `datasets changed while the job ran: ${changed.join(', ')}; the run read them unpinned (a notebook on Databricks), so its result is not released: submit the job again`;
+  return { ...status, resultState: 'FAILED', stateMessage: message, error: message };
+}
