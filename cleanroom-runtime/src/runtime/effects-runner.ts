@@ -217,7 +217,7 @@ export async function pollRuns(
         status = withOutputChecked(status, output, await outputProblem(io.store, staged ?? output, io.limits, io.budgetTimer));
         const job = runTarget(state, run.jobId)?.job;
         if (status.resultState === 'SUCCESS' && job && run.inputVersions && inputsUnpinned(run, job)) {
-          status = withInputsChecked(status, await changedInputs(io.store, state, run.inputVersions));
+          status = withInputsChecked(status, await changedInputs(io.store, state, run.inputVersions, io.limits, io.budgetTimer));
         }
       }
       if (status.resultState === 'SUCCESS' && run.resultState !== 'SUCCESS' && staged !== undefined && output && run.release === undefined) {

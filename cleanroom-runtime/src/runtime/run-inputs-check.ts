@@ -10,7 +10,9 @@ import type { CleanroomState, JobRecord, RunRecord } from '../processor/state';
 import { recordOf } from '../processor/state';
 import { parseGsUri } from '../storage/location';
 import type { ObjectStore } from '../storage/object-store';
+import { DEFAULT_LIMITS, type Limits } from '../limits';
 import { markOf } from './delta-log-mark';
+import { withTimeBudget, type BudgetTimer } from './participant-io';
 import { OutputCheckUnavailableError } from './run-output';
 
 /** True when the engine read this run's inputs unpinned (the runtime must check them after the run). */
@@ -19,16 +21,19 @@ export function inputsUnpinned(run: RunRecord, job: JobRecord): boolean {
 }
 
 /** The inputs whose table has a newer commit than the version checked before the run (or lost that commit). */
-export async function changedInputs(store: ObjectStore, state: CleanroomState, inputVersions: Readonly<Record<string, number>>): Promise<string[]> {
+export async function changedInputs(store: ObjectStore, state: CleanroomState, inputVersions: Readonly<Record<string, number>>, limits: Limits = DEFAULT_LIMITS, timer?: BudgetTimer): Promise<string[]> {
   const changed: string[] = [];
   for (const [name, version] of Object.entries(inputVersions).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const dataset = recordOf(state.datasets, name);
     if (!dataset) continue; // deleted since: nothing left to compare
     const { bucket, key } = parseGsUri(dataset.location);
+    const what = `checking whether ${name} changed during the run`;
     try {
-      if ((await markOf(store, bucket, key.replace(/\/+$/, ''), version)) === undefined) changed.push(name);
+      // The owner's bucket may hang: the list call gets the participant's time budget like every read of it.
+      const mark = await withTimeBudget(store, limits.participantReadTimeoutMs, what, (budgeted) => markOf(budgeted, bucket, key.replace(/\/+$/, ''), version), timer);
+      if (mark === undefined) changed.push(name);
     } catch (error) {
-      throw new OutputCheckUnavailableError(`checking whether ${name} changed during the run failed: ${(error as Error).message}`);
+      throw new OutputCheckUnavailableError(`${what} failed: ${(error as Error).message}`);
     }
   }
   return changed;

@@ -3,23 +3,17 @@
  * the released rows at the submitter's output. Imported at `<root>/release/<sha256 of its source>` like the runner:
  * a new version gets a new path, participants can never edit it. Pure, except for reading its source once.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { assertWorkspaceRoot, sha256Hex } from './workspace-notebooks';
+import { ownedNotebookPath, ownedNotebookSource } from './owned-notebooks';
 
 /** The notebook's one widget: the release request as JSON (names and bounds are validated by the notebook). */
 export const RELEASE_WIDGET = 'cleanroom_release';
 
-let releaseSource: string | undefined;
-
 export function releaseNotebookSource(): string {
-  releaseSource ??= readFileSync(path.join(__dirname, 'runner', 'cleanroom_release.py'), 'utf8');
-  return releaseSource;
+  return ownedNotebookSource('cleanroom_release.py');
 }
 
 export function releaseNotebookPath(root: string): string {
-  assertWorkspaceRoot(root);
-  return `${root}/release/${sha256Hex(releaseNotebookSource())}`;
+  return ownedNotebookPath(root, 'release', 'cleanroom_release.py');
 }
 
 export interface ReleaseBound {

@@ -7,24 +7,18 @@
  * runtime's release gate is on (the release step alone writes the participant's output), never chosen by the code.
  * Pure, except for reading the runner's source once.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { resultLocation, type RunSpec } from '../engine';
 import { versionedInputs } from '../run-inputs';
-import { assertWorkspaceRoot, sha256Hex } from './workspace-notebooks';
-
-let runnerSource: string | undefined;
+import { ownedNotebookPath, ownedNotebookSource } from './owned-notebooks';
 
 /** The runner notebook's source (shipped next to this file). */
 export function runnerNotebookSource(): string {
-  runnerSource ??= readFileSync(path.join(__dirname, 'runner', 'cleanroom_runner.py'), 'utf8');
-  return runnerSource;
+  return ownedNotebookSource('cleanroom_runner.py');
 }
 
 /** `<root>/runner/<sha256>`: a new runner version gets a new path, an old one is never overwritten. */
 export function runnerNotebookPath(root: string): string {
-  assertWorkspaceRoot(root);
-  return `${root}/runner/${sha256Hex(runnerNotebookSource())}`;
+  return ownedNotebookPath(root, 'runner', 'cleanroom_runner.py');
 }
 
 /** The runner's widgets (names the runner owns; the job's own parameters travel inside cleanroom_parameters). */
