@@ -70,7 +70,7 @@ export function buildEngine(cleanroom: CleanroomConfig, settings: DeploymentSett
     catalog: databricksCatalog(cleanroom, settings),
     runTimeoutSeconds: (size) => runTimeoutSecondsFor(cleanroom, size),
     ...(cleanroom.databricks.runtimePrincipal ? { runtimePrincipal: cleanroom.databricks.runtimePrincipal } : {}),
-    ...(settings.jobPrincipal ? { jobPrincipal: settings.jobPrincipal } : {}),
+    ...(settings.jobPrincipals ? { jobPrincipals: settings.jobPrincipals } : {}),
     participants: cleanroom.participants.map((p) => p.name),
     ...(options.onDatabricksRetry ? { onRetry: options.onDatabricksRetry } : {}),
   });

@@ -14,15 +14,17 @@
  *   CLEANROOM_DATABRICKS_POLICY_IDS   required: JSON object compute size → cluster policy id, e.g. {"2X-Small":"0012AB"}
  *   CLEANROOM_DATABRICKS_CATALOG      optional: the clean room's Unity Catalog catalog, set by the stack (default:
  *                                     databricks.catalog of cleanroom.yaml)
- *   CLEANROOM_DATABRICKS_JOB_PRINCIPAL optional: the job principal participant code runs as (runs/submit run_as), set
- *                                     by the stack: it reads inputs and writes only staging; unset, code runs as the
- *                                     runtime's own principal
+ *   CLEANROOM_DATABRICKS_JOB_PRINCIPALS optional: the job principals participant code runs as (runs/submit run_as),
+ *                                     application ids separated by commas, set by the stack: each run holds one alone,
+ *                                     granted only its reads and its staging volume; unset, code runs as the runtime's
+ *                                     own principal. CLEANROOM_DATABRICKS_JOB_PRINCIPAL (one) is a pool of one.
  *   CLEANROOM_GCS_API_ENDPOINT        optional: Cloud Storage JSON API endpoint (emulators); default the public one
  * With CLEANROOM_ENGINE=local:
  *   CLEANROOM_LOCAL_ROOT              required: gs://<bucket>/... is <root>/gs/<bucket>/...
  */
 import type { CleanroomConfig } from '../config';
 import { normaliseWorkspaceHost } from '../engines/databricks/databricks-client';
+import { MAX_JOB_PRINCIPALS } from '../engines/databricks/run-access-names';
 
 export interface DatabricksDeploymentSettings {
   kind: 'databricks';
@@ -37,8 +39,8 @@ export interface DatabricksDeploymentSettings {
   policyIds: Record<string, string>;
   /** The clean room's catalog as the stack declared it; undefined: databricks.catalog of the clean room config. */
   catalog?: string;
-  /** The job principal (service principal application id or user email) participant code runs as. */
-  jobPrincipal?: string;
+  /** The job principals (service principal application ids or user emails) participant code runs as, one per run. */
+  jobPrincipals?: string[];
   gcsApiEndpoint?: string;
 }
 
@@ -114,10 +116,7 @@ function readDatabricksSettings(env: DeploymentEnv): DeploymentSettingsResult {
     if (/^https?:\/\/[^\s/]+\/?$/.test(endpointText)) gcsApiEndpoint = endpointText.replace(/\/$/, '');
     else problems.push(`CLEANROOM_GCS_API_ENDPOINT "${endpointText.slice(0, 80)}" is not an http(s)://host[:port] URL`);
   }
-  const jobPrincipal = env.CLEANROOM_DATABRICKS_JOB_PRINCIPAL?.trim() ?? '';
-  if (jobPrincipal !== '' && !JOB_PRINCIPAL.test(jobPrincipal)) {
-    problems.push(`CLEANROOM_DATABRICKS_JOB_PRINCIPAL "${jobPrincipal.slice(0, 80)}" is neither a service principal application id nor a user email`);
-  }
+  const jobPrincipals = readJobPrincipals(env, problems);
   if (problems.length > 0 || policyIds === undefined) return fail(problems);
   return {
     ok: true,
@@ -128,10 +127,31 @@ function readDatabricksSettings(env: DeploymentEnv): DeploymentSettingsResult {
       warehouseId,
       policyIds,
       ...(catalog !== '' ? { catalog } : {}),
-      ...(jobPrincipal !== '' ? { jobPrincipal } : {}),
+      ...(jobPrincipals.length > 0 ? { jobPrincipals } : {}),
       ...(gcsApiEndpoint ? { gcsApiEndpoint } : {}),
     },
   };
+}
+
+/** The pool, from CLEANROOM_DATABRICKS_JOB_PRINCIPALS (comma-separated) or the older single CLEANROOM_DATABRICKS_JOB_PRINCIPAL. */
+function readJobPrincipals(env: DeploymentEnv, problems: string[]): string[] {
+  const list = env.CLEANROOM_DATABRICKS_JOB_PRINCIPALS?.trim() ?? '';
+  const single = env.CLEANROOM_DATABRICKS_JOB_PRINCIPAL?.trim() ?? '';
+  if (list !== '' && single !== '') {
+    problems.push('CLEANROOM_DATABRICKS_JOB_PRINCIPALS and CLEANROOM_DATABRICKS_JOB_PRINCIPAL are both set: keep CLEANROOM_DATABRICKS_JOB_PRINCIPALS only');
+    return [];
+  }
+  const name = list !== '' ? 'CLEANROOM_DATABRICKS_JOB_PRINCIPALS' : 'CLEANROOM_DATABRICKS_JOB_PRINCIPAL';
+  const principals = (list !== '' ? list.split(',') : single !== '' ? [single] : []).map((p) => p.trim());
+  const bad = principals.filter((p) => !JOB_PRINCIPAL.test(p));
+  if (bad.length > 0) {
+    problems.push(`${name}: ${bad.slice(0, 3).map((p) => JSON.stringify(p.slice(0, 80))).join(', ')} ${bad.length === 1 ? 'is' : 'are'} neither a service principal application id nor a user email`);
+  } else if (new Set(principals.map((p) => p.toLowerCase())).size !== principals.length) {
+    problems.push(`${name} lists a principal twice: each run must hold its principal alone`);
+  } else if (principals.length > MAX_JOB_PRINCIPALS) {
+    problems.push(`${name} lists ${principals.length} principals, more than ${MAX_JOB_PRINCIPALS}`);
+  }
+  return principals;
 }
 
 function readPolicyIds(text: string | undefined, problems: string[]): Record<string, string> | undefined {

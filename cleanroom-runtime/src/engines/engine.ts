@@ -53,6 +53,32 @@ export interface RunSpec {
    * absent only for engines driven directly (engine tests), which then write at `outputLocation`.
    */
   stagingLocation?: string;
+  /**
+   * On an engine that isolates runs ({@link RunIsolation}): the job principal this run holds and what it may read.
+   * The runtime takes it (committed in its state) before submitting; the engine grants it and runs the code as it.
+   */
+  access?: RunAccess;
+}
+
+/** What one run may use on an engine that isolates runs: the principal it alone holds, and the datasets it may read. */
+export interface RunAccess {
+  /** A job principal of the engine's pool, held by this run only until its access is revoked. */
+  principal: string;
+  /** `<participant>.<table>` of each dataset the run may read: granted at submission, revoked when the run ends. */
+  reads: string[];
+  /** The run's staging location (gs://): only this run's principal may write it, through a volume made for the run. */
+  staging: string | null;
+}
+
+/**
+ * An engine whose runs are isolated from each other (Databricks with job principals): each run executes as a principal
+ * of a pool that it holds alone, granted for that run exactly its reads and its staging location. The runtime hands
+ * out principals (processor/run-principals.ts) and calls `revokeRunAccess` once the run can no longer execute code.
+ */
+export interface RunIsolation {
+  readonly jobPrincipals: readonly string[];
+  /** Removes everything `submit` may have granted for this access; idempotent (what is already gone is no error). */
+  revokeRunAccess(access: RunAccess): Promise<void>;
 }
 
 /** Where a run writes its result. */
@@ -84,4 +110,6 @@ export interface ExecutionEngine {
   submit(spec: RunSpec): Promise<{ runId: string }>;
   /** Current state of a run; throws only when the engine cannot be reached after retries. */
   getRun(runId: string): Promise<RunStatus>;
+  /** Present when runs are isolated by per-run principals (Databricks with job principals); absent locally. */
+  readonly isolation?: RunIsolation;
 }

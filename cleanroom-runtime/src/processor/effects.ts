@@ -5,12 +5,13 @@
  * pass (see views.ts), which also covers participants onboarded later.
  */
 import { codePathSegment } from './names';
+import type { RunAccessRecord } from './state';
 
 export type Effect =
   /** Make the engine's dataset catalogue equal to the registry (before any run that may read it). */
   | { kind: 'sync_datasets' }
   /** Submit the job's run; the engine is idempotent on jobId, so repeating after a crash is safe. */
-  | { kind: 'submit_job'; jobId: string; attempts: number };
+  | { kind: 'submit_job'; jobId: string; attempts: number; access?: RunAccessRecord };
 
 /**
  * Content the I/O layer must persist in the state bucket *before* committing the state that refers to it.

@@ -1,6 +1,6 @@
 /** Pure bookkeeping of effects done by the I/O layer: dataset syncs, submissions and polled run states. */
 import type { RunStatus } from '../engines/engine';
-import type { CleanroomState, RunRecord } from './state';
+import type { CleanroomState, RunAccessRecord, RunRecord } from './state';
 
 /** After this many failed submissions the run is recorded as failed instead of retried forever. */
 export const MAX_SUBMIT_ATTEMPTS = 5;
@@ -12,7 +12,7 @@ export function completeDatasetSync(state: CleanroomState): void {
 }
 
 export function recordSubmission(state: CleanroomState, jobId: string, runId: string, engine: string, now: number, inputVersions?: Record<string, number>): void {
-  state.pendingEffects = state.pendingEffects.filter((e) => !(e.kind === 'submit_job' && e.jobId === jobId));
+  const access = takeSubmission(state, jobId);
   const existing = state.runs[jobId];
   if (existing && existing.runId === runId) return;
   state.runs[jobId] = {
@@ -30,13 +30,21 @@ export function recordSubmission(state: CleanroomState, jobId: string, runId: st
     submittedAt: now,
     updatedAt: now,
     ...(inputVersions && Object.keys(inputVersions).length > 0 ? { inputVersions } : {}),
+    ...(access ? { access } : {}),
   };
+}
+
+/** Removes the pending submission; returns the job principal it held, which its run now holds (run-principals.ts). */
+function takeSubmission(state: CleanroomState, jobId: string): RunAccessRecord | undefined {
+  const effect = state.pendingEffects.find((e) => e.kind === 'submit_job' && e.jobId === jobId);
+  state.pendingEffects = state.pendingEffects.filter((e) => e !== effect);
+  return effect?.kind === 'submit_job' ? effect.access : undefined;
 }
 
 /** A submission the clean room itself refuses (e.g. its code was rejected since): no retry, a FAILED run that says why. */
 export function recordSubmitRefused(state: CleanroomState, jobId: string, error: string, engine: string, now: number): void {
-  state.pendingEffects = state.pendingEffects.filter((e) => !(e.kind === 'submit_job' && e.jobId === jobId));
-  state.runs[jobId] = notStartedRun(jobId, engine, 'the clean room refused to start the run', error, now);
+  const access = takeSubmission(state, jobId);
+  state.runs[jobId] = notStartedRun(jobId, engine, 'the clean room refused to start the run', error, now, access);
 }
 
 /** A failed submission: retried next pass, or recorded as a failed run once attempts are exhausted. */
@@ -51,11 +59,11 @@ export function recordSubmitFailure(state: CleanroomState, jobId: string, error:
     return;
   }
   state.pendingEffects.splice(index, 1);
-  state.runs[jobId] = notStartedRun(jobId, engine, `the engine refused the run ${attempts} times`, error, now);
+  state.runs[jobId] = notStartedRun(jobId, engine, `the engine refused the run ${attempts} times`, error, now, effect.access);
 }
 
 /** The FAILED run a job gets when it was never started, so the participant sees why in control.runs. */
-function notStartedRun(jobId: string, engine: string, stateMessage: string, error: string, now: number): RunRecord {
+function notStartedRun(jobId: string, engine: string, stateMessage: string, error: string, now: number, access?: RunAccessRecord): RunRecord {
   return {
     jobId,
     runId: `not-submitted-${jobId}`,
@@ -70,6 +78,8 @@ function notStartedRun(jobId: string, engine: string, stateMessage: string, erro
     errorTrace: null,
     submittedAt: now,
     updatedAt: now,
+    // A principal it held is revoked before another run may take it.
+    ...(access ? { access } : {}),
   };
 }
 

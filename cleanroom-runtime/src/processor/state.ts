@@ -174,6 +174,25 @@ export interface RunRecord {
   groupSizeColumn?: string | null;
   /** The release gate's decision, once made (runtime/release/). */
   release?: ReleaseRecord;
+  /** The job principal the run held on an engine that isolates runs, and what it was granted (run-principals.ts). */
+  access?: RunAccessRecord;
+}
+
+/**
+ * A job principal held by one run (taken before submission, committed before anything is granted to it): what it may
+ * be granted for the run, and whether that was revoked. Until revoked, no other run gets the principal.
+ */
+export interface RunAccessRecord {
+  principal: string;
+  /** `<participant>.<table>` the run may read: every grant made for it is among these. */
+  reads: string[];
+  /** The run's staging location (its volume), or null. */
+  staging: string | null;
+  takenAt: number;
+  /** The engine reported the run over: its code can no longer execute, so the access can go. */
+  runEnded?: true;
+  /** When the grants were removed and the principal became free again. */
+  revokedAt?: number;
 }
 
 export type ReleaseState = 'RELEASED' | 'RELEASED_WITH_SUPPRESSION' | 'REFUSED';

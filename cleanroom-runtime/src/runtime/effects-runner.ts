@@ -23,7 +23,8 @@ import {
 import { pinnedCodeProblem, runTarget } from '../processor/schedules';
 import type { ApprovalPolicy } from '../config/approval-schema';
 import { lapseReason, policyOf } from '../processor/approval-policy';
-import { recordOf, type CleanroomState } from '../processor/state';
+import { recordOf, type CleanroomState, type RunAccessRecord } from '../processor/state';
+import { markRunEnded, pendingAccess } from '../processor/run-principals';
 import type { ObjectStore } from '../storage/object-store';
 import { CodeStorageUnavailableError, readApprovedCode } from './approved-code';
 import { confineDatasets, DatasetCheckUnavailableError } from './dataset-confinement';
@@ -68,7 +69,9 @@ export async function performEffects(
   },
   report: EffectsReport,
 ): Promise<void> {
-  const jobIds = state.pendingEffects.flatMap((e) => (e.kind === 'submit_job' ? [e.jobId] : []));
+  // On an engine that isolates runs, a submission waits until it holds a job principal (runtime/run-access.ts).
+  const isolated = io.engine.isolation !== undefined;
+  const jobIds = state.pendingEffects.flatMap((e) => (e.kind === 'submit_job' && (!isolated || e.access) ? [e.jobId] : []));
   const mustSync = state.pendingEffects.some((e) => e.kind === 'sync_datasets');
   if (!mustSync && jobIds.length === 0) return; // idle: no dataset check, no storage request
   // Checked once per pass, before the catalogue or any run sees them: a dataset whose Delta log its owner made
@@ -151,6 +154,7 @@ export async function performEffects(
         datasets: code?.reads === undefined ? datasets : datasets.filter((d) => code.reads!.includes(`${d.participant}.${d.table}`)),
         outputLocation: job.outputLocation,
         ...(io.release ? { stagingLocation: stagingLocationFor(io.stateBucket, jobId) } : {}),
+        ...accessOf(pendingAccess(state, jobId)),
       };
       const { runId } = await io.engine.submit(spec);
       if (code && state.runs[jobId]?.runId !== runId) code.approval.runs = (code.approval.runs ?? 0) + 1;
@@ -183,6 +187,10 @@ export async function performEffects(
   }
 }
 
+function accessOf(held: RunAccessRecord | undefined): Pick<RunSpec, 'access'> {
+  return held ? { access: { principal: held.principal, reads: held.reads, staging: held.staging } } : {};
+}
+
 /** Participant buckets the clean room published this code to, the owner's first. */
 function copyBuckets(state: CleanroomState, participants: readonly ParticipantInfo[], code: { owner: string; name: string; hash: string }): string[] {
   const key = codeObjectKey(code.owner, code.name, code.hash);
@@ -210,7 +218,10 @@ export async function pollRuns(
 ): Promise<void> {
   for (const run of runsToPoll(state, io.now, io.retentionDays)) {
     try {
-      let status = await io.engine.getRun(run.runId);
+      const reported = await io.engine.getRun(run.runId);
+      // What the engine says of the code run itself (the release may still be deciding): over frees its principal.
+      markRunEnded(run, reported.lifeCycleState);
+      let status = reported;
       const output = runTarget(state, run.jobId)?.job?.outputLocation;
       const staged = run.stagingLocation;
       if (status.resultState === 'SUCCESS' && run.resultState !== 'SUCCESS' && io.store && output) {

@@ -32,6 +32,7 @@ import { applyEventsWithHistory } from './history-batch';
 import { commitWithHistory, openState, StateConflictError, type LoadedState } from './state-store';
 import { defaultReleaseStep } from './release/default-release';
 import { sweepStaging } from './release/staging-sweep';
+import { revokeEndedAccess, takeJobPrincipals } from './run-access';
 import type { ReleaseStep } from './release/release-step';
 
 export interface PassOptions {
@@ -198,11 +199,29 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
   const releaseIo = release ? { release, ...(config.release ? { releasePolicies: config.release } : {}) } : {};
   let base = start;
   for (let attempt = 1; ; attempt++) {
-    const work = structuredClone(base.state);
+    let work = structuredClone(base.state);
     const now = clock().getTime();
     const effects: EffectsReport = { submitted: [], submitFailures: [], runsPolled: 0, errors: [] };
+    // Job principals (engines that isolate runs): the ones runs no longer need are freed, free ones are taken for
+    // pending submissions, and that is committed before the engine grants anything to them.
+    await revokeEndedAccess(work, engine, now, effects.errors);
+    const taken = takeJobPrincipals(work, engine, { stateBucket: config.stateBucket, now, staged: release !== undefined });
+    if (taken.waiting.length > 0) effects.errors.push(`${taken.waiting.length} job submission(s) wait for a free job principal (every one is held by a run): ${taken.waiting.slice(0, 5).join(', ')}`);
+    if (taken.changed) {
+      try {
+        const committed = await commitWithHistory(store, config.stateBucket, base.seq, work, { history: base.history, now, retentionDays: config.runHistoryRetentionDays });
+        base = { seq: committed.seq, state: work, history: committed.history };
+        work = structuredClone(base.state);
+      } catch (error) {
+        if (!(error instanceof StateConflictError) || attempt >= maxAttempts) throw error;
+        report.conflicts++;
+        base = await openState(store, config.stateBucket);
+        continue;
+      }
+    }
     await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}), ...(release ? { release } : {}) }, effects);
     await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays, store, limits: config.limits, budgetTimer: options.budgetTimer, ...releaseIo }, effects);
+    await revokeEndedAccess(work, engine, now, effects.errors);
     if (work.stagingCleanup?.some((entry) => entry.after <= now)) {
       try {
         await sweepStaging(work, store, now, config.limits);

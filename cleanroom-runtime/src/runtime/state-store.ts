@@ -19,6 +19,7 @@ import { AlreadyExistsError, NotFoundError, type ObjectStore } from '../storage/
 import { dedupKeysOf } from '../processor/apply-event';
 import type { HistoryLookup } from '../processor/context';
 import { runsToPoll } from '../processor/runs';
+import { holdsAccess } from '../processor/run-principals';
 import { isScheduled, parseRunKey } from '../processor/schedules';
 import { emptyState, STATE_FORMAT_VERSION, type CleanroomState, type JobRecord, type RunRecord } from '../processor/state';
 import { readCore, writeCore, type CoreShards } from './state/core-shards';
@@ -283,7 +284,8 @@ function splitHistory(state: CleanroomState, now: number, retentionDays: number)
   for (const key of Object.keys(state.runs)) runsOf.set(parseRunKey(key).jobId, [...(runsOf.get(parseRunKey(key).jobId) ?? []), key]);
   const runs: Record<string, RunRecord> = {};
   const jobs: Record<string, JobRecord> = {};
-  const overRuns = new Set(Object.keys(state.runs).filter((key) => !polled.has(key) && Object.hasOwn(state.jobs, parseRunKey(key).jobId)));
+  // A run still holding a job principal stays in the core until its access is revoked (processor/run-principals.ts).
+  const overRuns = new Set(Object.keys(state.runs).filter((key) => !polled.has(key) && !holdsAccess(state.runs[key]) && Object.hasOwn(state.jobs, parseRunKey(key).jobId)));
   for (const key of Object.keys(state.runs).sort()) {
     if (!overRuns.has(key)) {
       runs[key] = state.runs[key];

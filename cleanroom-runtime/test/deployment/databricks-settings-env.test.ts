@@ -40,23 +40,33 @@ describe('readDeploymentSettings', () => {
     });
   });
 
-  it('takes the job principal participant code runs as from the stack, and refuses what is not a principal', async () => {
-    const principal = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
-    const read = readDeploymentSettings({ ...BASE, DATABRICKS_TOKEN: 'dapi-x', CLEANROOM_DATABRICKS_JOB_PRINCIPAL: principal });
-    expect(read).toMatchObject({ ok: true, settings: { jobPrincipal: principal } });
-    const bad = readDeploymentSettings({ ...BASE, DATABRICKS_TOKEN: 'dapi-x', CLEANROOM_DATABRICKS_JOB_PRINCIPAL: 'admins' });
-    expect(bad).toEqual({ ok: false, problems: ['CLEANROOM_DATABRICKS_JOB_PRINCIPAL "admins" is neither a service principal application id nor a user email'] });
-    // The engine built from those settings submits code runs as that principal.
-    const fake = await startFakeDatabricks({ servicePrincipals: { [principal]: { users: ['cleanroom-runtime@example.com'] } } });
+  it('takes the job principals participant code runs as from the stack, and refuses what is not a pool of principals', async () => {
+    const pool = ['0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', '1a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'];
+    const read = readDeploymentSettings({ ...BASE, DATABRICKS_TOKEN: 'dapi-x', CLEANROOM_DATABRICKS_JOB_PRINCIPALS: pool.join(',') });
+    expect(read).toMatchObject({ ok: true, settings: { jobPrincipals: pool } });
+    // The older single variable is a pool of one.
+    expect(readDeploymentSettings({ ...BASE, DATABRICKS_TOKEN: 'dapi-x', CLEANROOM_DATABRICKS_JOB_PRINCIPAL: pool[0]! })).toMatchObject({ ok: true, settings: { jobPrincipals: [pool[0]] } });
+    const problems = (env: Record<string, string>): string[] => {
+      const result = readDeploymentSettings({ ...BASE, DATABRICKS_TOKEN: 'dapi-x', ...env });
+      return result.ok ? [] : result.problems;
+    };
+    expect(problems({ CLEANROOM_DATABRICKS_JOB_PRINCIPALS: `${pool[0]},admins` })).toEqual(['CLEANROOM_DATABRICKS_JOB_PRINCIPALS: "admins" is neither a service principal application id nor a user email']);
+    expect(problems({ CLEANROOM_DATABRICKS_JOB_PRINCIPAL: 'admins' })).toEqual(['CLEANROOM_DATABRICKS_JOB_PRINCIPAL: "admins" is neither a service principal application id nor a user email']);
+    expect(problems({ CLEANROOM_DATABRICKS_JOB_PRINCIPALS: `${pool[0]},${pool[0]!.toUpperCase()}` })).toEqual([expect.stringMatching(/lists a principal twice/)]);
+    expect(problems({ CLEANROOM_DATABRICKS_JOB_PRINCIPALS: pool[0]!, CLEANROOM_DATABRICKS_JOB_PRINCIPAL: pool[1]! })).toEqual([expect.stringMatching(/both set/)]);
+    // The engine built from those settings isolates runs on that pool.
+    const fake = await startFakeDatabricks({ servicePrincipals: Object.fromEntries(pool.map((p) => [p, { users: ['cleanroom-runtime@example.com'] }])) });
     try {
       const config = await loadConfig(EXAMPLES_DIR);
       const settings = { ...(read.ok ? read.settings : ({} as never)), host: fake.host, token: fake.token } as DatabricksDeploymentSettings;
       const engine = buildEngine(config, settings);
+      expect(engine.isolation?.jobPrincipals).toEqual(pool);
       await expect(engine.submit({
         jobId: 'job-1', jobName: 'j', participant: 'advertiser', compute: '2X-Small', datasets: [], parameters: {}, outputLocation: 'gs://b/output/x',
         code: { participant: 'advertiser', name: 'n', hash: createHash('sha256').update('1').digest('hex'), language: 'PYTHON', content: '1' },
+        access: { principal: pool[1]!, reads: [], staging: null },
       })).resolves.toEqual({ runId: expect.any(String) });
-      expect(fake.requests.find((r) => r.path === '/api/2.1/jobs/runs/submit')?.body).toMatchObject({ run_as: { service_principal_name: principal } });
+      expect(fake.requests.find((r) => r.path === '/api/2.1/jobs/runs/submit')?.body).toMatchObject({ run_as: { service_principal_name: pool[1] } });
     } finally {
       await fake.close();
     }

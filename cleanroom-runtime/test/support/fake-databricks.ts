@@ -21,6 +21,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeMetastore, type FakeTable } from './fake-databricks-sql';
+import { FakeUnityCatalog, UnityCatalogError, type FakeUnityCatalogOptions } from './fake-unity-catalog';
 
 export interface RecordedRequest {
   method: string;
@@ -108,6 +109,8 @@ export interface FakeDatabricksOptions {
    * (https://docs.databricks.com/sql/language-manual/sql-ref-syntax-ddl-use-catalog.html).
    */
   catalogs?: string[];
+  /** Unity Catalog volumes and grants (fake-unity-catalog.ts); unset: those APIs answer ENDPOINT_NOT_FOUND. */
+  unityCatalog?: FakeUnityCatalogOptions;
 }
 
 export interface FakeDatabricks {
@@ -129,6 +132,10 @@ export interface FakeDatabricks {
   tables(): FakeTable[];
   putTable(table: FakeTable): void;
   statements(): string[];
+  /** With `unityCatalog` set: its volumes and grants, and what a principal could read and write now. */
+  unityCatalog?: FakeUnityCatalog;
+  /** The principal a run executes as (its run_as, else the caller). */
+  runAs(runId: number | string): string;
   close(): Promise<void>;
 }
 
@@ -203,6 +210,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
   const statements = new Map<string, Statement>();
   const statementLog: string[] = [];
   const principal = options.principal ?? 'cleanroom-runtime@example.com';
+  const unityCatalog = options.unityCatalog ? new FakeUnityCatalog(options.unityCatalog, metastore, principal) : undefined;
   let nextRunId = 1001;
   let nextStatement = 1;
   let host = '';
@@ -470,6 +478,8 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
         return statementJson(statement);
       }
     }
+    const answer = unityCatalog?.route(method, path, body);
+    if (answer !== undefined) return answer;
     throw new HttpError(404, 'ENDPOINT_NOT_FOUND', `No API found for '${method} ${path}'`);
   }
 
@@ -532,7 +542,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
     try {
       send(res, 200, route(method, url.pathname, recorded.query, body));
     } catch (error) {
-      if (error instanceof HttpError) send(res, error.status, { error_code: error.errorCode, message: error.message });
+      if (error instanceof HttpError || error instanceof UnityCatalogError) send(res, error.status, { error_code: error.errorCode, message: error.message });
       else send(res, 500, { error_code: 'INTERNAL_ERROR', message: String(error) });
     }
   }
@@ -594,6 +604,11 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
       metastore.tables.set(`${table.schema}.${table.table}`, { ...table });
     },
     statements: () => [...statementLog],
+    ...(unityCatalog ? { unityCatalog } : {}),
+    runAs: (runId) => {
+      const runAs = requireRun(runId).submitted.run_as as { service_principal_name?: string; user_name?: string } | undefined;
+      return runAs?.service_principal_name ?? runAs?.user_name ?? principal;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

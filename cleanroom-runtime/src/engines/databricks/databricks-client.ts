@@ -113,12 +113,21 @@ export class DatabricksClient {
     return this.request<T>('POST', path, { body });
   }
 
+  /** Unity Catalog permission changes: adding or removing a privilege twice leaves the same grants, so retrying is safe. */
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, { body });
+  }
+
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path, {});
+  }
+
   /**
    * Sends one logical request, retrying 429 (after its Retry-After), 5xx, network errors and timeouts until
    * maxAttempts or maxElapsedMs; then throws EngineUnavailableError. Other statuses throw DatabricksApiError.
    * Only use it for requests that are safe to repeat (idempotent, or carrying an idempotency token).
    */
-  async request<T>(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<T> {
+  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
     if (!path.startsWith('/api/')) throw new Error(`Databricks API path must start with /api/, got "${path}"`);
     const started = this.now();
     let lastStatus: number | undefined;

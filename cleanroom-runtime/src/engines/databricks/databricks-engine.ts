@@ -2,7 +2,7 @@
  * The production execution engine: approved notebooks run as one-time Databricks job runs on a job cluster of the
  * chosen size's policy; registered datasets are external tables on the clean room SQL warehouse.
  */
-import type { DatasetRef, ExecutionEngine, RunSpec, RunStatus } from '../engine';
+import type { DatasetRef, ExecutionEngine, RunAccess, RunIsolation, RunSpec, RunStatus } from '../engine';
 import { DatabricksClient, type DatabricksClientOptions } from './databricks-client';
 import { DatasetSynchronizer } from './dataset-sync';
 import { DatabricksApiError, DatabricksInputError } from './errors';
@@ -14,6 +14,7 @@ import { accessControlFor, buildSubmitRunBody, idempotencyToken, runAsFor, type 
 import { releaseNotebookPath, releaseNotebookSource, releaseWidgetValue, RELEASE_WIDGET, type ReleaseNotebookRequest } from './release-task';
 import { DEFAULT_WORKSPACE_ROOT, notebookPath, sqlFilePath, WorkspaceNotebooks } from './workspace-notebooks';
 import { assertDataset } from './identifiers';
+import { assertRunAccess, RunAccessGrants, stagingVolumePath } from './run-access';
 
 /**
  * The client's options (workspace host, token, HTTP timeouts, retries and injectables; the token is never logged,
@@ -44,12 +45,12 @@ export interface DatabricksEngineOptions extends DatabricksClientOptions {
    */
   runtimePrincipal?: string;
   /**
-   * The job principal (service principal application id or user email) participant code runs as (runs/submit
-   * `run_as`): it reads the registered inputs and writes only the clean room's staging location, so code cannot
-   * write any participant's output/. The runtime's principal needs the servicePrincipal/user role on it. Unset:
-   * code runs as the runtime's principal (no separation; `cleanroom doctor`-style checks should flag it).
+   * The pool of job principals (application ids): each run executes as one it holds alone (RunSpec.access, handed
+   * out by the runtime), granted for that run only SELECT on the tables it reads and write access to its own staging
+   * volume, revoked when it ends; needs `catalog`. The runtime's principal needs the servicePrincipal/user role on
+   * each. Unset: code runs as the runtime's principal (no separation; only for a workspace of one's own).
    */
-  jobPrincipal?: string;
+  jobPrincipals?: readonly string[];
   /** The compute size whose cluster policy release runs use (default: the smallest, 2X-Small). */
   releaseCompute?: string;
   /** Every participant of the clean room, so a schema whose datasets were all deleted is emptied too. */
@@ -67,8 +68,9 @@ export class DatabricksEngine implements ExecutionEngine {
   private readonly notebooks: WorkspaceNotebooks;
   private readonly datasets: DatasetSynchronizer;
   private readonly workspaceRoot: string;
-  private lastSyncedDatasets?: string;
   private principal?: Promise<string>;
+  private readonly grants?: RunAccessGrants;
+  readonly isolation?: RunIsolation;
 
   constructor(private readonly options: DatabricksEngineOptions) {
     this.client = new DatabricksClient(options); // reads only its own options
@@ -84,11 +86,17 @@ export class DatabricksEngine implements ExecutionEngine {
       now: options.now,
     });
     this.datasets = new DatasetSynchronizer(sql, options.participants ?? []);
+    const pool = options.jobPrincipals ?? [];
+    if (pool.length > 0) {
+      if (options.catalog === undefined) throw new DatabricksInputError("job principals are granted in the clean room's catalog, and none is configured (databricks.catalog)");
+      const grants = new RunAccessGrants(this.client, options.catalog);
+      this.grants = grants;
+      this.isolation = { jobPrincipals: [...pool], revokeRunAccess: (access) => grants.revoke(access) };
+    }
   }
 
   async syncDatasets(datasets: DatasetRef[]): Promise<void> {
     await this.datasets.sync(datasets);
-    this.lastSyncedDatasets = fingerprint(datasets);
   }
 
   /**
@@ -96,13 +104,16 @@ export class DatabricksEngine implements ExecutionEngine {
    * the approved notebook), makes sure the datasets are in place, and submits a one-time run whose idempotency token
    * is the job's event uuid: a retried submit returns the run already started.
    */
-  async submit(spec: RunSpec): Promise<{ runId: string }> {
+  async submit(input: RunSpec): Promise<{ runId: string }> {
     // Everything participant-controlled is validated before the first request.
-    const task = this.taskFor(spec);
+    const access = this.accessOf(input);
+    // A run sees only the datasets its principal is granted.
+    const spec = access === undefined ? input : { ...input, datasets: input.datasets.filter((d) => access.reads.includes(`${d.participant}.${d.table}`)) };
+    const task = this.taskFor(spec, access);
     const body = buildSubmitRunBody(spec, task, this.options);
     if (this.options.runtimePrincipal !== undefined) accessControlFor({ principal: this.options.runtimePrincipal });
     // Participant code never runs as the runtime's principal when a job principal is declared.
-    if (this.options.jobPrincipal !== undefined) body.run_as = runAsFor(this.options.jobPrincipal);
+    if (access !== undefined) body.run_as = runAsFor(access.principal);
     spec.datasets.forEach(assertDataset);
     if (spec.code.language === 'SQL') {
       await this.notebooks.ensureSqlFile(spec.code);
@@ -110,7 +121,10 @@ export class DatabricksEngine implements ExecutionEngine {
     } else {
       await this.notebooks.ensure(spec.code);
     }
-    if (this.lastSyncedDatasets !== fingerprint(spec.datasets)) await this.syncDatasets(spec.datasets);
+    // The run's own datasets only, and nothing dropped: other runs may be reading other tables.
+    await this.datasets.ensure(spec.datasets);
+    // Granted after the tables exist, before the run exists: the run never holds more than this.
+    if (access !== undefined) await this.grants!.grant({ ...access, reads: access.reads.filter((name) => spec.datasets.some((d) => `${d.participant}.${d.table}` === name)) });
     const principal = await this.runtimePrincipal();
     // API-submitted runs otherwise take the notebook's permissions: https://docs.databricks.com/gcp/en/jobs/privileges
     body.access_control_list = [accessControlFor({ principal })];
@@ -125,17 +139,31 @@ export class DatabricksEngine implements ExecutionEngine {
    * SQL runs through the runner notebook; Python, Scala and R notebooks get `output` and every parameter as widgets.
    * `output` is the run's result location (staging under the release gate): notebooks must write their result there.
    */
-  private taskFor(spec: RunSpec): NotebookTask {
+  private taskFor(spec: RunSpec, access: RunAccess | undefined): NotebookTask {
+    // An isolated run writes through its own staging volume, the only place its principal may write.
+    const output = access?.staging != null && this.options.catalog !== undefined ? stagingVolumePath(this.options.catalog, access.staging) : undefined;
     if (spec.code.language !== 'SQL') {
-      return { notebookPath: notebookPath(this.workspaceRoot, spec.code), baseParameters: codeParameters(spec) };
+      return { notebookPath: notebookPath(this.workspaceRoot, spec.code), baseParameters: codeParameters(spec, output) };
     }
     if (this.options.catalog === undefined) {
       throw new DatabricksInputError("SQL code runs in the clean room's catalog, and none is configured (databricks.catalog)");
     }
     return {
       notebookPath: runnerNotebookPath(this.workspaceRoot),
-      baseParameters: runnerParameters(spec, sqlFilePath(this.workspaceRoot, spec.code), this.options.catalog),
+      baseParameters: runnerParameters(spec, sqlFilePath(this.workspaceRoot, spec.code), this.options.catalog, output),
     };
+  }
+
+  /** The run's access when runs are isolated: required then, checked against the pool and the run's staging. */
+  private accessOf(spec: RunSpec): RunAccess | undefined {
+    if (this.isolation === undefined) return undefined;
+    const access = spec.access;
+    if (access === undefined) throw new DatabricksInputError(`job ${spec.jobId} has no job principal: on this engine every run executes as a job principal it holds alone`);
+    assertRunAccess(access, this.isolation.jobPrincipals);
+    if (access.staging !== (spec.stagingLocation ?? null)) {
+      throw new DatabricksInputError(`job ${spec.jobId}: its access names staging ${String(access.staging)}, not its staging location ${String(spec.stagingLocation)}`);
+    }
+    return access;
   }
 
   /**
@@ -225,10 +253,4 @@ function isRunNotFound(error: DatabricksApiError): boolean {
 function statementWaitSeconds(requestTimeoutMs: number): number {
   const seconds = Math.min(10, Math.floor(requestTimeoutMs / 3000));
   return seconds >= 5 ? seconds : 0;
-}
-
-function fingerprint(datasets: readonly DatasetRef[]): string {
-  return JSON.stringify(
-    datasets.map((d) => [d.participant, d.table, d.location, d.format]).sort((a, b) => a.join('\0').localeCompare(b.join('\0'))),
-  );
 }

@@ -31,9 +31,26 @@ export class DatasetSynchronizer {
   }
 
   async sync(datasets: readonly DatasetRef[]): Promise<void> {
+    await this.apply(datasets, true);
+  }
+
+  /**
+   * Makes these datasets visible as they are registered, and drops nothing: what a run needs, while other runs may be
+   * reading other tables. Nothing is asked when this process already made each of them point where it should.
+   */
+  async ensure(datasets: readonly DatasetRef[]): Promise<void> {
+    datasets.forEach(assertDataset);
+    const current = datasets.every((d) => {
+      const known = this.known.get(`${d.participant}.${d.table.toLowerCase()}`);
+      return known !== undefined && storageMatches(d, { location: known.location, provider: known.format });
+    });
+    if (!current) await this.apply(datasets, false);
+  }
+
+  private async apply(datasets: readonly DatasetRef[], dropOthers: boolean): Promise<void> {
     datasets.forEach(assertDataset);
     const byParticipant = new Map<string, DatasetRef[]>();
-    for (const participant of this.participants) byParticipant.set(participant, []);
+    if (dropOthers) for (const participant of this.participants) byParticipant.set(participant, []);
     for (const dataset of datasets) {
       const list = byParticipant.get(dataset.participant) ?? [];
       if (list.some((other) => other.table.toLowerCase() === dataset.table.toLowerCase())) {
@@ -43,11 +60,11 @@ export class DatasetSynchronizer {
       byParticipant.set(dataset.participant, list);
     }
     for (const [participant, wanted] of [...byParticipant].sort(([a], [b]) => a.localeCompare(b))) {
-      await this.syncParticipant(participant, wanted);
+      await this.syncParticipant(participant, wanted, dropOthers);
     }
   }
 
-  private async syncParticipant(participant: string, wanted: readonly DatasetRef[]): Promise<void> {
+  private async syncParticipant(participant: string, wanted: readonly DatasetRef[], dropOthers: boolean): Promise<void> {
     if (!this.schemasCreated.has(participant)) {
       await this.sql.execute(createSchemaSql(participant));
       this.schemasCreated.add(participant);
@@ -70,7 +87,7 @@ export class DatasetSynchronizer {
       this.known.set(key, { location: dataset.location, format: dataset.format });
     }
     for (const name of [...existing].sort()) {
-      if (wantedNames.has(name)) continue;
+      if (!dropOthers || wantedNames.has(name)) continue;
       await this.sql.execute(dropTableSql(participant, name));
       this.known.delete(`${participant}.${name}`);
     }

@@ -22,18 +22,21 @@ export function runnerNotebookPath(root: string): string {
 }
 
 /** The runner's widgets (names the runner owns; the job's own parameters travel inside cleanroom_parameters). */
-export function runnerParameters(spec: RunSpec, sqlFilePath: string, catalog: string): Record<string, string> {
+export function runnerParameters(spec: RunSpec, sqlFilePath: string, catalog: string, output = resultLocation(spec)): Record<string, string> {
   return {
     cleanroom_code_path: `/Workspace${sqlFilePath}`,
     cleanroom_code_sha256: spec.code.hash,
     cleanroom_catalog: catalog,
     cleanroom_inputs: JSON.stringify(versionedInputs(spec)),
-    cleanroom_parameters: JSON.stringify(codeParameters(spec)),
-    output: resultLocation(spec),
+    cleanroom_parameters: JSON.stringify(codeParameters(spec, output)),
+    output,
   };
 }
 
-/** The job's parameters as the code sees them: `output` is where the run writes (staging under the release gate). */
-export function codeParameters(spec: RunSpec): Record<string, string> {
-  return { ...spec.parameters, output: resultLocation(spec) };
+/**
+ * The job's parameters as the code sees them: `output` is where the run writes (staging under the release gate; on
+ * an isolating engine, the path of the run's own staging volume).
+ */
+export function codeParameters(spec: RunSpec, output = resultLocation(spec)): Record<string, string> {
+  return { ...spec.parameters, output };
 }

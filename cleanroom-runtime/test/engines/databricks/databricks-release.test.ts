@@ -38,10 +38,14 @@ function request(): ReleaseRequest {
   };
 }
 
+/** An engine whose pool is this one principal, and a run holding it (nothing to grant: no reads, no staging volume). */
+const holding = (principal: string, overrides = {}) => engineFor(fake, { jobPrincipals: [principal], ...overrides }).engine;
+const specHolding = (principal: string, jobId = '6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b') => runSpec({ jobId, access: { principal, reads: [], staging: null } });
+
 describe('participant code runs as the job principal', () => {
   it('runs/submit names it in run_as; the runtime stays the run owner', async () => {
     fake = await startFakeDatabricks({ servicePrincipals: { [JOB_PRINCIPAL]: { users: ['cleanroom-runtime@example.com'] } } });
-    await engineFor(fake, { jobPrincipal: JOB_PRINCIPAL }).engine.submit(runSpec({ stagingLocation: STAGING }));
+    await holding(JOB_PRINCIPAL).submit(specHolding(JOB_PRINCIPAL));
     expect(submits()[0]).toMatchObject({
       run_as: { service_principal_name: JOB_PRINCIPAL },
       access_control_list: [{ user_name: fake.principal, permission_level: 'IS_OWNER' }],
@@ -51,9 +55,10 @@ describe('participant code runs as the job principal', () => {
 
   it('Databricks refuses a principal it does not know, or one the runtime may not act as: no run starts', async () => {
     fake = await startFakeDatabricks({ servicePrincipals: { [JOB_PRINCIPAL]: { users: ['someone-else@example.com'] } } });
-    const unknown = engineFor(fake, { jobPrincipal: '11111111-2222-4333-8444-555555555555', maxAttempts: 1 }).engine.submit(runSpec());
+    const stranger = '11111111-2222-4333-8444-555555555555';
+    const unknown = holding(stranger, { maxAttempts: 1 }).submit(specHolding(stranger));
     await expect(unknown).rejects.toMatchObject({ status: 400, errorCode: 'INVALID_PARAMETER_VALUE' });
-    const noRole = engineFor(fake, { jobPrincipal: JOB_PRINCIPAL, maxAttempts: 1 }).engine.submit(runSpec({ jobId: 'other-job' }));
+    const noRole = holding(JOB_PRINCIPAL, { maxAttempts: 1 }).submit(specHolding(JOB_PRINCIPAL, 'other-job'));
     await expect(noRole).rejects.toBeInstanceOf(DatabricksApiError);
     await expect(noRole).rejects.toMatchObject({ status: 403, errorCode: 'PERMISSION_DENIED' });
     expect(fake.runs()).toHaveLength(0);
@@ -61,7 +66,7 @@ describe('participant code runs as the job principal', () => {
 
   it('a job principal that is neither an application id nor an email is refused before any request', async () => {
     fake = await startFakeDatabricks();
-    await expect(engineFor(fake, { jobPrincipal: 'admins' }).engine.submit(runSpec())).rejects.toBeInstanceOf(DatabricksInputError);
+    await expect(holding('admins').submit(specHolding('admins'))).rejects.toBeInstanceOf(DatabricksInputError);
     expect(fake.requests).toHaveLength(0);
   });
 });
@@ -72,7 +77,7 @@ describe('the release step on Databricks', () => {
   });
 
   it('submits the release notebook as the runtime, follows it, and takes its exit value as the outcome', async () => {
-    const { engine } = engineFor(fake, { jobPrincipal: JOB_PRINCIPAL });
+    const { engine } = engineFor(fake, { jobPrincipals: [JOB_PRINCIPAL] });
     const step = new DatabricksReleaseStep(engine);
     const first = await step.release(request());
     expect(first).toEqual({ done: false, note: 'release run 1001 is pending' });

@@ -272,6 +272,8 @@ _CATALOG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,254}\Z")
 _DATASET = re.compile(r"([a-z][a-z0-9_]{1,30})\.([A-Za-z_][A-Za-z0-9_]{0,127})\Z")
 _WORKSPACE_FILE = re.compile(r"/Workspace(/[A-Za-z0-9_.-]+)+\Z")
 _GS_URI = re.compile(r"gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/[^\s'\"\\`]*)?\Z")
+# A run isolated on its own job principal writes through its staging volume: /Volumes/<catalog>/<schema>/<volume>.
+_VOLUME_PATH = re.compile(r"/Volumes/[A-Za-z0-9_][A-Za-z0-9_-]{0,254}/[A-Za-z0-9_]{1,255}/[A-Za-z0-9_]{1,255}\Z")
 _QUERY_START = ("SELECT", "WITH", "VALUES", "TABLE", "FROM", "(")
 
 
@@ -287,8 +289,8 @@ def read_run_spec(get_widget):
         raise RunnerError("cleanroom_code_sha256 is not a sha256 hex digest")
     if not _CATALOG.match(spec["cleanroom_catalog"]):
         raise RunnerError("cleanroom_catalog %r is not a catalog name" % spec["cleanroom_catalog"])
-    if not _GS_URI.match(spec["output"]):
-        raise RunnerError("output %r is not a gs:// location" % spec["output"])
+    if not (_GS_URI.match(spec["output"]) or _VOLUME_PATH.match(spec["output"])):
+        raise RunnerError("output %r is neither a gs:// location nor a volume path" % spec["output"])
     inputs = json.loads(spec["cleanroom_inputs"])
     if not isinstance(inputs, list):
         raise RunnerError("cleanroom_inputs is not a JSON list")

@@ -182,6 +182,14 @@ class RunJobTest(unittest.TestCase):
         )])
         self.assertEqual(harness.removed, [])
 
+    def test_an_isolated_run_writes_through_its_staging_volume(self):
+        # Path-based writes of Delta tables into a volume are supported (https://docs.databricks.com/aws/volumes/paths).
+        volume = "/Volumes/cleanroom_retail/_cleanroom_staging/run_0123456789abcdef0123456789abcdef01234567"
+        harness = Harness(CODE, output=volume)
+        harness.run()
+        saves = [call[3] for call in harness.spark.calls if call[0] == "save"]
+        self.assertEqual(saves, [volume])
+
     def test_a_statement_without_markers_gets_no_args(self):
         harness = Harness("SELECT 1 AS one")
         harness.widgets["cleanroom_inputs"] = "[]"
@@ -256,7 +264,7 @@ class RunJobTest(unittest.TestCase):
             "cleanroom_code_path": ["/Workspace/../etc/passwd", "/dbfs/x.sql", "/Workspace/a b"],
             "cleanroom_code_sha256": ["ABC", "0" * 63],
             "cleanroom_catalog": ["a.b", "`x`", ""],
-            "output": ["/dbfs/tmp", "gs://b/x'y", "s3://b/x"],
+            "output": ["/dbfs/tmp", "gs://b/x'y", "s3://b/x", "/Volumes/c/s", "/Volumes/c/s/v/../../x", "/Volumes/c/s/v w", "/Volumes/c/s/v'"],
             "cleanroom_inputs": ['{"a": 1}', '[{"name": "a.b.c", "version": 1}]', '[{"name": "acme.t", "version": true}]',
                                  '[{"name": "acme.t"}]'],
             "cleanroom_parameters": ["[]", '{"a": 1}'],

@@ -1,0 +1,43 @@
+/**
+ * Job principals on an engine that isolates runs (engines/engine.ts RunIsolation), as a pass does it: take free
+ * principals for pending submissions (the pass commits that before the engine grants anything, so a crash never leaves
+ * a grant the state does not know of), and revoke the access of runs whose code can no longer execute, which frees
+ * their principals. The bookkeeping is processor/run-principals.ts.
+ */
+import type { ExecutionEngine } from '../engines/engine';
+import { recordOf, type CleanroomState } from '../processor/state';
+import { accessToRevoke, assignJobPrincipals, recordAccessRevoked } from '../processor/run-principals';
+import { runTarget } from '../processor/schedules';
+import { stagingLocationFor } from './release/release-step';
+
+/** Gives pending submissions free principals: whether any was given, and the run keys still waiting for one. */
+export function takeJobPrincipals(state: CleanroomState, engine: ExecutionEngine, io: { stateBucket: string; now: number; staged: boolean }): { changed: boolean; waiting: string[] } {
+  if (engine.isolation === undefined) return { changed: false, waiting: [] };
+  const registered = Object.values(state.datasets).map((d) => `${d.participant}.${d.table}`);
+  const { assigned, waiting } = assignJobPrincipals(state, engine.isolation.jobPrincipals, io.now, (runKey) => {
+    const job = runTarget(state, runKey)?.job;
+    if (!job) return undefined;
+    const code = recordOf(state.code, job.codeName);
+    // What the approved code reads (parsed or declared), else every registered dataset: never more than registered.
+    const reads = code?.reads === undefined ? registered : registered.filter((name) => code.reads!.includes(name));
+    return { reads, staging: io.staged ? stagingLocationFor(io.stateBucket, runKey) : null };
+  });
+  return { changed: assigned.length > 0, waiting };
+}
+
+/** Revokes the access of every run whose code can no longer execute; a failure is retried next pass. */
+export async function revokeEndedAccess(state: CleanroomState, engine: ExecutionEngine, now: number, errors: string[]): Promise<void> {
+  for (const run of accessToRevoke(state)) {
+    const access = run.access!;
+    if (engine.isolation === undefined) {
+      errors.push(`run ${run.runId} of job ${run.jobId} still holds job principal ${access.principal}, and this runtime's engine cannot revoke it (configure the job principals again)`);
+      continue;
+    }
+    try {
+      await engine.isolation.revokeRunAccess({ principal: access.principal, reads: access.reads, staging: access.staging });
+      recordAccessRevoked(run, now);
+    } catch (error) {
+      errors.push(`the access of run ${run.runId} of job ${run.jobId} (job principal ${access.principal}) could not be revoked yet; the principal stays held (retried next pass): ${(error as Error).message}`);
+    }
+  }
+}
