@@ -2,8 +2,8 @@
  * After a run on an engine that does not pin its inputs — a Python, Scala or R notebook on Databricks reads each
  * table as it is when it runs, unlike the local engine (time travel) and the SQL runner (which checks before and
  * after) — the runtime checks that every Delta dataset is still at the version it checked before the submission
- * (`inputVersions`): a run whose inputs changed while it ran fails, saying which, and must be submitted again. One
- * list call per input; a storage failure decides nothing (the check is retried next pass).
+ * (`inputVersions`, and the commit's generation and size remembered by that check): a run whose inputs changed while
+ * it ran fails, saying which, and must be submitted again. One list call per input; a storage failure decides nothing (the check is retried next pass).
  */
 import type { RunStatus } from '../engines/engine';
 import type { CleanroomState, JobRecord, RunRecord } from '../processor/state';
@@ -31,7 +31,11 @@ export async function changedInputs(store: ObjectStore, state: CleanroomState, i
     try {
       // The owner's bucket may hang: the list call gets the participant's time budget like every read of it.
       const mark = await withTimeBudget(store, limits.participantReadTimeoutMs, what, (budgeted) => markOf(budgeted, bucket, key.replace(/\/+$/, ''), version), timer);
-      if (mark === undefined) changed.push(name);
+      // The check before the submission remembered that commit's generation and size: a commit rewritten in place
+      // under the same version is a change too.
+      const checked = recordOf(state.datasetChecks ?? {}, dataset.location)?.mark;
+      const rewritten = mark !== undefined && checked !== undefined && checked.version === version && (checked.generation !== mark.generation || checked.size !== mark.size);
+      if (mark === undefined || rewritten) changed.push(name);
     } catch (error) {
       throw new OutputCheckUnavailableError(`${what} failed: ${(error as Error).message}`);
     }

@@ -231,7 +231,17 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
     expect(logs.text).not.toContain(databricks.token);
   });
 
-  test('a notebook run whose input table got a new commit while it ran is recorded FAILED, naming the dataset', async () => {
+  test.each([
+    ['got a new commit', async () => {
+      await (await DeltaTable.open(gcs.store, PUBLISHER, 'input/users')).append([{ user_id: 'u9', country: 'DE' }]);
+    }],
+    ['had its newest commit rewritten in place, under the same version', async () => {
+      // Same name and version, other content: only its storage generation and size tell.
+      const key = 'input/users/_delta_log/00000000000000000001.json';
+      const data = await gcs.store.get(PUBLISHER, key);
+      await gcs.store.put(PUBLISHER, key, new Uint8Array([...data, ...new TextEncoder().encode('{"commitInfo":{"operation":"WRITE"}}\n')]));
+    }],
+  ])('a notebook run whose input table %s while it ran is recorded FAILED, naming the dataset', async (_what, changeInput) => {
     // A Python notebook reads the tables as they are when it runs (no runner to pin or check versions): the runtime
     // compares each input with the version it checked before the submission.
     const PY = '# Databricks notebook source\nspark.table("publisher.users").groupBy("country").count().write.format("delta").mode("overwrite").save(dbutils.widgets.get("output"))\n';
@@ -252,8 +262,8 @@ describe('the deployed runtime (serve + GCS + Databricks)', () => {
     const [published] = (await read(ADVERTISER, 'runs')).filter((r) => r.job_id === job.uuid);
     expect(JSON.parse(String(published!.input_versions))).toEqual({ 'publisher.users': 1 });
 
-    // While it runs, the publisher commits to its table; the notebook writes its result to staging and succeeds.
-    await (await DeltaTable.open(gcs.store, PUBLISHER, 'input/users')).append([{ user_id: 'u9', country: 'DE' }]);
+    // While it runs, the publisher changes its table; the notebook writes its result to staging and succeeds.
+    await changeInput();
     const staging = (submitRequests()[0].body as { tasks: Array<{ notebook_task: { base_parameters: Record<string, string> } }> }).tasks[0].notebook_task.base_parameters.output;
     const [, stateBucket, stagingKey] = /^gs:\/\/([^/]+)\/(.*)$/.exec(staging)!;
     await (await DeltaTable.create(gcs.store, stateBucket!, stagingKey!, struct([['country', 'string'], ['n', 'long']]))).append([{ country: 'FR', n: 2n }]);
