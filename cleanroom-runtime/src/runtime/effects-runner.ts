@@ -29,7 +29,7 @@ import type { ObjectStore } from '../storage/object-store';
 import { CodeStorageUnavailableError, readApprovedCode } from './approved-code';
 import { confineDatasets, DatasetCheckUnavailableError } from './dataset-confinement';
 import type { BudgetTimer } from './participant-io';
-import { changedInputs, inputsUnpinned, withInputsChecked } from './run-inputs-check';
+import { changedInputs, inputsCheckedAfterRun, withInputsChecked } from './run-inputs-check';
 import { OutputCheckUnavailableError, outputProblem, withOutputChecked } from './run-output';
 import type { ReleasePolicySources } from '../processor/release-policy';
 import { releaseRun } from './release/release-run';
@@ -227,8 +227,8 @@ export async function pollRuns(
       if (status.resultState === 'SUCCESS' && run.resultState !== 'SUCCESS' && io.store && output) {
         status = withOutputChecked(status, output, await outputProblem(io.store, staged ?? output, io.limits, io.budgetTimer));
         const job = runTarget(state, run.jobId)?.job;
-        if (status.resultState === 'SUCCESS' && job && run.inputVersions && inputsUnpinned(run, job)) {
-          status = withInputsChecked(status, await changedInputs(io.store, state, run.inputVersions, io.limits, io.budgetTimer));
+        if (status.resultState === 'SUCCESS' && job && run.inputVersions && inputsCheckedAfterRun(run)) {
+          status = withInputsChecked(status, await changedInputs(io.store, state, run.inputVersions, io.limits, io.budgetTimer), job);
         }
       }
       if (status.resultState === 'SUCCESS' && run.resultState !== 'SUCCESS' && staged !== undefined && output && run.release === undefined) {

@@ -1,9 +1,10 @@
 /**
- * After a run on an engine that does not pin its inputs — a Python, Scala or R notebook on Databricks reads each
- * table as it is when it runs, unlike the local engine (time travel) and the SQL runner (which checks before and
- * after) — the runtime checks that every Delta dataset is still at the version it checked before the submission
- * (`inputVersions`, and the commit's generation and size remembered by that check): a run whose inputs changed while
- * it ran fails, saying which, and must be submitted again. One list call per input; a storage failure decides nothing (the check is retried next pass).
+ * After a run on Databricks the runtime checks that every Delta dataset it read is still at the version checked
+ * before the submission (`inputVersions`), its newest commit unchanged (the generation and size that check
+ * remembered): a Python, Scala or R notebook reads each table as it is when it runs, and the SQL runner pins versions
+ * by number only (the local engine reads through the runtime's own time travel). A run whose inputs changed while it
+ * ran fails, saying which, and must be submitted again. One list call per input; a storage failure decides nothing
+ * (the check is retried next pass).
  */
 import type { RunStatus } from '../engines/engine';
 import type { CleanroomState, JobRecord, RunRecord } from '../processor/state';
@@ -15,9 +16,13 @@ import { markOf } from './delta-log-mark';
 import { withTimeBudget, type BudgetTimer } from './participant-io';
 import { OutputCheckUnavailableError } from './run-output';
 
-/** True when the engine read this run's inputs unpinned (the runtime must check them after the run). */
-export function inputsUnpinned(run: RunRecord, job: JobRecord): boolean {
-  return run.engine === 'databricks' && job.language !== 'SQL';
+/**
+ * True when the runtime checks this run's inputs after it: every run on Databricks. Notebooks read tables as they are
+ * (unpinned); the SQL runner pins versions by number, which a commit rewritten in place under the same version
+ * escapes. Local runs read through the runtime's own time travel.
+ */
+export function inputsCheckedAfterRun(run: RunRecord): boolean {
+  return run.engine === 'databricks';
 }
 
 /** The inputs whose table has a newer commit than the version checked before the run (or lost that commit). */
@@ -44,8 +49,9 @@ export async function changedInputs(store: ObjectStore, state: CleanroomState, i
 }
 
 /** A SUCCESS whose inputs changed becomes FAILED, naming them. */
-export function withInputsChecked(status: RunStatus, changed: readonly string[]): RunStatus {
+export function withInputsChecked(status: RunStatus, changed: readonly string[], job: Pick<JobRecord, 'language'>): RunStatus {
   if (changed.length === 0) return status;
-  const message = `datasets changed while the job ran: ${changed.join(', ')}; the run read them unpinned (a notebook on Databricks), so its result is not released: submit the job again`;
+  const how = job.language === 'SQL' ? 'a version the run read was rewritten in place' : 'the run read them unpinned (a notebook on Databricks)';
+  const message = `datasets changed while the job ran: ${changed.join(', ')}; ${how}, so its result is not released: submit the job again`;
   return { ...status, resultState: 'FAILED', stateMessage: message, error: message };
 }
