@@ -4,6 +4,7 @@ import { Catalog } from '@cdktf/provider-databricks/lib/catalog';
 import { ExternalLocation } from '@cdktf/provider-databricks/lib/external-location';
 import { Grants } from '@cdktf/provider-databricks/lib/grants';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { CATALOG_NAME_PATTERN } from 'cleanroom-runtime/src/config';
 import { JOB_PRINCIPAL_CATALOG_PRIVILEGES } from 'cleanroom-runtime/src/engines/databricks/run-access-names';
 import { checkPrincipals, deployerUserName } from './databricks-principal';
 import { prefixCondition } from './storage-conditions';
@@ -116,7 +117,7 @@ export class CleanroomCatalog extends Construct {
 function validateProps(props: CleanroomCatalogProps, construct: string): void {
   const problems = new Problems();
   checkPattern(problems, 'cleanroomName', props.cleanroomName, CLEANROOM_NAME, 'a clean room name');
-  checkPattern(problems, 'catalogName', props.catalogName, /^[a-z][a-z0-9_]{2,62}$/, 'a Unity Catalog catalog name');
+  checkPattern(problems, 'catalogName', props.catalogName, CATALOG_NAME_PATTERN, 'a Unity Catalog catalog name');
   checkBucketName(problems, 'stateBucketName', props.stateBucketName);
   checkPrincipals(problems, props);
   problems.throwIfAny(construct);

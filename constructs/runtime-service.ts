@@ -13,7 +13,7 @@ import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-o
 import { createHash } from 'node:crypto';
 import { Fn, Token, type ITerraformDependable } from 'cdktf';
 import runtimePackage from 'cleanroom-runtime/package.json';
-import { STORAGE_SERVICE_AGENT_PATTERN } from 'cleanroom-runtime/src/config';
+import { CATALOG_NAME_PATTERN, STORAGE_SERVICE_AGENT_PATTERN } from 'cleanroom-runtime/src/config';
 import {
   CLEANROOM_NAME,
   DATABRICKS_HOST,
@@ -348,7 +348,7 @@ function validateRuntimeServiceProps(props: RuntimeServiceProps, construct: stri
     const id = props.databricksPolicyIds[size];
     if (!Token.isUnresolved(id)) checkPattern(problems, `databricksPolicyIds["${size}"]`, id, /^[A-Za-z0-9-]{1,64}$/, 'a cluster policy id');
   }
-  checkPattern(problems, 'databricksCatalog', props.databricksCatalog, /^[a-z][a-z0-9_]{2,62}$/, 'a Unity Catalog catalog name');
+  checkPattern(problems, 'databricksCatalog', props.databricksCatalog, CATALOG_NAME_PATTERN, 'a Unity Catalog catalog name');
   (props.participantStorageAgents ?? []).forEach((agent, i) =>
     checkPattern(problems, `participantStorageAgents[${i}]`, agent, STORAGE_SERVICE_AGENT_PATTERN, "a project's Cloud Storage service agent"),
   );

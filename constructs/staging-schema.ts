@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Token } from 'cdktf';
 import { Grants } from '@cdktf/provider-databricks/lib/grants';
 import { Schema } from '@cdktf/provider-databricks/lib/schema';
+import { CATALOG_NAME_PATTERN } from 'cleanroom-runtime/src/config';
 import {
   JOB_PRINCIPAL_STAGING_SCHEMA_PRIVILEGES,
   RUNTIME_STAGING_SCHEMA_PRIVILEGES,
@@ -65,7 +66,7 @@ function validateProps(props: StagingSchemaProps, construct: string): void {
   const problems = new Problems();
   checkPattern(problems, 'cleanroomName', props.cleanroomName, CLEANROOM_NAME, 'a clean room name');
   if (!Token.isUnresolved(props.catalogName)) {
-    checkPattern(problems, 'catalogName', props.catalogName, /^[a-z][a-z0-9_]{2,62}$/, 'a Unity Catalog catalog name');
+    checkPattern(problems, 'catalogName', props.catalogName, CATALOG_NAME_PATTERN, 'a Unity Catalog catalog name');
   }
   problems.check(Array.isArray(props.jobPrincipals) && props.jobPrincipals.length > 0, 'jobPrincipals', 'at least one job principal', props.jobPrincipals);
   checkPrincipals(problems, props);
