@@ -61,6 +61,8 @@ const stackProject = (variant: Variant, stack: string): string =>
   stack === 'cleanroom' ? variant.definition.gcpProject : (variant.definition.participants.find((p) => `participant-${p.name}` === stack)?.gcpProject as string);
 
 const ref = (entry: ResourceEntry): string => `${entry.type}.${entry.name}`;
+/** The job principals' application ids as Terraform references, in pool order. */
+const jobRefs = (cleanroom: ResourceEntry[]): string[] => ofType(cleanroom, 'databricks_service_principal').map((p) => `\${databricks_service_principal.${p.name}.application_id}`);
 
 describe('APIs are enabled before anything uses them', () => {
   // Cloud Run, Cloud Scheduler, Pub/Sub, Secret Manager, IAM and Artifact Registry are off in a new project; a
@@ -241,11 +243,12 @@ describe("the clean room's own catalog", () => {
       const grants = ofType(entries(app, 'resource', ['cleanroom']), 'databricks_grants').find((g) => g.body.catalog !== undefined) as ResourceEntry;
       expect(grants.body.catalog).toBe(`\${databricks_catalog.${catalog.name}.name}`);
       const principal = definition.databricksRuntimePrincipal ?? '${data.databricks_current_user.databricks-deployer.user_name}';
-      const [job] = ofType(entries(app, 'resource', ['cleanroom']), 'databricks_service_principal');
-      // The runtime creates schemas and tables; participant code (the job principal) only reads them.
+      // The runtime creates schemas and tables; a job principal may only enter the catalog: privileges on a catalog are
+      // inherited by every schema and table in it (https://docs.databricks.com/gcp/en/data-governance/unity-catalog/access-control/permissions-concepts),
+      // so SELECT here would let any run read every dataset. The runtime grants a run's reads for the run only.
       expect(grants.body.grant).toEqual([
         { principal, privileges: ['USE_CATALOG', 'CREATE_SCHEMA'] },
-        { principal: `\${databricks_service_principal.${job!.name}.application_id}`, privileges: ['USE_CATALOG', 'USE_SCHEMA', 'SELECT'] },
+        ...jobRefs(entries(app, 'resource', ['cleanroom'])).map((job) => ({ principal: job, privileges: ['USE_CATALOG'] })),
       ]);
     });
   });
@@ -257,19 +260,18 @@ describe("the principals' access to compute and to the workspace folder", () => 
   // folder ACLs: https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/permissions. A run
   // is checked against the ACLs of its compute and notebooks as its Run-as identity:
   // https://docs.databricks.com/en/jobs/privileges.html
-  const jobRef = (cleanroom: ResourceEntry[]): string => `\${databricks_service_principal.${ofType(cleanroom, 'databricks_service_principal')[0]!.name}.application_id}`;
-
-  test('every cluster policy: CAN_USE for the job principal and the configured runtime principal; the warehouse: the runtime principal only', () => {
+  test('every cluster policy: CAN_USE for each job principal and the configured runtime principal; the warehouse: the runtime principal only', () => {
     eachVariant(({ app, definition }) => {
       const cleanroom = entries(app, 'resource', ['cleanroom']);
       const permissions = ofType(cleanroom, 'databricks_permissions');
-      const job = { service_principal_name: jobRef(cleanroom), permission_level: 'CAN_USE' };
+      const jobs = jobRefs(cleanroom).map((job) => ({ service_principal_name: job, permission_level: 'CAN_USE' }));
+      expect(jobs).toHaveLength(definition.databricksJobPrincipals ?? 0);
       const runtime = definition.databricksRuntimePrincipal === undefined ? [] : [{ service_principal_name: RUNTIME_PRINCIPAL, permission_level: 'CAN_USE' }];
       const policies = ofType(cleanroom, 'databricks_cluster_policy');
       expect(policies.length).toBeGreaterThan(0);
       for (const policy of policies) {
         const acl = permissions.filter((p) => p.body.cluster_policy_id === `\${databricks_cluster_policy.${policy.name}.id}`);
-        expect(acl.map((p) => p.body.access_control)).toEqual([[...runtime, job]]);
+        expect(acl.map((p) => p.body.access_control)).toEqual([[...runtime, ...jobs]]);
       }
       const warehouseAcl = permissions.filter((p) => p.body.sql_endpoint_id !== undefined);
       // The deployer owns the warehouse; otherwise only the runtime principal may use it (the job principal never).
@@ -277,7 +279,7 @@ describe("the principals' access to compute and to the workspace folder", () => 
     });
   });
 
-  test('the workspace folder the runtime imports into: the job principal reads it, the configured runtime principal manages it', () => {
+  test('the workspace folder the runtime imports into: each job principal reads it, the configured runtime principal manages it', () => {
     eachVariant(({ app, definition }) => {
       const cleanroom = entries(app, 'resource', ['cleanroom']);
       const [folder, ...others] = ofType(cleanroom, 'databricks_directory');
@@ -286,7 +288,7 @@ describe("the principals' access to compute and to the workspace folder", () => 
       const acl = ofType(cleanroom, 'databricks_permissions').filter((p) => p.body.directory_path !== undefined);
       expect(acl.map((p) => p.body.directory_path)).toEqual([`\${databricks_directory.${folder!.name}.path}`]);
       expect(acl[0]!.body.access_control).toEqual([
-        { service_principal_name: jobRef(cleanroom), permission_level: 'CAN_READ' },
+        ...jobRefs(cleanroom).map((job) => ({ service_principal_name: job, permission_level: 'CAN_READ' })),
         ...(definition.databricksRuntimePrincipal === undefined ? [] : [{ service_principal_name: RUNTIME_PRINCIPAL, permission_level: 'CAN_MANAGE' }]),
       ]);
     });

@@ -6,6 +6,11 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { CLEANROOM_READ_ROLE, CLEANROOM_WRITE_ROLE, runtimeReadCondition, runtimeWriteCondition } from '../constructs/cleanroom-access';
 import { COMPUTE_BUCKET_ROLE, COMPUTE_OUTPUT_ROLE, COMPUTE_READ_ROLE } from '../constructs/cleanroom-compute-access';
 import { DATASET_LOCATION_PRIVILEGES, OUTPUT_LOCATION_PRIVILEGES } from '../constructs/participant-data-locations';
+import {
+  DEFAULT_JOB_PRINCIPALS,
+  JOB_PRINCIPAL_CATALOG_PRIVILEGES,
+  JOB_PRINCIPAL_STAGING_SCHEMA_PRIVILEGES,
+} from 'cleanroom-runtime/src/engines/databricks/run-access-names';
 import { RUNTIME_SECRET_ROLE, RUNTIME_STATE_BUCKET_ROLE, TOKEN_FILE_NAME, TOKEN_MOUNT_PATH } from '../constructs/runtime-service';
 import type { CleanroomDefinition } from '../stacks/cleanroom-app';
 import { EXAMPLES_DIR, allStrings, definitionFromDir, entries, ofType, synthDefinition, type JsonObject, type SynthesizedApp } from './support/synth';
@@ -211,7 +216,11 @@ describe("the clean room's Databricks compute reaching participant data", () => 
     }
   });
 
-  test("only the runtime's principal has privileges on each participant's output/; the job principal only reads datasets", () => {
+  // Deliberately changed: the job principal had READ FILES on every dataset location. A principal with a privilege on
+  // an external location reaches any path inside it (https://docs.databricks.com/sql/language-manual/sql-ref-external-locations.html),
+  // while an external table's readers need no access to its location (https://docs.databricks.com/sql/language-manual/sql-ref-external-tables.html):
+  // participant code reads tables through the per-run grants only.
+  test("only the runtime's principal has privileges on each participant's locations: reads datasets, writes output/", () => {
     const cleanroom = entries(granted, 'resource', ['cleanroom']);
     const locations = ofType(cleanroom, 'databricks_external_location').filter((l) => String(l.body.url).startsWith('gs://') && !String(l.body.url).startsWith(`gs://${definition.stateBucket}/`));
     const participantLocations = new Set(locations.map((l) => `\${databricks_external_location.${l.name}.id}`));
@@ -220,46 +229,33 @@ describe("the clean room's Databricks compute reaching participant data", () => 
     for (const location of locations) {
       const grant = grants.find((g) => g.external_location === `\${databricks_external_location.${location.name}.id}`) as JsonObject;
       expect(Object.keys(grant).filter((k) => !['external_location', 'grant', 'depends_on'].includes(k))).toEqual([]);
-      if (String(location.body.url).endsWith('/output/')) {
-        expect(grant.grant).toEqual([{ principal: RUNTIME_PRINCIPAL, privileges: [...OUTPUT_LOCATION_PRIVILEGES] }]);
-      } else {
-        expect(grant.grant).toEqual([
-          { principal: RUNTIME_PRINCIPAL, privileges: [...DATASET_LOCATION_PRIVILEGES] },
-          { principal: jobPrincipalRef(), privileges: ['READ_FILES'] },
-        ]);
-      }
+      const privileges = String(location.body.url).endsWith('/output/') ? OUTPUT_LOCATION_PRIVILEGES : DATASET_LOCATION_PRIVILEGES;
+      expect(grant.grant).toEqual([{ principal: RUNTIME_PRINCIPAL, privileges: [...privileges] }]);
     }
     expect([...DATASET_LOCATION_PRIVILEGES].sort()).toEqual(['CREATE_EXTERNAL_TABLE', 'READ_FILES']);
     expect([...OUTPUT_LOCATION_PRIVILEGES].sort()).toEqual(['READ_FILES', 'WRITE_FILES']);
   });
 
-  const jobPrincipalRef = (): string => {
-    const [principal] = ofType(entries(granted, 'resource', ['cleanroom']), 'databricks_service_principal');
-    return `\${databricks_service_principal.${principal!.name}.application_id}`;
-  };
-
-  test('participant code runs as a job principal that reads datasets and writes only the staging location', () => {
+  // Deliberately changed: one job principal held SELECT on the whole catalog, READ FILES on the datasets and READ/WRITE
+  // FILES on all of staging. Each principal of the pool now holds only what entering takes; the runtime grants a run's
+  // tables and staging volume to its principal for that run.
+  test('no job principal holds a privilege on any external location, nor any privilege on data: only entering the catalog and the staging schema', () => {
     const cleanroom = entries(granted, 'resource', ['cleanroom']);
-    const principals = ofType(cleanroom, 'databricks_service_principal').map((p) => p.body);
-    expect(principals).toEqual([expect.objectContaining({ display_name: `${definition.name}-jobs`, allow_cluster_create: false, allow_instance_pool_create: false })]);
-    const job = jobPrincipalRef();
-    const grants = ofType(cleanroom, 'databricks_grants').map((g) => g.body);
-    const [staging] = ofType(cleanroom, 'databricks_external_location').filter((l) => l.body.url === `gs://${definition.stateBucket}/staging/`);
-    expect(staging!.body).toMatchObject({ isolation_mode: 'ISOLATION_MODE_ISOLATED' });
-    // Every grant the job principal holds, by securable: the catalog (read), dataset locations (read), staging (write).
-    const held = grants.flatMap((g) => (g.grant as Array<{ principal: string; privileges: string[] }>).filter((e) => e.principal === job).map((e) => ({ on: g.external_location ?? g.catalog, privileges: e.privileges })));
-    const locationUrl = (ref: unknown) => ofType(cleanroom, 'databricks_external_location').find((l) => `\${databricks_external_location.${l.name}.id}` === ref)?.body.url;
-    const writes = held.filter((h) => h.privileges.some((p) => /WRITE|CREATE|MODIFY|ALL/.test(p)));
-    expect(writes.map((h) => locationUrl(h.on))).toEqual([`gs://${definition.stateBucket}/staging/`]);
-    expect(writes[0]!.privileges).toEqual(['READ_FILES', 'WRITE_FILES']);
-    expect(held.filter((h) => String(locationUrl(h.on) ?? '').endsWith('/output/'))).toEqual([]);
-    expect(held.find((h) => locationUrl(h.on) === undefined)).toEqual({ on: expect.stringContaining('databricks_catalog'), privileges: ['USE_CATALOG', 'USE_SCHEMA', 'SELECT'] });
-    // The staging grants: the job principal writes, the runtime reads, nobody else.
-    const stagingGrant = grants.find((g) => g.external_location === `\${databricks_external_location.${staging!.name}.id}`)!;
-    expect(stagingGrant.grant).toEqual([{ principal: job, privileges: ['READ_FILES', 'WRITE_FILES'] }, { principal: RUNTIME_PRINCIPAL, privileges: ['READ_FILES'] }]);
-    // The runtime is told who code runs as.
-    const [service] = ofType(cleanroom, 'google_cloud_run_v2_service');
-    expect(allStrings(service!.body)).toContain(job);
+    const jobs = ofType(cleanroom, 'databricks_service_principal').map((p) => `\${databricks_service_principal.${p.name}.application_id}`);
+    expect(jobs).toHaveLength(DEFAULT_JOB_PRINCIPALS);
+    const held = ofType(cleanroom, 'databricks_grants').flatMap((g) =>
+      (g.body.grant as Array<{ principal: string; privileges: string[] }>).filter((e) => jobs.includes(e.principal)).map((e) => ({ principal: e.principal, on: Object.keys(g.body).filter((k) => k !== 'grant' && k !== 'depends_on'), privileges: e.privileges })),
+    );
+    for (const job of jobs) {
+      expect(held.filter((h) => h.principal === job)).toEqual([
+        { principal: job, on: ['catalog'], privileges: [...JOB_PRINCIPAL_CATALOG_PRIVILEGES] },
+        { principal: job, on: ['schema'], privileges: [...JOB_PRINCIPAL_STAGING_SCHEMA_PRIVILEGES] },
+      ]);
+    }
+    expect([...JOB_PRINCIPAL_CATALOG_PRIVILEGES, ...JOB_PRINCIPAL_STAGING_SCHEMA_PRIVILEGES]).toEqual(['USE_CATALOG', 'USE_SCHEMA']);
+    // Nobody holds SELECT, MODIFY or ALL PRIVILEGES statically on any catalog, schema or table of the clean room.
+    const dataPrivileges = ofType(cleanroom, 'databricks_grants').flatMap((g) => (g.body.grant as Array<{ privileges: string[] }>).flatMap((e) => e.privileges)).filter((p) => /^(SELECT|MODIFY|ALL_PRIVILEGES)$/.test(p));
+    expect(dataPrivileges).toEqual([]);
   });
 
   // Deliberately changed: objectViewer on the whole bucket became objectViewer below input/ only.

@@ -4,6 +4,8 @@ import { Catalog } from '@cdktf/provider-databricks/lib/catalog';
 import { ExternalLocation } from '@cdktf/provider-databricks/lib/external-location';
 import { Grants } from '@cdktf/provider-databricks/lib/grants';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { CATALOG_NAME_PATTERN } from 'cleanroom-runtime/src/config';
+import { JOB_PRINCIPAL_CATALOG_PRIVILEGES } from 'cleanroom-runtime/src/engines/databricks/run-access-names';
 import { checkPrincipals, deployerUserName } from './databricks-principal';
 import { prefixCondition } from './storage-conditions';
 import { CLEANROOM_NAME, Problems, checkBucketName, checkPattern } from './validation';
@@ -21,8 +23,12 @@ export interface CleanroomCatalogProps {
   readonly runtimePrincipal?: string;
   /** Default: the deployer. */
   readonly owner?: string;
-  /** The job principal participant code runs as: it reads the datasets ({@link JOB_CATALOG_PRIVILEGES}), nothing more. */
-  readonly jobPrincipal?: string;
+  /**
+   * The job principals participant code runs as (CleanroomJobPrincipals; Terraform references accepted): each may enter
+   * the catalog (JOB_PRINCIPAL_CATALOG_PRIVILEGES), nothing more; the runtime grants a run's principal SELECT on the
+   * tables that run reads, for the run only.
+   */
+  readonly jobPrincipals?: readonly string[];
   readonly dependsOn?: ITerraformDependable[];
 }
 
@@ -30,8 +36,6 @@ export interface CleanroomCatalogProps {
 export const CATALOG_STORAGE_FOLDER = 'catalog/';
 /** What the runtime does in its catalog: create one schema per participant and the datasets' external tables there. */
 export const CATALOG_PRIVILEGES = ['USE_CATALOG', 'CREATE_SCHEMA'] as const;
-/** What participant code does in the catalog: read `<participant>.<table>` (SELECT, inherited by every table). */
-export const JOB_CATALOG_PRIVILEGES = ['USE_CATALOG', 'USE_SCHEMA', 'SELECT'] as const;
 
 export function catalogStorageLocationName(cleanroomName: string): string {
   return `${cleanroomName}-catalog`;
@@ -46,7 +50,7 @@ export function catalogStorageLocationName(cleanroomName: string): string {
  * location must lie in an external location (https://docs.databricks.com/gcp/en/connect/unity-catalog/cloud-storage/managed-storage),
  * declared here over that folder with the clean room's credential, whose Google service account gets the bucket
  * reader role Databricks documents and object admin below `catalog/` only. The catalog is isolated to the clean room
- * workspace; the runtime principal may use it and create schemas, nothing more.
+ * workspace; the runtime principal may use it and create schemas, each job principal may only enter it.
  */
 export class CleanroomCatalog extends Construct {
   readonly catalog: Catalog;
@@ -98,12 +102,13 @@ export class CleanroomCatalog extends Construct {
       owner,
       dependsOn: [this.storageLocation],
     });
-    // Authoritative: only the runtime principal and the job principal, besides the owner.
+    // Authoritative: only the runtime principal and the job principals, besides the owner. Privileges granted on the
+    // catalog are inherited by every schema and table in it, so a job principal gets nothing more here.
     new Grants(this, 'grants', {
       catalog: this.catalog.name,
       grant: [
         { principal: runtimePrincipal, privileges: [...CATALOG_PRIVILEGES] },
-        ...(props.jobPrincipal === undefined ? [] : [{ principal: props.jobPrincipal, privileges: [...JOB_CATALOG_PRIVILEGES] }]),
+        ...(props.jobPrincipals ?? []).map((principal) => ({ principal, privileges: [...JOB_PRINCIPAL_CATALOG_PRIVILEGES] })),
       ],
     });
   }
@@ -112,7 +117,7 @@ export class CleanroomCatalog extends Construct {
 function validateProps(props: CleanroomCatalogProps, construct: string): void {
   const problems = new Problems();
   checkPattern(problems, 'cleanroomName', props.cleanroomName, CLEANROOM_NAME, 'a clean room name');
-  checkPattern(problems, 'catalogName', props.catalogName, /^[a-z][a-z0-9_]{2,62}$/, 'a Unity Catalog catalog name');
+  checkPattern(problems, 'catalogName', props.catalogName, CATALOG_NAME_PATTERN, 'a Unity Catalog catalog name');
   checkBucketName(problems, 'stateBucketName', props.stateBucketName);
   checkPrincipals(problems, props);
   problems.throwIfAny(construct);

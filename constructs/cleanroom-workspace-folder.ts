@@ -7,15 +7,15 @@ import { Problems } from './validation';
 export interface CleanroomWorkspaceFolderProps {
   /** The workspace folder the runtime imports notebooks into (its runner, release notebook and approved code). */
   readonly path: string;
-  /** The principal participant code runs as: it reads the notebooks it runs, and nothing else there. */
-  readonly jobPrincipal: string;
+  /** The principals participant code runs as: each reads the notebooks it runs, and nothing else there. */
+  readonly jobPrincipals: readonly string[];
   /** The runtime's principal when it is not the deployer: it imports the notebooks (default: the deployer owns it). */
   readonly runtimePrincipal?: string;
 }
 
 /**
  * The clean room's workspace folder, declared so its ACL is: a run is checked against the ACLs of the notebooks it
- * runs as its Run-as identity (https://docs.databricks.com/en/jobs/privileges.html), so the job principal gets
+ * runs as its Run-as identity (https://docs.databricks.com/en/jobs/privileges.html), so every job principal gets
  * CAN_READ (https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/permissions, "Folder
  * usage") and the runtime principal, which imports into it, CAN_MANAGE. Nobody else but workspace admins.
  */
@@ -32,7 +32,7 @@ export class CleanroomWorkspaceFolder extends Construct {
     this.permissions = new Permissions(this, 'folder-acl', {
       directoryPath: this.directory.path,
       accessControl: [
-        { servicePrincipalName: props.jobPrincipal, permissionLevel: 'CAN_READ' },
+        ...props.jobPrincipals.map((principal) => ({ servicePrincipalName: principal, permissionLevel: 'CAN_READ' })),
         ...(props.runtimePrincipal === undefined ? [] : [{ ...principalField(props.runtimePrincipal), permissionLevel: 'CAN_MANAGE' }]),
       ],
     });

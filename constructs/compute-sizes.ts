@@ -44,11 +44,11 @@ export interface ComputeSizesProps {
    */
   readonly runtimePrincipal?: string;
   /**
-   * The principal participant code runs as (runs/submit `run_as`): a run is checked against the ACLs of the compute it
-   * uses as its Run-as identity (https://docs.databricks.com/en/jobs/privileges.html), so it gets CAN_USE on every
+   * The principals participant code runs as (runs/submit `run_as`): a run is checked against the ACLs of the compute it
+   * uses as its Run-as identity (https://docs.databricks.com/en/jobs/privileges.html), so each gets CAN_USE on every
    * policy (job clusters only: the policies fix `cluster_type` to `job`), not on the warehouse.
    */
-  readonly jobPrincipal?: string;
+  readonly jobPrincipals?: readonly string[];
 }
 
 /** Databricks SQL warehouse sizes (also the seed's compute size names). */
@@ -99,7 +99,7 @@ export class ComputeSizes extends Construct {
     // warehouse ACLs: https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/permissions
     this.permissions = [];
     const runtimeUse = props.runtimePrincipal === undefined ? [] : [{ ...principalField(props.runtimePrincipal), permissionLevel: 'CAN_USE' }];
-    const jobUse = props.jobPrincipal === undefined ? [] : [{ servicePrincipalName: props.jobPrincipal, permissionLevel: 'CAN_USE' }];
+    const jobUse = (props.jobPrincipals ?? []).map((principal) => ({ servicePrincipalName: principal, permissionLevel: 'CAN_USE' }));
     if (runtimeUse.length + jobUse.length > 0) {
       for (const [size, policy] of Object.entries(policies)) {
         this.permissions.push(new Permissions(this, `policy-${size.toLowerCase()}-use`, { clusterPolicyId: policy.id, accessControl: [...runtimeUse, ...jobUse] }));

@@ -21,11 +21,6 @@ export interface ParticipantDataLocationsProps {
    * Default: the identity that deploys the stack (`databricks_current_user`).
    */
   readonly runtimePrincipal?: string;
-  /**
-   * The job principal participant code runs as (CleanroomJobPrincipal): READ FILES on the dataset locations, nothing
-   * on `output/`. A Terraform reference (its application id) is accepted.
-   */
-  readonly jobPrincipal?: string;
   /** Owner of the credential and the locations (a group, user or service principal). Default: the deployer. */
   readonly owner?: string;
 }
@@ -35,9 +30,7 @@ export interface ParticipantDataLocationsProps {
  * (`CREATE TABLE … LOCATION`, run by the SQL warehouse) and read them from job clusters; never write.
  */
 export const DATASET_LOCATION_PRIVILEGES = ['CREATE_EXTERNAL_TABLE', 'READ_FILES'] as const;
-/** On the `output/` folder: job clusters write results there (and read them back). */
-/** The job principal on the dataset locations: read only. */
-export const JOB_DATASET_PRIVILEGES = ['READ_FILES'] as const;
+/** On the `output/` folder: the runtime's release notebook writes released results there (and reads them back). */
 export const OUTPUT_LOCATION_PRIVILEGES = ['READ_FILES', 'WRITE_FILES'] as const;
 
 /** Unity Catalog names of what this construct declares (the runtime's Databricks engine needs none of them). */
@@ -109,14 +102,11 @@ export class ParticipantDataLocations extends Construct {
           // usually comes after this stack is deployed.
           skipValidation: true,
         });
-        // Authoritative on purpose: nobody else gets privileges on a participant's data.
+        // Authoritative on purpose: nobody else gets privileges on a participant's data. Job principals least of all:
+        // READ FILES would let participant code read any dataset by path, around the per-run table grants.
         new Grants(this, `grants-${key}`, {
           externalLocation: location.id,
-          grant: [
-            { principal: this.runtimePrincipal, privileges: [...privileges] },
-            // Participant code reads datasets; it never gets a grant on a participant's output/.
-            ...(props.jobPrincipal !== undefined && folder !== OUTPUT_FOLDER ? [{ principal: props.jobPrincipal, privileges: [...JOB_DATASET_PRIVILEGES] }] : []),
-          ],
+          grant: [{ principal: this.runtimePrincipal, privileges: [...privileges] }],
         });
         byFolder.set(folder, location);
       }

@@ -13,7 +13,7 @@ import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-o
 import { createHash } from 'node:crypto';
 import { Fn, Token, type ITerraformDependable } from 'cdktf';
 import runtimePackage from 'cleanroom-runtime/package.json';
-import { STORAGE_SERVICE_AGENT_PATTERN } from 'cleanroom-runtime/src/config';
+import { CATALOG_NAME_PATTERN, STORAGE_SERVICE_AGENT_PATTERN } from 'cleanroom-runtime/src/config';
 import {
   CLEANROOM_NAME,
   DATABRICKS_HOST,
@@ -59,8 +59,11 @@ export interface RuntimeServiceProps {
   readonly databricksPolicyIds: Readonly<Record<string, string>>;
   /** The clean room's Unity Catalog catalog (datasets are `<catalog>.<participant>.<table>`). */
   readonly databricksCatalog: string;
-  /** The job principal's application id (CleanroomJobPrincipal): participant code runs as it. */
-  readonly databricksJobPrincipal?: string;
+  /**
+   * The application ids of the job principals (CleanroomJobPrincipals) participant code runs as, one run each at a
+   * time; passed to the runtime joined by commas.
+   */
+  readonly databricksJobPrincipals?: readonly string[];
   /**
    * The Cloud Storage service agents of participants' projects, as each participant published it in its reviewed
    * config (`gcp.storage_service_agent`): each may publish its bucket's `control/events/_delta_log/` notifications to
@@ -97,6 +100,9 @@ export const TOKEN_FILE_NAME = 'token';
 /** Roles of the runtime's identity, each on one resource (asserted by the tests). */
 export const RUNTIME_STATE_BUCKET_ROLE = 'roles/storage.objectAdmin';
 export const RUNTIME_SECRET_ROLE = 'roles/secretmanager.secretAccessor';
+
+/** Environment variable listing the job principals' application ids, joined by commas (runs/submit `run_as`). */
+export const JOB_PRINCIPALS_ENV = 'CLEANROOM_DATABRICKS_JOB_PRINCIPALS';
 
 /** Environment variable holding {@link configFilesHash} of the deployed config files. */
 export const CONFIG_HASH_ENV = 'CLEANROOM_CONFIG_HASH';
@@ -208,7 +214,7 @@ export class RuntimeService extends Construct {
               // Resolved by Terraform once the policies exist: {"<size>":"<policy id>",...}.
               { name: 'CLEANROOM_DATABRICKS_POLICY_IDS', value: Fn.jsonencode(sortedByKey(props.databricksPolicyIds)) },
               { name: 'CLEANROOM_DATABRICKS_CATALOG', value: props.databricksCatalog },
-              ...(props.databricksJobPrincipal === undefined ? [] : [{ name: 'CLEANROOM_DATABRICKS_JOB_PRINCIPAL', value: props.databricksJobPrincipal }]),
+              ...((props.databricksJobPrincipals ?? []).length === 0 ? [] : [{ name: JOB_PRINCIPALS_ENV, value: Fn.join(',', [...(props.databricksJobPrincipals ?? [])]) }]),
               { name: 'DATABRICKS_TOKEN_FILE', value: `${TOKEN_MOUNT_PATH}/${TOKEN_FILE_NAME}` },
             ],
           },
@@ -342,7 +348,7 @@ function validateRuntimeServiceProps(props: RuntimeServiceProps, construct: stri
     const id = props.databricksPolicyIds[size];
     if (!Token.isUnresolved(id)) checkPattern(problems, `databricksPolicyIds["${size}"]`, id, /^[A-Za-z0-9-]{1,64}$/, 'a cluster policy id');
   }
-  checkPattern(problems, 'databricksCatalog', props.databricksCatalog, /^[a-z][a-z0-9_]{2,62}$/, 'a Unity Catalog catalog name');
+  checkPattern(problems, 'databricksCatalog', props.databricksCatalog, CATALOG_NAME_PATTERN, 'a Unity Catalog catalog name');
   (props.participantStorageAgents ?? []).forEach((agent, i) =>
     checkPattern(problems, `participantStorageAgents[${i}]`, agent, STORAGE_SERVICE_AGENT_PATTERN, "a project's Cloud Storage service agent"),
   );

@@ -3,6 +3,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { ExternalLocation } from '@cdktf/provider-databricks/lib/external-location';
 import { Grants } from '@cdktf/provider-databricks/lib/grants';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { RUNTIME_STAGING_LOCATION_PRIVILEGES } from 'cleanroom-runtime/src/engines/databricks/run-access-names';
 import { STAGING_PREFIX } from 'cleanroom-runtime/src/runtime/release/release-step';
 import { checkPrincipals, deployerUserName } from './databricks-principal';
 import { prefixCondition } from './storage-conditions';
@@ -15,8 +16,6 @@ export interface StagingLocationProps {
   /** The storage credential (ParticipantDataLocations') whose Google service account writes that folder. */
   readonly credentialName: string;
   readonly credentialServiceAccountEmail: string;
-  /** The job principal's application id (CleanroomJobPrincipal). */
-  readonly jobPrincipal: string;
   /** Default: the deployer. */
   readonly runtimePrincipal?: string;
   /** Default: the deployer. */
@@ -26,20 +25,19 @@ export interface StagingLocationProps {
 
 /** Where runs write their results: the runtime's release step alone moves them to a participant's `output/`. */
 export const STAGING_FOLDER = STAGING_PREFIX;
-/** The job principal on the staging location: write its run's result (and read it back, as Spark does while writing). */
-export const JOB_STAGING_PRIVILEGES = ['READ_FILES', 'WRITE_FILES'] as const;
-/** The runtime principal on the staging location: its release notebook reads the staged results. */
-export const RUNTIME_STAGING_PRIVILEGES = ['READ_FILES'] as const;
 
 export function stagingLocationName(cleanroomName: string): string {
   return `${cleanroomName}-staging`;
 }
 
 /**
- * The clean room's staging location, `gs://<state bucket>/staging/`: the only place participant code (the job
- * principal) may write. The credential's Google service account gets object admin below `staging/` only; the grants
- * are authoritative: the job principal reads and writes, the runtime principal reads (its release notebook), nobody
- * else. The runtime deletes staged results after the run-history retention period.
+ * The clean room's staging location, `gs://<state bucket>/staging/`, where runs write their results. The credential's
+ * Google service account gets object admin below `staging/` only. The grants are authoritative and name the runtime
+ * principal alone: it reads staged results (its release notebook) and creates, for each run, an external volume over
+ * `staging/<run>/` in the staging schema (StagingSchema), which creating an external volume requires
+ * (https://docs.databricks.com/sql/language-manual/sql-ref-syntax-ddl-create-volume.html). Job principals get nothing
+ * here: a run writes through its own volume only, granted to its principal for the run, so it cannot touch another
+ * run's folder. The runtime deletes staged results after the run-history retention period.
  */
 export class StagingLocation extends Construct {
   readonly location: ExternalLocation;
@@ -73,10 +71,7 @@ export class StagingLocation extends Construct {
     });
     new Grants(this, 'grants', {
       externalLocation: this.location.id,
-      grant: [
-        { principal: props.jobPrincipal, privileges: [...JOB_STAGING_PRIVILEGES] },
-        { principal: runtimePrincipal, privileges: [...RUNTIME_STAGING_PRIVILEGES] },
-      ],
+      grant: [{ principal: runtimePrincipal, privileges: [...RUNTIME_STAGING_LOCATION_PRIVILEGES] }],
     });
   }
 }

@@ -43,6 +43,8 @@ export function buildCleanroomApp(scope: Construct, definition: CleanroomDefinit
     databricksRuntimePrincipal: definition.databricksRuntimePrincipal,
     databricksCatalog: definition.databricksCatalog,
     databricksOwner: definition.databricksOwner,
+    ...(definition.databricksAccountId === undefined ? {} : { databricksAccountId: definition.databricksAccountId }),
+    ...(definition.databricksJobPrincipals === undefined ? {} : { databricksJobPrincipals: definition.databricksJobPrincipals }),
     terraformState: definition.terraformState,
     configFiles: definition.configFiles,
   });

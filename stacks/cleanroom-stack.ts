@@ -4,9 +4,10 @@ import { DatabricksProvider } from '@cdktf/provider-databricks/lib/provider';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { CleanroomCatalog } from '../constructs/cleanroom-catalog';
-import { CleanroomJobPrincipal } from '../constructs/cleanroom-job-principal';
+import { CleanroomJobPrincipals } from '../constructs/cleanroom-job-principals';
 import { CleanroomWorkspaceFolder } from '../constructs/cleanroom-workspace-folder';
 import { StagingLocation } from '../constructs/staging-location';
+import { StagingSchema } from '../constructs/staging-schema';
 import { ComputeSizes, type ComputeSizeShape, type RuntimeWarehouseOptions } from '../constructs/compute-sizes';
 import { ParticipantDataLocations, type ParticipantDataBucket } from '../constructs/participant-data-locations';
 import { ProjectServices } from '../constructs/project-services';
@@ -45,8 +46,10 @@ export interface CleanroomStackProps {
   readonly databricksCatalog: string;
   /** Owner of the clean room's Unity Catalog objects (default: the identity deploying this stack). */
   readonly databricksOwner?: string;
-  /** The Databricks account id: lets the stack give the runtime principal the role to run jobs as the job principal. */
+  /** The Databricks account id: lets the stack give the runtime principal the role to run jobs as each job principal. */
   readonly databricksAccountId?: string;
+  /** How many job principals participant code runs as (`databricks.job_principals`; default DEFAULT_JOB_PRINCIPALS). */
+  readonly databricksJobPrincipals?: number;
   /** The operator's Terraform state bucket (default: a local state file). */
   readonly terraformState?: StateBackendOptions;
   /** The reviewed config files, uploaded for the runtime to read. */
@@ -60,7 +63,7 @@ export const STORAGE_SERVICE_ACCOUNT_OUTPUT = 'storage_service_account';
 /**
  * The operator's stack: the APIs it needs, state bucket, clean room service account, compute sizes, the Unity Catalog
  * storage credential, external locations over participants' dataset and output folders, the clean room's catalog,
- * and the runtime service.
+ * the staging location and schema, the pool of job principals participant code runs as, and the runtime service.
  */
 export class CleanroomStack extends TerraformStack {
   readonly stateBucket: SecureBucket;
@@ -68,9 +71,10 @@ export class CleanroomStack extends TerraformStack {
   readonly compute: ComputeSizes;
   readonly participantData: ParticipantDataLocations;
   readonly catalog: CleanroomCatalog;
-  readonly jobPrincipal: CleanroomJobPrincipal;
+  readonly jobPrincipals: CleanroomJobPrincipals;
   readonly workspaceFolder: CleanroomWorkspaceFolder;
   readonly staging: StagingLocation;
+  readonly stagingSchema: StagingSchema;
   readonly runtime: RuntimeService;
   readonly apis: ProjectServices;
 
@@ -104,27 +108,30 @@ export class CleanroomStack extends TerraformStack {
       });
     }
 
-    // Participant code runs as this principal: read the datasets, write only staging (never output/).
-    this.jobPrincipal = new CleanroomJobPrincipal(this, 'job-principal', {
+    // Participant code runs as one of these principals, one run each at a time: statically they may only enter the
+    // catalog, the staging schema, the policies and the workspace folder; the runtime grants each run's reads and its
+    // staging volume to its principal for the run.
+    this.jobPrincipals = new CleanroomJobPrincipals(this, 'job-principals', {
       cleanroomName: props.name,
       runtimePrincipal: props.databricksRuntimePrincipal,
+      ...(props.databricksJobPrincipals === undefined ? {} : { count: props.databricksJobPrincipals }),
       ...(props.databricksAccountId === undefined ? {} : { accountId: props.databricksAccountId }),
     });
+    const jobPrincipals = this.jobPrincipals.applicationIds;
     this.compute = new ComputeSizes(this, 'compute', {
       cleanroomName: props.name,
       sizes: props.computeSizes,
       warehouse: props.warehouse,
       runtimePrincipal: props.databricksRuntimePrincipal,
-      jobPrincipal: this.jobPrincipal.applicationId,
+      jobPrincipals,
     });
-    // The runtime imports the notebooks runs execute here; the job principal may read them (its runs), nothing more.
+    // The runtime imports the notebooks runs execute here; the job principals may read them (their runs), nothing more.
     this.workspaceFolder = new CleanroomWorkspaceFolder(this, 'workspace-folder', {
       path: DEFAULT_WORKSPACE_ROOT,
-      jobPrincipal: this.jobPrincipal.applicationId,
+      jobPrincipals,
       ...(props.databricksRuntimePrincipal === undefined ? {} : { runtimePrincipal: props.databricksRuntimePrincipal }),
     });
     this.participantData = new ParticipantDataLocations(this, 'participant-data', {
-      jobPrincipal: this.jobPrincipal.applicationId,
       cleanroomName: props.name,
       buckets: props.participantBuckets,
       runtimePrincipal: props.databricksRuntimePrincipal,
@@ -143,7 +150,7 @@ export class CleanroomStack extends TerraformStack {
       credentialServiceAccountEmail: this.participantData.serviceAccountEmail,
       runtimePrincipal: props.databricksRuntimePrincipal,
       owner: props.databricksOwner,
-      jobPrincipal: this.jobPrincipal.applicationId,
+      jobPrincipals,
       dependsOn: [this.stateBucket.bucket],
     });
     this.staging = new StagingLocation(this, 'staging', {
@@ -151,10 +158,16 @@ export class CleanroomStack extends TerraformStack {
       stateBucketName: props.stateBucket,
       credentialName: this.participantData.credential.name,
       credentialServiceAccountEmail: this.participantData.serviceAccountEmail,
-      jobPrincipal: this.jobPrincipal.applicationId,
       runtimePrincipal: props.databricksRuntimePrincipal,
       owner: props.databricksOwner,
       dependsOn: [this.stateBucket.bucket],
+    });
+    this.stagingSchema = new StagingSchema(this, 'staging-schema', {
+      cleanroomName: props.name,
+      catalogName: this.catalog.catalog.name,
+      jobPrincipals,
+      runtimePrincipal: props.databricksRuntimePrincipal,
+      owner: props.databricksOwner,
     });
 
     this.runtime = new RuntimeService(this, 'runtime', {
@@ -170,7 +183,7 @@ export class CleanroomStack extends TerraformStack {
       databricksWarehouseId: this.compute.warehouse.id,
       databricksPolicyIds: this.compute.policyIds,
       databricksCatalog: props.databricksCatalog,
-      databricksJobPrincipal: this.jobPrincipal.applicationId,
+      databricksJobPrincipals: jobPrincipals,
       participantStorageAgents: props.participantStorageAgents,
       configFiles: props.configFiles,
       dependsOn: [this.stateBucket.bucket, ...(this.serviceAccount ? [this.serviceAccount] : [])],

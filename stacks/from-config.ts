@@ -17,6 +17,7 @@ export function definitionFromConfig(config: CleanroomConfig, configFiles?: Read
     ...(config.databricks.runtimePrincipal === undefined ? {} : { databricksRuntimePrincipal: config.databricks.runtimePrincipal }),
     databricksCatalog: config.databricks.catalog,
     ...(config.databricks.owner === undefined ? {} : { databricksOwner: config.databricks.owner }),
+    databricksJobPrincipals: config.databricks.jobPrincipals,
     ...(config.terraformState === undefined ? {} : { terraformState: config.terraformState }),
     stateBucket: config.stateBucket,
     keeper: config.keeper,

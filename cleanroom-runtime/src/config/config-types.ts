@@ -23,6 +23,7 @@ export interface CleanroomConfig {
    * Catalog storage credential (known after the first deploy of the clean room stack). `runtimePrincipal`: the
    * Databricks principal the runtime's token belongs to. `catalog`: the clean room's Unity Catalog catalog (default
    * derived from the name). `owner`: who owns the clean room's Unity Catalog objects (default: the deployer).
+   * `jobPrincipals`: how many service principals participant code runs as, one run each at a time.
    */
   readonly databricks: {
     readonly host: string;
@@ -30,6 +31,7 @@ export interface CleanroomConfig {
     readonly runtimePrincipal?: string;
     readonly catalog: string;
     readonly owner?: string;
+    readonly jobPrincipals: number;
   };
   readonly serviceAccount: string;
   readonly stateBucket: string;
@@ -72,6 +74,7 @@ export function toCleanroomConfig(file: CleanroomFile, participants: readonly Pa
       ...(file.databricks.runtime_principal === undefined ? {} : { runtimePrincipal: file.databricks.runtime_principal }),
       catalog: file.databricks.catalog ?? defaultCleanroomCatalog(file.name),
       ...(file.databricks.owner === undefined ? {} : { owner: file.databricks.owner }),
+      jobPrincipals: file.databricks.job_principals,
     },
     serviceAccount: file.service_account,
     stateBucket: file.state_bucket,

@@ -1,12 +1,13 @@
 /**
  * The config fields that say how the clean room is deployed (kept apart from the clean room's own rules so each
  * block stays small): where each stack owner keeps its Terraform state, the clean room's Unity Catalog catalog and
- * the owner of its Unity Catalog objects, the run timeout of each compute size, and the Cloud Storage service agent
- * a participant publishes for the operator.
+ * the owner of its Unity Catalog objects, how many job principals participant code runs as, the run timeout of each
+ * compute size, and the Cloud Storage service agent a participant publishes for the operator.
  *
  * Descriptions read as "expected <description>" in error messages, so they are phrased as noun phrases.
  */
 import { z } from 'zod';
+import { DEFAULT_JOB_PRINCIPALS, MAX_JOB_PRINCIPALS } from '../engines/databricks/run-access-names';
 import { COMPUTE_SIZES, type ComputeSize } from './compute-sizes';
 import { BUCKET_NAME_PATTERN, bucketNameProblem } from './value-rules';
 
@@ -79,6 +80,17 @@ export function databricksOwnerSchema(objects: string, runtimeNote: string) {
       `who owns ${objects}: a Databricks group name (recommended, e.g. cleanroom-admins), a user email or a service principal application id${runtimeNote} (default: the identity deploying the stack, which must belong to that owner)`,
     );
 }
+
+/** The size of the pool of Databricks service principals participant code runs as (one run holds one at a time). */
+export const jobPrincipalsSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_JOB_PRINCIPALS)
+  .default(DEFAULT_JOB_PRINCIPALS)
+  .describe(
+    `how many Databricks service principals participant code runs as, each held by one run at a time (runs beyond that wait for a free one): a whole number from 1 to ${MAX_JOB_PRINCIPALS} (default ${DEFAULT_JOB_PRINCIPALS})`,
+  );
 
 export const storageServiceAgentSchema = z
   .string()

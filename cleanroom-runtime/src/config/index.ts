@@ -3,6 +3,7 @@ export { COMPUTE_SIZES, DEFAULT_CLUSTER_SHAPES, isComputeSize, type ClusterShape
 export { runTimeoutMinutes, type CleanroomConfig, type ParticipantConfig, type ReleaseConfig, type TerraformStateConfig } from './config-types';
 export type { ParticipantReleasePolicy, ReleasePolicyFields } from './release-schema';
 export {
+  CATALOG_NAME_PATTERN,
   DEFAULT_RUN_TIMEOUT_MINUTES,
   STORAGE_SERVICE_AGENT_PATTERN,
   defaultCleanroomCatalog,

@@ -13,6 +13,7 @@ import { COMPUTE_SIZES } from './compute-sizes';
 import {
   cleanroomCatalogSchema,
   databricksOwnerSchema,
+  jobPrincipalsSchema,
   runTimeoutsSchema,
   storageServiceAgentSchema,
   terraformStateSchema,
@@ -93,8 +94,9 @@ export const cleanroomFileSchema = z
         // Deployment settings (deployment-schema.ts).
         catalog: cleanroomCatalogSchema,
         owner: databricksOwnerSchema("the clean room's Unity Catalog objects (storage credential, external locations, catalog)", ', never the runtime principal'),
+        job_principals: jobPrincipalsSchema,
       })
-      .describe('the clean room Databricks settings: host and optional storage_service_account, runtime_principal, catalog, owner'),
+      .describe('the clean room Databricks settings: host and optional storage_service_account, runtime_principal, catalog, owner, job_principals'),
     service_account: z
       .string()
       .regex(SERVICE_ACCOUNT_PATTERN)

@@ -3,6 +3,7 @@
  * clean room stack: the storage credential's Google service account and the runtime's Databricks principal.
  */
 import { formatProblem, loadConfig, validateConfigDir } from '../../src/config';
+import { DEFAULT_JOB_PRINCIPALS } from '../../src/engines/databricks/run-access-names';
 import { MINIMAL_CLEANROOM_YAML, copyExamples, removeTempConfigs } from './config-fixtures';
 
 afterAll(removeTempConfigs);
@@ -19,7 +20,7 @@ describe('databricks.storage_service_account and databricks.runtime_principal', 
   it('are optional: absent, the config has neither', async () => {
     const temp = await withDatabricks('');
     const config = await loadConfig(temp.dir);
-    expect(config.databricks).toEqual({ host: 'https://1234567890123456.7.gcp.databricks.com', catalog: 'cleanroom_retail_media' });
+    expect(config.databricks).toEqual({ host: 'https://1234567890123456.7.gcp.databricks.com', catalog: 'cleanroom_retail_media', jobPrincipals: DEFAULT_JOB_PRINCIPALS });
   });
 
   it('are read into the config when set', async () => {
@@ -31,6 +32,7 @@ describe('databricks.storage_service_account and databricks.runtime_principal', 
       storageServiceAccount: 'db-uc-storage-0a1b2c@uc-europewest1.iam.gserviceaccount.com',
       runtimePrincipal: '6b1f0c2e-4d3a-4b5c-9e8f-0123456789ab',
       catalog: 'cleanroom_retail_media',
+      jobPrincipals: DEFAULT_JOB_PRINCIPALS,
     });
     const user = await withDatabricks('  runtime_principal: cleanroom-ops@publisher.example\n');
     expect((await loadConfig(user.dir)).databricks.runtimePrincipal).toBe('cleanroom-ops@publisher.example');

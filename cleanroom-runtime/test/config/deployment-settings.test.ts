@@ -1,9 +1,10 @@
 /**
  * The deployment settings of the configuration: the clean room's catalog, the owner of its Unity Catalog objects,
- * run timeouts per compute size, each stack owner's Terraform state, and a participant's Cloud Storage service agent.
+ * the size of the pool of job principals, run timeouts per compute size, each stack owner's Terraform state, and a participant's Cloud Storage service agent.
  * Every problem names file:line, the field and what is expected.
  */
 import { DEFAULT_RUN_TIMEOUT_MINUTES, formatProblem, loadConfig, runTimeoutMinutes, validateConfigDir } from '../../src/config';
+import { DEFAULT_JOB_PRINCIPALS, MAX_JOB_PRINCIPALS } from '../../src/engines/databricks/run-access-names';
 import { MINIMAL_CLEANROOM_YAML, copyExamples, participantYaml, removeTempConfigs } from './config-fixtures';
 
 afterAll(removeTempConfigs);
@@ -73,6 +74,22 @@ describe('databricks.owner', () => {
 
   it('refuses a value that is no principal', async () => {
     expect(await problems({ 'cleanroom.yaml': withDatabricks('  owner: "admins; DROP"\n') })).toEqual([expect.stringMatching(/^cleanroom\.yaml:7:\d+ databricks\.owner — expected who owns/)]);
+  });
+});
+
+describe('databricks.job_principals', () => {
+  it(`defaults to ${DEFAULT_JOB_PRINCIPALS} and takes any whole number from 1 to ${MAX_JOB_PRINCIPALS}`, async () => {
+    expect((await loadConfig((await configWith({ 'cleanroom.yaml': MINIMAL_CLEANROOM_YAML })).dir)).databricks.jobPrincipals).toBe(DEFAULT_JOB_PRINCIPALS);
+    for (const count of [1, 7, MAX_JOB_PRINCIPALS]) {
+      const temp = await configWith({ 'cleanroom.yaml': withDatabricks(`  job_principals: ${count}\n`) });
+      expect((await loadConfig(temp.dir)).databricks.jobPrincipals).toBe(count);
+    }
+  });
+
+  it.each(['0', String(MAX_JOB_PRINCIPALS + 1), '2.5', '-1', 'four', '"4"', '[4]', 'null'])('refuses %s at its line, naming the field and the range', async (value) => {
+    expect(await problems({ 'cleanroom.yaml': withDatabricks(`  job_principals: ${value}\n`) })).toEqual([
+      expect.stringMatching(new RegExp(`^cleanroom\\.yaml:7:\\d+ databricks\\.job_principals — expected how many Databricks service principals participant code runs as.*a whole number from 1 to ${MAX_JOB_PRINCIPALS}`)),
+    ]);
   });
 });
 
