@@ -15,6 +15,7 @@ import { DatabricksApiError, DatabricksInputError } from './errors';
 import { assertGsLocation, assertParticipant, assertTableName } from './identifiers';
 import { RUN_SCHEMA_PRIVILEGES, RUN_TABLE_PRIVILEGES, RUN_VOLUME_PRIVILEGES, STAGING_SCHEMA } from './run-access-names';
 
+/** Securable types as the SDKs name them in the permissions path (databricks-sdk-go catalog SecurableType). */
 type SecurableType = 'schema' | 'table' | 'volume';
 
 interface Grant {
