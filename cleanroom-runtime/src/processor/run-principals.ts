@@ -8,7 +8,7 @@
 import type { Effect } from './effects';
 import type { CleanroomState, RunAccessRecord, RunRecord } from './state';
 
-const ENDED = new Set(['TERMINATED', 'SKIPPED', 'INTERNAL_ERROR']);
+const ENDED_FOR_GOOD = new Set(['TERMINATED', 'SKIPPED']);
 
 /** What a run key will be granted, or undefined when the submission cannot be described (it will be refused). */
 export type AccessPlan = (runKey: string) => { reads: string[]; staging: string | null } | undefined;
@@ -55,16 +55,37 @@ export function pendingAccess(state: CleanroomState, runKey: string): RunAccessR
   return effect?.kind === 'submit_job' ? effect.access : undefined;
 }
 
-/** The engine reported the run over (its code no longer executes): its access may be revoked. */
-export function markRunEnded(run: RunRecord, lifeCycleState: string): void {
-  if (run.access && run.access.revokedAt === undefined && !run.access.runEnded && ENDED.has(lifeCycleState)) run.access.runEnded = true;
+/**
+ * After INTERNAL_ERROR (a failure of the Jobs service, or a state this runtime does not know) Databricks terminates the
+ * run's cluster "as soon as possible" (https://docs.databricks.com/api/workspace/jobs/getrun): its code may still be
+ * executing for a while, so the principal is held this long after the state was first seen.
+ */
+export const INTERNAL_ERROR_GRACE_MS = 60 * 60 * 1000;
+
+/**
+ * What the engine said of the run's code: TERMINATED or SKIPPED, it no longer executes; INTERNAL_ERROR, it will
+ * stop (held for the grace period from the first time it is seen). Anything else keeps the principal held.
+ */
+export function markRunEnded(run: RunRecord, lifeCycleState: string, now: number): void {
+  const access = run.access;
+  if (!access || access.revokedAt !== undefined || access.runEnded) return;
+  if (lifeCycleState === 'TERMINATED' || lifeCycleState === 'SKIPPED') access.runEnded = true;
+  else if (lifeCycleState === 'INTERNAL_ERROR') {
+    access.errorSeenAt ??= now;
+    if (now - access.errorSeenAt >= INTERNAL_ERROR_GRACE_MS) access.runEnded = true;
+  }
 }
 
-/** Runs whose access can be revoked now: their code can no longer execute. */
-export function accessToRevoke(state: CleanroomState): RunRecord[] {
-  return Object.values(state.runs).filter(
-    (run) => holdsAccess(run) && (run.access!.runEnded === true || run.runId.startsWith('not-submitted-') || ENDED.has(run.lifeCycleState)),
-  );
+/**
+ * Runs whose access can be revoked now: the engine reported their code over, they never reached the engine, or the
+ * runtime closed them as INTERNAL_ERROR (e.g. forgotten by the engine) longer than the grace period ago.
+ */
+export function accessToRevoke(state: CleanroomState, now: number): RunRecord[] {
+  return Object.values(state.runs).filter((run) => {
+    if (!holdsAccess(run)) return false;
+    if (run.access!.runEnded === true || run.runId.startsWith('not-submitted-')) return true;
+    return ENDED_FOR_GOOD.has(run.lifeCycleState) || (run.lifeCycleState === 'INTERNAL_ERROR' && now - (run.endTime ?? run.updatedAt) >= INTERNAL_ERROR_GRACE_MS);
+  });
 }
 
 export function recordAccessRevoked(run: RunRecord, now: number): void {

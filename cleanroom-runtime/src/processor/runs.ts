@@ -14,7 +14,11 @@ export function completeDatasetSync(state: CleanroomState): void {
 export function recordSubmission(state: CleanroomState, jobId: string, runId: string, engine: string, now: number, inputVersions?: Record<string, number>): void {
   const access = takeSubmission(state, jobId);
   const existing = state.runs[jobId];
-  if (existing && existing.runId === runId) return;
+  if (existing && existing.runId === runId) {
+    // The same run found again: it keeps the principal it runs as (never dropped while it may execute).
+    if (access && !existing.access) existing.access = access;
+    return;
+  }
   state.runs[jobId] = {
     jobId,
     runId,

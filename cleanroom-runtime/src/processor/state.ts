@@ -191,6 +191,8 @@ export interface RunAccessRecord {
   takenAt: number;
   /** The engine reported the run over: its code can no longer execute, so the access can go. */
   runEnded?: true;
+  /** When the engine first reported INTERNAL_ERROR: the access goes a grace period later (run-principals.ts). */
+  errorSeenAt?: number;
   /** When the grants were removed and the principal became free again. */
   revokedAt?: number;
 }

@@ -35,6 +35,7 @@ import type { ReleasePolicySources } from '../processor/release-policy';
 import { releaseRun } from './release/release-run';
 import { scheduleStagingCleanup } from './release/staging-sweep';
 import { ReleaseUnavailableError, stagingLocationFor, type ReleaseStep } from './release/release-step';
+import type { LeaseCheck } from './run-access';
 
 export interface EffectsReport {
   submitted: string[];
@@ -66,12 +67,15 @@ export async function performEffects(
     approval?: ApprovalPolicy;
     /** The runtime's release gate: with it, runs write to the state bucket's staging/ and only released rows reach output/. */
     release?: ReleaseStep;
+    /** Confirms, right before anything is granted, that the run's principal is still its own in the newest state. */
+    leaseIsCurrent?: LeaseCheck;
   },
   report: EffectsReport,
 ): Promise<void> {
   // On an engine that isolates runs, a submission waits until it holds a job principal (runtime/run-access.ts).
   const isolated = io.engine.isolation !== undefined;
-  const jobIds = state.pendingEffects.flatMap((e) => (e.kind === 'submit_job' && (!isolated || e.access) ? [e.jobId] : []));
+  // A submission whose job is gone has nothing to wait for: it fails as before, with no principal.
+  const jobIds = state.pendingEffects.flatMap((e) => (e.kind === 'submit_job' && (!isolated || e.access || !runTarget(state, e.jobId)?.job) ? [e.jobId] : []));
   const mustSync = state.pendingEffects.some((e) => e.kind === 'sync_datasets');
   if (!mustSync && jobIds.length === 0) return; // idle: no dataset check, no storage request
   // Checked once per pass, before the catalogue or any run sees them: a dataset whose Delta log its owner made
@@ -156,6 +160,10 @@ export async function performEffects(
         ...(io.release ? { stagingLocation: stagingLocationFor(io.stateBucket, jobId) } : {}),
         ...accessOf(pendingAccess(state, jobId)),
       };
+      if (spec.access && io.leaseIsCurrent && !(await io.leaseIsCurrent(jobId, spec.access.principal, 'grant'))) {
+        report.errors.push(`submission of job ${jobId} left to the newest state: another pass committed since this one read it`);
+        continue;
+      }
       const { runId } = await io.engine.submit(spec);
       if (code && state.runs[jobId]?.runId !== runId) code.approval.runs = (code.approval.runs ?? 0) + 1;
       recordSubmission(state, jobId, runId, io.engine.name, io.now, Object.fromEntries(versionedInputs(spec).map((i) => [i.name, i.version])));
@@ -220,7 +228,7 @@ export async function pollRuns(
     try {
       const reported = await io.engine.getRun(run.runId);
       // What the engine says of the code run itself (the release may still be deciding): over frees its principal.
-      markRunEnded(run, reported.lifeCycleState);
+      markRunEnded(run, reported.lifeCycleState, io.now);
       let status = reported;
       const output = runTarget(state, run.jobId)?.job?.outputLocation;
       const staged = run.stagingLocation;

@@ -6,7 +6,9 @@
  */
 import type { ExecutionEngine } from '../engines/engine';
 import { recordOf, type CleanroomState } from '../processor/state';
-import { accessToRevoke, assignJobPrincipals, recordAccessRevoked } from '../processor/run-principals';
+import { accessToRevoke, assignJobPrincipals, pendingAccess, recordAccessRevoked } from '../processor/run-principals';
+import type { ObjectStore } from '../storage/object-store';
+import { latestStateSeq, openState } from './state-store';
 import { runTarget } from '../processor/schedules';
 import { stagingLocationFor } from './release/release-step';
 
@@ -25,10 +27,32 @@ export function takeJobPrincipals(state: CleanroomState, engine: ExecutionEngine
   return { changed: assigned.length > 0, waiting };
 }
 
+/**
+ * Whether a principal is still where this pass's state says, in the newest committed state: a pass working from an
+ * older state (another pass committed since) must neither grant to a principal that may have been lent to another
+ * run since, nor revoke from one. One listing when nothing was committed since; the state otherwise.
+ */
+export type LeaseCheck = (runKey: string, principal: string, phase: 'grant' | 'revoke') => Promise<boolean>;
+
+export function leaseCheck(store: ObjectStore, bucket: string, baseSeq: () => number): LeaseCheck {
+  return async (runKey, principal, phase) => {
+    if ((await latestStateSeq(store, bucket)) === baseSeq()) return true;
+    const { state } = await openState(store, bucket);
+    // Only a submission still pending with this principal may be granted: a run that exists is another pass's.
+    if (phase === 'grant') return pendingAccess(state, runKey)?.principal === principal;
+    const run = recordOf(state.runs, runKey);
+    return run?.access?.principal === principal && run.access.revokedAt === undefined;
+  };
+}
+
 /** Revokes the access of every run whose code can no longer execute; a failure is retried next pass. */
-export async function revokeEndedAccess(state: CleanroomState, engine: ExecutionEngine, now: number, errors: string[]): Promise<void> {
-  for (const run of accessToRevoke(state)) {
+export async function revokeEndedAccess(state: CleanroomState, engine: ExecutionEngine, now: number, errors: string[], current?: LeaseCheck): Promise<void> {
+  for (const run of accessToRevoke(state, now)) {
     const access = run.access!;
+    if (current && !(await current(run.jobId, access.principal, 'revoke'))) {
+      errors.push(`the access of run ${run.runId} of job ${run.jobId} was not revoked by this pass: a newer state says otherwise (another pass is at work)`);
+      continue;
+    }
     if (engine.isolation === undefined) {
       errors.push(`run ${run.runId} of job ${run.jobId} still holds job principal ${access.principal}, and this runtime's engine cannot revoke it (configure the job principals again)`);
       continue;

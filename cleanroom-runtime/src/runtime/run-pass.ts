@@ -32,7 +32,7 @@ import { applyEventsWithHistory } from './history-batch';
 import { commitWithHistory, openState, StateConflictError, type LoadedState } from './state-store';
 import { defaultReleaseStep } from './release/default-release';
 import { sweepStaging } from './release/staging-sweep';
-import { revokeEndedAccess, takeJobPrincipals } from './run-access';
+import { leaseCheck, revokeEndedAccess, takeJobPrincipals } from './run-access';
 import type { ReleaseStep } from './release/release-step';
 
 export interface PassOptions {
@@ -204,7 +204,8 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     const effects: EffectsReport = { submitted: [], submitFailures: [], runsPolled: 0, errors: [] };
     // Job principals (engines that isolate runs): the ones runs no longer need are freed, free ones are taken for
     // pending submissions, and that is committed before the engine grants anything to them.
-    await revokeEndedAccess(work, engine, now, effects.errors);
+    const current = leaseCheck(store, config.stateBucket, () => base.seq);
+    await revokeEndedAccess(work, engine, now, effects.errors, current);
     const taken = takeJobPrincipals(work, engine, { stateBucket: config.stateBucket, now, staged: release !== undefined });
     if (taken.waiting.length > 0) effects.errors.push(`${taken.waiting.length} job submission(s) wait for a free job principal (every one is held by a run): ${taken.waiting.slice(0, 5).join(', ')}`);
     if (taken.changed) {
@@ -219,9 +220,9 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
         continue;
       }
     }
-    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}), ...(release ? { release } : {}) }, effects);
+    await performEffects(work, { store, stateBucket: config.stateBucket, engine, now, participants, limits: config.limits, budgetTimer: options.budgetTimer, ...(config.approval ? { approval: config.approval } : {}), ...(release ? { release } : {}), leaseIsCurrent: current }, effects);
     await pollRuns(work, { engine, now, retentionDays: config.runHistoryRetentionDays, store, limits: config.limits, budgetTimer: options.budgetTimer, ...releaseIo }, effects);
-    await revokeEndedAccess(work, engine, now, effects.errors);
+    await revokeEndedAccess(work, engine, now, effects.errors, current);
     if (work.stagingCleanup?.some((entry) => entry.after <= now)) {
       try {
         await sweepStaging(work, store, now, config.limits);

@@ -316,6 +316,11 @@ function mergeValue(old: KeyValue | undefined, value: KeyValue): KeyValue {
   return value;
 }
 
+/** The sequence of the newest committed state (-1: none yet), without reading the state itself. */
+export async function latestStateSeq(store: ObjectStore, bucket: string): Promise<number> {
+  return latestSeq(store, bucket);
+}
+
 async function latestSeq(store: ObjectStore, bucket: string): Promise<number> {
   let hint = -1;
   try {

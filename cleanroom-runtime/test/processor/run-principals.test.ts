@@ -1,6 +1,6 @@
 /** Which run holds which job principal: pure bookkeeping (src/processor/run-principals.ts). */
 import { emptyState, type CleanroomState, type RunRecord } from '../../src/processor/state';
-import { accessToRevoke, assignJobPrincipals, heldPrincipals, markRunEnded, recordAccessRevoked } from '../../src/processor/run-principals';
+import { accessToRevoke, assignJobPrincipals, heldPrincipals, INTERNAL_ERROR_GRACE_MS, markRunEnded, recordAccessRevoked } from '../../src/processor/run-principals';
 import { recordSubmission, recordSubmitFailure, MAX_SUBMIT_ATTEMPTS } from '../../src/processor/runs';
 
 const POOL = ['p1', 'p2'];
@@ -34,11 +34,13 @@ test('a principal travels with its submission onto the run and is free only once
   expect(assignJobPrincipals(state, ['p1'], 7, plan).waiting).toEqual(['j2']);
 
   const run = state.runs.j1 as RunRecord;
-  expect(accessToRevoke(state)).toEqual([]);
-  markRunEnded(run, 'RUNNING');
-  expect(accessToRevoke(state)).toEqual([]);
-  markRunEnded(run, 'TERMINATED');
-  expect(accessToRevoke(state)).toEqual([run]);
+  expect(accessToRevoke(state, 7)).toEqual([]);
+  for (const still of ['PENDING', 'RUNNING', 'TERMINATING']) {
+    markRunEnded(run, still, 7);
+    expect(accessToRevoke(state, 7)).toEqual([]);
+  }
+  markRunEnded(run, 'TERMINATED', 7);
+  expect(accessToRevoke(state, 7)).toEqual([run]);
   expect(heldPrincipals(state)).toEqual(new Set(['p1'])); // ended is not revoked
   recordAccessRevoked(run, 8);
   expect(heldPrincipals(state)).toEqual(new Set());
@@ -52,5 +54,37 @@ test('a submission that fails for good keeps its principal on the not-started ru
   expect(state.pendingEffects).toEqual([]);
   expect(state.runs.j1).toMatchObject({ runId: 'not-submitted-j1', access: { principal: 'p1' } });
   expect(heldPrincipals(state)).toEqual(new Set(['p1']));
-  expect(accessToRevoke(state)).toEqual([state.runs.j1]);
+  expect(accessToRevoke(state, 6)).toEqual([state.runs.j1]);
+});
+
+test('after INTERNAL_ERROR the cluster may still run the code for a while: the principal is held for the grace period', () => {
+  const state = withSubmissions('j1');
+  assignJobPrincipals(state, POOL, 5, plan);
+  recordSubmission(state, 'j1', '101', 'databricks', 6);
+  const run = state.runs.j1 as RunRecord;
+  markRunEnded(run, 'INTERNAL_ERROR', 100);
+  markRunEnded(run, 'INTERNAL_ERROR', 100 + INTERNAL_ERROR_GRACE_MS - 1);
+  expect(accessToRevoke(state, 100 + INTERNAL_ERROR_GRACE_MS - 1)).toEqual([]);
+  markRunEnded(run, 'INTERNAL_ERROR', 100 + INTERNAL_ERROR_GRACE_MS);
+  expect(accessToRevoke(state, 100 + INTERNAL_ERROR_GRACE_MS)).toEqual([run]);
+});
+
+test('a run the runtime closed as INTERNAL_ERROR without a poll (the engine forgot it) is revoked after the grace period', () => {
+  const state = withSubmissions('j1');
+  assignJobPrincipals(state, POOL, 5, plan);
+  recordSubmission(state, 'j1', '101', 'databricks', 6);
+  state.runs.j1 = { ...state.runs.j1!, lifeCycleState: 'INTERNAL_ERROR', endTime: 1_000 };
+  expect(accessToRevoke(state, 1_000 + INTERNAL_ERROR_GRACE_MS - 1)).toEqual([]);
+  expect(accessToRevoke(state, 1_000 + INTERNAL_ERROR_GRACE_MS)).toEqual([state.runs.j1]);
+});
+
+test('a submission found again keeps its principal on the run', () => {
+  const state = withSubmissions('j1');
+  assignJobPrincipals(state, POOL, 5, plan);
+  recordSubmission(state, 'j1', '101', 'databricks', 6);
+  const { access: _dropped, ...withoutAccess } = state.runs.j1!;
+  state.runs.j1 = withoutAccess;
+  state.pendingEffects = [{ kind: 'submit_job', jobId: 'j1', attempts: 0, access: { principal: 'p1', reads: [], staging: null, takenAt: 5 } }];
+  recordSubmission(state, 'j1', '101', 'databricks', 7);
+  expect(state.runs.j1!.access?.principal).toBe('p1');
 });

@@ -10,7 +10,9 @@ import { stagingVolumePath } from '../../src/engines/databricks/run-access';
 import { STAGING_SCHEMA } from '../../src/engines/databricks/run-access-names';
 import { stagingLocationFor } from '../../src/runtime/release/release-step';
 import { runPass } from '../../src/runtime/run-pass';
-import { loadLatestState } from '../../src/runtime/state-store';
+import { commitState, loadLatestState } from '../../src/runtime/state-store';
+import { emptyState } from '../../src/processor/state';
+import { leaseCheck } from '../../src/runtime/run-access';
 import { cli, seed, versionHash } from '../processor/fixtures';
 import { startFakeDatabricks, type FakeDatabricks } from '../support/fake-databricks';
 import { approveCode, declareDatasetsAndCode } from './count-users-scenario';
@@ -150,4 +152,21 @@ test('an outage while revoking keeps the principal held until it is revoked', as
   await pass();
   expect((await state()).runs[job!]!.access!.revokedAt).toBe(room.clock);
   expect(uc().allGrants()).toEqual([]);
+});
+
+test('a pass working from an older state neither grants to nor revokes from a principal lent on since', async () => {
+  const bucket = 'lease-bucket';
+  const held = { principal: POOL[0]!, reads: ['advertiser.conversions'], staging: null, takenAt: 1 };
+  const pending = { ...emptyState(), pendingEffects: [{ kind: 'submit_job' as const, jobId: 'j0', attempts: 0, access: held }] };
+  const seq = await commitState(room.store, bucket, -1, pending);
+  const check = leaseCheck(room.store, bucket, () => seq);
+  // Nothing committed since: the pass's own state is the newest.
+  expect(await check('j0', POOL[0]!, 'grant')).toBe(true);
+
+  // Meanwhile another pass submitted j0, saw it end, revoked its access and lent the principal to j1.
+  const run = { jobId: 'j0', runId: '101', engine: 'databricks', lifeCycleState: 'TERMINATED' as const, resultState: 'SUCCESS' as const, stateMessage: null, startTime: null, endTime: 2, runPageUrl: null, error: null, errorTrace: null, submittedAt: 1, updatedAt: 2, access: { ...held, runEnded: true as const, revokedAt: 2 } };
+  await commitState(room.store, bucket, seq, { ...emptyState(), runs: { j0: run }, pendingEffects: [{ kind: 'submit_job', jobId: 'j1', attempts: 0, access: { ...held, takenAt: 3 } }] });
+  expect(await check('j0', POOL[0]!, 'grant')).toBe(false);
+  expect(await check('j0', POOL[0]!, 'revoke')).toBe(false);
+  expect(await check('j1', POOL[0]!, 'grant')).toBe(true);
 });

@@ -32,6 +32,8 @@ const LIFE_CYCLE: Record<string, LifeCycleState> = {
   QUEUED: 'PENDING',
   BLOCKED: 'PENDING',
   WAITING_FOR_RETRY: 'PENDING',
+  // status.state of a run intentionally delayed: it has not run yet.
+  WAITING: 'PENDING',
   RUNNING: 'RUNNING',
   TERMINATING: 'TERMINATING',
   TERMINATED: 'TERMINATED',

@@ -4,7 +4,9 @@
  *   only principals with CAN_USE may create clusters under a policy
  *   (https://docs.databricks.com/gcp/en/admin/clusters/policy-definition, https://docs.databricks.com/gcp/en/admin/clusters/policies);
  * - runs/get: `status.state` is BLOCKED | PENDING | QUEUED | RUNNING | TERMINATING | TERMINATED with queue_details and
- *   termination_details, the older `state` is deprecated (https://docs.databricks.com/api/gcp/workspace/jobs/getrun).
+ *   termination_details, the older `state` is deprecated (https://docs.databricks.com/api/gcp/workspace/jobs/getrun);
+ *   the v2 state also has WAITING, a run intentionally delayed
+ *   (https://databricks.github.io/sdk-js/api/variables/_databricks_sdk-jobs.v2.RunLifecycleStateV2_State.html).
  */
 import { DatabricksApiError } from '../../../src/engines/databricks';
 import { startFakeDatabricks, type FakeDatabricks, type FakePolicy } from '../../support/fake-databricks';
@@ -62,6 +64,9 @@ describe('run states from the status field', () => {
     expect(await engine.getRun(runId)).toMatchObject({ lifeCycleState: 'PENDING', stateMessage: 'queued: Queued due to reaching the workspace limit of active task runs.' });
     fake.setRunState(runId, { lifeCycleState: 'BLOCKED' });
     expect(await engine.getRun(runId)).toMatchObject({ lifeCycleState: 'PENDING', stateMessage: 'blocked' });
+    // Delayed, not over: a run that may still start holds its job principal.
+    fake.setRunState(runId, { lifeCycleState: 'WAITING' });
+    expect((await engine.getRun(runId)).lifeCycleState).toBe('PENDING');
     fake.setRunState(runId, { lifeCycleState: 'RUNNING' });
     expect((await engine.getRun(runId)).lifeCycleState).toBe('RUNNING');
     fake.setRunState(runId, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS' });
