@@ -77,8 +77,12 @@ export interface RunAccess {
  */
 export interface RunIsolation {
   readonly jobPrincipals: readonly string[];
-  /** Removes everything `submit` may have granted for this access; idempotent (what is already gone is no error). */
-  revokeRunAccess(access: RunAccess): Promise<void>;
+  /**
+   * Removes everything `submit` may have granted for this access (idempotent: what is already gone is no error), and
+   * makes sure nothing else still acts as the principal; throws while something does (the principal stays held).
+   * `unseenRun`: the run may have reached the engine unseen (an outage on submission): its job's submitter and name.
+   */
+  revokeRunAccess(access: RunAccess, unseenRun?: { participant: string; jobName: string }): Promise<void>;
 }
 
 /** Where a run writes its result. */

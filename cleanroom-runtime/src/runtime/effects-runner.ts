@@ -179,7 +179,9 @@ export async function performEffects(
       const message = (error as Error).message;
       if (error instanceof EngineUnavailableError) {
         // An outage is not a refusal: the submission stays pending without using up an attempt. Retrying is safe,
-        // the engine is idempotent on jobId.
+        // the engine is idempotent on jobId. The run may exist unseen: its principal is freed only once it is known not to.
+        const held = pendingAccess(state, jobId);
+        if (held) held.maybeSubmitted = true;
         report.errors.push(`submission of job ${jobId} postponed, the engine is unreachable (retried next pass): ${message}`);
         continue;
       }

@@ -58,7 +58,10 @@ export async function revokeEndedAccess(state: CleanroomState, engine: Execution
       continue;
     }
     try {
-      await engine.isolation.revokeRunAccess({ principal: access.principal, reads: access.reads, staging: access.staging });
+      const job = runTarget(state, run.jobId)?.job;
+      // A run never recorded as started may still have reached the engine: the engine looks for it by its job.
+      const unseen = access.maybeSubmitted && run.runId.startsWith('not-submitted-') && job ? { participant: job.participant, jobName: job.jobName } : undefined;
+      await engine.isolation.revokeRunAccess({ principal: access.principal, reads: access.reads, staging: access.staging }, unseen);
       recordAccessRevoked(run, now);
     } catch (error) {
       errors.push(`the access of run ${run.runId} of job ${run.jobId} (job principal ${access.principal}) could not be revoked yet; the principal stays held (retried next pass): ${(error as Error).message}`);

@@ -170,3 +170,21 @@ test('a pass working from an older state neither grants to nor revokes from a pr
   expect(await check('j0', POOL[0]!, 'revoke')).toBe(false);
   expect(await check('j1', POOL[0]!, 'grant')).toBe(true);
 });
+
+test('a submission that met an outage and is then refused keeps its principal while a run of it may exist unseen', async () => {
+  const [job] = await sendJobs(['both_1', 'count_users']);
+  databricks.injectFaults({ path: '/api/2.1/jobs/runs/submit', status: 503, times: 2 });
+  await pass();
+  expect((await state()).pendingEffects[0]).toMatchObject({ access: { principal: POOL[0], maybeSubmitted: true } });
+  // Databricks did create the run, though the runtime never heard of it.
+  databricks.startRunAs(databricks.principal, 'cleanroom:advertiser:both_1');
+  await room.send('publisher-bucket', cli.approval('CODE_REQUEST_REJECTED', { code_name: 'count_users' }, versionHash(SQL), 'no', room.clock - 10_000));
+  const refused = await pass();
+  expect(refused.errors).toContainEqual(expect.stringMatching(new RegExp(`job principal ${POOL[0]} still has 1 active run\\(s\\) acting as it .*now canceled; it stays held`)));
+  expect((await state()).runs[job!]).toMatchObject({ runId: `not-submitted-${job}`, access: { principal: POOL[0] } });
+  expect((await state()).runs[job!]!.access!.revokedAt).toBeUndefined();
+
+  databricks.advanceRuns(); // the canceled run ends
+  await pass();
+  expect((await state()).runs[job!]!.access!.revokedAt).toBe(room.clock);
+});

@@ -16,7 +16,11 @@
  *   https://docs.databricks.com/api/workspace/jobs/submit and
  *   https://databricks.github.io/sdk-js/api/interfaces/_databricks_sdk-jobs.v2.JobRunAs.html: with `servicePrincipals` set;
  * - runs/get-output answers a notebook's dbutils.notebook.exit value as notebook_output.result (first 5 MB, with
- *   `truncated`), https://docs.databricks.com/api/workspace/jobs/getrunoutput.
+ *   `truncated`), https://docs.databricks.com/api/workspace/jobs/getrunoutput;
+ * - jobs/list and runs/list page at most 100 and 25 items (has_more, next_page_token; a larger limit is refused),
+ *   each job and run names its creator (https://docs.databricks.com/api/workspace/jobs/list,
+ *   https://docs.databricks.com/api/workspace/jobs/listruns); jobs/delete and runs/cancel (asynchronous: the run
+ *   stays active, TERMINATING, until advanced) refuse what does not exist.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -72,6 +76,8 @@ export interface RunStateUpdate {
 
 export interface FakeRun {
   runId: number;
+  /** Who submitted it (creator_user_name): the runtime, unless created with `startRunAs`. */
+  creator: string;
   taskRunId: number;
   runName?: string;
   idempotencyToken?: string;
@@ -136,6 +142,11 @@ export interface FakeDatabricks {
   unityCatalog?: FakeUnityCatalog;
   /** The principal a run executes as (its run_as, else the caller). */
   runAs(runId: number | string): string;
+  /** A run some principal started itself (e.g. approved code with its principal's token); returns its id. */
+  startRunAs(creator: string, runName: string): number;
+  /** A job some principal created; returns its id. */
+  createJobAs(creator: string): number;
+  jobs(): Array<{ jobId: number; creator: string }>;
   close(): Promise<void>;
 }
 
@@ -203,6 +214,8 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
   const statementFailures: Array<{ pattern: RegExp; message: string }> = [];
   const runs = new Map<number, FakeRun>();
   const runsByTask = new Map<number, FakeRun>();
+  const jobs = new Map<number, { jobId: number; creator: string }>();
+  let nextJobId = 7001;
   const byIdempotencyToken = new Map<string, number>();
   const directories = new Set<string>(['/']);
   const objects = new Map<string, { language: string; content: string }>();
@@ -305,6 +318,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
     const runId = nextRunId++;
     const run: FakeRun = {
       runId,
+      creator: principal,
       taskRunId: runId + 500_000,
       runName: typeof body.run_name === 'string' ? body.run_name : undefined,
       idempotencyToken: typeof tokenValue === 'string' ? tokenValue : undefined,
@@ -378,8 +392,37 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
         };
   }
 
+  /** One page of `items` from `page_token` (an offset here), at most `limit` (at most `max`). */
+  function page<T>(items: T[], query: Record<string, string>, max: number): { items: T[]; more: Record<string, unknown> } {
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `limit must be between 1 and ${max}`);
+    const offset = query.page_token === undefined ? 0 : Number(query.page_token);
+    const slice = items.slice(offset, offset + limit);
+    return { items: slice, more: offset + limit < items.length ? { has_more: true, next_page_token: String(offset + limit) } : { has_more: false } };
+  }
+
   function route(method: string, path: string, query: Record<string, string>, body: Record<string, unknown>): unknown {
     if (method === 'POST' && path === '/api/2.1/jobs/runs/submit') return submit(body);
+    if (method === 'GET' && path === '/api/2.1/jobs/list') {
+      const { items, more } = page([...jobs.values()], query, 100);
+      return { ...(items.length > 0 ? { jobs: items.map((j) => ({ job_id: j.jobId, creator_user_name: j.creator, settings: { name: `job ${j.jobId}` } })) } : {}), ...more };
+    }
+    if (method === 'POST' && path === '/api/2.1/jobs/delete') {
+      if (!jobs.delete(Number(body.job_id))) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Job ${String(body.job_id)} does not exist.`);
+      return {};
+    }
+    if (method === 'GET' && path === '/api/2.1/jobs/runs/list') {
+      const active = query.active_only === 'true';
+      const listed = [...runs.values()].filter((r) => !active || !TERMINAL.has(r.lifeCycleState)).sort((a, b) => b.startTime - a.startTime || b.runId - a.runId);
+      const { items, more } = page(listed, query, 25);
+      return { ...(items.length > 0 ? { runs: items.map((r) => ({ ...runJson(r), creator_user_name: r.creator })) } : {}), ...more };
+    }
+    if (method === 'POST' && path === '/api/2.1/jobs/runs/cancel') {
+      const run = runs.get(Number(body.run_id));
+      if (!run) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Run ${String(body.run_id)} does not exist.`);
+      if (!TERMINAL.has(run.lifeCycleState)) applyState(run, { lifeCycleState: 'TERMINATING', stateMessage: 'Canceling' });
+      return {};
+    }
     if (method === 'GET' && path === '/api/2.1/jobs/runs/get') {
       const run = runs.get(numericParam(query, 'run_id'));
       if (!run) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Run ${query.run_id} does not exist.`);
@@ -584,7 +627,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
         if (['PENDING', 'QUEUED', 'BLOCKED'].includes(run.lifeCycleState)) applyState(run, { lifeCycleState: 'RUNNING', stateMessage: 'In run' });
         else if (run.lifeCycleState === 'RUNNING') {
           applyState(run, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '', ...outcome });
-        }
+        } else if (run.lifeCycleState === 'TERMINATING') applyState(run, { lifeCycleState: 'TERMINATED', resultState: 'CANCELED', stateMessage: 'Canceled' });
       }
     },
     injectFaults: (fault) => {
@@ -605,6 +648,19 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
     },
     statements: () => [...statementLog],
     ...(unityCatalog ? { unityCatalog } : {}),
+    startRunAs: (creator, runName) => {
+      const runId = nextRunId++;
+      const run: FakeRun = { runId, creator, taskRunId: runId + 500_000, runName, submitted: { run_name: runName, tasks: [{ task_key: 'x' }] }, lifeCycleState: 'RUNNING', stateMessage: '', startTime: now(), endTime: 0 };
+      runs.set(runId, run);
+      runsByTask.set(run.taskRunId, run);
+      return runId;
+    },
+    createJobAs: (creator) => {
+      const jobId = nextJobId++;
+      jobs.set(jobId, { jobId, creator });
+      return jobId;
+    },
+    jobs: () => [...jobs.values()],
     runAs: (runId) => {
       const runAs = requireRun(runId).submitted.run_as as { service_principal_name?: string; user_name?: string } | undefined;
       return runAs?.service_principal_name ?? runAs?.user_name ?? principal;

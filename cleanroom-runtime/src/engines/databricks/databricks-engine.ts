@@ -10,7 +10,8 @@ import { RunNotFoundError } from '../errors';
 import { needsErrorOutput, outputRunId, toRunStatus, type JobsRun, type JobsRunOutput } from './run-state';
 import { SqlStatementRunner } from './sql-statements';
 import { codeParameters, runnerNotebookPath, runnerNotebookSource, runnerParameters } from './runner-task';
-import { accessControlFor, buildSubmitRunBody, idempotencyToken, runAsFor, type NotebookTask, type PolicyIdForCompute } from './submit-request';
+import { accessControlFor, buildSubmitRunBody, idempotencyToken, runAsFor, runName, type NotebookTask, type PolicyIdForCompute } from './submit-request';
+import { sweepPrincipal } from './principal-sweep';
 import { releaseNotebookPath, releaseNotebookSource, releaseWidgetValue, RELEASE_WIDGET, type ReleaseNotebookRequest } from './release-task';
 import { DEFAULT_WORKSPACE_ROOT, notebookPath, sqlFilePath, WorkspaceNotebooks } from './workspace-notebooks';
 import { assertDataset } from './identifiers';
@@ -91,7 +92,15 @@ export class DatabricksEngine implements ExecutionEngine {
       if (options.catalog === undefined) throw new DatabricksInputError("job principals are granted in the clean room's catalog, and none is configured (databricks.catalog)");
       const grants = new RunAccessGrants(this.client, options.catalog);
       this.grants = grants;
-      this.isolation = { jobPrincipals: [...pool], revokeRunAccess: (access) => grants.revoke(access) };
+      this.isolation = {
+        jobPrincipals: [...pool],
+        revokeRunAccess: async (access, unseenRun) => {
+          assertRunAccess(access, pool);
+          await grants.revoke(access);
+          // Grants go first: whatever still acts as the principal loses them at once, then is found and stopped.
+          await sweepPrincipal(this.client, access.principal, () => this.runtimePrincipal(), unseenRun ? runName(unseenRun.participant, unseenRun.jobName) : undefined);
+        },
+      };
     }
   }
 

@@ -143,3 +143,40 @@ describe('a run on an isolating engine', () => {
     expect(fake.statements().filter((s) => s.startsWith('DROP'))).toEqual([]);
   });
 });
+
+describe('before a principal serves another run, nothing may still act as it', () => {
+  it('jobs it created are deleted, runs it started are canceled, and it stays held until they end', async () => {
+    const engine = isolated();
+    const held = access('job-a', POOL[0]!, ['acme.customers']);
+    await engine.submit(runSpec({ jobId: 'job-a', stagingLocation: stagingOf('job-a'), access: held }));
+    fake.advanceRuns();
+    fake.advanceRuns();
+    // What the run's code left behind with its principal's identity, among others' work (several pages of runs).
+    for (let i = 0; i < 30; i++) fake.startRunAs('someone@example.com', `other ${i}`);
+    const rogueRun = fake.startRunAs(POOL[0]!, 'keep reading');
+    const rogueJob = fake.createJobAs(POOL[0]!);
+    const othersJob = fake.createJobAs(POOL[1]!);
+
+    await expect(engine.isolation!.revokeRunAccess(held)).rejects.toThrow(new RegExp(`job principal ${POOL[0]} still has 1 active run\\(s\\) acting as it \\(${rogueRun}\\), now canceled`));
+    // The grants went first: whatever still acts as the principal can read and write nothing.
+    expect(uc().readable(POOL[0]!)).toEqual([]);
+    expect(uc().writable(POOL[0]!)).toEqual([]);
+    expect(fake.jobs().map((j) => j.jobId)).toEqual([othersJob]);
+    expect(fake.requests.filter((r) => r.path === '/api/2.1/jobs/runs/cancel').map((r) => r.body)).toEqual([{ run_id: rogueRun }]);
+    expect(fake.requests.filter((r) => r.path === '/api/2.1/jobs/runs/list').map((r) => r.query.page_token ?? 'first')).toEqual(['first', '25']);
+    expect(fake.jobs().some((j) => j.jobId === rogueJob)).toBe(false);
+
+    fake.advanceRuns(); // the canceled run ends
+    await expect(engine.isolation!.revokeRunAccess(held)).resolves.toBeUndefined();
+  });
+
+  it('a run of the runtime that may have started unseen is found by its name, canceled, and holds the principal', async () => {
+    const engine = isolated();
+    const held = access('job-a', POOL[0]!, []);
+    const unseen = fake.startRunAs(fake.principal, 'cleanroom:globex:weekly overlap');
+    await expect(engine.isolation!.revokeRunAccess(held, { participant: 'globex', jobName: 'weekly overlap' })).rejects.toThrow(/still has 1 active run/);
+    expect(fake.runs().find((r) => r.runId === unseen)?.lifeCycleState).toBe('TERMINATING');
+    // Without that doubt, the runtime's own runs are none of the sweep's business.
+    await expect(engine.isolation!.revokeRunAccess(held)).resolves.toBeUndefined();
+  });
+});
