@@ -95,7 +95,7 @@ export class DatabricksEngine implements ExecutionEngine {
       this.isolation = {
         jobPrincipals: [...pool],
         revokeRunAccess: async (access, unseenRun) => {
-          assertRunAccess(access, pool);
+          assertRunAccess(access);
           await grants.revoke(access);
           // Grants go first: whatever still acts as the principal loses them at once, then is found and stopped.
           await sweepPrincipal(this.client, access.principal, () => this.runtimePrincipal(), unseenRun ? runName(unseenRun.participant, unseenRun.jobName) : undefined);

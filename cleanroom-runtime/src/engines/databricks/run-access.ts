@@ -45,10 +45,16 @@ export function runGrants(catalog: string, access: RunAccess): Grant[] {
   ];
 }
 
-/** Refuses an access whose names could not be grants of this clean room, before any request. */
-export function assertRunAccess(access: RunAccess, pool: readonly string[]): void {
-  if (!pool.includes(access.principal)) {
+/**
+ * Refuses an access whose names could not be grants of this clean room, before any request: to grant, the principal
+ * must be one of the pool (`pool`); to revoke, any principal that held it (one dropped from the pool since included).
+ */
+export function assertRunAccess(access: RunAccess, pool?: readonly string[]): void {
+  if (pool !== undefined && !pool.includes(access.principal)) {
     throw new DatabricksInputError(`principal ${JSON.stringify(access.principal)} is not one of the clean room's job principals`);
+  }
+  if (!/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^\s@]{1,128}@[^\s@]{1,255})$/i.test(access.principal)) {
+    throw new DatabricksInputError(`principal ${JSON.stringify(access.principal.slice(0, 80))} is neither a service principal application id nor a user email`);
   }
   for (const name of access.reads) {
     const [participant, table, ...rest] = name.split('.');
@@ -125,7 +131,12 @@ function trimSlash(location: string): string {
   return location.replace(/\/+$/, '');
 }
 
-/** A grant or volume that no longer exists: its table was dropped, or an earlier revoke already removed it. */
+/**
+ * A grant or volume that no longer exists: its table was dropped, an earlier revoke already removed it, or the
+ * principal itself is gone from the workspace (Unity Catalog answers "Could not find principal with name …",
+ * https://github.com/databricks/terraform-provider-databricks/issues/1773), which then holds nothing.
+ */
 function isGone(error: unknown): boolean {
-  return error instanceof DatabricksApiError && (error.status === 404 || /DOES_NOT_EXIST|NOT_FOUND/.test(error.errorCode ?? ''));
+  if (!(error instanceof DatabricksApiError)) return false;
+  return error.status === 404 || /DOES_NOT_EXIST|NOT_FOUND/.test(error.errorCode ?? '') || (error.status === 400 && /Could not find principal with name/i.test(error.message));
 }

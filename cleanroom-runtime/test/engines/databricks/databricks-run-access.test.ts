@@ -180,3 +180,15 @@ describe('before a principal serves another run, nothing may still act as it', (
     await expect(engine.isolation!.revokeRunAccess(held)).resolves.toBeUndefined();
   });
 });
+
+it('a principal dropped from the pool since is still revoked; one gone from the workspace holds nothing', async () => {
+  const engine = isolated();
+  const held = access('job-a', POOL[0]!, ['acme.customers']);
+  await engine.submit(runSpec({ jobId: 'job-a', stagingLocation: stagingOf('job-a'), access: held }));
+  const smaller = engineFor(fake, { jobPrincipals: [POOL[1]!] }).engine;
+  await smaller.isolation!.revokeRunAccess(held);
+  expect(uc().allGrants()).toEqual([]);
+  // A principal the workspace no longer knows: Unity Catalog cannot find it, and there is nothing left to remove.
+  const gone = { principal: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f', reads: ['acme.customers'], staging: null };
+  await expect(smaller.isolation!.revokeRunAccess(gone)).resolves.toBeUndefined();
+});
