@@ -133,7 +133,15 @@ export class DatabricksEngine implements ExecutionEngine {
     // The run's own datasets only, and nothing dropped: other runs may be reading other tables.
     await this.datasets.ensure(spec.datasets);
     // Granted after the tables exist, before the run exists: the run never holds more than this.
-    if (access !== undefined) await this.grants!.grant({ ...access, reads: access.reads.filter((name) => spec.datasets.some((d) => `${d.participant}.${d.table}` === name)) });
+    if (access !== undefined) {
+      try {
+        await this.grants!.grant({ ...access, reads: access.reads.filter((name) => spec.datasets.some((d) => `${d.participant}.${d.table}` === name)) });
+      } catch (error) {
+        // A table another runtime instance dropped since: the next attempt makes it again instead of trusting memory.
+        if (error instanceof DatabricksApiError && error.status === 404) this.datasets.forget();
+        throw error;
+      }
+    }
     const principal = await this.runtimePrincipal();
     // API-submitted runs otherwise take the notebook's permissions: https://docs.databricks.com/gcp/en/jobs/privileges
     body.access_control_list = [accessControlFor({ principal })];

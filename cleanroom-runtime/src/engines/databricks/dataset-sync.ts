@@ -47,6 +47,12 @@ export class DatasetSynchronizer {
     if (!current) await this.apply(datasets, false);
   }
 
+  /** Forgets what this process made the tables point to: another instance may have changed them since. */
+  forget(): void {
+    this.known.clear();
+    this.schemasCreated.clear();
+  }
+
   private async apply(datasets: readonly DatasetRef[], dropOthers: boolean): Promise<void> {
     datasets.forEach(assertDataset);
     const byParticipant = new Map<string, DatasetRef[]>();

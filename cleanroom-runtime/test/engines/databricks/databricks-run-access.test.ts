@@ -192,3 +192,15 @@ it('a principal dropped from the pool since is still revoked; one gone from the 
   const gone = { principal: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f', reads: ['acme.customers'], staging: null };
   await expect(smaller.isolation!.revokeRunAccess(gone)).resolves.toBeUndefined();
 });
+
+it('a table another runtime instance dropped is made again at the next attempt, not trusted from memory', async () => {
+  const engine = isolated({ participants: ['acme', 'globex'], maxAttempts: 1 });
+  const spec = runSpec({ jobId: 'job-a', stagingLocation: stagingOf('job-a'), access: access('job-a', POOL[0]!, ['acme.customers']) });
+  await engine.submit(spec);
+  // Another instance (its own memory) syncs a catalogue without acme.customers, then it is registered again.
+  await isolated({ participants: ['acme', 'globex'] }).syncDatasets([DATASETS[1]!]);
+  const retry = { ...spec, jobId: 'job-b', stagingLocation: stagingOf('job-b'), access: access('job-b', POOL[1]!, ['acme.customers']) };
+  await expect(engine.submit(retry)).rejects.toMatchObject({ status: 404 });
+  await expect(engine.submit(retry)).resolves.toEqual({ runId: expect.any(String) });
+  expect(uc().readable(POOL[1]!)).toEqual(['acme.customers']);
+});
