@@ -59,8 +59,13 @@ describe.each([
       allow_cluster_create: false,
       allow_instance_pool_create: false,
     });
+    const members = ofType(s.resources, 'databricks_group_member');
     expect(tokenAcls(s)).toEqual([
-      { authorization: 'tokens', access_control: [{ group_name: `\${databricks_group.${group.name}.display_name}`, permission_level: 'CAN_USE' }] },
+      {
+        authorization: 'tokens',
+        access_control: [{ group_name: `\${databricks_group.${group.name}.display_name}`, permission_level: 'CAN_USE' }],
+        depends_on: members.map((m) => `databricks_group_member.${m.name}`),
+      },
     ]);
     const lookups = ofType(s.data, lookupType);
     expect(lookups.map((l) => l.body)).toEqual([lookup]);

@@ -59,12 +59,13 @@ export class CleanroomWorkspaceAccess extends Construct {
       allowClusterCreate: false,
       allowInstancePoolCreate: false,
     });
-    if (props.runtimePrincipal !== undefined) {
-      new GroupMember(this, 'runtime-member', { groupId: this.runtimeGroup.id, memberId: memberId(this, props.runtimePrincipal) });
-    }
+    const member = props.runtimePrincipal === undefined ? undefined
+      : new GroupMember(this, 'runtime-member', { groupId: this.runtimeGroup.id, memberId: memberId(this, props.runtimePrincipal) });
     this.tokenUsage = new Permissions(this, 'token-usage', {
       authorization: 'tokens',
       accessControl: [{ groupName: this.runtimeGroup.displayName, permissionLevel: 'CAN_USE' }],
+      // The runtime is in the group before `users` loses the right, so its token never stops working mid-deploy.
+      ...(member === undefined ? {} : { dependsOn: [member] }),
     });
 
     const users = new DataDatabricksGroup(this, 'users', { displayName: 'users' });
