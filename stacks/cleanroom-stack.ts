@@ -6,6 +6,7 @@ import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { CleanroomCatalog } from '../constructs/cleanroom-catalog';
 import { CleanroomJobPrincipals } from '../constructs/cleanroom-job-principals';
 import { CleanroomWorkspaceFolder } from '../constructs/cleanroom-workspace-folder';
+import { CleanroomWorkspaceAccess } from '../constructs/workspace-access';
 import { StagingLocation } from '../constructs/staging-location';
 import { StagingSchema } from '../constructs/staging-schema';
 import { ComputeSizes, type ComputeSizeShape, type RuntimeWarehouseOptions } from '../constructs/compute-sizes';
@@ -63,7 +64,8 @@ export const STORAGE_SERVICE_ACCOUNT_OUTPUT = 'storage_service_account';
 /**
  * The operator's stack: the APIs it needs, state bucket, clean room service account, compute sizes, the Unity Catalog
  * storage credential, external locations over participants' dataset and output folders, the clean room's catalog,
- * the staging location and schema, the pool of job principals participant code runs as, and the runtime service.
+ * the staging location and schema, the pool of job principals participant code runs as, the workspace's token and
+ * entitlement settings, and the runtime service.
  */
 export class CleanroomStack extends TerraformStack {
   readonly stateBucket: SecureBucket;
@@ -73,6 +75,7 @@ export class CleanroomStack extends TerraformStack {
   readonly catalog: CleanroomCatalog;
   readonly jobPrincipals: CleanroomJobPrincipals;
   readonly workspaceFolder: CleanroomWorkspaceFolder;
+  readonly workspaceAccess: CleanroomWorkspaceAccess;
   readonly staging: StagingLocation;
   readonly stagingSchema: StagingSchema;
   readonly runtime: RuntimeService;
@@ -118,6 +121,12 @@ export class CleanroomStack extends TerraformStack {
       ...(props.databricksAccountId === undefined ? {} : { accountId: props.databricksAccountId }),
     });
     const jobPrincipals = this.jobPrincipals.applicationIds;
+    // Nobody but the runtime (and admins) may use personal access tokens, and `users` grants no SQL access: a job
+    // principal has no credential of its own to keep acting after its run.
+    this.workspaceAccess = new CleanroomWorkspaceAccess(this, 'workspace-access', {
+      cleanroomName: props.name,
+      ...(props.databricksRuntimePrincipal === undefined ? {} : { runtimePrincipal: props.databricksRuntimePrincipal }),
+    });
     this.compute = new ComputeSizes(this, 'compute', {
       cleanroomName: props.name,
       sizes: props.computeSizes,

@@ -13,7 +13,15 @@
  *   https://docs.databricks.com/aws/volumes/paths); a name already taken is 409;
  * - dropping an external volume removes it and its grants, never its files
  *   (https://docs.databricks.com/en/sql/language-manual/sql-ref-syntax-ddl-drop-volume.html).
- * It also answers what a principal could do right now (read a table, write a path), for tests to hold runs to.
+ * It also answers what a principal could do right now (read a table, write a path), for tests to hold runs to, the
+ * way Unity Catalog decides it (https://docs.databricks.com/gcp/en/data-governance/unity-catalog/access-control/permissions-concepts):
+ * - privileges inherit downward: one granted on the catalog holds on every schema, table and volume in it, one granted
+ *   on a schema on everything in that schema, now and later;
+ * - ALL_PRIVILEGES holds every privilege that applies below it, MANAGE excepted
+ *   (https://docs.databricks.com/gcp/en/data-governance/unity-catalog/manage-privileges/privileges);
+ * - reaching an object also takes USE_CATALOG on its catalog and USE_SCHEMA on its schema (usage privileges);
+ * - the catalog is the stack's, owned by its owner, never by the runtime: a grant the runtime asks for on it is
+ *   PERMISSION_DENIED. What the stack grants there and on its schemas is `stackGrants`.
  */
 import type { FakeMetastore } from './fake-databricks-sql';
 
@@ -30,9 +38,24 @@ export interface FakeUnityCatalogOptions {
   volumeLocations: string[];
   /** Principals the workspace knows (the job principals), besides the caller. */
   principals: string[];
+  /**
+   * What the stack grants on the catalog and its own schemas (the runtime cannot change these). Default, as the stack
+   * does for job principals: USE_CATALOG on the catalog (CleanroomCatalog) and USE_SCHEMA on each of `schemas`
+   * (StagingSchema), to every one of `principals`.
+   */
+  stackGrants?: readonly StackGrant[];
+}
+
+/** One static grant of the stack: `name` is the catalog, or `<catalog>.<schema>`. */
+export interface StackGrant {
+  type: 'catalog' | 'schema';
+  name: string;
+  principal: string;
+  privileges: readonly string[];
 }
 
 const PRIVILEGES: Record<string, readonly string[]> = {
+  catalog: ['USE_CATALOG', 'USE_SCHEMA', 'CREATE_SCHEMA', 'CREATE_TABLE', 'CREATE_VOLUME', 'SELECT', 'MODIFY', 'READ_VOLUME', 'WRITE_VOLUME', 'ALL_PRIVILEGES', 'MANAGE'],
   schema: ['USE_SCHEMA', 'CREATE_TABLE', 'CREATE_VOLUME', 'SELECT', 'MODIFY', 'READ_VOLUME', 'WRITE_VOLUME', 'ALL_PRIVILEGES', 'MANAGE'],
   table: ['SELECT', 'MODIFY', 'ALL_PRIVILEGES', 'MANAGE'],
   volume: ['READ_VOLUME', 'WRITE_VOLUME', 'ALL_PRIVILEGES', 'MANAGE'],
@@ -45,10 +68,27 @@ interface Volume {
 
 export class FakeUnityCatalog {
   readonly volumes = new Map<string, Volume>();
-  /** `<type>:<full name>` → principal → privileges. */
+  /** `<type>:<full name>` → principal → privileges, as the runtime granted them. */
   private readonly grants = new Map<string, Map<string, Set<string>>>();
+  /** The same, as the stack granted them. */
+  private readonly stackGrants = new Map<string, Map<string, Set<string>>>();
 
-  constructor(private readonly options: FakeUnityCatalogOptions, private readonly metastore: FakeMetastore, private readonly caller: string) {}
+  constructor(private readonly options: FakeUnityCatalogOptions, private readonly metastore: FakeMetastore, private readonly caller: string) {
+    const catalog = options.catalog.toLowerCase();
+    const defaults: StackGrant[] = options.principals.flatMap((principal) => [
+      { type: 'catalog' as const, name: catalog, principal, privileges: ['USE_CATALOG'] },
+      ...options.schemas.map((schema) => ({ type: 'schema' as const, name: `${catalog}.${schema.toLowerCase()}`, principal, privileges: ['USE_SCHEMA'] })),
+    ]);
+    for (const grant of options.stackGrants ?? defaults) {
+      const name = grant.name.toLowerCase();
+      const inCatalog = grant.type === 'catalog' ? name === catalog : name.split('.').length === 2 && name.startsWith(`${catalog}.`);
+      const bad = grant.privileges.filter((privilege) => !PRIVILEGES[grant.type]!.includes(privilege));
+      if (!inCatalog || bad.length > 0) throw new Error(`stack grant ${grant.privileges.join(', ')} on ${grant.type} ${grant.name} does not apply to the clean room's catalog`);
+      const byPrincipal = this.stackGrants.get(`${grant.type}:${name}`) ?? new Map<string, Set<string>>();
+      byPrincipal.set(grant.principal, new Set([...(byPrincipal.get(grant.principal) ?? []), ...grant.privileges]));
+      this.stackGrants.set(`${grant.type}:${name}`, byPrincipal);
+    }
+  }
 
   /** The answer to a Unity Catalog request, or undefined when the path is not one of these APIs. */
   route(method: string, path: string, body: Record<string, unknown>): unknown {
@@ -72,10 +112,10 @@ export class FakeUnityCatalog {
     return undefined;
   }
 
-  /** Whether `principal` could read the table now: USE_CATALOG is the stack's; USE_SCHEMA and SELECT must be granted. */
+  /** Whether `principal` could read the `<schema>.<table>` now: USE_CATALOG, USE_SCHEMA and SELECT, each held or inherited. */
   canRead(principal: string, table: string): boolean {
-    const [schema] = table.toLowerCase().split('.');
-    return this.metastore.tables.has(table.toLowerCase()) && this.has('schema', `${this.options.catalog}.${schema}`, principal, 'USE_SCHEMA') && this.has('table', `${this.options.catalog}.${table.toLowerCase()}`, principal, 'SELECT');
+    const name = `${this.options.catalog}.${table}`.toLowerCase();
+    return this.metastore.tables.has(table.toLowerCase()) && this.canReach(principal, name) && this.holds('table', name, principal, 'SELECT');
   }
 
   /** Every `<participant>.<table>` the principal could read now. */
@@ -86,7 +126,7 @@ export class FakeUnityCatalog {
   /** The volume paths (`/Volumes/...`) the principal could write now. */
   writable(principal: string): string[] {
     return [...this.volumes.keys()]
-      .filter((name) => this.has('volume', name, principal, 'WRITE_VOLUME'))
+      .filter((name) => this.canReach(principal, name) && this.holds('volume', name, principal, 'WRITE_VOLUME'))
       .map((name) => `/Volumes/${name.split('.').join('/')}`)
       .sort();
   }
@@ -105,10 +145,23 @@ export class FakeUnityCatalog {
     }
   }
 
-  private has(type: string, name: string, principal: string, privilege: string): boolean {
+  /** USE_CATALOG and USE_SCHEMA on the catalog and schema of `<catalog>.<schema>.<object>`. */
+  private canReach(principal: string, name: string): boolean {
+    const [catalog, schema] = name.split('.');
+    return this.holds('catalog', catalog!, principal, 'USE_CATALOG') && this.holds('schema', `${catalog}.${schema}`, principal, 'USE_SCHEMA');
+  }
+
+  /** Whether the privilege is held on the securable or inherited from its schema or catalog, by name or as ALL_PRIVILEGES. */
+  private holds(type: string, name: string, principal: string, privilege: string): boolean {
     this.prune();
-    const held = this.grants.get(`${type}:${name}`)?.get(principal);
-    return held !== undefined && (held.has(privilege) || held.has('ALL_PRIVILEGES'));
+    const parts = name.split('.');
+    const chain = [`catalog:${parts[0]}`, ...(parts.length > 1 ? [`schema:${parts[0]}.${parts[1]}`] : []), ...(parts.length > 2 ? [`${type}:${name}`] : [])];
+    return chain.some((key) =>
+      [this.grants, this.stackGrants].some((grants) => {
+        const held = grants.get(key)?.get(principal);
+        return held !== undefined && (held.has(privilege) || (privilege !== 'MANAGE' && held.has('ALL_PRIVILEGES')));
+      }),
+    );
   }
 
   private createVolume(body: Record<string, unknown>): unknown {
@@ -140,12 +193,14 @@ export class FakeUnityCatalog {
     const [catalog, schema] = parts;
     if (!(type in PRIVILEGES)) throw new UnityCatalogError(400, 'INVALID_PARAMETER_VALUE', `Unknown securable type ${type}`);
     if (catalog !== this.options.catalog.toLowerCase()) throw new UnityCatalogError(404, 'CATALOG_DOES_NOT_EXIST', `Catalog '${catalog}' does not exist.`);
-    const exists = type === 'schema' ? parts.length === 2 && this.schemaExists(schema!)
+    const exists = type === 'catalog' ? parts.length === 1
+      : type === 'schema' ? parts.length === 2 && this.schemaExists(schema!)
       : type === 'table' ? parts.length === 3 && this.metastore.tables.has(`${schema}.${parts[2]}`)
         : this.volumes.has(name);
     if (!exists) throw new UnityCatalogError(404, `${type.toUpperCase()}_DOES_NOT_EXIST`, `${type} '${name}' does not exist.`);
-    // The caller owns what it created: participants' schemas and tables (dataset sync), the runs' volumes.
-    const owned = type === 'volume' ? this.volumes.get(name)!.owner === this.caller : this.metastore.schemas.has(schema!);
+    // The caller owns what it created: participants' schemas and tables (dataset sync), the runs' volumes; the catalog
+    // and the stack's schemas are the stack owner's.
+    const owned = type === 'catalog' ? false : type === 'volume' ? this.volumes.get(name)!.owner === this.caller : this.metastore.schemas.has(schema!);
     if (!owned) throw new UnityCatalogError(403, 'PERMISSION_DENIED', `User does not have MANAGE on ${type} '${name}'.`);
     const changes = Array.isArray(body.changes) ? (body.changes as Array<Record<string, unknown>>) : undefined;
     if (!changes || changes.length === 0) throw new UnityCatalogError(400, 'INVALID_PARAMETER_VALUE', 'changes is required');
