@@ -84,10 +84,12 @@ test('with the account id, the runtime principal may run as every principal of t
   );
   const byUser = ofType(cleanroomOf({ ...three, databricksRuntimePrincipal: 'cleanroom-ops@publisher.example', databricksAccountId: ACCOUNT_ID }), 'databricks_access_control_rule_set');
   expect(byUser.map((r) => (r.body.grant_rules as JsonObject[])[0]!.principals)).toEqual([['users/cleanroom-ops@publisher.example'], ['users/cleanroom-ops@publisher.example'], ['users/cleanroom-ops@publisher.example']]);
-  // The deployer is the runtime principal when none is configured.
+  // The deployer is the runtime principal when none is configured: named as the rule set names it, user or service
+  // principal, by databricks_current_user's acl_principal_id
+  // (https://registry.terraform.io/providers/databricks/databricks/latest/docs/data-sources/current_user).
   const byDeployer = ofType(cleanroomOf({ ...three, databricksAccountId: ACCOUNT_ID }), 'databricks_access_control_rule_set');
   expect(byDeployer.map((r) => (r.body.grant_rules as JsonObject[])[0]!.principals)).toEqual(
-    Array.from({ length: 3 }, () => ['users/${data.databricks_current_user.databricks-deployer.user_name}']),
+    Array.from({ length: 3 }, () => ['${data.databricks_current_user.databricks-deployer.acl_principal_id}']),
   );
   // Without the account id, nothing is declared at the account level.
   expect(ofType(cleanroomOf(three), 'databricks_access_control_rule_set')).toEqual([]);

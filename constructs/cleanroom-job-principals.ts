@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { AccessControlRuleSet } from '@cdktf/provider-databricks/lib/access-control-rule-set';
 import { ServicePrincipal } from '@cdktf/provider-databricks/lib/service-principal';
 import { DEFAULT_JOB_PRINCIPALS, MAX_JOB_PRINCIPALS } from 'cleanroom-runtime/src/engines/databricks/run-access-names';
-import { DATABRICKS_PRINCIPAL, deployerUserName } from './databricks-principal';
+import { DATABRICKS_PRINCIPAL, deployerAclPrincipalId } from './databricks-principal';
 import { CLEANROOM_NAME, Problems, checkPattern } from './validation';
 
 export interface CleanroomJobPrincipalsProps {
@@ -45,7 +45,7 @@ export class CleanroomJobPrincipals extends Construct {
     super(scope, id);
     validateProps(props, `CleanroomJobPrincipals "${id}"`);
     const count = props.count ?? DEFAULT_JOB_PRINCIPALS;
-    const member = props.accountId === undefined ? undefined : ruleSetMember(props.runtimePrincipal ?? deployerUserName(this));
+    const member = props.accountId === undefined ? undefined : props.runtimePrincipal !== undefined ? ruleSetMember(props.runtimePrincipal) : deployerAclPrincipalId(this);
     const principals: ServicePrincipal[] = [];
     for (let n = 1; n <= count; n++) {
       const principal = new ServicePrincipal(this, `service-principal-${n}`, {

@@ -31,10 +31,22 @@ export function principalField(principal: string): PrincipalField {
  * `databricks_current_user` data source per stack: the default runtime principal and owner.
  */
 export function deployerUserName(scope: Construct): string {
+  return deployer(scope).userName;
+}
+
+/**
+ * The deploying identity as an access-control rule set names it (`users/<email>` or `servicePrincipals/<application
+ * id>`): `acl_principal_id` of `databricks_current_user`, known only at apply time, so a service principal deploying is
+ * never named as a user (https://registry.terraform.io/providers/databricks/databricks/latest/docs/data-sources/current_user).
+ */
+export function deployerAclPrincipalId(scope: Construct): string {
+  return deployer(scope).aclPrincipalId;
+}
+
+function deployer(scope: Construct): DataDatabricksCurrentUser {
   const stack = TerraformStack.of(scope);
   const existing = stack.node.tryFindChild(DEPLOYER_ID);
-  const deployer = existing instanceof DataDatabricksCurrentUser ? existing : new DataDatabricksCurrentUser(stack, DEPLOYER_ID);
-  return deployer.userName;
+  return existing instanceof DataDatabricksCurrentUser ? existing : new DataDatabricksCurrentUser(stack, DEPLOYER_ID);
 }
 
 const DEPLOYER_ID = 'databricks-deployer';
