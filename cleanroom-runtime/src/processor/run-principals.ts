@@ -6,7 +6,8 @@
  * So two runs never hold the same principal, and a run never holds more than its own reads and staging.
  */
 import type { Effect } from './effects';
-import type { CleanroomState, RunAccessRecord, RunRecord } from './state';
+import { parseRunKey } from './schedules';
+import { recordOf, type CleanroomState, type RunAccessRecord, type RunRecord } from './state';
 
 const ENDED_FOR_GOOD = new Set(['TERMINATED', 'SKIPPED']);
 
@@ -26,27 +27,114 @@ export function heldPrincipals(state: CleanroomState): Set<string> {
 }
 
 /**
- * Gives each pending submission without a principal a free one, oldest first, in the pool's order. Returns the run
- * keys that got one and those that wait for one (the pool is busy).
+ * Gives pending submissions without a principal the free ones, fairly between participants (the submitters of their
+ * jobs): each free principal goes to the participant whose submission waits and who holds the fewest principals; ties
+ * go to the one that took a principal least recently, then to the oldest submission. So no participant can hold the
+ * pool while another's submission waits: while k participants have submissions waiting, none of them takes a
+ * principal that would leave it more than max(1, ceil(pool / k)), its share; the rotation among those holding the
+ * fewest gives every waiting participant a turn even when they outnumber the pool. Runs are never stopped to make
+ * room: a participant holding more than its share (it was alone) keeps its runs, and the principals they free go to
+ * the others first. Nobody waits while a principal is free, so a participant alone may use the whole pool. The
+ * chosen submissions take the free principals oldest first, in the pool's order. Returns the run keys that got one
+ * and those that wait (in the order they were submitted).
  */
 export function assignJobPrincipals(state: CleanroomState, pool: readonly string[], now: number, plan: AccessPlan): { assigned: string[]; waiting: string[] } {
   const held = heldPrincipals(state);
   const free = pool.filter((principal) => !held.has(principal));
-  const assigned: string[] = [];
-  const waiting: string[] = [];
-  state.pendingEffects = state.pendingEffects.map((effect): Effect => {
-    if (effect.kind !== 'submit_job' || effect.access) return effect;
+  const holders = principalHolders(state);
+  // Each participant's waiting submissions, oldest first (undefined: submissions of unknown jobs, together).
+  const queues = new Map<string | undefined, Waiting[]>();
+  state.pendingEffects.forEach((effect, index) => {
+    if (effect.kind !== 'submit_job' || effect.access) return;
     const planned = plan(effect.jobId);
-    if (planned === undefined) return effect;
-    const principal = free.shift();
-    if (principal === undefined) {
-      waiting.push(effect.jobId);
-      return effect;
-    }
-    assigned.push(effect.jobId);
-    return { ...effect, access: { principal, reads: [...planned.reads].sort(), staging: planned.staging, takenAt: now } };
+    if (planned === undefined) return;
+    const submitter = submitterOf(state, effect.jobId);
+    const queue = queues.get(submitter);
+    if (queue) queue.push({ index, planned });
+    else queues.set(submitter, [{ index, planned }]);
   });
+  const chosen: Waiting[] = [];
+  for (let turn = 1; chosen.length < free.length && queues.size > 0; turn++) {
+    const next = nextInLine(queues, holders);
+    const queue = queues.get(next)!;
+    chosen.push(queue.shift()!);
+    if (queue.length === 0) queues.delete(next);
+    const holder = holderOf(holders, next);
+    holder.holds++;
+    holder.lastTaken = [now, turn];
+  }
+  const assigned: string[] = [];
+  chosen.sort((a, b) => a.index - b.index);
+  chosen.forEach(({ index, planned }, i) => {
+    const effect = state.pendingEffects[index] as Extract<Effect, { kind: 'submit_job' }>;
+    assigned.push(effect.jobId);
+    state.pendingEffects[index] = { ...effect, access: { principal: free[i]!, reads: [...planned.reads].sort(), staging: planned.staging, takenAt: now } };
+  });
+  const waiting = [...queues.values()].flat().sort((a, b) => a.index - b.index).map(({ index }) => (state.pendingEffects[index] as { jobId: string }).jobId);
   return { assigned, waiting };
+}
+
+/**
+ * Of the waiting run keys (assignJobPrincipals), those whose participant waits for its share rather than for a free
+ * principal: another participant with a submission waiting holds fewer principals, so the next free ones go there
+ * first. Each with its participant (undefined: unknown job), how many it holds, and the fewest another waiting one holds.
+ */
+export function waitingForShare(state: CleanroomState, waiting: readonly string[]): Array<{ runKey: string; participant: string | undefined; holds: number; othersHold: number }> {
+  const holders = principalHolders(state);
+  const holds = (participant: string | undefined) => holders.get(participant)?.holds ?? 0;
+  const submitters = new Set(waiting.map((key) => submitterOf(state, key)));
+  return waiting.flatMap((runKey) => {
+    const participant = submitterOf(state, runKey);
+    const others = [...submitters].filter((other) => other !== participant).map(holds);
+    const othersHold = Math.min(...others);
+    return others.length > 0 && othersHold < holds(participant) ? [{ runKey, participant, holds: holds(participant), othersHold }] : [];
+  });
+}
+
+type Waiting = { index: number; planned: NonNullable<ReturnType<AccessPlan>> };
+
+/** The participant whose job a run key belongs to (undefined when the job is unknown). */
+function submitterOf(state: CleanroomState, runKey: string): string | undefined {
+  return recordOf(state.jobs, parseRunKey(runKey).jobId)?.participant;
+}
+
+/** [takenAt, order within the pass]: compared in that order; never taken sorts first. */
+type Taken = [number, number];
+type Holder = { holds: number; lastTaken: Taken };
+
+/** Per participant: the principals it holds now, and when it last took one (from runs still in the state). */
+function principalHolders(state: CleanroomState): Map<string | undefined, Holder> {
+  const holders = new Map<string | undefined, Holder>();
+  const count = (runKey: string, access: RunAccessRecord, holding: boolean) => {
+    const holder = holderOf(holders, submitterOf(state, runKey));
+    if (holding) holder.holds++;
+    if (compareTaken([access.takenAt, 0], holder.lastTaken) > 0) holder.lastTaken = [access.takenAt, 0];
+  };
+  for (const effect of state.pendingEffects) if (effect.kind === 'submit_job' && effect.access) count(effect.jobId, effect.access, true);
+  for (const run of Object.values(state.runs)) if (run.access) count(run.jobId, run.access, holdsAccess(run));
+  return holders;
+}
+
+function holderOf(holders: Map<string | undefined, Holder>, participant: string | undefined): Holder {
+  let holder = holders.get(participant);
+  if (!holder) holders.set(participant, (holder = { holds: 0, lastTaken: [-Infinity, 0] }));
+  return holder;
+}
+
+/** The waiting participant that takes the next free principal: fewest held, then least recently served, then oldest. */
+function nextInLine(queues: Map<string | undefined, Array<{ index: number }>>, holders: Map<string | undefined, Holder>): string | undefined {
+  let best: { participant: string | undefined; holds: number; lastTaken: Taken; index: number } | undefined;
+  for (const [participant, queue] of queues) {
+    const { holds, lastTaken } = holders.get(participant) ?? { holds: 0, lastTaken: [-Infinity, 0] as Taken };
+    const candidate = { participant, holds, lastTaken, index: queue[0]!.index };
+    if (!best || (candidate.holds - best.holds || compareTaken(candidate.lastTaken, best.lastTaken) || candidate.index - best.index) < 0) best = candidate;
+  }
+  return best!.participant;
+}
+
+function compareTaken(a: Taken, b: Taken): number {
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
+  return a[1] - b[1];
 }
 
 /** The access a pending submission holds, if any. */

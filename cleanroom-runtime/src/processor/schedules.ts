@@ -5,7 +5,9 @@
  * and the key of the run in the state, so an occurrence decided once can only ever start one run: the decision
  * and the job's advanced `lastOccurrenceAt` are committed together (compare-and-swap), and a resubmission after a
  * crash carries the same key. After a gap (outage, paused runtime) only the latest missed occurrence runs; the
- * skipped ones are named in the job's status message.
+ * skipped ones are named in the job's status message. Likewise while an earlier run of the job still waits to be
+ * submitted (for a free job principal): the occurrences that come due meanwhile are skipped and named, so a busy pool
+ * never piles up a job's submissions.
  * A job runs the code version approved when it was registered: once that code is updated, rejected or deleted,
  * the job stops and says why.
  */
@@ -131,7 +133,12 @@ export function advanceSchedules(state: CleanroomState, now: number): Effect[] {
     const cron = parsed.schedule.cron;
     const since = job.lastOccurrenceAt ?? job.createdAt;
     const latest = previousOccurrence(cron, now);
-    if (latest !== null && latest > since) {
+    const waitingAt = latest !== null && latest > since ? waitingOccurrence(state, job.jobId) : undefined;
+    if (latest !== null && latest > since && waitingAt !== undefined) {
+      // An earlier run still waits to be submitted: queueing another behind it would let a busy pool pile them up.
+      job.lastOccurrenceAt = latest;
+      job.statusMessage = `runs on "${job.schedule}" (UTC); the run for ${iso(waitingAt)} still waits to be submitted (on Databricks: for a free job principal)${skippedWhileWaitingNote(cron, waitingAt, latest)}`;
+    } else if (latest !== null && latest > since) {
       effects.push({ kind: 'submit_job', jobId: runKey(job.jobId, latest), attempts: 0 });
       job.lastOccurrenceAt = latest;
       job.statusMessage = `runs on "${job.schedule}" (UTC); last run for ${iso(latest)}${skippedNote(cron, since, latest)}`;
@@ -153,16 +160,41 @@ function isDue(job: JobRecord, now: number): boolean {
   return job.nextRunAt !== undefined && job.nextRunAt !== null && now >= job.nextRunAt;
 }
 
+/**
+ * The occurrence of an earlier run of the job that is pending but was never tried: on an engine with job principals it
+ * waits for a free one (a run holding one, or being retried after the engine refused it, does not count).
+ */
+function waitingOccurrence(state: CleanroomState, jobId: string): number | undefined {
+  for (const effect of state.pendingEffects) {
+    if (effect.kind !== 'submit_job' || effect.access || effect.attempts > 0) continue;
+    const key = parseRunKey(effect.jobId);
+    if (key.jobId === jobId && key.occurrence !== null) return Date.parse(key.occurrence);
+  }
+  return undefined;
+}
+
 /** Missed occurrences strictly between the last one decided and the one that runs now. */
 function skippedNote(cron: CronSchedule, since: number, latest: number): string {
+  const skipped = occurrencesNote(cron, since, latest);
+  return skipped === '' ? '' : `; skipped ${skipped}: after a gap only the latest runs`;
+}
+
+/** Occurrences after the waiting one, up to the latest due: all skipped. */
+function skippedWhileWaitingNote(cron: CronSchedule, waitingAt: number, latest: number): string {
+  const skipped = occurrencesNote(cron, waitingAt, latest + MINUTE_MS);
+  return skipped === '' ? '' : `; skipped ${skipped} that came due while it waits: a job keeps at most one run waiting`;
+}
+
+/** "N missed occurrence(s) (first to last)" for the occurrences strictly between `after` and `before`, or ''. */
+function occurrencesNote(cron: CronSchedule, after: number, before: number): string {
   let count = 0;
-  for (let at = nextOccurrence(cron, since); at !== null && at < latest && count < MAX_SKIPPED_COUNT; at = nextOccurrence(cron, at)) count++;
+  for (let at = nextOccurrence(cron, after); at !== null && at < before && count < MAX_SKIPPED_COUNT; at = nextOccurrence(cron, at)) count++;
   if (count === 0) return '';
-  const first = nextOccurrence(cron, since)!;
-  const last = previousOccurrence(cron, latest - MINUTE_MS)!;
+  const first = nextOccurrence(cron, after)!;
+  const last = previousOccurrence(cron, before - MINUTE_MS)!;
   const counted = count >= MAX_SKIPPED_COUNT ? `at least ${MAX_SKIPPED_COUNT}` : String(count);
   const range = count === 1 ? iso(first) : `${iso(first)} to ${iso(last)}`;
-  return `; skipped ${counted} missed occurrence${count === 1 ? '' : 's'} (${range}): after a gap only the latest runs`;
+  return `${counted} missed occurrence${count === 1 ? '' : 's'} (${range})`;
 }
 
 function iso(ms: number): string {

@@ -6,17 +6,22 @@
  */
 import type { ExecutionEngine } from '../engines/engine';
 import { recordOf, type CleanroomState } from '../processor/state';
-import { accessToRevoke, assignJobPrincipals, pendingAccess, recordAccessRevoked } from '../processor/run-principals';
+import { accessToRevoke, assignJobPrincipals, pendingAccess, recordAccessRevoked, waitingForShare } from '../processor/run-principals';
 import type { ObjectStore } from '../storage/object-store';
 import { latestStateSeq, openState } from './state-store';
 import { runTarget } from '../processor/schedules';
 import { stagingLocationFor } from './release/release-step';
 
-/** Gives pending submissions free principals: whether any was given, and the run keys still waiting for one. */
-export function takeJobPrincipals(state: CleanroomState, engine: ExecutionEngine, io: { stateBucket: string; now: number; staged: boolean }): { changed: boolean; waiting: string[] } {
-  if (engine.isolation === undefined) return { changed: false, waiting: [] };
+/**
+ * Gives pending submissions free principals, fairly between participants (run-principals.ts): whether any was given,
+ * the run keys still waiting, and what to report about them (once per pass): those waiting for a free principal, and
+ * those waiting because their participant holds more than other waiting participants (its share).
+ */
+export function takeJobPrincipals(state: CleanroomState, engine: ExecutionEngine, io: { stateBucket: string; now: number; staged: boolean }): { changed: boolean; waiting: string[]; report: string[] } {
+  if (engine.isolation === undefined) return { changed: false, waiting: [], report: [] };
+  const pool = engine.isolation.jobPrincipals;
   const registered = Object.values(state.datasets).map((d) => `${d.participant}.${d.table}`);
-  const { assigned, waiting } = assignJobPrincipals(state, engine.isolation.jobPrincipals, io.now, (runKey) => {
+  const { assigned, waiting } = assignJobPrincipals(state, pool, io.now, (runKey) => {
     const job = runTarget(state, runKey)?.job;
     if (!job) return undefined;
     const code = recordOf(state.code, job.codeName);
@@ -24,7 +29,26 @@ export function takeJobPrincipals(state: CleanroomState, engine: ExecutionEngine
     const reads = code?.reads === undefined ? registered : registered.filter((name) => code.reads!.includes(name));
     return { reads, staging: io.staged ? stagingLocationFor(io.stateBucket, runKey) : null };
   });
-  return { changed: assigned.length > 0, waiting };
+  return { changed: assigned.length > 0, waiting, report: waitingReport(state, pool.length, waiting) };
+}
+
+function waitingReport(state: CleanroomState, poolSize: number, waiting: readonly string[]): string[] {
+  const forShare = waitingForShare(state, waiting);
+  const byParticipant = new Map<string, typeof forShare>();
+  for (const entry of forShare) {
+    const name = entry.participant ?? '(unknown)';
+    byParticipant.set(name, [...(byParticipant.get(name) ?? []), entry]);
+  }
+  const shareKeys = new Set(forShare.map((entry) => entry.runKey));
+  const forPrincipal = waiting.filter((key) => !shareKeys.has(key));
+  const keys = (list: readonly string[]) => `${list.slice(0, 5).join(', ')}${list.length > 5 ? ', ...' : ''}`;
+  return [
+    ...(forPrincipal.length > 0 ? [`${forPrincipal.length} job submission(s) wait for a free job principal (every one is held by a run): ${keys(forPrincipal)}`] : []),
+    ...[...byParticipant].map(
+      ([participant, entries]) =>
+        `${entries.length} job submission(s) of ${participant} wait for its fair share of the job principals: it holds ${entries[0]!.holds} of ${poolSize} while another participant's submissions wait holding ${entries[0]!.othersHold}, so the next free principals go to them first: ${keys(entries.map((entry) => entry.runKey))}`,
+    ),
+  ];
 }
 
 /**

@@ -207,7 +207,7 @@ async function act(options: PassOptions, clock: () => Date, maxAttempts: number,
     const current = leaseCheck(store, config.stateBucket, () => base.seq);
     await revokeEndedAccess(work, engine, now, effects.errors, current);
     const taken = takeJobPrincipals(work, engine, { stateBucket: config.stateBucket, now, staged: release !== undefined });
-    if (taken.waiting.length > 0) effects.errors.push(`${taken.waiting.length} job submission(s) wait for a free job principal (every one is held by a run): ${taken.waiting.slice(0, 5).join(', ')}`);
+    effects.errors.push(...taken.report);
     if (taken.changed) {
       try {
         const committed = await commitWithHistory(store, config.stateBucket, base.seq, work, { history: base.history, now, retentionDays: config.runHistoryRetentionDays });

@@ -1,6 +1,6 @@
 /** Which run holds which job principal: pure bookkeeping (src/processor/run-principals.ts). */
-import { emptyState, type CleanroomState, type RunRecord } from '../../src/processor/state';
-import { accessToRevoke, assignJobPrincipals, heldPrincipals, INTERNAL_ERROR_GRACE_MS, markRunEnded, recordAccessRevoked } from '../../src/processor/run-principals';
+import { emptyState, type CleanroomState, type JobRecord, type RunRecord } from '../../src/processor/state';
+import { accessToRevoke, assignJobPrincipals, heldPrincipals, INTERNAL_ERROR_GRACE_MS, markRunEnded, recordAccessRevoked, waitingForShare } from '../../src/processor/run-principals';
 import { recordSubmission, recordSubmitFailure, MAX_SUBMIT_ATTEMPTS } from '../../src/processor/runs';
 
 const POOL = ['p1', 'p2'];
@@ -87,4 +87,104 @@ test('a submission found again keeps its principal on the run', () => {
   state.pendingEffects = [{ kind: 'submit_job', jobId: 'j1', attempts: 0, access: { principal: 'p1', reads: [], staging: null, takenAt: 5 } }];
   recordSubmission(state, 'j1', '101', 'databricks', 7);
   expect(state.runs.j1!.access?.principal).toBe('p1');
+});
+
+describe('fair shares between participants', () => {
+  /** A state whose pending submissions are run keys of jobs owned by the participant named in the key ("a1" → a). */
+  function submittedBy(...keys: string[]): CleanroomState {
+    const state = withSubmissions(...keys);
+    for (const key of keys) state.jobs[key] = { jobId: key, participant: key.replace(/\d+$/, '') } as JobRecord;
+    return state;
+  }
+  const submitter = (state: CleanroomState, key: string) => state.jobs[key]!.participant;
+  const holds = (state: CleanroomState) => {
+    const count: Record<string, number> = {};
+    for (const e of state.pendingEffects) if (e.kind === 'submit_job' && e.access) count[submitter(state, e.jobId)] = (count[submitter(state, e.jobId)] ?? 0) + 1;
+    return count;
+  };
+  /** Starts every submission holding a principal, then ends and revokes the runs of `ending`. */
+  function runAndEnd(state: CleanroomState, now: number, ending: (key: string) => boolean): void {
+    for (const e of [...state.pendingEffects]) if (e.kind === 'submit_job' && e.access) recordSubmission(state, e.jobId, `run-${e.jobId}`, 'databricks', now);
+    for (const run of Object.values(state.runs)) {
+      if (!ending(run.jobId) || run.access?.revokedAt !== undefined) continue;
+      markRunEnded(run, 'TERMINATED', now);
+      recordAccessRevoked(run, now);
+    }
+  }
+
+  test('a participant takes at most an equal share while another waits, and a participant alone may use the whole pool', () => {
+    const pools = [['p1'], ['p1', 'p2'], ['p1', 'p2', 'p3'], ['p1', 'p2', 'p3', 'p4'], ['p1', 'p2', 'p3', 'p4', 'p5']];
+    const floods: string[][] = [
+      ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'b1'],
+      ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'b1', 'b2', 'b3', 'b4', 'c1'],
+      ['b1', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'c1', 'c2'],
+    ];
+    for (const pool of pools) {
+      for (const keys of floods) {
+        const state = submittedBy(...keys);
+        const { assigned, waiting } = assignJobPrincipals(state, pool, 5, plan);
+        // Nobody waits while a principal is free, and every submission either took one or waits.
+        expect(assigned).toHaveLength(Math.min(pool.length, keys.length));
+        expect([...assigned, ...waiting].sort()).toEqual([...keys].sort());
+        // While k participants wait (counting the taker), none holds more than max(1, ceil(pool / k)).
+        const waitingParticipants = new Set(waiting.map((key) => submitter(state, key)));
+        for (const [participant, count] of Object.entries(holds(state))) {
+          const k = new Set([...waitingParticipants, participant]).size;
+          expect({ pool: pool.length, keys, participant, count: Math.min(count, Math.max(1, Math.ceil(pool.length / k))) }).toEqual({ pool: pool.length, keys, participant, count });
+        }
+        // Each participant that submitted got a principal unless the pool is smaller than the number of participants.
+        const participants = new Set(keys.map((key) => key[0]));
+        if (pool.length >= participants.size) expect(Object.keys(holds(state)).sort()).toEqual([...participants].sort());
+      }
+    }
+    const alone = submittedBy('a1', 'a2', 'a3', 'a4');
+    expect(assignJobPrincipals(alone, ['p1', 'p2', 'p3'], 5, plan)).toEqual({ assigned: ['a1', 'a2', 'a3'], waiting: ['a4'] });
+  });
+
+  test('the chosen submissions take the free principals oldest first, in the pool order', () => {
+    const state = submittedBy('a1', 'a2', 'a3', 'a4', 'b1');
+    expect(assignJobPrincipals(state, ['p1', 'p2', 'p3', 'p4'], 5, plan)).toEqual({ assigned: ['a1', 'a2', 'a3', 'b1'], waiting: ['a4'] });
+    expect(state.pendingEffects.map((e) => (e.kind === 'submit_job' ? [e.jobId, e.access?.principal] : []))).toEqual([
+      ['a1', 'p1'],
+      ['a2', 'p2'],
+      ['a3', 'p3'],
+      ['a4', undefined],
+      ['b1', 'p4'],
+    ]);
+  });
+
+  test('a participant that filled the pool alone keeps its runs, and the principals they free go to the waiting participant first', () => {
+    const pool = ['p1', 'p2', 'p3'];
+    const state = submittedBy('a1', 'a2', 'a3', 'a4', 'a5');
+    assignJobPrincipals(state, pool, 5, plan);
+    runAndEnd(state, 6, () => false);
+    const b1 = { kind: 'submit_job' as const, jobId: 'b1', attempts: 0 };
+    state.pendingEffects.push(b1);
+    state.jobs.b1 = { jobId: 'b1', participant: 'b' } as JobRecord;
+    expect(assignJobPrincipals(state, pool, 7, plan)).toEqual({ assigned: [], waiting: ['a4', 'a5', 'b1'] });
+    // a's submissions wait for its share (it holds every principal while b waits with none); b's for a free principal.
+    expect(waitingForShare(state, ['a4', 'a5', 'b1'])).toEqual([
+      { runKey: 'a4', participant: 'a', holds: 3, othersHold: 0 },
+      { runKey: 'a5', participant: 'a', holds: 3, othersHold: 0 },
+    ]);
+
+    runAndEnd(state, 8, (key) => key === 'a1');
+    expect(assignJobPrincipals(state, pool, 9, plan)).toEqual({ assigned: ['b1'], waiting: ['a4', 'a5'] });
+    expect(state.pendingEffects.find((e) => e.kind === 'submit_job' && e.jobId === 'b1')).toMatchObject({ access: { principal: 'p1' } });
+    // Nobody else waits now: a's submissions wait for a free principal, and take the next one.
+    expect(waitingForShare(state, ['a4', 'a5'])).toEqual([]);
+    runAndEnd(state, 10, (key) => key === 'a2');
+    expect(assignJobPrincipals(state, pool, 11, plan)).toEqual({ assigned: ['a4'], waiting: ['a5'] });
+  });
+
+  test('more participants than principals: each waiting participant gets a turn, whoever submitted first', () => {
+    const state = submittedBy('a1', 'a2', 'a3', 'b1', 'b2', 'b3', 'c1', 'c2', 'c3');
+    const served: string[] = [];
+    for (let now = 10; state.pendingEffects.length > 0; now += 10) {
+      const { assigned } = assignJobPrincipals(state, ['p1'], now, plan);
+      served.push(...assigned);
+      runAndEnd(state, now + 1, () => true);
+    }
+    expect(served).toEqual(['a1', 'b1', 'c1', 'a2', 'b2', 'c2', 'a3', 'b3', 'c3']);
+  });
 });

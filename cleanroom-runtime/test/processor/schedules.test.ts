@@ -117,6 +117,51 @@ describe('advanceSchedules', () => {
   });
 });
 
+describe('occurrences while an earlier run waits to be submitted', () => {
+  const EVERY_MINUTE = '* * * * *';
+  const decideAt = (h: Harness, iso: string) => {
+    const effects = advanceSchedules(h.state, at(iso));
+    h.state.pendingEffects.push(...effects); // as a pass commits them
+    return effects.map((e) => (e.kind === 'submit_job' ? e.jobId : e.kind));
+  };
+
+  test('a job keeps at most one run waiting for a job principal; the occurrences that come due meanwhile are skipped and named', () => {
+    const h = ready();
+    const id = scheduled(h, 'minutely', EVERY_MINUTE);
+    const other = scheduled(h, 'other', EVERY_MINUTE);
+    expect(decideAt(h, '2026-01-19T06:00:10Z')).toEqual([`${id}@2026-01-19T06:00:00.000Z`, `${other}@2026-01-19T06:00:00.000Z`]);
+    // The other job's run takes a principal; this job's run waits for one.
+    const held = h.state.pendingEffects[1]!;
+    if (held.kind === 'submit_job') held.access = { principal: 'p1', reads: [], staging: null, takenAt: at('2026-01-19T06:00:20Z') };
+
+    expect(decideAt(h, '2026-01-19T06:01:05Z')).toEqual([`${other}@2026-01-19T06:01:00.000Z`]);
+    expect(h.state.jobs[id]!.statusMessage).toBe(
+      'runs on "* * * * *" (UTC); the run for 2026-01-19T06:00:00.000Z still waits to be submitted (on Databricks: for a free job principal); skipped 1 missed occurrence (2026-01-19T06:01:00.000Z) that came due while it waits: a job keeps at most one run waiting',
+    );
+    // An hour of passes: still one waiting run of the job, the skipped ones counted from it; nothing is due until the next minute.
+    for (let minute = 2; minute < 60; minute++) decideAt(h, `2026-01-19T06:${String(minute).padStart(2, '0')}:30Z`);
+    expect(h.state.pendingEffects.filter((e) => e.kind === 'submit_job' && e.jobId.startsWith(`${id}@`))).toHaveLength(1);
+    expect(h.state.jobs[id]!.statusMessage).toMatch(/still waits to be submitted .*; skipped 59 missed occurrences \(2026-01-19T06:01:00.000Z to 2026-01-19T06:59:00.000Z\) that came due while it waits/);
+    expect(h.state.jobs[id]).toMatchObject({ lastOccurrenceAt: at('2026-01-19T06:59:00Z'), nextRunAt: at('2026-01-19T07:00:00Z') });
+    expect(hasScheduleWork(h.state, at('2026-01-19T06:59:59Z'))).toBe(false);
+
+    // Once the waiting run holds a principal, the next occurrence is decided as usual.
+    const waiting = h.state.pendingEffects.find((e) => e.kind === 'submit_job' && e.jobId === `${id}@2026-01-19T06:00:00.000Z`);
+    if (waiting?.kind === 'submit_job') waiting.access = { principal: 'p2', reads: [], staging: null, takenAt: at('2026-01-19T06:59:50Z') };
+    expect(decideAt(h, '2026-01-19T07:00:05Z')).toContain(`${id}@2026-01-19T07:00:00.000Z`);
+    expect(h.state.jobs[id]!.statusMessage).toBe('runs on "* * * * *" (UTC); last run for 2026-01-19T07:00:00.000Z');
+  });
+
+  test('a run the engine refused and that is being retried does not hold back the next occurrence (as without job principals)', () => {
+    const h = ready();
+    const id = scheduled(h, 'minutely', EVERY_MINUTE);
+    decideAt(h, '2026-01-19T06:00:10Z');
+    const refused = h.state.pendingEffects[0]!;
+    if (refused.kind === 'submit_job') refused.attempts = 1;
+    expect(decideAt(h, '2026-01-19T06:01:05Z')).toEqual([`${id}@2026-01-19T06:01:00.000Z`]);
+  });
+});
+
 describe('JOB DELETE', () => {
   test('the owner stops the job; others, unknown names and ad hoc jobs get clear errors', () => {
     const h = ready();

@@ -188,3 +188,26 @@ test('a submission that met an outage and is then refused keeps its principal wh
   await pass();
   expect((await state()).runs[job!]!.access!.revokedAt).toBe(room.clock);
 });
+
+test('one participant cannot hold the pool while another waits: the principal its run frees goes to the other first', async () => {
+  const [first, second, third] = await sendJobs(['both_1', 'count_users'], ['conversions_1', 'count_conversions'], ['both_2', 'count_users']);
+  expect((await pass()).submitted).toEqual([first, second]);
+  // The keeper's own code needs no approval; its job comes after the advertiser took the whole pool alone.
+  const USERS_ONLY = '-- Databricks notebook source\nSELECT count(*) AS n FROM publisher.users\n';
+  const job = seed.job('users_1', 'count_own_users', '{"output": "gs://publisher-bucket/output/users_1"}', 'Small', room.clock - 10_000);
+  await room.send('publisher-bucket', cli.code('count_own_users', 'INSERT', USERS_ONLY, { atMs: room.clock - 20_000 }), job);
+  const waitingReport = await pass();
+  expect(waitingReport.submitted).toEqual([]);
+  expect(waitingReport.errors).toContainEqual(`1 job submission(s) wait for a free job principal (every one is held by a run): ${job.uuid}`);
+  expect(waitingReport.errors).toContainEqual(
+    `1 job submission(s) of advertiser wait for its fair share of the job principals: it holds 2 of 2 while another participant's submissions wait holding 0, so the next free principals go to them first: ${third}`,
+  );
+
+  // One of the advertiser's runs ends: the publisher's job takes the principal, although the advertiser's waited longer.
+  const ended = (await state()).runs[first!]!;
+  databricks.setRunState(ended.runId, { lifeCycleState: 'TERMINATED', resultState: 'SUCCESS', stateMessage: '' });
+  await pass();
+  expect((await pass()).submitted).toEqual([job.uuid]);
+  expect((await state()).runs[job.uuid as string]!.access!.principal).toBe(ended.access!.principal);
+  expect((await state()).pendingEffects).toEqual([expect.objectContaining({ jobId: third })]);
+});
