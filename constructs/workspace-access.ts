@@ -37,6 +37,11 @@ export function runtimeGroupName(cleanroomName: string): string {
  *   back to the runtime's group. Workspace access stays with `users` (restated: the resource sets every entitlement,
  *   https://registry.terraform.io/providers/databricks/databricks/latest/docs/resources/entitlements).
  *
+ * - The runtime principal is a workspace admin (a member of `admins`): before a job principal serves another run the
+ *   runtime deletes the jobs and cancels the runs it created, and only admins see every job and run
+ *   (https://docs.databricks.com/jobs/privileges.html); a runtime that is not refuses to free a principal. The deployer
+ *   creating the clean room's cluster policies is an admin already, so nothing is declared when it is the runtime.
+ *
  * The group, not the principal itself, is named in the token ACL: the ACL needs at least one entry even when the
  * deployer is the runtime (an admin, whom an ACL cannot name), and operators get one place to add another identity.
  */
@@ -59,8 +64,12 @@ export class CleanroomWorkspaceAccess extends Construct {
       allowClusterCreate: false,
       allowInstancePoolCreate: false,
     });
-    const member = props.runtimePrincipal === undefined ? undefined
-      : new GroupMember(this, 'runtime-member', { groupId: this.runtimeGroup.id, memberId: memberId(this, props.runtimePrincipal) });
+    const runtimeId = props.runtimePrincipal === undefined ? undefined : memberId(this, props.runtimePrincipal);
+    const member = runtimeId === undefined ? undefined : new GroupMember(this, 'runtime-member', { groupId: this.runtimeGroup.id, memberId: runtimeId });
+    if (runtimeId !== undefined) {
+      const admins = new DataDatabricksGroup(this, 'admins', { displayName: 'admins' });
+      new GroupMember(this, 'runtime-admin', { groupId: admins.id, memberId: runtimeId });
+    }
     this.tokenUsage = new Permissions(this, 'token-usage', {
       authorization: 'tokens',
       accessControl: [{ groupName: this.runtimeGroup.displayName, permissionLevel: 'CAN_USE' }],

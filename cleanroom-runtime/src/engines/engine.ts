@@ -70,6 +70,11 @@ export interface RunAccess {
   staging: string | null;
 }
 
+export interface SubmitOptions {
+  /** True while the run's principal is still its own in the runtime's newest state (runtime/run-access.ts). */
+  confirmAccess?: () => Promise<boolean>;
+}
+
 /**
  * An engine whose runs are isolated from each other (Databricks with job principals): each run executes as a principal
  * of a pool that it holds alone, granted for that run exactly its reads and its staging location. The runtime hands
@@ -104,14 +109,19 @@ export interface RunStatus {
   runPageUrl?: string;
   error?: string;
   errorTrace?: string;
+  /** A life cycle state the engine named and this runtime does not know (lifeCycleState then says INTERNAL_ERROR). */
+  unknownState?: string;
 }
 
 export interface ExecutionEngine {
   readonly name: 'local' | 'databricks';
   /** Makes exactly these datasets available as `<participant>.<table>` (creates, updates and drops). */
   syncDatasets(datasets: DatasetRef[]): Promise<void>;
-  /** Starts a run; idempotent on `spec.jobId`. */
-  submit(spec: RunSpec): Promise<{ runId: string }>;
+  /**
+   * Starts a run; idempotent on `spec.jobId`. An isolating engine asks `options.confirmAccess` immediately before it
+   * grants anything, and refuses with AccessNotCurrentError when the runtime no longer confirms the run's principal.
+   */
+  submit(spec: RunSpec, options?: SubmitOptions): Promise<{ runId: string }>;
   /** Current state of a run; throws only when the engine cannot be reached after retries. */
   getRun(runId: string): Promise<RunStatus>;
   /** Present when runs are isolated by per-run principals (Databricks with job principals); absent locally. */

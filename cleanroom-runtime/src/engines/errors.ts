@@ -39,3 +39,11 @@ export class RunNotFoundError extends Error {
 export class RunRefusedError extends Error {
   override readonly name = 'RunRefusedError';
 }
+
+/**
+ * The runtime no longer confirms the principal a submission holds (a newer state lent it on, or the run was submitted
+ * by another pass): nothing was granted, nothing was started. Not a refusal: the newest state decides.
+ */
+export class AccessNotCurrentError extends Error {
+  override readonly name = 'AccessNotCurrentError';
+}

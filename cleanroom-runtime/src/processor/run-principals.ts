@@ -6,6 +6,7 @@
  * So two runs never hold the same principal, and a run never holds more than its own reads and staging.
  */
 import type { Effect } from './effects';
+import { isUnknownToEngine } from './runs';
 import { parseRunKey } from './schedules';
 import { recordOf, type CleanroomState, type RunAccessRecord, type RunRecord } from './state';
 
@@ -154,9 +155,12 @@ export const INTERNAL_ERROR_GRACE_MS = 60 * 60 * 1000;
  * What the engine said of the run's code: TERMINATED or SKIPPED, it no longer executes; INTERNAL_ERROR, it will
  * stop (held for the grace period from the first time it is seen). Anything else keeps the principal held.
  */
-export function markRunEnded(run: RunRecord, lifeCycleState: string, now: number): void {
+export function markRunEnded(run: RunRecord, reported: string | { lifeCycleState: string; unknownState?: string }, now: number): void {
   const access = run.access;
   if (!access || access.revokedAt !== undefined || access.runEnded) return;
+  // A state the runtime does not know may be one in which the code still runs: held until a known state says.
+  if (typeof reported !== 'string' && reported.unknownState !== undefined) return;
+  const lifeCycleState = typeof reported === 'string' ? reported : reported.lifeCycleState;
   if (lifeCycleState === 'TERMINATED' || lifeCycleState === 'SKIPPED') access.runEnded = true;
   else if (lifeCycleState === 'INTERNAL_ERROR') {
     access.errorSeenAt ??= now;
@@ -172,7 +176,13 @@ export function accessToRevoke(state: CleanroomState, now: number): RunRecord[] 
   return Object.values(state.runs).filter((run) => {
     if (!holdsAccess(run)) return false;
     if (run.access!.runEnded === true || run.runId.startsWith('not-submitted-')) return true;
-    return ENDED_FOR_GOOD.has(run.lifeCycleState) || (run.lifeCycleState === 'INTERNAL_ERROR' && now - (run.endTime ?? run.updatedAt) >= INTERNAL_ERROR_GRACE_MS);
+    if (ENDED_FOR_GOOD.has(run.lifeCycleState)) return true;
+    if (run.lifeCycleState !== 'INTERNAL_ERROR') return false;
+    // Seen as INTERNAL_ERROR by a poll (which may be the last: an ended run with a result is not polled again), or
+    // closed by the runtime because the engine forgot it. Recorded INTERNAL_ERROR for a state the runtime does not
+    // know is neither, and holds.
+    const since = run.access!.errorSeenAt ?? (isUnknownToEngine(run) ? run.endTime ?? run.updatedAt : undefined);
+    return since !== undefined && now - since >= INTERNAL_ERROR_GRACE_MS;
   });
 }
 

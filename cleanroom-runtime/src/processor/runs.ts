@@ -142,7 +142,8 @@ export function olderThanRetention(run: RunRecord, now: number, retentionDays: n
   return now - run.submittedAt > retentionDays * DAY_MS;
 }
 
-function isUnknownToEngine(run: RunRecord): boolean {
+/** A run the runtime closed because the engine forgot it (recordRunUnknownToEngine). */
+export function isUnknownToEngine(run: RunRecord): boolean {
   return run.lifeCycleState === 'INTERNAL_ERROR' && run.resultState === null && (run.stateMessage ?? '').startsWith(UNKNOWN_TO_ENGINE_NOTE);
 }
 

@@ -193,8 +193,6 @@ export interface RunAccessRecord {
   runEnded?: true;
   /** When the engine first reported INTERNAL_ERROR: the access goes a grace period later (run-principals.ts). */
   errorSeenAt?: number;
-  /** A submission met an outage: the engine may have started the run unseen, so freeing checks it did not. */
-  maybeSubmitted?: true;
   /** When the grants were removed and the principal became free again. */
   revokedAt?: number;
 }

@@ -4,7 +4,7 @@
  * Each function updates the given state copy through the pure bookkeeping in processor/runs.ts.
  */
 import type { DatasetRef, ExecutionEngine, RunSpec } from '../engines/engine';
-import { EngineUnavailableError, RunNotFoundError, RunRefusedError } from '../engines/errors';
+import { AccessNotCurrentError, EngineUnavailableError, RunNotFoundError, RunRefusedError } from '../engines/errors';
 import type { Limits } from '../limits';
 import { versionedInputs } from '../engines/run-inputs';
 import type { ParticipantInfo } from '../processor/context';
@@ -160,11 +160,9 @@ export async function performEffects(
         ...(io.release ? { stagingLocation: stagingLocationFor(io.stateBucket, jobId) } : {}),
         ...accessOf(pendingAccess(state, jobId)),
       };
-      if (spec.access && io.leaseIsCurrent && !(await io.leaseIsCurrent(jobId, spec.access.principal, 'grant'))) {
-        report.errors.push(`submission of job ${jobId} left to the newest state: another pass committed since this one read it`);
-        continue;
-      }
-      const { runId } = await io.engine.submit(spec);
+      const principal = spec.access?.principal;
+      const check = io.leaseIsCurrent;
+      const { runId } = await io.engine.submit(spec, principal !== undefined && check ? { confirmAccess: () => check(jobId, principal, 'grant') } : {});
       if (code && state.runs[jobId]?.runId !== runId) code.approval.runs = (code.approval.runs ?? 0) + 1;
       recordSubmission(state, jobId, runId, io.engine.name, io.now, Object.fromEntries(versionedInputs(spec).map((i) => [i.name, i.version])));
       const run = state.runs[jobId];
@@ -179,10 +177,12 @@ export async function performEffects(
       const message = (error as Error).message;
       if (error instanceof EngineUnavailableError) {
         // An outage is not a refusal: the submission stays pending without using up an attempt. Retrying is safe,
-        // the engine is idempotent on jobId. The run may exist unseen: its principal is freed only once it is known not to.
-        const held = pendingAccess(state, jobId);
-        if (held) held.maybeSubmitted = true;
+        // the engine is idempotent on jobId.
         report.errors.push(`submission of job ${jobId} postponed, the engine is unreachable (retried next pass): ${message}`);
+        continue;
+      }
+      if (error instanceof AccessNotCurrentError) {
+        report.errors.push(`submission of job ${jobId} left to the newest state: another pass committed since this one read it`);
         continue;
       }
       if (error instanceof RunRefusedError) {
@@ -230,7 +230,7 @@ export async function pollRuns(
     try {
       const reported = await io.engine.getRun(run.runId);
       // What the engine says of the code run itself (the release may still be deciding): over frees its principal.
-      markRunEnded(run, reported.lifeCycleState, io.now);
+      markRunEnded(run, reported, io.now);
       let status = reported;
       const output = runTarget(state, run.jobId)?.job?.outputLocation;
       const staged = run.stagingLocation;

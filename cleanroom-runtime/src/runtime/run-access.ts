@@ -83,8 +83,9 @@ export async function revokeEndedAccess(state: CleanroomState, engine: Execution
     }
     try {
       const job = runTarget(state, run.jobId)?.job;
-      // A run never recorded as started may still have reached the engine: the engine looks for it by its job.
-      const unseen = access.maybeSubmitted && run.runId.startsWith('not-submitted-') && job ? { participant: job.participant, jobName: job.jobName } : undefined;
+      // A run never recorded as started may still have reached the engine (an outage, or a pass that died between
+      // submitting and committing): the engine looks for it by its job before the principal serves another run.
+      const unseen = run.runId.startsWith('not-submitted-') && job ? { participant: job.participant, jobName: job.jobName } : undefined;
       await engine.isolation.revokeRunAccess({ principal: access.principal, reads: access.reads, staging: access.staging }, unseen);
       recordAccessRevoked(run, now);
     } catch (error) {

@@ -1,7 +1,7 @@
 /** Which run holds which job principal: pure bookkeeping (src/processor/run-principals.ts). */
 import { emptyState, type CleanroomState, type JobRecord, type RunRecord } from '../../src/processor/state';
 import { accessToRevoke, assignJobPrincipals, heldPrincipals, INTERNAL_ERROR_GRACE_MS, markRunEnded, recordAccessRevoked, waitingForShare } from '../../src/processor/run-principals';
-import { recordSubmission, recordSubmitFailure, MAX_SUBMIT_ATTEMPTS } from '../../src/processor/runs';
+import { recordSubmission, recordSubmitFailure, MAX_SUBMIT_ATTEMPTS, UNKNOWN_TO_ENGINE_NOTE } from '../../src/processor/runs';
 
 const POOL = ['p1', 'p2'];
 const plan = (key: string) => (key === 'unknown' ? undefined : { reads: ['b.t', 'a.t'], staging: `gs://s/staging/${key}` });
@@ -73,7 +73,10 @@ test('a run the runtime closed as INTERNAL_ERROR without a poll (the engine forg
   const state = withSubmissions('j1');
   assignJobPrincipals(state, POOL, 5, plan);
   recordSubmission(state, 'j1', '101', 'databricks', 6);
+  // As recordRunUnknownToEngine closes it; a run merely recorded INTERNAL_ERROR (a state it did not know) holds.
   state.runs.j1 = { ...state.runs.j1!, lifeCycleState: 'INTERNAL_ERROR', endTime: 1_000 };
+  expect(accessToRevoke(state, 1_000 + 2 * INTERNAL_ERROR_GRACE_MS)).toEqual([]);
+  state.runs.j1 = { ...state.runs.j1!, resultState: null, stateMessage: `${UNKNOWN_TO_ENGINE_NOTE} (run 101 does not exist)` };
   expect(accessToRevoke(state, 1_000 + INTERNAL_ERROR_GRACE_MS - 1)).toEqual([]);
   expect(accessToRevoke(state, 1_000 + INTERNAL_ERROR_GRACE_MS)).toEqual([state.runs.j1]);
 });

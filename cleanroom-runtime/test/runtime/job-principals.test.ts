@@ -13,6 +13,7 @@ import { runPass } from '../../src/runtime/run-pass';
 import { commitState, loadLatestState } from '../../src/runtime/state-store';
 import { emptyState } from '../../src/processor/state';
 import { leaseCheck } from '../../src/runtime/run-access';
+import { INTERNAL_ERROR_GRACE_MS } from '../../src/processor/run-principals';
 import { cli, seed, versionHash } from '../processor/fixtures';
 import { startFakeDatabricks, type FakeDatabricks } from '../support/fake-databricks';
 import { approveCode, declareDatasetsAndCode } from './count-users-scenario';
@@ -175,16 +176,16 @@ test('a submission that met an outage and is then refused keeps its principal wh
   const [job] = await sendJobs(['both_1', 'count_users']);
   databricks.injectFaults({ path: '/api/2.1/jobs/runs/submit', status: 503, times: 2 });
   await pass();
-  expect((await state()).pendingEffects[0]).toMatchObject({ access: { principal: POOL[0], maybeSubmitted: true } });
+  expect((await state()).pendingEffects[0]).toMatchObject({ access: { principal: POOL[0] } });
   // Databricks did create the run, though the runtime never heard of it.
   databricks.startRunAs(databricks.principal, 'cleanroom:advertiser:both_1');
   await room.send('publisher-bucket', cli.approval('CODE_REQUEST_REJECTED', { code_name: 'count_users' }, versionHash(SQL), 'no', room.clock - 10_000));
   const refused = await pass();
-  expect(refused.errors).toContainEqual(expect.stringMatching(new RegExp(`job principal ${POOL[0]} still has 1 active run\\(s\\) acting as it .*now canceled; it stays held`)));
+  expect(refused.errors).toContainEqual(expect.stringMatching(new RegExp(`job principal ${POOL[0]} is not free yet: 1 active run\\(s\\) under the name of a submission never recorded as started; it stays held`)));
   expect((await state()).runs[job!]).toMatchObject({ runId: `not-submitted-${job}`, access: { principal: POOL[0] } });
   expect((await state()).runs[job!]!.access!.revokedAt).toBeUndefined();
 
-  databricks.advanceRuns(); // the canceled run ends
+  databricks.advanceRuns(); // that run ends
   await pass();
   expect((await state()).runs[job!]!.access!.revokedAt).toBe(room.clock);
 });
@@ -210,4 +211,26 @@ test('one participant cannot hold the pool while another waits: the principal it
   expect((await pass()).submitted).toEqual([job.uuid]);
   expect((await state()).runs[job.uuid as string]!.access!.principal).toBe(ended.access!.principal);
   expect((await state()).pendingEffects).toEqual([expect.objectContaining({ jobId: third })]);
+});
+
+test('a run still terminating, delayed, or in a state the runtime does not know keeps its principal; INTERNAL_ERROR does for an hour', async () => {
+  const [job] = await sendJobs(['both_1', 'count_users']);
+  await pass();
+  const { runId } = (await state()).runs[job!]!;
+  for (const lifeCycleState of ['TERMINATING', 'WAITING', 'SOMETHING_NEW']) {
+    databricks.setRunState(runId, { lifeCycleState, stateMessage: '' });
+    await pass();
+    room.clock += 2 * INTERNAL_ERROR_GRACE_MS;
+    await pass();
+    expect({ lifeCycleState, revokedAt: (await state()).runs[job!]!.access!.revokedAt }).toEqual({ lifeCycleState, revokedAt: undefined });
+  }
+  databricks.setRunState(runId, { lifeCycleState: 'INTERNAL_ERROR', stateMessage: 'Cluster launch failed' });
+  await pass();
+  room.clock += INTERNAL_ERROR_GRACE_MS - 60_000;
+  await pass();
+  expect((await state()).runs[job!]!.access).not.toHaveProperty('revokedAt');
+  room.clock += 60_000;
+  await pass();
+  expect((await state()).runs[job!]!.access!.revokedAt).toBe(room.clock);
+  expect(uc().allGrants()).toEqual([]);
 });

@@ -115,6 +115,12 @@ export interface FakeDatabricksOptions {
    * (https://docs.databricks.com/sql/language-manual/sql-ref-syntax-ddl-use-catalog.html).
    */
   catalogs?: string[];
+  /**
+   * Whether the caller is a workspace admin (SCIM Me lists the `admins` group; default true). A caller that is not
+   * sees in jobs/list and runs/list only what it created: jobs and runs are visible to their owner, to those granted
+   * a permission on them, and to admins (https://docs.databricks.com/jobs/privileges.html).
+   */
+  callerIsAdmin?: boolean;
   /** Unity Catalog volumes and grants (fake-unity-catalog.ts); unset: those APIs answer ENDPOINT_NOT_FOUND. */
   unityCatalog?: FakeUnityCatalogOptions;
 }
@@ -404,7 +410,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
   function route(method: string, path: string, query: Record<string, string>, body: Record<string, unknown>): unknown {
     if (method === 'POST' && path === '/api/2.1/jobs/runs/submit') return submit(body);
     if (method === 'GET' && path === '/api/2.1/jobs/list') {
-      const { items, more } = page([...jobs.values()], query, 100);
+      const { items, more } = page([...jobs.values()].filter((j) => options.callerIsAdmin !== false || j.creator === principal), query, 100);
       return { ...(items.length > 0 ? { jobs: items.map((j) => ({ job_id: j.jobId, creator_user_name: j.creator, settings: { name: `job ${j.jobId}` } })) } : {}), ...more };
     }
     if (method === 'POST' && path === '/api/2.1/jobs/delete') {
@@ -413,7 +419,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
     }
     if (method === 'GET' && path === '/api/2.1/jobs/runs/list') {
       const active = query.active_only === 'true';
-      const listed = [...runs.values()].filter((r) => !active || !TERMINAL.has(r.lifeCycleState)).sort((a, b) => b.startTime - a.startTime || b.runId - a.runId);
+      const listed = [...runs.values()].filter((r) => (!active || !TERMINAL.has(r.lifeCycleState)) && (options.callerIsAdmin !== false || r.creator === principal)).sort((a, b) => b.startTime - a.startTime || b.runId - a.runId);
       const { items, more } = page(listed, query, 25);
       return { ...(items.length > 0 ? { runs: items.map((r) => ({ ...runJson(r), creator_user_name: r.creator })) } : {}), ...more };
     }
@@ -450,7 +456,7 @@ export async function startFakeDatabricks(options: FakeDatabricksOptions = {}): 
       return output;
     }
     if (method === 'GET' && path === '/api/2.0/preview/scim/v2/Me') {
-      return { id: '7391000000000001', userName: principal, active: true };
+      return { id: '7391000000000001', userName: principal, active: true, groups: options.callerIsAdmin === false ? [{ display: 'users', value: '2' }] : [{ display: 'admins', value: '1' }, { display: 'users', value: '2' }] };
     }
     if (method === 'POST' && path === '/api/2.0/workspace/mkdirs') {
       if (typeof body.path !== 'string' || !body.path.startsWith('/')) {

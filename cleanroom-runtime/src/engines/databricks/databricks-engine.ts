@@ -2,11 +2,11 @@
  * The production execution engine: approved notebooks run as one-time Databricks job runs on a job cluster of the
  * chosen size's policy; registered datasets are external tables on the clean room SQL warehouse.
  */
-import type { DatasetRef, ExecutionEngine, RunAccess, RunIsolation, RunSpec, RunStatus } from '../engine';
+import type { DatasetRef, ExecutionEngine, RunAccess, RunIsolation, RunSpec, RunStatus, SubmitOptions } from '../engine';
 import { DatabricksClient, type DatabricksClientOptions } from './databricks-client';
 import { DatasetSynchronizer } from './dataset-sync';
 import { DatabricksApiError, DatabricksInputError } from './errors';
-import { RunNotFoundError } from '../errors';
+import { AccessNotCurrentError, RunNotFoundError } from '../errors';
 import { needsErrorOutput, outputRunId, toRunStatus, type JobsRun, type JobsRunOutput } from './run-state';
 import { SqlStatementRunner } from './sql-statements';
 import { codeParameters, runnerNotebookPath, runnerNotebookSource, runnerParameters } from './runner-task';
@@ -113,7 +113,7 @@ export class DatabricksEngine implements ExecutionEngine {
    * the approved notebook), makes sure the datasets are in place, and submits a one-time run whose idempotency token
    * is the job's event uuid: a retried submit returns the run already started.
    */
-  async submit(input: RunSpec): Promise<{ runId: string }> {
+  async submit(input: RunSpec, options: SubmitOptions = {}): Promise<{ runId: string }> {
     // Everything participant-controlled is validated before the first request.
     const access = this.accessOf(input);
     // A run sees only the datasets its principal is granted.
@@ -134,6 +134,10 @@ export class DatabricksEngine implements ExecutionEngine {
     await this.datasets.ensure(spec.datasets);
     // Granted after the tables exist, before the run exists: the run never holds more than this.
     if (access !== undefined) {
+      // Asked at the last moment: a pass that spent long on imports and tables may have been overtaken meanwhile.
+      if (options.confirmAccess && !(await options.confirmAccess())) {
+        throw new AccessNotCurrentError(`job ${spec.jobId}: its job principal ${access.principal} is no longer its own in the newest state; nothing granted, nothing started`);
+      }
       try {
         await this.grants!.grant({ ...access, reads: access.reads.filter((name) => spec.datasets.some((d) => `${d.participant}.${d.table}` === name)) });
       } catch (error) {

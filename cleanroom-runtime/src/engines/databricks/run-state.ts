@@ -93,7 +93,7 @@ export function toRunStatus(run: JobsRun, output?: JobsRunOutput): RunStatus {
     (rawLife === 'TERMINATED' && terminationCode !== undefined ? TERMINATION_RESULT[terminationCode] ?? 'FAILED' : undefined);
   const lifeCycleState = LIFE_CYCLE[rawLife] ?? 'INTERNAL_ERROR';
   const unknownNote = LIFE_CYCLE[rawLife] ? '' : ` (unknown Databricks life cycle state ${rawLife})`;
-  const status: RunStatus = { runId: String(run.run_id), lifeCycleState };
+  const status: RunStatus = { runId: String(run.run_id), lifeCycleState, ...(LIFE_CYCLE[rawLife] ? {} : { unknownState: rawLife.slice(0, 100) }) };
   const resultState = rawResult === undefined ? undefined : RESULT[rawResult] ?? 'FAILED';
   if (resultState) status.resultState = resultState;
   const message = (run.state?.state_message || fromStatus?.message || '') + unknownNote;

@@ -9,7 +9,7 @@
  */
 import { DatabricksInputError } from '../../../src/engines/databricks';
 import type { RunAccess } from '../../../src/engines/engine';
-import { RunRefusedError } from '../../../src/engines/errors';
+import { AccessNotCurrentError, RunRefusedError } from '../../../src/engines/errors';
 import { stagingVolumePath } from '../../../src/engines/databricks/run-access';
 import { STAGING_SCHEMA } from '../../../src/engines/databricks/run-access-names';
 import { startFakeDatabricks, type FakeDatabricks } from '../../support/fake-databricks';
@@ -157,27 +157,49 @@ describe('before a principal serves another run, nothing may still act as it', (
     const rogueJob = fake.createJobAs(POOL[0]!);
     const othersJob = fake.createJobAs(POOL[1]!);
 
-    await expect(engine.isolation!.revokeRunAccess(held)).rejects.toThrow(new RegExp(`job principal ${POOL[0]} still has 1 active run\\(s\\) acting as it \\(${rogueRun}\\), now canceled`));
+    await expect(engine.isolation!.revokeRunAccess(held)).rejects.toThrow(
+      `job principal ${POOL[0]} is not free yet: 1 job(s) it created, now deleted; 1 active run(s) it started (${rogueRun}), now canceled; it stays held until a sweep finds nothing`,
+    );
     // The grants went first: whatever still acts as the principal can read and write nothing.
     expect(uc().readable(POOL[0]!)).toEqual([]);
     expect(uc().writable(POOL[0]!)).toEqual([]);
     expect(fake.jobs().map((j) => j.jobId)).toEqual([othersJob]);
     expect(fake.requests.filter((r) => r.path === '/api/2.1/jobs/runs/cancel').map((r) => r.body)).toEqual([{ run_id: rogueRun }]);
-    expect(fake.requests.filter((r) => r.path === '/api/2.1/jobs/runs/list').map((r) => r.query.page_token ?? 'first')).toEqual(['first', '25']);
+    expect(fake.requests.filter((r) => r.path === '/api/2.1/jobs/runs/list').map((r) => r.query.page_token ?? 'first')).toEqual(['first', '20']);
     expect(fake.jobs().some((j) => j.jobId === rogueJob)).toBe(false);
 
     fake.advanceRuns(); // the canceled run ends
     await expect(engine.isolation!.revokeRunAccess(held)).resolves.toBeUndefined();
   });
 
-  it('a run of the runtime that may have started unseen is found by its name, canceled, and holds the principal', async () => {
+  it('a run of the runtime that may have started unseen holds the principal while one under its name is active, uncanceled', async () => {
     const engine = isolated();
     const held = access('job-a', POOL[0]!, []);
     const unseen = fake.startRunAs(fake.principal, 'cleanroom:globex:weekly overlap');
-    await expect(engine.isolation!.revokeRunAccess(held, { participant: 'globex', jobName: 'weekly overlap' })).rejects.toThrow(/still has 1 active run/);
-    expect(fake.runs().find((r) => r.runId === unseen)?.lifeCycleState).toBe('TERMINATING');
+    await expect(engine.isolation!.revokeRunAccess(held, { participant: 'globex', jobName: 'weekly overlap' })).rejects.toThrow(/1 active run\(s\) under the name of a submission never recorded as started/);
+    // Not canceled: it may be another, recorded run of the same job. Its principal's grants are gone already.
+    expect(fake.runs().find((r) => r.runId === unseen)?.lifeCycleState).toBe('RUNNING');
+    expect(fake.requests.filter((r) => r.path === '/api/2.1/jobs/runs/cancel')).toEqual([]);
     // Without that doubt, the runtime's own runs are none of the sweep's business.
     await expect(engine.isolation!.revokeRunAccess(held)).resolves.toBeUndefined();
+    fake.advanceRuns();
+    await expect(engine.isolation!.revokeRunAccess(held, { participant: 'globex', jobName: 'weekly overlap' })).resolves.toBeUndefined();
+  });
+
+  it('a list longer than one sweep reads keeps the principal held', async () => {
+    const engine = isolated();
+    for (let i = 0; i < 50 * 20 + 1; i++) fake.startRunAs('someone@example.com', `other ${i}`);
+    await expect(engine.isolation!.revokeRunAccess(access('job-a', POOL[0]!, []))).rejects.toThrow(/more jobs or runs than one sweep reads/);
+  });
+
+  it('the engine asks the runtime at the last moment, and grants nothing to a principal no longer confirmed', async () => {
+    const engine = isolated();
+    const spec = runSpec({ jobId: 'job-a', stagingLocation: stagingOf('job-a'), access: access('job-a', POOL[0]!, ['acme.customers']) });
+    await expect(engine.submit(spec, { confirmAccess: async () => false })).rejects.toBeInstanceOf(AccessNotCurrentError);
+    expect(uc().allGrants()).toEqual([]);
+    expect(uc().volumes.size).toBe(0);
+    expect(fake.runs()).toEqual([]);
+    await expect(engine.submit(spec, { confirmAccess: async () => true })).resolves.toEqual({ runId: expect.any(String) });
   });
 });
 
@@ -203,4 +225,20 @@ it('a table another runtime instance dropped is made again at the next attempt, 
   await expect(engine.submit(retry)).rejects.toMatchObject({ status: 404 });
   await expect(engine.submit(retry)).resolves.toEqual({ runId: expect.any(String) });
   expect(uc().readable(POOL[1]!)).toEqual(['acme.customers']);
+});
+
+it('a runtime that is not a workspace admin cannot see what acts as a principal, so it frees none', async () => {
+  await fake.close();
+  fake = await startFakeDatabricks({
+    callerIsAdmin: false,
+    servicePrincipals: Object.fromEntries(POOL.map((p) => [p, { users: ['cleanroom-runtime@example.com'] }])),
+    unityCatalog: { catalog: 'cleanroom_retail', schemas: [STAGING_SCHEMA], volumeLocations: [STAGING], principals: POOL },
+  });
+  const engine = isolated();
+  const held = access('job-a', POOL[0]!, ['acme.customers']);
+  await engine.submit(runSpec({ jobId: 'job-a', stagingLocation: stagingOf('job-a'), access: held }));
+  fake.startRunAs(POOL[0]!, 'invisible to a non-admin');
+  await expect(engine.isolation!.revokeRunAccess(held)).rejects.toThrow(/the runtime's principal is not a workspace admin.*add the runtime principal to the clean room workspace's admins group/);
+  // The grants are gone all the same.
+  expect(uc().allGrants()).toEqual([]);
 });
