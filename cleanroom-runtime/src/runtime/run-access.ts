@@ -9,7 +9,7 @@ import { recordOf, type CleanroomState } from '../processor/state';
 import { accessToRevoke, assignJobPrincipals, pendingAccess, recordAccessRevoked, waitingForShare } from '../processor/run-principals';
 import type { ObjectStore } from '../storage/object-store';
 import { latestStateSeq, openState } from './state-store';
-import { runTarget } from '../processor/schedules';
+import { isScheduled, runTarget } from '../processor/schedules';
 import { stagingLocationFor } from './release/release-step';
 
 /**
@@ -29,7 +29,35 @@ export function takeJobPrincipals(state: CleanroomState, engine: ExecutionEngine
     const reads = code?.reads === undefined ? registered : registered.filter((name) => code.reads!.includes(name));
     return { reads, staging: io.staged ? stagingLocationFor(io.stateBucket, runKey) : null };
   });
-  return { changed: assigned.length > 0, waiting, report: waitingReport(state, pool.length, waiting) };
+  const shown = showWaiting(state, assigned, waiting);
+  return { changed: assigned.length > 0 || shown, waiting, report: waitingReport(state, pool.length, waiting) };
+}
+
+/** What an ad hoc job's owner reads in control.jobs while its run waits (a scheduled job's message is its schedule's). */
+export const WAITING_FOR_PRINCIPAL = 'its run waits for a free job principal: every one is held by a run, and free ones go to the participant holding the fewest';
+
+/** Tells the owners of waiting ad hoc jobs, and clears it once they hold a principal; true when anything changed. */
+function showWaiting(state: CleanroomState, assigned: readonly string[], waiting: readonly string[]): boolean {
+  let changed = false;
+  const adHoc = (key: string) => {
+    const job = runTarget(state, key)?.job;
+    return job && !isScheduled(job) ? job : undefined;
+  };
+  for (const key of waiting) {
+    const job = adHoc(key);
+    if (job && job.statusMessage !== WAITING_FOR_PRINCIPAL) {
+      job.statusMessage = WAITING_FOR_PRINCIPAL;
+      changed = true;
+    }
+  }
+  for (const key of assigned) {
+    const job = adHoc(key);
+    if (job?.statusMessage === WAITING_FOR_PRINCIPAL) {
+      delete job.statusMessage;
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 function waitingReport(state: CleanroomState, poolSize: number, waiting: readonly string[]): string[] {

@@ -12,7 +12,7 @@ import { stagingLocationFor } from '../../src/runtime/release/release-step';
 import { runPass } from '../../src/runtime/run-pass';
 import { commitState, loadLatestState } from '../../src/runtime/state-store';
 import { emptyState } from '../../src/processor/state';
-import { leaseCheck } from '../../src/runtime/run-access';
+import { leaseCheck, WAITING_FOR_PRINCIPAL } from '../../src/runtime/run-access';
 import { INTERNAL_ERROR_GRACE_MS } from '../../src/processor/run-principals';
 import { cli, seed, versionHash } from '../processor/fixtures';
 import { startFakeDatabricks, type FakeDatabricks } from '../support/fake-databricks';
@@ -88,6 +88,10 @@ test('each run holds its own principal, granted only what its code reads and its
   // The third submission waits, holding nothing; nothing of it exists in Databricks.
   expect((await state()).pendingEffects).toEqual([expect.objectContaining({ kind: 'submit_job', jobId: third })]);
   expect((await state()).pendingEffects[0]).not.toHaveProperty('access');
+  // Its owner reads why in control.jobs.
+  const statusOf = async (jobId: string) => (await room.read('advertiser-bucket', 'jobs')).find((row) => row.job_id === jobId)?.status_message;
+  expect(await statusOf(third!)).toBe(WAITING_FOR_PRINCIPAL);
+  expect(await statusOf(first!)).toBeNull();
 
   // Both runs end: their access is revoked, their principals are free, and the waiting job takes one.
   databricks.advanceRuns();
@@ -100,6 +104,7 @@ test('each run holds its own principal, granted only what its code reads and its
   expect(uc().volumes.size).toBe(0);
 
   expect((await pass()).submitted).toEqual([third]);
+  expect(await statusOf(third!)).toBeNull();
   const c = (await state()).runs[third!]!.access!;
   expect(POOL).toContain(c.principal);
   expect(uc().readable(c.principal)).toEqual(['advertiser.conversions', 'publisher.users']);
