@@ -11,7 +11,7 @@ import { needsErrorOutput, outputRunId, toRunStatus, type JobsRun, type JobsRunO
 import { SqlStatementRunner } from './sql-statements';
 import { codeParameters, runnerNotebookPath, runnerNotebookSource, runnerParameters } from './runner-task';
 import { accessControlFor, buildSubmitRunBody, idempotencyToken, runAsFor, runName, type NotebookTask, type PolicyIdForCompute } from './submit-request';
-import { sweepPrincipal } from './principal-sweep';
+import { callerIsWorkspaceAdmin, sweepPrincipal } from './principal-sweep';
 import { releaseNotebookPath, releaseNotebookSource, releaseWidgetValue, RELEASE_WIDGET, type ReleaseNotebookRequest } from './release-task';
 import { DEFAULT_WORKSPACE_ROOT, notebookPath, sqlFilePath, WorkspaceNotebooks } from './workspace-notebooks';
 import { assertDataset } from './identifiers';
@@ -70,6 +70,8 @@ export class DatabricksEngine implements ExecutionEngine {
   private readonly datasets: DatasetSynchronizer;
   private readonly workspaceRoot: string;
   private principal?: Promise<string>;
+  /** Known once true: a runtime found to be a workspace admin is not asked again (SCIM Me) at every revoke. */
+  private admin = false;
   private readonly grants?: RunAccessGrants;
   readonly isolation?: RunIsolation;
 
@@ -98,7 +100,8 @@ export class DatabricksEngine implements ExecutionEngine {
           assertRunAccess(access);
           await grants.revoke(access);
           // Grants go first: whatever still acts as the principal loses them at once, then is found and stopped.
-          await sweepPrincipal(this.client, access.principal, () => this.runtimePrincipal(), unseenRun ? runName(unseenRun.participant, unseenRun.jobName) : undefined);
+          const caller = { isAdmin: () => this.runtimeIsAdmin(), principal: () => this.runtimePrincipal() };
+          await sweepPrincipal(this.client, access.principal, caller, unseenRun ? runName(unseenRun.participant, unseenRun.jobName) : undefined);
         },
       };
     }
@@ -221,6 +224,12 @@ export class DatabricksEngine implements ExecutionEngine {
     const output = await this.client.get<JobsRunOutput>('/api/2.1/jobs/runs/get-output', { run_id: outputRunId(run) });
     const notebook = output.notebook_output;
     return { status, ...(typeof notebook?.result === 'string' ? { exitValue: notebook.result } : {}), ...(notebook?.truncated === true ? { truncated: true } : {}) };
+  }
+
+  /** Whether the runtime's principal is a workspace admin; a "no" is asked again, since it is mended by an operator. */
+  private async runtimeIsAdmin(): Promise<boolean> {
+    this.admin ||= await callerIsWorkspaceAdmin(this.client);
+    return this.admin;
   }
 
   /** The configured runtime principal, else who the token belongs to (asked once per engine). */

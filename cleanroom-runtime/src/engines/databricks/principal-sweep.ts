@@ -63,8 +63,13 @@ export async function callerIsWorkspaceAdmin(client: DatabricksClient): Promise<
 }
 
 /** Deletes what the principal left behind; throws PrincipalBusyError unless nothing acts as it any more. */
-export async function sweepPrincipal(client: DatabricksClient, principal: string, runtimePrincipal: () => Promise<string>, unseenRunName?: string): Promise<void> {
-  if (!(await callerIsWorkspaceAdmin(client))) {
+export async function sweepPrincipal(
+  client: DatabricksClient,
+  principal: string,
+  caller: { isAdmin: () => Promise<boolean>; principal: () => Promise<string> },
+  unseenRunName?: string,
+): Promise<void> {
+  if (!(await caller.isAdmin())) {
     throw new PrincipalBusyError(
       `job principal ${principal} is not free yet: the runtime's principal is not a workspace admin, so it cannot see what may still act as the job principal; ` +
         'add the runtime principal to the clean room workspace\'s admins group',
@@ -79,7 +84,7 @@ export async function sweepPrincipal(client: DatabricksClient, principal: string
   const started = runs.items.filter((run) => typeof run.run_id === 'number' && same(run.creator_user_name, principal));
   // https://docs.databricks.com/api/workspace/jobs/cancelrun: asynchronous; the run may still be terminating.
   for (const run of started) await client.post('/api/2.1/jobs/runs/cancel', { run_id: run.run_id });
-  const runtime = unseenRunName === undefined ? undefined : await runtimePrincipal();
+  const runtime = unseenRunName === undefined ? undefined : await caller.principal();
   const unseen = runtime === undefined ? [] : runs.items.filter((run) => run.run_name === unseenRunName && same(run.creator_user_name, runtime));
 
   const why = [

@@ -13,6 +13,7 @@ import { RunRefusedError } from '../errors';
 import type { DatabricksClient } from './databricks-client';
 import { DatabricksApiError, DatabricksInputError } from './errors';
 import { assertGsLocation, assertParticipant, assertTableName } from './identifiers';
+import { runAsFor } from './submit-request';
 import { RUN_SCHEMA_PRIVILEGES, RUN_TABLE_PRIVILEGES, RUN_VOLUME_PRIVILEGES, STAGING_SCHEMA } from './run-access-names';
 
 /** Securable types as the SDKs name them in the permissions path (databricks-sdk-go catalog SecurableType). */
@@ -53,9 +54,7 @@ export function assertRunAccess(access: RunAccess, pool?: readonly string[]): vo
   if (pool !== undefined && !pool.includes(access.principal)) {
     throw new DatabricksInputError(`principal ${JSON.stringify(access.principal)} is not one of the clean room's job principals`);
   }
-  if (!/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^\s@]{1,128}@[^\s@]{1,255})$/i.test(access.principal)) {
-    throw new DatabricksInputError(`principal ${JSON.stringify(access.principal.slice(0, 80))} is neither a service principal application id nor a user email`);
-  }
+  runAsFor(access.principal); // refuses what is neither an application id nor an email
   for (const name of access.reads) {
     const [participant, table, ...rest] = name.split('.');
     if (rest.length > 0 || participant === undefined || table === undefined) throw new DatabricksInputError(`dataset ${JSON.stringify(name)} is not <participant>.<table>`);

@@ -169,7 +169,11 @@ describe('before a principal serves another run, nothing may still act as it', (
     expect(fake.jobs().some((j) => j.jobId === rogueJob)).toBe(false);
 
     fake.advanceRuns(); // the canceled run ends
+    const askedMe = () => fake.requests.filter((r) => r.path === '/api/2.0/preview/scim/v2/Me').length;
+    const before = askedMe();
     await expect(engine.isolation!.revokeRunAccess(held)).resolves.toBeUndefined();
+    // Once the runtime is known to be an admin, it is not asked again at every revoke.
+    expect(askedMe()).toBe(before);
   });
 
   it('a run of the runtime that may have started unseen holds the principal while one under its name is active, uncanceled', async () => {
